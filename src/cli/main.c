@@ -1,0 +1,54 @@
+/*
+ * main.c - the clgan command: dispatch to one file per subcommand.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    {"devices", clgan_cli_devices, "list OpenCL platforms and devices"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: clgan COMMAND [OPTIONS]   (clgan COMMAND --help for its options)\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\nenvironment:\n"
+               "  CLGAN_DEVICE         default device SPEC (auto, index, P:D, gpu/dgpu/igpu/cpu/"
+               "accel, or part of a name)\n"
+               "  CLGAN_KERNEL_DIR     read kernels from this folder instead of the built-in "
+               "copies\n"
+               "  CLGAN_CACHE_DIR      program binary cache ('off' disables; default "
+               "$XDG_CACHE_HOME/clgan or ~/.cache/clgan)\n"
+               "  CLGAN_BUILD_OPTIONS  extra OpenCL compiler options\n"
+               "  CLGAN_LOG            debug | info | warn\n"
+               "  CLGAN_FAULT          test-only fault injection, e.g. alloc:3,file:1\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("clgan %d.%d.%d\n", CLGAN_VERSION_MAJOR, CLGAN_VERSION_MINOR, CLGAN_VERSION_PATCH);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "clgan: error: unknown command '%s' (try clgan --help)\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,44 @@
+/*
+ * gemm.h - C = alpha * op(A) * op(B) + beta * C on the device, row-major, behind one wrapper
+ * with pluggable backends (CLBlast; a packed kernel of our own, fast on CPU devices).
+ *
+ * op(A) is M x K, op(B) is K x N, C is M x N. Offsets and leading dimensions are in floats.
+ */
+#ifndef CLGAN_OPS_GEMM_H
+#define CLGAN_OPS_GEMM_H
+
+#include "runtime/rt.h"
+
+struct clgan_gemm_args {
+    int ta, tb; /* transpose A / B */
+    size_t m, n, k;
+    float alpha, beta;
+    cl_mem a;
+    size_t a_off, lda;
+    cl_mem b;
+    size_t b_off, ldb;
+    cl_mem c;
+    size_t c_off, ldc;
+    /* strided batch: batch >= 1; stride_* in floats between consecutive matrices */
+    size_t batch;
+    size_t stride_a, stride_b, stride_c;
+};
+
+/* Run one (strided-batched) GEMM on the context's chosen backend. */
+clgan_status clgan_ops_gemm(clgan_ctx *ctx, const struct clgan_gemm_args *g);
+
+/* Same on an explicit backend (tests, bench). */
+clgan_status clgan_ops_gemm_on(clgan_ctx *ctx, enum clgan_gemm_backend be,
+                               const struct clgan_gemm_args *g);
+
+/* Plain call with batch 1. */
+clgan_status clgan_ops_gemm1(clgan_ctx *ctx, int ta, int tb, size_t m, size_t n, size_t k,
+                             float alpha, cl_mem a, size_t a_off, size_t lda, cl_mem b,
+                             size_t b_off, size_t ldb, float beta, cl_mem c, size_t c_off,
+                             size_t ldc);
+
+/* Backends. */
+clgan_status clgan_gemm_clblast(clgan_ctx *ctx, const struct clgan_gemm_args *g);
+clgan_status clgan_gemm_own(clgan_ctx *ctx, const struct clgan_gemm_args *g);
+
+#endif /* CLGAN_OPS_GEMM_H */

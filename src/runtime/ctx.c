@@ -1,0 +1,331 @@
+/* ctx.c - context lifetime, error recording, device memory with limit checks, buffers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <clblast_c.h>
+
+#include "runtime/fault.h"
+#include "runtime/rt.h"
+
+clgan_status clgan_rt_enumerate(struct clgan_device_info **out, cl_platform_id **pids,
+                                cl_device_id **dids, int *count, char *msg, size_t msg_len);
+
+clgan_status clgan_rt_fail(clgan_ctx *ctx, clgan_status st, const char *fmt, ...)
+{
+    if (ctx) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
+        va_end(ap);
+        clgan_log(CLGAN_LOG_DEBUG, "error: %s", ctx->err);
+    }
+    return st;
+}
+
+clgan_status clgan_rt_check(clgan_ctx *ctx, cl_int err, const char *call, const char *file,
+                            int line)
+{
+    if (err == CL_SUCCESS)
+        return CLGAN_STATUS_OK;
+    char name[64];
+    size_t i = 0;
+    while (call[i] && call[i] != '(' && i + 1 < sizeof(name)) {
+        name[i] = call[i];
+        i++;
+    }
+    name[i] = 0;
+    clgan_status st = CLGAN_STATUS_OPENCL;
+    if (err == CL_MEM_OBJECT_ALLOCATION_FAILURE || err == CL_OUT_OF_RESOURCES)
+        st = CLGAN_STATUS_OUT_OF_DEVICE_MEMORY;
+    else if (err == CL_OUT_OF_HOST_MEMORY)
+        st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+    return clgan_rt_fail(ctx, st, "%s failed: %s (%d) on %s (%s:%d)", name, clgan_cl_errname(err),
+                         (int)err, ctx ? ctx->info.name : "?", file, line);
+}
+
+struct clgan_ctx_params clgan_ctx_default_params(void)
+{
+    struct clgan_ctx_params p;
+    memset(&p, 0, sizeof(p));
+    p.gemm = CLGAN_GEMM_AUTO;
+    return p;
+}
+
+static void make_prelude(clgan_ctx *ctx)
+{
+    const struct clgan_device_info *d = &ctx->info;
+    snprintf(ctx->prelude, sizeof(ctx->prelude),
+             "/* clgan device prelude */\n"
+             "#define CLGAN_FP16 %d\n#define CLGAN_FP64 %d\n#define CLGAN_DEVICE_CPU %d\n"
+             "#define CLGAN_DEVICE_GPU %d\n#define CLGAN_SIMULATOR %d\n",
+             d->fp16, d->fp64, d->kind == CLGAN_KIND_CPU,
+             d->kind == CLGAN_KIND_DGPU || d->kind == CLGAN_KIND_IGPU,
+             d->kind == CLGAN_KIND_SIMULATOR);
+}
+
+clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **out, char *msg,
+                            size_t msg_len)
+{
+    struct clgan_ctx_params def = clgan_ctx_default_params();
+    if (!params)
+        params = &def;
+    *out = NULL;
+    struct clgan_device_info *devs = NULL;
+    cl_platform_id *ps = NULL;
+    cl_device_id *ds = NULL;
+    int n = 0, idx = 0;
+    clgan_status st = clgan_rt_enumerate(&devs, &ps, &ds, &n, msg, msg_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    const char *spec = params->device ? params->device : clgan_env("CLGAN_DEVICE");
+    st = clgan_device_select(spec, devs, n, &idx, msg, msg_len);
+    if (st != CLGAN_STATUS_OK)
+        goto out;
+    clgan_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx) {
+        st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+        goto out;
+    }
+    ctx->info = devs[idx];
+    ctx->platform = ps[idx];
+    ctx->device = ds[idx];
+    ctx->profiling = params->profiling;
+    cl_int err = CL_SUCCESS;
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->platform,
+                                     0};
+    ctx->context = clCreateContext(props, 1, &ctx->device, NULL, NULL, &err);
+    if (err == CL_SUCCESS) {
+        cl_command_queue_properties qp = params->profiling ? CL_QUEUE_PROFILING_ENABLE : 0;
+        ctx->queue = clCreateCommandQueue(ctx->context, ctx->device, qp, &err);
+    }
+    if (err != CL_SUCCESS) {
+        snprintf(msg, msg_len, "cannot open device %d (%s): %s", idx, ctx->info.name,
+                 clgan_cl_errname(err));
+        clgan_ctx_free(ctx);
+        st = CLGAN_STATUS_OPENCL;
+        goto out;
+    }
+    make_prelude(ctx);
+    ctx->gemm = params->gemm;
+    if (ctx->gemm == CLGAN_GEMM_AUTO)
+        ctx->gemm = (ctx->info.kind == CLGAN_KIND_CPU || ctx->info.kind == CLGAN_KIND_SIMULATOR)
+                        ? CLGAN_GEMM_OWN
+                        : CLGAN_GEMM_CLBLAST;
+    clgan_log(CLGAN_LOG_INFO, "device %d:%d %s (%s), GEMM %s", ctx->info.platform,
+              ctx->info.device, ctx->info.name, ctx->info.platform_name,
+              clgan_gemm_backend_str(ctx->gemm));
+    *out = ctx;
+out:
+    free(devs);
+    free(ps);
+    free(ds);
+    return st;
+}
+
+void clgan_ctx_free(clgan_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->queue)
+        clFinish(ctx->queue);
+    if (ctx->gemm_state_free)
+        ctx->gemm_state_free(ctx);
+    /* CLBlast keeps programs of every context in a process-wide cache that is otherwise torn
+     * down at exit, after the drivers' own teardown (a crash in Oclgrind): empty it now. */
+    CLBlastClearCache();
+    for (int i = 0; i < ctx->n_pending; i++)
+        clReleaseEvent(ctx->pending[i].ev);
+    free(ctx->pending);
+    for (int i = 0; i < ctx->n_kernels; i++)
+        clReleaseKernel(ctx->kernels[i].k);
+    for (int i = 0; i < ctx->n_progs; i++)
+        clReleaseProgram(ctx->progs[i].prog);
+    if (ctx->queue)
+        clReleaseCommandQueue(ctx->queue);
+    if (ctx->context)
+        clReleaseContext(ctx->context);
+    free(ctx);
+}
+
+const struct clgan_device_info *clgan_ctx_device(const clgan_ctx *ctx)
+{
+    return &ctx->info;
+}
+
+const char *clgan_ctx_last_error(const clgan_ctx *ctx)
+{
+    return ctx ? ctx->err : "";
+}
+
+clgan_status clgan_ctx_finish(clgan_ctx *ctx)
+{
+    return CLG_CL(ctx, clFinish(ctx->queue));
+}
+
+void clgan_ctx_memory(const clgan_ctx *ctx, uint64_t *in_use, uint64_t *peak)
+{
+    if (in_use)
+        *in_use = ctx->mem_in_use;
+    if (peak)
+        *peak = ctx->mem_peak;
+}
+
+enum clgan_gemm_backend clgan_ctx_gemm_backend(const clgan_ctx *ctx)
+{
+    return ctx->gemm;
+}
+
+const char *clgan_gemm_backend_str(enum clgan_gemm_backend b)
+{
+    switch (b) {
+    case CLGAN_GEMM_AUTO:
+        return "auto";
+    case CLGAN_GEMM_CLBLAST:
+        return "clblast";
+    case CLGAN_GEMM_OWN:
+        return "own";
+    }
+    return "?";
+}
+
+static void fmt_bytes(char *buf, size_t len, uint64_t b)
+{
+    if (b >= (1ull << 30))
+        snprintf(buf, len, "%.2f GiB", b / (double)(1ull << 30));
+    else if (b >= (1ull << 20))
+        snprintf(buf, len, "%.1f MiB", b / (double)(1ull << 20));
+    else
+        snprintf(buf, len, "%llu bytes", (unsigned long long)b);
+}
+
+clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_mem *out)
+{
+    char a[32], b[32];
+    *out = NULL;
+    if (bytes == 0)
+        bytes = 4;
+    if (bytes > ctx->info.max_alloc) {
+        fmt_bytes(a, sizeof(a), bytes);
+        fmt_bytes(b, sizeof(b), ctx->info.max_alloc);
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
+                             "%s needs %s in one buffer but %s allows at most %s per allocation",
+                             what, a, ctx->info.name, b);
+    }
+    if (ctx->mem_in_use + bytes > ctx->info.global_mem) {
+        fmt_bytes(a, sizeof(a), ctx->mem_in_use + bytes);
+        fmt_bytes(b, sizeof(b), ctx->info.global_mem);
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
+                             "%s would bring device memory to %s but %s has %s", what, a,
+                             ctx->info.name, b);
+    }
+    if (clgan_fault_hit(CLGAN_FAULT_ALLOC))
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
+                             "clCreateBuffer failed for %s: injected fault", what);
+    cl_int err = CL_SUCCESS;
+    cl_mem m = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+    if (err != CL_SUCCESS) {
+        fmt_bytes(a, sizeof(a), bytes);
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
+                             "clCreateBuffer failed for %s (%s): %s", what, a,
+                             clgan_cl_errname(err));
+    }
+    ctx->mem_in_use += bytes;
+    if (ctx->mem_in_use > ctx->mem_peak)
+        ctx->mem_peak = ctx->mem_in_use;
+    *out = m;
+    return CLGAN_STATUS_OK;
+}
+
+void clgan_rt_release(clgan_ctx *ctx, cl_mem mem, size_t bytes)
+{
+    if (!mem)
+        return;
+    clReleaseMemObject(mem);
+    if (bytes == 0)
+        bytes = 4;
+    ctx->mem_in_use -= bytes <= ctx->mem_in_use ? bytes : ctx->mem_in_use;
+}
+
+clgan_status clgan_rt_write(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes, const void *src)
+{
+    if (!bytes)
+        return CLGAN_STATUS_OK;
+    if (clgan_fault_hit(CLGAN_FAULT_WRITE))
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OPENCL,
+                             "clEnqueueWriteBuffer failed: injected fault");
+    return CLG_CL(ctx, clEnqueueWriteBuffer(ctx->queue, mem, CL_TRUE, off, bytes, src, 0, NULL,
+                                            NULL));
+}
+
+clgan_status clgan_rt_read(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes, void *dst)
+{
+    if (!bytes)
+        return CLGAN_STATUS_OK;
+    if (clgan_fault_hit(CLGAN_FAULT_READ))
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OPENCL, "clEnqueueReadBuffer failed: injected fault");
+    return CLG_CL(ctx, clEnqueueReadBuffer(ctx->queue, mem, CL_TRUE, off, bytes, dst, 0, NULL,
+                                           NULL));
+}
+
+/* ---------------------------------------------------------------- public buffers */
+
+clgan_status clgan_buffer_init(clgan_ctx *ctx, size_t n, clgan_buffer **out)
+{
+    size_t bytes;
+    *out = NULL;
+    if (!clgan_mul_ok(n, sizeof(float), &bytes))
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "buffer of %zu floats overflows size_t", n);
+    clgan_buffer *b = calloc(1, sizeof(*b));
+    if (!b)
+        return CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+    clgan_status st = clgan_rt_alloc(ctx, bytes, "buffer", &b->mem);
+    if (st != CLGAN_STATUS_OK) {
+        free(b);
+        return st;
+    }
+    b->ctx = ctx;
+    b->n = n;
+    *out = b;
+    return CLGAN_STATUS_OK;
+}
+
+void clgan_buffer_free(clgan_buffer *buf)
+{
+    if (!buf)
+        return;
+    clgan_rt_release(buf->ctx, buf->mem, buf->n * sizeof(float));
+    free(buf);
+}
+
+size_t clgan_buffer_size(const clgan_buffer *buf)
+{
+    return buf->n;
+}
+
+static clgan_status range_ok(clgan_buffer *buf, size_t off, size_t n)
+{
+    if (off > buf->n || n > buf->n - off)
+        return clgan_rt_fail(buf->ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "buffer access [%zu, %zu) outside its %zu floats", off, off + n,
+                             buf->n);
+    return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_buffer_write(clgan_buffer *buf, size_t off, size_t n, const float *src)
+{
+    clgan_status st = range_ok(buf, off, n);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    return clgan_rt_write(buf->ctx, buf->mem, off * sizeof(float), n * sizeof(float), src);
+}
+
+clgan_status clgan_buffer_read(clgan_buffer *buf, size_t off, size_t n, float *dst)
+{
+    clgan_status st = range_ok(buf, off, n);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    return clgan_rt_read(buf->ctx, buf->mem, off * sizeof(float), n * sizeof(float), dst);
+}

@@ -1,0 +1,21 @@
+/*
+ * fault.h - test-only fault injection, compiled into every build. CLGAN_FAULT holds a list such
+ * as "alloc:3,build:1": the 3rd device allocation and the 1st kernel build of the process fail.
+ * Kinds: alloc, build, read, write (device transfers), file (file writes).
+ */
+#ifndef CLGAN_FAULT_H
+#define CLGAN_FAULT_H
+
+enum clgan_fault_kind {
+    CLGAN_FAULT_ALLOC = 0,
+    CLGAN_FAULT_BUILD,
+    CLGAN_FAULT_READ,
+    CLGAN_FAULT_WRITE,
+    CLGAN_FAULT_FILE,
+    CLGAN_FAULT_N_KINDS
+};
+
+/* Count one event of this kind; true when it is the one CLGAN_FAULT asks to fail. */
+int clgan_fault_hit(enum clgan_fault_kind kind);
+
+#endif /* CLGAN_FAULT_H */

@@ -1,0 +1,429 @@
+/*
+ * program.c - kernel programs: source (embedded or $CLGAN_KERNEL_DIR), the device prelude,
+ * build through the disk cache, kernel lookup by name, launches and profiling events.
+ *
+ * A program is prelude + cl/common.cl + cl/<family>.cl. Kernel "<family>_<rest>" lives in the
+ * program of <family>.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/fault.h"
+#include "runtime/rt.h"
+
+#define BUILD_OPTIONS "-cl-std=CL1.2"
+
+/* Read a family's source into a malloc'ed NUL-terminated string. */
+static clgan_status family_source(clgan_ctx *ctx, const char *family, char **out)
+{
+    const char *dir = clgan_env("CLGAN_KERNEL_DIR");
+    *out = NULL;
+    if (dir) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s.cl", dir, family);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            return clgan_rt_fail(ctx, CLGAN_STATUS_IO,
+                                 "cannot read kernel source %s (CLGAN_KERNEL_DIR)", path);
+        char *buf = NULL;
+        size_t len = 0, cap = 0;
+        for (;;) {
+            if (len + 4096 + 1 > cap) {
+                cap = cap ? cap * 2 : 16384;
+                char *nb = realloc(buf, cap);
+                if (!nb) {
+                    free(buf);
+                    fclose(f);
+                    return CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+                }
+                buf = nb;
+            }
+            size_t r = fread(buf + len, 1, 4096, f);
+            len += r;
+            if (r < 4096)
+                break;
+        }
+        fclose(f);
+        buf[len] = 0;
+        clgan_log(CLGAN_LOG_DEBUG, "kernel source %s from %s", family, path);
+        *out = buf;
+        return CLGAN_STATUS_OK;
+    }
+    for (size_t i = 0; i < clgan_cl_n_sources; i++) {
+        if (!strcmp(clgan_cl_sources[i].name, family)) {
+            *out = strdup((const char *)clgan_cl_sources[i].data);
+            return *out ? CLGAN_STATUS_OK : CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+        }
+    }
+    return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "no kernel family '%s' (cl/%s.cl)",
+                         family, family);
+}
+
+static uint64_t fnv1a(const char *s, size_t n, uint64_t h)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* The full cache key text: everything that can change the binary. */
+static char *cache_key(clgan_ctx *ctx, const char *family, const char *src, const char *opts)
+{
+    size_t n = strlen(src);
+    uint64_t h1 = fnv1a(src, n, 1469598103934665603ull);
+    uint64_t h2 = fnv1a(src, n, 0x9e3779b97f4a7c15ull);
+    char *key = malloc(4096);
+    if (!key)
+        return NULL;
+    snprintf(key, 4096,
+             "clgan-program-cache 1\nfamily=%s\nsource=%016llx%016llx/%zu\noptions=%s\n"
+             "platform=%s|%s\ndevice=%s|%s|%s\ndriver=%s\n",
+             family, (unsigned long long)h1, (unsigned long long)h2, n, opts,
+             ctx->info.platform_name, ctx->info.platform_version, ctx->info.name,
+             ctx->info.vendor, ctx->info.version, ctx->info.driver_version);
+    return key;
+}
+
+static clgan_status build_failed(clgan_ctx *ctx, cl_program prog, const char *family, cl_int err)
+{
+    size_t n = 0;
+    clGetProgramBuildInfo(prog, ctx->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &n);
+    char *log = malloc(n + 1);
+    if (log) {
+        log[0] = 0;
+        clGetProgramBuildInfo(prog, ctx->device, CL_PROGRAM_BUILD_LOG, n, log, NULL);
+        log[n] = 0;
+    }
+    clgan_status st =
+        clgan_rt_fail(ctx, CLGAN_STATUS_KERNEL_BUILD, "building cl/%s.cl for %s failed (%s): %s",
+                      family, ctx->info.name, clgan_cl_errname(err), log ? log : "");
+    free(log);
+    return st;
+}
+
+clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *out)
+{
+    for (int i = 0; i < ctx->n_progs; i++)
+        if (!strcmp(ctx->progs[i].family, family)) {
+            *out = ctx->progs[i].prog;
+            return CLGAN_STATUS_OK;
+        }
+    if (ctx->n_progs == RT_MAX_PROGRAMS)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_UNSUPPORTED, "too many kernel programs");
+    if (strlen(family) >= sizeof(ctx->progs[0].family))
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "kernel family name too long");
+
+    char *common = NULL, *fam = NULL, *src = NULL, *key = NULL;
+    unsigned char *bin = NULL;
+    size_t bin_len = 0;
+    cl_program prog = NULL;
+    cl_int err = CL_SUCCESS;
+    clgan_status st = family_source(ctx, "common", &common);
+    if (st == CLGAN_STATUS_OK)
+        st = family_source(ctx, family, &fam);
+    if (st != CLGAN_STATUS_OK)
+        goto out;
+    size_t n = strlen(ctx->prelude) + strlen(common) + strlen(fam) + 64;
+    src = malloc(n);
+    if (!src) {
+        st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+        goto out;
+    }
+    snprintf(src, n, "%s\n%s\n#line 1\n%s", ctx->prelude, common, fam);
+
+    char opts[1024];
+    const char *extra = clgan_env("CLGAN_BUILD_OPTIONS");
+    snprintf(opts, sizeof(opts), "%s%s%s", BUILD_OPTIONS, extra ? " " : "", extra ? extra : "");
+    key = cache_key(ctx, family, src, opts);
+    if (!key) {
+        st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+        goto out;
+    }
+    if (clgan_fault_hit(CLGAN_FAULT_BUILD)) {
+        st = clgan_rt_fail(ctx, CLGAN_STATUS_KERNEL_BUILD,
+                           "building cl/%s.cl for %s failed: injected fault", family,
+                           ctx->info.name);
+        goto out;
+    }
+    /* Cached binary first; any failure falls back to building from source. */
+    if (clgan_cache_load(ctx, key, &bin, &bin_len) == CLGAN_STATUS_OK) {
+        const unsigned char *bp = bin;
+        cl_int bst = CL_SUCCESS;
+        prog = clCreateProgramWithBinary(ctx->context, 1, &ctx->device, &bin_len, &bp, &bst, &err);
+        if (err == CL_SUCCESS && bst == CL_SUCCESS)
+            err = clBuildProgram(prog, 1, &ctx->device, opts, NULL, NULL);
+        if (err != CL_SUCCESS || bst != CL_SUCCESS) {
+            clgan_log(CLGAN_LOG_INFO, "cached binary of %s rejected (%s); rebuilding", family,
+                      clgan_cl_errname(err != CL_SUCCESS ? err : bst));
+            if (prog)
+                clReleaseProgram(prog);
+            prog = NULL;
+        }
+    }
+    if (!prog) {
+        const char *sp = src;
+        prog = clCreateProgramWithSource(ctx->context, 1, &sp, NULL, &err);
+        if ((st = CLG_CL(ctx, err)) != CLGAN_STATUS_OK)
+            goto out;
+        err = clBuildProgram(prog, 1, &ctx->device, opts, NULL, NULL);
+        if (err != CL_SUCCESS) {
+            st = build_failed(ctx, prog, family, err);
+            clReleaseProgram(prog);
+            prog = NULL;
+            goto out;
+        }
+        size_t len = 0;
+        if (clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof(len), &len, NULL) ==
+                CL_SUCCESS &&
+            len > 0) {
+            unsigned char *b = malloc(len);
+            if (b && clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof(b), &b, NULL) ==
+                         CL_SUCCESS)
+                clgan_cache_store(ctx, key, b, len);
+            free(b);
+        }
+    }
+    struct rt_program *p = &ctx->progs[ctx->n_progs++];
+    snprintf(p->family, sizeof(p->family), "%s", family);
+    p->prog = prog;
+    *out = prog;
+out:
+    free(common);
+    free(fam);
+    free(src);
+    free(key);
+    free(bin);
+    return st;
+}
+
+clgan_status clgan_rt_kernel(clgan_ctx *ctx, const char *name, cl_kernel *out)
+{
+    for (int i = 0; i < ctx->n_kernels; i++)
+        if (!strcmp(ctx->kernels[i].name, name)) {
+            *out = ctx->kernels[i].k;
+            return CLGAN_STATUS_OK;
+        }
+    if (ctx->n_kernels == RT_MAX_KERNELS)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_UNSUPPORTED, "too many kernels");
+    char family[32];
+    const char *us = strchr(name, '_');
+    size_t fl = us ? (size_t)(us - name) : strlen(name);
+    if (fl == 0 || fl >= sizeof(family) || strlen(name) >= sizeof(ctx->kernels[0].name))
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "bad kernel name '%s'", name);
+    memcpy(family, name, fl);
+    family[fl] = 0;
+    cl_program prog;
+    clgan_status st = clgan_rt_program(ctx, family, &prog);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    cl_int err = CL_SUCCESS;
+    cl_kernel k = clCreateKernel(prog, name, &err);
+    if (err != CL_SUCCESS)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_KERNEL_BUILD,
+                             "clCreateKernel(%s) in cl/%s.cl failed: %s", name, family,
+                             clgan_cl_errname(err));
+    struct rt_kernel *e = &ctx->kernels[ctx->n_kernels++];
+    snprintf(e->name, sizeof(e->name), "%s", name);
+    e->k = k;
+    *out = k;
+    return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_ctx_build_all(clgan_ctx *ctx)
+{
+    for (size_t i = 0; i < clgan_cl_n_sources; i++) {
+        if (!strcmp(clgan_cl_sources[i].name, "common"))
+            continue;
+        cl_program p;
+        clgan_status st = clgan_rt_program(ctx, clgan_cl_sources[i].name, &p);
+        if (st != CLGAN_STATUS_OK)
+            return st;
+    }
+    return CLGAN_STATUS_OK;
+}
+
+/* ---------------------------------------------------------------- profiling */
+
+static int prof_entry(clgan_ctx *ctx, const char *name)
+{
+    for (int i = 0; i < ctx->n_prof; i++)
+        if (!strcmp(ctx->prof[i].name, name))
+            return i;
+    if (ctx->n_prof == RT_MAX_PROF)
+        return RT_MAX_PROF - 1;
+    struct rt_prof_entry *e = &ctx->prof[ctx->n_prof];
+    memset(e, 0, sizeof(*e));
+    snprintf(e->name, sizeof(e->name), "%s", name);
+    return ctx->n_prof++;
+}
+
+static cl_event prof_slot;
+
+cl_event *clgan_rt_prof_event(clgan_ctx *ctx)
+{
+    if (!ctx->profiling)
+        return NULL;
+    prof_slot = NULL;
+    return &prof_slot;
+}
+
+void clgan_rt_prof_add(clgan_ctx *ctx, const char *name, cl_event ev, double flops)
+{
+    if (!ctx->profiling || !ev)
+        return;
+    if (ctx->n_pending == ctx->cap_pending) {
+        int cap = ctx->cap_pending ? ctx->cap_pending * 2 : 256;
+        void *p = realloc(ctx->pending, cap * sizeof(*ctx->pending));
+        if (!p) {
+            clReleaseEvent(ev);
+            return;
+        }
+        ctx->pending = p;
+        ctx->cap_pending = cap;
+    }
+    int e = prof_entry(ctx, name);
+    ctx->prof[e].flops += flops;
+    ctx->pending[ctx->n_pending].ev = ev;
+    ctx->pending[ctx->n_pending].entry = e;
+    ctx->n_pending++;
+}
+
+clgan_status clgan_rt_prof_collect(clgan_ctx *ctx)
+{
+    clgan_status st = CLGAN_STATUS_OK;
+    if (ctx->n_pending)
+        st = CLG_CL(ctx, clFinish(ctx->queue));
+    for (int i = 0; i < ctx->n_pending; i++) {
+        cl_ulong t0 = 0, t1 = 0;
+        cl_event ev = ctx->pending[i].ev;
+        if (clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof(t0), &t0, NULL) ==
+                CL_SUCCESS &&
+            clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof(t1), &t1, NULL) ==
+                CL_SUCCESS &&
+            t1 >= t0) {
+            ctx->prof[ctx->pending[i].entry].ms += (t1 - t0) * 1e-6;
+        }
+        ctx->prof[ctx->pending[i].entry].calls++;
+        clReleaseEvent(ev);
+    }
+    ctx->n_pending = 0;
+    return st;
+}
+
+void clgan_rt_prof_reset(clgan_ctx *ctx)
+{
+    clgan_rt_prof_collect(ctx);
+    ctx->n_prof = 0;
+}
+
+/* ---------------------------------------------------------------- launches */
+
+static clgan_status set_args(clgan_ctx *ctx, const char *name, cl_kernel k, const char *fmt,
+                             va_list ap)
+{
+    for (cl_uint i = 0; fmt[i]; i++) {
+        cl_int err;
+        switch (fmt[i]) {
+        case 'm': {
+            cl_mem m = va_arg(ap, cl_mem);
+            err = clSetKernelArg(k, i, sizeof(m), &m);
+            break;
+        }
+        case 'f': {
+            float f = (float)va_arg(ap, double);
+            err = clSetKernelArg(k, i, sizeof(f), &f);
+            break;
+        }
+        case 'i': {
+            cl_int v = va_arg(ap, int);
+            err = clSetKernelArg(k, i, sizeof(v), &v);
+            break;
+        }
+        case 'u': {
+            cl_uint v = va_arg(ap, unsigned);
+            err = clSetKernelArg(k, i, sizeof(v), &v);
+            break;
+        }
+        case 'l': {
+            cl_ulong v = va_arg(ap, uint64_t);
+            err = clSetKernelArg(k, i, sizeof(v), &v);
+            break;
+        }
+        case 'L': {
+            size_t bytes = va_arg(ap, size_t);
+            err = clSetKernelArg(k, i, bytes, NULL);
+            break;
+        }
+        default:
+            return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                                 "bad argument code '%c' for kernel %s", fmt[i], name);
+        }
+        if (err != CL_SUCCESS)
+            return clgan_rt_fail(ctx, CLGAN_STATUS_OPENCL,
+                                 "clSetKernelArg(%s, arg %u) failed: %s", name, i,
+                                 clgan_cl_errname(err));
+    }
+    return CLGAN_STATUS_OK;
+}
+
+static clgan_status enqueue(clgan_ctx *ctx, const char *name, cl_kernel k, cl_uint dims,
+                            const size_t *gsize, const size_t *lsize, double flops)
+{
+    size_t g[3];
+    for (cl_uint d = 0; d < dims; d++) {
+        g[d] = gsize[d] ? gsize[d] : 1;
+        if (lsize && lsize[d])
+            g[d] = (g[d] + lsize[d] - 1) / lsize[d] * lsize[d];
+    }
+    cl_event ev = NULL;
+    cl_int err = clEnqueueNDRangeKernel(ctx->queue, k, dims, NULL, g, lsize, 0, NULL,
+                                        ctx->profiling ? &ev : NULL);
+    if (err != CL_SUCCESS)
+        return clgan_rt_fail(ctx, err == CL_OUT_OF_RESOURCES ? CLGAN_STATUS_OUT_OF_DEVICE_MEMORY
+                                                              : CLGAN_STATUS_OPENCL,
+                             "clEnqueueNDRangeKernel(%s) failed: %s on %s", name,
+                             clgan_cl_errname(err), ctx->info.name);
+    if (ev)
+        clgan_rt_prof_add(ctx, name, ev, flops);
+    return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_rt_launch(clgan_ctx *ctx, const char *name, cl_uint dims, const size_t *gsize,
+                             const size_t *lsize, double flops, const char *fmt, ...)
+{
+    cl_kernel k;
+    clgan_status st = clgan_rt_kernel(ctx, name, &k);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    va_list ap;
+    va_start(ap, fmt);
+    st = set_args(ctx, name, k, fmt, ap);
+    va_end(ap);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    return enqueue(ctx, name, k, dims, gsize, lsize, flops);
+}
+
+clgan_status clgan_rt_launch1d(clgan_ctx *ctx, const char *name, size_t n, const char *fmt, ...)
+{
+    cl_kernel k;
+    if (n == 0)
+        return CLGAN_STATUS_OK;
+    clgan_status st = clgan_rt_kernel(ctx, name, &k);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    va_list ap;
+    va_start(ap, fmt);
+    st = set_args(ctx, name, k, fmt, ap);
+    va_end(ap);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    size_t l = 64;
+    if (ctx->info.max_work_group && ctx->info.max_work_group < l)
+        l = ctx->info.max_work_group;
+    return enqueue(ctx, name, k, 1, &n, &l, 0.0);
+}

@@ -1,0 +1,152 @@
+/*
+ * rt.h - internal runtime: the context struct, OpenCL error checking, kernel lookup and launch,
+ * device buffers. Every layer above (ops, nn, train) reaches OpenCL through these helpers.
+ *
+ * Kernels are named <family>_<rest>; the family is the file cl/<family>.cl that holds them, so a
+ * kernel name alone is enough to find, build (through the disk cache) and launch it.
+ */
+#ifndef CLGAN_RT_H
+#define CLGAN_RT_H
+
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "clgan.h"
+
+#define RT_MAX_PROGRAMS 32
+#define RT_MAX_KERNELS 256
+#define RT_MAX_PROF 256
+
+struct rt_program {
+    char family[32];
+    cl_program prog;
+};
+
+struct rt_kernel {
+    char name[64];
+    cl_kernel k;
+};
+
+/* Per-kernel profile aggregate (bench). */
+struct rt_prof_entry {
+    char name[64];
+    long calls;
+    double ms;
+    double flops; /* counted FLOPs, for GEMMs */
+};
+
+/* An event waiting to be read into the profile. */
+struct rt_pending {
+    cl_event ev;
+    int entry;
+};
+
+struct clgan_ctx {
+    struct clgan_device_info info;
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue;
+    int profiling;
+    enum clgan_gemm_backend gemm;
+    char err[2048];
+    char prelude[1024];
+
+    struct rt_program progs[RT_MAX_PROGRAMS];
+    int n_progs;
+    struct rt_kernel kernels[RT_MAX_KERNELS];
+    int n_kernels;
+
+    uint64_t mem_in_use;
+    uint64_t mem_peak;
+
+    struct rt_prof_entry prof[RT_MAX_PROF];
+    int n_prof;
+    struct rt_pending *pending;
+    int n_pending, cap_pending;
+
+    /* GEMM backends' private state (own kernel's packing workspace, ...) */
+    void *gemm_state;
+    void (*gemm_state_free)(clgan_ctx *ctx);
+};
+
+struct clgan_buffer {
+    clgan_ctx *ctx;
+    cl_mem mem;
+    size_t n; /* floats */
+};
+
+/* Record a failure in ctx->err (printf style) and return st. */
+clgan_status clgan_rt_fail(clgan_ctx *ctx, clgan_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Name of an OpenCL error code ("CL_OUT_OF_RESOURCES"); never NULL. */
+const char *clgan_cl_errname(cl_int err);
+
+/* Check an OpenCL return code: OK, or record "<call> failed: <NAME> (file:line)" and map it. */
+clgan_status clgan_rt_check(clgan_ctx *ctx, cl_int err, const char *call, const char *file,
+                            int line);
+#define CLG_CL(ctx, expr) clgan_rt_check((ctx), (expr), #expr, __FILE__, __LINE__)
+
+/* Read environment settings (only place that calls getenv). NULL when unset or empty. */
+const char *clgan_env(const char *name);
+
+/* Find (building on first use) the kernel with this name. */
+clgan_status clgan_rt_kernel(clgan_ctx *ctx, const char *name, cl_kernel *out);
+
+/* Build the program of a family now (through the disk cache). */
+clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *out);
+
+/*
+ * Set arguments and enqueue a kernel. fmt has one letter per argument:
+ *   m cl_mem, f float (double promoted), i int, u unsigned, l ulong (pass size_t / uint64_t),
+ *   L local memory of that many bytes (pass size_t).
+ * gsize is rounded up to a multiple of lsize when lsize is given. flops (may be 0) is counted
+ * into the kernel's profile entry when profiling.
+ */
+clgan_status clgan_rt_launch(clgan_ctx *ctx, const char *name, cl_uint dims, const size_t *gsize,
+                             const size_t *lsize, double flops, const char *fmt, ...);
+
+/* 1-D launch over n items with a work-group size suited to the device. */
+clgan_status clgan_rt_launch1d(clgan_ctx *ctx, const char *name, size_t n, const char *fmt, ...);
+
+/* Profiling: get an event slot for a call made outside rt_launch (e.g. CLBlast). Returns a
+ * pointer to fill (or NULL when not profiling); rt_prof_add registers the filled event. */
+cl_event *clgan_rt_prof_event(clgan_ctx *ctx);
+void clgan_rt_prof_add(clgan_ctx *ctx, const char *name, cl_event ev, double flops);
+/* Wait and fold all pending events into ctx->prof. */
+clgan_status clgan_rt_prof_collect(clgan_ctx *ctx);
+void clgan_rt_prof_reset(clgan_ctx *ctx);
+
+/* Raw device allocation of bytes with limit checks and memory accounting (what names it). */
+clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_mem *out);
+void clgan_rt_release(clgan_ctx *ctx, cl_mem mem, size_t bytes);
+
+/* Blocking copies of bytes at byte offsets. */
+clgan_status clgan_rt_write(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes, const void *src);
+clgan_status clgan_rt_read(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes, void *dst);
+
+/* Embedded kernel sources (generated at build time). */
+struct clgan_cl_source {
+    const char *name; /* family, e.g. "gemm" */
+    const unsigned char *data;
+    size_t len;
+};
+extern const struct clgan_cl_source clgan_cl_sources[];
+extern const size_t clgan_cl_n_sources;
+
+/* Program binary cache (cache.c). dir NULL means disabled. */
+const char *clgan_cache_dir(char *buf, size_t len);
+clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **bin, size_t *len);
+void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin, size_t len);
+
+/* Logging from inside the library. */
+void clgan_log(enum clgan_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Overflow-checked multiply of sizes; returns 0 on overflow. */
+int clgan_mul_ok(size_t a, size_t b, size_t *out);
+
+#endif /* CLGAN_RT_H */
