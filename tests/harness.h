@@ -33,6 +33,9 @@ int th_want(const char *name);
  * NMSE; print one line; count. dev may be NULL for host-only checks. Returns 1 when OK. */
 int th_check(const char *name, const struct th_device *dev, const float *got, const float *ref,
              size_t n, double atol, double rtol, double max_nmse);
+/* The comparison alone, recording nothing (for the comparator's self-test). */
+int th_compare(const float *got, const float *ref, size_t n, double atol, double rtol,
+               double max_nmse);
 /* Record a plain pass/fail with a message. */
 int th_expect(int ok, const char *name, const struct th_device *dev, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -1,0 +1,277 @@
+/* labels: kernel; timeout: 300 */
+/*
+ * test_runtime.c - the runtime on every device: device SPECs, error texts, buffer limits and
+ * round trips, the program cache (hit, corrupt entry rebuilt, foreign entry ignored), kernel
+ * source override, fault injection, and the comparator's own self-test.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void test_specs(void)
+{
+    struct clgan_device_info *devs = NULL;
+    int n = 0, idx = -1;
+    char msg[2048];
+    clgan_status st = clgan_devices_query(&devs, &n, msg, sizeof(msg));
+    if (!th_expect(st == CLGAN_STATUS_OK && n > 0, "devices_query", NULL, "%d devices", n))
+        return;
+    for (int i = 0; i < n; i++) {
+        char spec[32];
+        snprintf(spec, sizeof(spec), "%d:%d", devs[i].platform, devs[i].device);
+        st = clgan_device_select(spec, devs, n, &idx, msg, sizeof(msg));
+        th_expect(st == CLGAN_STATUS_OK && idx == i, "spec_pd", NULL, "%s -> %d", spec, idx);
+        snprintf(spec, sizeof(spec), "%d", i);
+        st = clgan_device_select(spec, devs, n, &idx, msg, sizeof(msg));
+        th_expect(st == CLGAN_STATUS_OK && idx == i, "spec_index", NULL, "%s -> %d", spec, idx);
+    }
+    st = clgan_device_select("auto", devs, n, &idx, msg, sizeof(msg));
+    int has_real = 0;
+    for (int i = 0; i < n; i++)
+        has_real |= devs[i].kind != CLGAN_KIND_SIMULATOR;
+    th_expect(has_real ? (st == CLGAN_STATUS_OK && devs[idx].kind != CLGAN_KIND_SIMULATOR)
+                       : st != CLGAN_STATUS_OK,
+              "spec_auto_not_simulator", NULL, "auto -> %d", idx);
+    st = clgan_device_select("nosuch", devs, n, &idx, msg, sizeof(msg));
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(msg, "'nosuch'") &&
+                  strstr(msg, devs[0].name),
+              "spec_unknown_lists_devices", NULL, "%s", msg);
+    st = clgan_device_select("99:0", devs, n, &idx, msg, sizeof(msg));
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT, "spec_bad_pd", NULL, "%s", msg);
+    for (int i = 0; i < n; i++) {
+        if (devs[i].kind != CLGAN_KIND_SIMULATOR)
+            continue;
+        st = clgan_device_select("OCLGRIND", devs, n, &idx, msg, sizeof(msg));
+        th_expect(st == CLGAN_STATUS_OK && idx == i, "spec_name_case", NULL, "-> %d", idx);
+    }
+    for (int i = 0; i < n; i++) {
+        if (devs[i].kind != CLGAN_KIND_CPU)
+            continue;
+        st = clgan_device_select("cpu", devs, n, &idx, msg, sizeof(msg));
+        th_expect(st == CLGAN_STATUS_OK && devs[idx].kind == CLGAN_KIND_CPU, "spec_type_cpu",
+                  NULL, "-> %d", idx);
+        break;
+    }
+    free(devs);
+    th_expect(!strcmp(clgan_status_str(CLGAN_STATUS_KERNEL_BUILD), "kernel build failed") &&
+                  !strcmp(clgan_cl_errname(CL_OUT_OF_RESOURCES), "CL_OUT_OF_RESOURCES") &&
+                  !strcmp(clgan_cl_errname(-12345), "CL_UNKNOWN_ERROR"),
+              "error_names", NULL, "status and CL error texts");
+}
+
+static void test_comparator(void)
+{
+    float ref[64], got[64];
+    for (int i = 0; i < 64; i++)
+        ref[i] = got[i] = (float)i / 7.0f;
+    int same = th_compare(got, ref, 64, 1e-6, 1e-4, 1e-7);
+    got[17] *= 1.001f;
+    int perturbed = th_compare(got, ref, 64, 1e-6, 1e-4, 1e-7);
+    got[17] = ref[17];
+    got[3] = 0.0f / 0.0f;
+    int nan = th_compare(got, ref, 64, 1e-6, 1e-4, 1e-7);
+    th_expect(same && !perturbed && !nan, "comparator_self_test", NULL,
+              "identical %d, perturbed by 0.1%% %d, NaN %d", same, perturbed, nan);
+}
+
+static void test_buffers(struct th_device *d)
+{
+    clgan_buffer *b = NULL;
+    const size_t n = 1001;
+    clgan_status st = clgan_buffer_init(d->ctx, n, &b);
+    if (!th_status(st, "buffer_init", d))
+        return;
+    float *x = th_rand(n, -3, 3), *y = th_alloc(n);
+    st = clgan_buffer_write(b, 0, n, x);
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_buffer_read(b, 3, n - 3, y);
+    if (th_status(st, "buffer_roundtrip", d))
+        th_check("buffer_roundtrip_view", d, y, x + 3, n - 3, 0, 0, 0);
+    st = clgan_buffer_read(b, n - 2, 5, y);
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT, "buffer_out_of_range", d, "%s",
+              clgan_ctx_last_error(d->ctx));
+    clgan_buffer_free(b);
+    clgan_buffer_free(NULL);
+
+    /* larger than one allocation may be: refused before OpenCL sees it, both sizes named */
+    size_t too_big = (size_t)(d->info->max_alloc / sizeof(float)) + 1024;
+    st = clgan_buffer_init(d->ctx, too_big, &b);
+    const char *e = clgan_ctx_last_error(d->ctx);
+    th_expect(st == CLGAN_STATUS_OUT_OF_DEVICE_MEMORY && b == NULL && strstr(e, "at most"),
+              "buffer_over_max_alloc", d, "%s", e);
+    st = clgan_buffer_init(d->ctx, (size_t)-1 / 2, &b);
+    th_expect(st != CLGAN_STATUS_OK && b == NULL, "buffer_overflow_refused", d, "%s",
+              clgan_ctx_last_error(d->ctx));
+    uint64_t in_use = 1, peak = 0;
+    clgan_ctx_memory(d->ctx, &in_use, &peak);
+    th_expect(in_use == 0 && peak >= n * sizeof(float), "memory_accounting", d,
+              "in use %llu, peak %llu", (unsigned long long)in_use, (unsigned long long)peak);
+    free(x);
+    free(y);
+}
+
+static int count_entries(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    int n = 0;
+    if (!dp)
+        return 0;
+    for (struct dirent *e; (e = readdir(dp));)
+        n += strstr(e->d_name, ".bin") != NULL;
+    closedir(dp);
+    return n;
+}
+
+static void corrupt_all(const char *dir, int mode)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return;
+    for (struct dirent *e; (e = readdir(dp));) {
+        if (!strstr(e->d_name, ".bin"))
+            continue;
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (mode == 0) { /* truncate */
+            if (truncate(path, 40) != 0)
+                perror("truncate");
+        } else { /* garbage after a valid magic: a foreign/corrupt entry */
+            FILE *f = fopen(path, "r+b");
+            if (f) {
+                fseek(f, 20, SEEK_SET);
+                fputs("garbage garbage garbage", f);
+                fclose(f);
+            }
+        }
+    }
+    closedir(dp);
+}
+
+/* Build the gemm program in a fresh context with the given cache folder; seconds taken. */
+static double build_once(struct th_device *d, const char *dir, clgan_status *st)
+{
+    setenv("CLGAN_CACHE_DIR", dir, 1);
+    struct clgan_ctx_params p = clgan_ctx_default_params();
+    char spec[16], msg[512];
+    snprintf(spec, sizeof(spec), "%d", d->info->index);
+    p.device = spec;
+    clgan_ctx *ctx = NULL;
+    double t0 = now_s();
+    *st = clgan_ctx_init(&p, &ctx, msg, sizeof(msg));
+    cl_program prog;
+    if (*st == CLGAN_STATUS_OK)
+        *st = clgan_rt_program(ctx, "gemm", &prog);
+    double t = now_s() - t0;
+    clgan_ctx_free(ctx);
+    return t;
+}
+
+static void test_cache(struct th_device *d)
+{
+    char dir[256];
+    snprintf(dir, sizeof(dir), "/tmp/clgan-cache-test-%ld-%d", (long)getpid(), d->info->index);
+    const char *old = clgan_env("CLGAN_CACHE_DIR");
+    char saved[1024] = "";
+    if (old)
+        snprintf(saved, sizeof(saved), "%s", old);
+    clgan_status st;
+    double cold = build_once(d, dir, &st);
+    th_status(st, "cache_cold_build", d);
+    th_expect(count_entries(dir) == 1, "cache_entry_written", d, "%d entries in %s",
+              count_entries(dir), dir);
+    double warm = build_once(d, dir, &st);
+    th_status(st, "cache_warm_build", d);
+    printf("    cold %.3f s, warm %.3f s\n", cold, warm);
+    corrupt_all(dir, 0);
+    build_once(d, dir, &st);
+    th_expect(st == CLGAN_STATUS_OK && count_entries(dir) == 1, "cache_truncated_rebuilt", d,
+              "status %s", clgan_status_str(st));
+    corrupt_all(dir, 1);
+    build_once(d, dir, &st);
+    th_expect(st == CLGAN_STATUS_OK && count_entries(dir) == 1, "cache_corrupt_rebuilt", d,
+              "status %s", clgan_status_str(st));
+    build_once(d, "off", &st);
+    th_status(st, "cache_off", d);
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        perror("rm");
+    if (*saved)
+        setenv("CLGAN_CACHE_DIR", saved, 1);
+    else
+        unsetenv("CLGAN_CACHE_DIR");
+}
+
+/* A kernel folder with a broken gemm.cl: the build fails with the file named and the log. */
+static void test_kernel_dir(struct th_device *d)
+{
+    char dir[256], path[300];
+    snprintf(dir, sizeof(dir), "/tmp/clgan-kdir-%ld", (long)getpid());
+    mkdir(dir, 0755);
+    snprintf(path, sizeof(path), "%s/common.cl", dir);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("/* empty */\n", f);
+        fclose(f);
+    }
+    snprintf(path, sizeof(path), "%s/gemm.cl", dir);
+    f = fopen(path, "w");
+    if (f) {
+        fputs("kernel void gemm_broken(global float *x) { x[0] = undefined_name; }\n", f);
+        fclose(f);
+    }
+    setenv("CLGAN_KERNEL_DIR", dir, 1);
+    struct clgan_ctx_params p = clgan_ctx_default_params();
+    char spec[16], msg[512];
+    snprintf(spec, sizeof(spec), "%d", d->info->index);
+    p.device = spec;
+    clgan_ctx *ctx = NULL;
+    clgan_status st = clgan_ctx_init(&p, &ctx, msg, sizeof(msg));
+    cl_kernel k;
+    if (st == CLGAN_STATUS_OK) {
+        st = clgan_rt_kernel(ctx, "gemm_broken", &k);
+        const char *e = clgan_ctx_last_error(ctx);
+        th_expect(st == CLGAN_STATUS_KERNEL_BUILD && strstr(e, "gemm.cl") &&
+                      strstr(e, "undefined_name"),
+                  "kernel_build_error_has_log", d, "%.120s...", e);
+        st = clgan_rt_kernel(ctx, "nofamily_x", &k);
+        th_expect(st != CLGAN_STATUS_OK && strstr(clgan_ctx_last_error(ctx), "nofamily.cl"),
+                  "kernel_dir_missing_file", d, "%s", clgan_ctx_last_error(ctx));
+    }
+    clgan_ctx_free(ctx);
+    unsetenv("CLGAN_KERNEL_DIR");
+    snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+    if (system(path) != 0)
+        perror("rm");
+}
+
+int main(int argc, char **argv)
+{
+    th_init(argc, argv, 1);
+    if (th_want("spec"))
+        test_specs();
+    test_comparator();
+    for (int i = 0; i < th_ndev(); i++) {
+        struct th_device *d = th_dev(i);
+        if (th_want("buffer"))
+            test_buffers(d);
+        if (th_want("cache"))
+            test_cache(d);
+        if (th_want("kernel_dir"))
+            test_kernel_dir(d);
+    }
+    return th_finish();
+}
