@@ -1,0 +1,280 @@
+/*
+ * folder.c - a folder of PNG/JPEG/BMP images as a data set (see data.h), decoded with
+ * stb_image (Debian's libstb provides the implementation), centre-cropped and resized.
+ *
+ * Resizing is separable: for each axis a list of (source index, weight) per output pixel, then
+ * rows, then columns, in float. Shrinking uses the exact area of each source pixel that an
+ * output pixel covers (a box filter with fractional edges), which does not alias as point
+ * sampling would; enlarging uses bilinear weights around pixel centres (area weights would
+ * give blocky nearest-neighbour output there).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <stb_image.h>
+
+#include "data/data.h"
+#include "io/file.h"
+
+/* Contributions of source pixels to one output pixel along one axis. */
+struct taps {
+    int *first; /* per output: index into idx/w of its first tap */
+    int *count; /* per output: number of taps */
+    int *idx;   /* source index */
+    float *w;   /* weight (taps of one output sum to 1) */
+};
+
+static void taps_free(struct taps *t)
+{
+    free(t->first);
+    free(t->count);
+    free(t->idx);
+    free(t->w);
+}
+
+/* Weights mapping `in` source pixels to `out` output pixels. */
+static int taps_init(struct taps *t, int in, int out)
+{
+    /* an area tap list spans at most ceil(in/out)+1 pixels; bilinear 2 */
+    int per = in > out ? in / out + 2 : 2;
+    t->first = malloc((size_t)out * sizeof(int));
+    t->count = malloc((size_t)out * sizeof(int));
+    t->idx = malloc((size_t)out * (size_t)per * sizeof(int));
+    t->w = malloc((size_t)out * (size_t)per * sizeof(float));
+    if (!t->first || !t->count || !t->idx || !t->w) {
+        taps_free(t);
+        return 0;
+    }
+    double scale = (double)in / out;
+    int k = 0;
+    for (int o = 0; o < out; o++) {
+        t->first[o] = k;
+        if (in >= out) {
+            double lo = o * scale, hi = (o + 1) * scale;
+            int i0 = (int)floor(lo), i1 = (int)ceil(hi);
+            if (i1 > in)
+                i1 = in;
+            for (int i = i0; i < i1; i++) {
+                double a = lo > i ? lo : i, b = hi < i + 1 ? hi : i + 1;
+                if (b > a) {
+                    t->idx[k] = i;
+                    t->w[k++] = (float)((b - a) / scale);
+                }
+            }
+        } else {
+            double c = (o + 0.5) * scale - 0.5;
+            int i0 = (int)floor(c);
+            double f = c - i0;
+            int a = i0 < 0 ? 0 : i0, b = i0 + 1 > in - 1 ? in - 1 : i0 + 1;
+            t->idx[k] = a;
+            t->w[k++] = (float)(1 - f);
+            t->idx[k] = b;
+            t->w[k++] = (float)f;
+        }
+        t->count[o] = k - t->first[o];
+    }
+    return 1;
+}
+
+clgan_status clgan_data_crop_resize(const uint8_t *src, int c, int h, int w, uint8_t *dst, int size,
+                                    char *err, size_t err_len)
+{
+    if (c <= 0 || h <= 0 || w <= 0 || size <= 0)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "crop_resize: bad shape c=%d h=%d w=%d size=%d", c, h, w, size);
+    int side = h < w ? h : w;
+    int y0 = (h - side) / 2, x0 = (w - side) / 2;
+    struct taps t;
+    float *rows = malloc((size_t)side * (size_t)size * sizeof(float));
+    if (!rows || !taps_init(&t, side, size)) {
+        free(rows);
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
+                             "crop_resize: out of memory for %dx%d -> %dx%d", h, w, size, size);
+    }
+    for (int ch = 0; ch < c; ch++) {
+        const uint8_t *plane = src + (size_t)ch * h * w;
+        /* horizontal pass over the crop's rows: side x size */
+        for (int y = 0; y < side; y++) {
+            const uint8_t *row = plane + (size_t)(y0 + y) * w + x0;
+            for (int o = 0; o < size; o++) {
+                float acc = 0;
+                for (int k = t.first[o]; k < t.first[o] + t.count[o]; k++)
+                    acc += t.w[k] * row[t.idx[k]];
+                rows[(size_t)y * size + o] = acc;
+            }
+        }
+        /* vertical pass: size x size */
+        uint8_t *out = dst + (size_t)ch * size * size;
+        for (int o = 0; o < size; o++) {
+            for (int x = 0; x < size; x++) {
+                float acc = 0;
+                for (int k = t.first[o]; k < t.first[o] + t.count[o]; k++)
+                    acc += t.w[k] * rows[(size_t)t.idx[k] * size + x];
+                float v = floorf(acc + 0.5f);
+                out[(size_t)o * size + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+        }
+    }
+    taps_free(&t);
+    free(rows);
+    return CLGAN_STATUS_OK;
+}
+
+static int is_image_name(const char *name)
+{
+    if (name[0] == '.')
+        return 0;
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return 0;
+    static const char *const exts[] = {".png", ".jpg", ".jpeg", ".bmp"};
+    for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+        const char *e = exts[i];
+        size_t n = strlen(e);
+        if (strlen(dot) != n)
+            continue;
+        size_t j = 0;
+        while (j < n && tolower((unsigned char)dot[j]) == e[j])
+            j++;
+        if (j == n)
+            return 1;
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Sorted names of the image files in dir. */
+static clgan_status list_images(const char *dir, char ***names, size_t *count, char *err,
+                                size_t err_len)
+{
+    *names = NULL;
+    *count = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open folder: %s", dir,
+                             strerror(errno));
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    clgan_status st = CLGAN_STATUS_OK;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!is_image_name(e->d_name))
+            continue;
+        size_t plen = strlen(dir) + strlen(e->d_name) + 2;
+        char *full = malloc(plen);
+        if (!full) {
+            st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+            break;
+        }
+        snprintf(full, plen, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (stat(full, &sb) || !S_ISREG(sb.st_mode)) {
+            free(full);
+            continue;
+        }
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **nv = realloc(v, ncap * sizeof(*v));
+            if (!nv) {
+                free(full);
+                st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+                break;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        v[n++] = full;
+    }
+    closedir(d);
+    if (st != CLGAN_STATUS_OK) {
+        free_names(v, n);
+        return clgan_io_fail(err, err_len, st, "%s: out of memory listing the folder", dir);
+    }
+    if (n == 0) {
+        free(v);
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "%s: no PNG, JPEG or BMP files in the folder", dir);
+    }
+    qsort(v, n, sizeof(*v), cmp_str);
+    *names = v;
+    *count = n;
+    return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_data_folder_read(const char *dir, int channels, int size,
+                                    struct clgan_dataset *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof(*out));
+    if (channels != 1 && channels != 3)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "%s: channels must be 1 or 3, not %d", dir, channels);
+    if (size <= 0 || size > 16384)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "%s: image size must be in 1..16384, not %d", dir, size);
+    char **names = NULL;
+    size_t n = 0;
+    clgan_status st = list_images(dir, &names, &n, err, err_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    size_t per = (size_t)channels * (size_t)size * (size_t)size;
+    uint8_t *px = NULL, *planar = NULL;
+    if (n > ((size_t)-1) / per || !(px = malloc(n * per))) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
+                           "%s: out of memory for %zu images of %dx%dx%d", dir, n, channels, size,
+                           size);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int w = 0, h = 0, comp = 0;
+        unsigned char *img = stbi_load(names[i], &w, &h, &comp, channels);
+        if (!img) {
+            st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                               "%s: cannot decode image: %s", names[i], stbi_failure_reason());
+            goto out;
+        }
+        /* stb_image gives interleaved HWC; the data set is planar CHW */
+        size_t plane = (size_t)w * (size_t)h;
+        uint8_t *np = realloc(planar, plane * (size_t)channels);
+        if (!np) {
+            stbi_image_free(img);
+            st = clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
+                               "%s: out of memory for a %dx%d image", names[i], w, h);
+            goto out;
+        }
+        planar = np;
+        for (size_t p = 0; p < plane; p++)
+            for (int ch = 0; ch < channels; ch++)
+                planar[(size_t)ch * plane + p] = img[p * (size_t)channels + (size_t)ch];
+        stbi_image_free(img);
+        st = clgan_data_crop_resize(planar, channels, h, w, px + i * per, size, err, err_len);
+        if (st != CLGAN_STATUS_OK)
+            goto out;
+    }
+    out->count = n;
+    out->channels = channels;
+    out->height = out->width = size;
+    out->pixels = px;
+    px = NULL;
+out:
+    free(px);
+    free(planar);
+    free_names(names, n);
+    return st;
+}

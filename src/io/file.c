@@ -1,0 +1,314 @@
+/* file.c - error lines, whole-file reads, byte buffers and atomic writes (see file.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/file.h"
+#include "runtime/fault.h"
+
+clgan_status clgan_io_fail(char *err, size_t err_len, clgan_status st, const char *fmt, ...)
+{
+    if (err && err_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, err_len, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+clgan_status clgan_io_read_file(const char *path, size_t max, char **data, size_t *len, char *err,
+                                size_t err_len)
+{
+    *data = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open: %s", path,
+                             strerror(errno));
+    clgan_status st = CLGAN_STATUS_OK;
+    struct stat sb;
+    if (fstat(fileno(f), &sb)) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot stat: %s", path,
+                           strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: not a regular file", path);
+        goto out;
+    }
+    if ((uint64_t)sb.st_size > (uint64_t)max) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                           "%s: file has %lld bytes, more than the %zu this reader accepts", path,
+                           (long long)sb.st_size, max);
+        goto out;
+    }
+    size_t n = (size_t)sb.st_size;
+    char *buf = malloc(n + 1);
+    if (!buf) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
+                           "%s: out of memory reading %zu bytes", path, n);
+        goto out;
+    }
+    size_t got = fread(buf, 1, n, f);
+    if (got != n || ferror(f)) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO,
+                           "%s: read failed after %zu of %zu bytes%s%s", path, got, n,
+                           ferror(f) ? ": " : "", ferror(f) ? strerror(errno) : "");
+        free(buf);
+        goto out;
+    }
+    buf[n] = 0;
+    *data = buf;
+    *len = n;
+out:
+    fclose(f);
+    return st;
+}
+
+/* ---------------------------------------------------------------- buffers */
+
+static int buf_reserve(struct clgan_io_buf *b, size_t extra)
+{
+    if (b->failed)
+        return 0;
+    if (extra + 1 <= b->cap - b->len && b->data)
+        return 1;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->len < extra + 1) {
+        if (cap > ((size_t)-1) / 2) {
+            b->failed = 1;
+            return 0;
+        }
+        cap *= 2;
+    }
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->failed = 1;
+        return 0;
+    }
+    b->data = p;
+    b->cap = cap;
+    return 1;
+}
+
+void clgan_io_buf_append(struct clgan_io_buf *b, const void *data, size_t n)
+{
+    if (!buf_reserve(b, n))
+        return;
+    if (n)
+        memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+void clgan_io_buf_printf(struct clgan_io_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = 1;
+        return;
+    }
+    if (!buf_reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void clgan_io_buf_xml(struct clgan_io_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            clgan_io_buf_append(b, "&amp;", 5);
+            break;
+        case '<':
+            clgan_io_buf_append(b, "&lt;", 4);
+            break;
+        case '>':
+            clgan_io_buf_append(b, "&gt;", 4);
+            break;
+        case '"':
+            clgan_io_buf_append(b, "&quot;", 6);
+            break;
+        case '\'':
+            clgan_io_buf_append(b, "&apos;", 6);
+            break;
+        default:
+            /* XML 1.0 forbids most control characters even when escaped */
+            if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
+                clgan_io_buf_append(b, "?", 1);
+            else
+                clgan_io_buf_append(b, s, 1);
+        }
+    }
+}
+
+void clgan_io_buf_free(struct clgan_io_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof(*b));
+}
+
+/* ---------------------------------------------------------------- atomic writes */
+
+static atomic_uint tmp_counter;
+
+static void atomic_clear(struct clgan_io_atomic *a)
+{
+    free(a->path);
+    free(a->tmp);
+    a->path = a->tmp = NULL;
+    a->fd = -1;
+}
+
+void clgan_io_atomic_abort(struct clgan_io_atomic *a)
+{
+    if (!a)
+        return;
+    if (a->fd >= 0)
+        close(a->fd);
+    if (a->tmp)
+        unlink(a->tmp);
+    atomic_clear(a);
+}
+
+clgan_status clgan_io_atomic_open(struct clgan_io_atomic *a, const char *path, char *err,
+                                  size_t err_len)
+{
+    a->fd = -1;
+    a->tmp = NULL;
+    a->path = strdup(path);
+    size_t tlen = strlen(path) + 64;
+    a->tmp = malloc(tlen);
+    if (!a->path || !a->tmp) {
+        atomic_clear(a);
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "%s: out of memory",
+                             path);
+    }
+    /* O_EXCL with a per-process counter: two writers of the same path never share a temp file */
+    for (int tries = 0; tries < 100; tries++) {
+        snprintf(a->tmp, tlen, "%s.tmp.%ld.%u", path, (long)getpid(),
+                 atomic_fetch_add(&tmp_counter, 1u));
+        a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (a->fd >= 0 || errno != EEXIST)
+            break;
+    }
+    if (a->fd < 0) {
+        clgan_status st =
+            clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot create temporary file %s: %s",
+                          path, a->tmp, strerror(errno));
+        atomic_clear(a);
+        return st;
+    }
+    return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_io_atomic_write(struct clgan_io_atomic *a, const void *data, size_t n, char *err,
+                                   size_t err_len)
+{
+    if (a->fd < 0)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: write after a failed write",
+                             a->path ? a->path : "(closed file)");
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(a->fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            clgan_status st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: write failed: %s",
+                                            a->path, w < 0 ? strerror(errno) : "no progress");
+            clgan_io_atomic_abort(a);
+            return st;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return CLGAN_STATUS_OK;
+}
+
+/* The folder part of path ("." when it has none). */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    size_t n = (size_t)(slash - path);
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, path, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
+clgan_status clgan_io_atomic_commit(struct clgan_io_atomic *a, char *err, size_t err_len)
+{
+    if (a->fd < 0)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: commit after a failed write",
+                             a->path ? a->path : "(closed file)");
+    clgan_status st = CLGAN_STATUS_OK;
+    if (clgan_fault_hit(CLGAN_FAULT_FILE)) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO,
+                           "%s: write failed: injected fault (CLGAN_FAULT file)", a->path);
+        clgan_io_atomic_abort(a);
+        return st;
+    }
+    if (fsync(a->fd)) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: fsync failed: %s", a->path,
+                           strerror(errno));
+        clgan_io_atomic_abort(a);
+        return st;
+    }
+    int rc = close(a->fd);
+    a->fd = -1;
+    if (rc) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: close failed: %s", a->path,
+                           strerror(errno));
+        clgan_io_atomic_abort(a);
+        return st;
+    }
+    if (rename(a->tmp, a->path)) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot rename %s into place: %s",
+                           a->path, a->tmp, strerror(errno));
+        clgan_io_atomic_abort(a);
+        return st;
+    }
+    /* the rename itself is only durable once the folder's entry is on disk */
+    char *dir = dir_of(a->path);
+    int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (dfd >= 0) {
+        if (fsync(dfd) && errno != EINVAL && errno != ENOTSUP)
+            st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: fsync of folder %s failed: %s",
+                               a->path, dir, strerror(errno));
+        close(dfd);
+    }
+    free(dir);
+    atomic_clear(a);
+    return st;
+}
+
+clgan_status clgan_io_write_file(const char *path, const void *data, size_t n, char *err,
+                                 size_t err_len)
+{
+    struct clgan_io_atomic a;
+    clgan_status st = clgan_io_atomic_open(&a, path, err, err_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    if ((st = clgan_io_atomic_write(&a, data, n, err, err_len)) != CLGAN_STATUS_OK)
+        return st;
+    return clgan_io_atomic_commit(&a, err, err_len);
+}
