@@ -173,6 +173,83 @@ CLGAN_API size_t clgan_buffer_size(const clgan_buffer *buf);
 CLGAN_API clgan_status clgan_buffer_write(clgan_buffer *buf, size_t off, size_t n, const float *src);
 CLGAN_API clgan_status clgan_buffer_read(clgan_buffer *buf, size_t off, size_t n, float *dst);
 
+
+/* ---------------------------------------------------------------- GAN training */
+
+/* Everything `clgan train` can be told. clgan_gan_default_params() gives PyTorch's DCGAN
+ * example defaults (Adam 2e-4, betas 0.5/0.999, batch 64, nz 100, ngf = ndf = 64). */
+struct clgan_gan_params {
+    const char *model;      /* "dcgan32" or "dcgan64" */
+    int nz, ngf, ndf;
+    int channels;           /* 0: from the data (1 for Fashion-MNIST) */
+    int batch;
+    double lr, beta1, beta2;
+    int d_steps;            /* D updates per G update */
+    const char *g_loss;     /* "ns" (non-saturating) or "minimax" */
+    double real_label;      /* target for real images (1; < 1 for label smoothing) */
+    uint64_t seed;
+    int epochs;
+    long long iters;        /* cap on training steps (0: none) */
+    long long max_images;   /* use only the first N images of the data set (0: all) */
+    const char *data;       /* "fashion-mnist", "mnist:DIR", "idx:FILE", "folder:DIR" */
+    const char *out_dir;
+    int log_every, sample_every, ckpt_every, keep_ckpts;
+    const char *resume;     /* run folder or checkpoint file to continue from */
+};
+
+CLGAN_API struct clgan_gan_params clgan_gan_default_params(void);
+
+typedef struct clgan_gan clgan_gan;
+
+/* The scalars of one step (read back only when asked for). */
+struct clgan_gan_stats {
+    long long step;         /* steps done, this one included */
+    int epoch;
+    double loss_d, loss_g;
+    double d_x;             /* mean D(x) on the real batch */
+    double d_g_z1;          /* mean D(G(z)) in the D step (before the G update) */
+    double d_g_z2;          /* mean D(G(z)) in the G step (after the D update) */
+};
+
+/*
+ * Build G on g_ctx and D on d_ctx (the same context, or two: the fake batch and its gradient
+ * then cross between the devices), load the data set, initialise or resume. Returns
+ * INVALID_ARGUMENT, IO or CORRUPT_FILE with a one-line message in msg for bad parameters or
+ * files.
+ */
+CLGAN_API clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
+                                      const struct clgan_gan_params *params, clgan_gan **out,
+                                      char *msg, size_t msg_len);
+CLGAN_API void clgan_gan_free(clgan_gan *gan);
+
+/* One training step (k D updates, one G update). stats may be NULL (no read-back). */
+CLGAN_API clgan_status clgan_gan_step(clgan_gan *gan, struct clgan_gan_stats *stats);
+
+/* Steps per epoch, steps done, and the step count the run stops at. */
+CLGAN_API void clgan_gan_progress(const clgan_gan *gan, long long *per_epoch, long long *done,
+                                  long long *total);
+
+/* Write n samples of G (in [-1, 1], NCHW) from noise of this seed into out. */
+CLGAN_API clgan_status clgan_gan_sample(clgan_gan *gan, uint64_t seed, int n, float *out);
+
+/* Save / load the whole training state (G, D, optimizers, step, RNG, shuffle, configuration)
+ * as a safetensors file, atomically. */
+CLGAN_API clgan_status clgan_gan_save(clgan_gan *gan, const char *path);
+
+/* The last error message of this GAN (names the device, file or step). */
+CLGAN_API const char *clgan_gan_last_error(const clgan_gan *gan);
+
+/*
+ * Run the whole training loop of `clgan train`: steps, progress (through the callback, may be
+ * NULL), metrics.csv, sample grids, checkpoints, the curves picture. *stop (may be NULL) is
+ * polled after each step: when it becomes non-zero a checkpoint is written and INTERRUPTED is
+ * returned. A non-finite logged scalar stops with NUMERICAL, keeping the last good checkpoint.
+ */
+typedef void (*clgan_progress_fn)(const struct clgan_gan_stats *st, double images_per_s,
+                                  double eta_s, long long total, void *user);
+CLGAN_API clgan_status clgan_gan_train(clgan_gan *gan, volatile int *stop, clgan_progress_fn fn,
+                                       void *user);
+
 #ifdef __cplusplus
 }
 #endif
