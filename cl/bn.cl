@@ -6,12 +6,13 @@
  * j = b*hw + p. Per-channel vectors (gamma, beta, running and saved statistics) are [c].
  *
  * bn_fwd_train, bn_bwd: one work-group per channel (group id = ch), L work-items (a power of
- *   two); work-item l visits j = l, l + L, ... in order, then the group adds its L partial sums
- *   by a local-memory tree. Deterministic for a given L; no atomics.
+ *   two); work-item l visits its share of j in order (see span()), then the group adds its L
+ *   partial sums by a local-memory tree. Deterministic for a given device and L; no atomics.
  *   Forward: mean, then the biased variance as the mean of (x - mean)^2 (two passes, no
  *   cancellation), inv = 1/sqrt(var + eps), y = (x - mean)*inv*gamma + beta; saves mean and inv;
  *   running = (1 - momentum)*running + momentum*batch, with the variance made unbiased
  *   (times m/(m-1)) as PyTorch does.
+ *   Work-items track (b, p) of their j by stepping, not dividing.
  *   Backward: with xhat = (x - mean)*inv, dbeta = sum dy, dgamma = sum dy*xhat,
  *   dx = gamma*inv*(dy - dbeta/m - xhat*dgamma/m); parameter gradients are written as
  *   grad = gbeta*grad + new (gbeta 0 overwrites).
@@ -34,6 +35,38 @@ float wg_sum(local float *s, float v)
     return r;
 }
 
+/*
+ * The elements j0, j0 + js, ... below j1 of a channel that work-item l of L visits: on CPUs a
+ * contiguous run each (one work-item streams through memory; interleaved, the work-items that
+ * a CPU runs one after another would each stride by the sample size), elsewhere interleaved
+ * (neighbouring work-items read neighbouring floats, as GPUs coalesce).
+ */
+void span(uint m, uint l, uint L, uint *j0, uint *j1, uint *js)
+{
+#if CLGAN_DEVICE_CPU
+    uint chunk = (m + L - 1) / L;
+    *j0 = min(m, l * chunk);
+    *j1 = min(m, *j0 + chunk);
+    *js = 1;
+#else
+    *j0 = l;
+    *j1 = m;
+    *js = L;
+#endif
+}
+
+/* Move element j = b*hw + p of a channel on by js (sb = js / hw, sp = js % hw), without a
+ * division in the loops. */
+#define STEP(b, p)     \
+    do {               \
+        b += sb;       \
+        p += sp;       \
+        if (p >= hw) { \
+            p -= hw;   \
+            b++;       \
+        }              \
+    } while (0)
+
 kernel void bn_fwd_train(uint n, uint c, uint hw, float eps, float momentum, float unbias,
                          int update, global const float *x, ulong x_off, global float *y,
                          ulong y_off, global const float *gamma, ulong gamma_off,
@@ -42,30 +75,32 @@ kernel void bn_fwd_train(uint n, uint c, uint hw, float eps, float momentum, flo
                          ulong smean_off, global float *sinv, ulong sinv_off, local float *s)
 {
     uint ch = get_group_id(0), l = get_local_id(0), L = get_local_size(0);
-    uint m = n * hw;
+    uint m = n * hw, j0, j1, js;
+    span(m, l, L, &j0, &j1, &js);
+    uint b0 = j0 / hw, p0 = j0 - b0 * hw, sb = js / hw, sp = js - sb * hw;
     size_t cs = (size_t)c * hw;
     x += x_off + (size_t)ch * hw;
     y += y_off + (size_t)ch * hw;
 
     float acc = 0.0f;
-    for (uint j = l; j < m; j += L) {
-        uint b = j / hw;
-        acc += x[b * cs + (j - b * hw)];
+    for (uint j = j0, b = b0, p = p0; j < j1; j += js) {
+        acc += x[b * cs + p];
+        STEP(b, p);
     }
     float mean = wg_sum(s, acc) / (float)m;
     acc = 0.0f;
-    for (uint j = l; j < m; j += L) {
-        uint b = j / hw;
-        float d = x[b * cs + (j - b * hw)] - mean;
+    for (uint j = j0, b = b0, p = p0; j < j1; j += js) {
+        float d = x[b * cs + p] - mean;
         acc = fma(d, d, acc);
+        STEP(b, p);
     }
     float var = wg_sum(s, acc) / (float)m;
     float inv = 1.0f / sqrt(var + eps);
     float a = gamma[gamma_off + ch] * inv, sh = beta[beta_off + ch];
-    for (uint j = l; j < m; j += L) {
-        uint b = j / hw;
-        size_t k = b * cs + (j - b * hw);
+    for (uint j = j0, b = b0, p = p0; j < j1; j += js) {
+        size_t k = b * cs + p;
         y[k] = fma(x[k] - mean, a, sh);
+        STEP(b, p);
     }
     if (l == 0) {
         smean[smean_off + ch] = mean;
@@ -99,18 +134,20 @@ kernel void bn_bwd(uint n, uint c, uint hw, int want_dx, int want_param, float g
                    ulong dbeta_off, local float *s)
 {
     uint ch = get_group_id(0), l = get_local_id(0), L = get_local_size(0);
-    uint m = n * hw;
+    uint m = n * hw, j0, j1, js;
+    span(m, l, L, &j0, &j1, &js);
+    uint b0 = j0 / hw, p0 = j0 - b0 * hw, sb = js / hw, sp = js - sb * hw;
     size_t cs = (size_t)c * hw;
     size_t base = (size_t)ch * hw;
     float mean = smean[smean_off + ch], inv = sinv[sinv_off + ch];
 
     float a1 = 0.0f, a2 = 0.0f;
-    for (uint j = l; j < m; j += L) {
-        uint b = j / hw;
-        size_t k = base + b * cs + (j - b * hw);
+    for (uint j = j0, b = b0, p = p0; j < j1; j += js) {
+        size_t k = base + b * cs + p;
         float g = dy[dy_off + k];
         a1 += g;
         a2 = fma(g, (x[x_off + k] - mean) * inv, a2);
+        STEP(b, p);
     }
     float sum_dy = wg_sum(s, a1);
     float sum_dyx = wg_sum(s, a2);
@@ -124,10 +161,10 @@ kernel void bn_bwd(uint n, uint c, uint hw, int want_dx, int want_param, float g
         return;
     float k1 = gamma[gamma_off + ch] * inv;
     float mdy = sum_dy / (float)m, mdyx = sum_dyx / (float)m;
-    for (uint j = l; j < m; j += L) {
-        uint b = j / hw;
-        size_t k = base + b * cs + (j - b * hw);
+    for (uint j = j0, b = b0, p = p0; j < j1; j += js) {
+        size_t k = base + b * cs + p;
         float xhat = (x[x_off + k] - mean) * inv;
         dx[dx_off + k] = k1 * (dy[dy_off + k] - mdy - xhat * mdyx);
+        STEP(b, p);
     }
 }

@@ -4,10 +4,11 @@
  * Every buffer is (global float *p, ulong p_off); element i of p is p[p_off + i].
  *
  * elt_fill, elt_copy, elt_scale, elt_axpy, elt_add: one work-item per element i < n.
- * elt_sum_part: G work-groups of size L (a power of two); work-item (g, l) adds the elements
- *   i = g*L + l + k*G*L (k = 0, 1, ...) in that order, the group then sums its L values by a
- *   local-memory tree and writes part[g]. elt_sum_final: one work-group adds part[0..G) the same
- *   way. Same n, G and L give the same bits on every run (no atomics).
+ * elt_sum_part: G work-groups of size L (a power of two); work-item t = g*L + l adds the
+ *   elements i = t + k*G*L (k = 0, 1, ...) in that order (on CPUs: the t-th contiguous run of
+ *   ceil(n / (G*L)) elements), then the group sums its L values by a local-memory tree and
+ *   writes part[g]. elt_sum_final: one work-group adds part[0..G) the same way. Same device, n,
+ *   G and L give the same bits on every run (no atomics).
  * elt_finite: one work-item per element; a non-finite value writes 1.0f into the flag (every
  *   writer writes the same value, so the result does not depend on the order).
  * elt_gather_u8: one work-item per output element (b, ch, y, x) of the batch [n, c, hd, wd],
@@ -77,10 +78,18 @@ kernel void elt_add(ulong n, global const float *x, ulong x_off, global const fl
 kernel void elt_sum_part(ulong n, global const float *x, ulong x_off, global float *part,
                          ulong part_off, local float *s)
 {
-    size_t stride = get_global_size(0);
     float acc = 0.0f;
+#if CLGAN_DEVICE_CPU
+    /* a contiguous run per work-item: a CPU runs a group's work-items one after another */
+    size_t chunk = (n + get_global_size(0) - 1) / get_global_size(0);
+    size_t i0 = min((size_t)n, GID0 * chunk), i1 = min((size_t)n, i0 + chunk);
+    for (size_t i = i0; i < i1; i++)
+        acc += x[x_off + i];
+#else
+    size_t stride = get_global_size(0);
     for (size_t i = GID0; i < n; i += stride)
         acc += x[x_off + i];
+#endif
     float t = wg_sum(s, acc);
     if (get_local_id(0) == 0)
         part[part_off + get_group_id(0)] = t;

@@ -3,11 +3,13 @@
 #include "ops/elt.h"
 
 /* Work-group size for the per-channel kernels: enough work-items to cover a channel, at most
- * 256 (a power of two, within the device's and kernel's limits). */
+ * 256 (a power of two, within the device's and kernel's limits). CPUs run a group's work-items
+ * one after another on one core: 32, each with a contiguous run, measured 2-4x faster than 256
+ * on PoCL for dcgan32's layers. */
 static clgan_status group_size(clgan_ctx *ctx, const char *name, size_t m, size_t *out)
 {
-    size_t want = 1;
-    while (want < m && want < 256)
+    size_t cap = ctx->info.kind == CLGAN_KIND_CPU ? 32 : 256, want = 1;
+    while (want < m && want < cap)
         want *= 2;
     return clgan_ops_elt_group_size(ctx, name, want, sizeof(float), out);
 }
