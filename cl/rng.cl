@@ -23,16 +23,46 @@
 
 uint4 philox4x32_10(ulong counter, ulong seed)
 {
-    uint4 c = (uint4)((uint)counter, (uint)(counter >> 32), 0u, 0u);
+    uint c0 = (uint)counter, c1 = (uint)(counter >> 32), c2 = 0u, c3 = 0u;
     uint k0 = (uint)seed, k1 = (uint)(seed >> 32);
     for (int r = 0; r < 10; r++) {
-        uint lo0 = PHILOX_M0 * c.x, hi0 = mul_hi(PHILOX_M0, c.x);
-        uint lo1 = PHILOX_M1 * c.z, hi1 = mul_hi(PHILOX_M1, c.z);
-        c = (uint4)(hi1 ^ c.y ^ k0, lo1, hi0 ^ c.w ^ k1, lo0);
+        ulong p0 = (ulong)PHILOX_M0 * c0, p1 = (ulong)PHILOX_M1 * c2;
+        c0 = (uint)(p1 >> 32) ^ c1 ^ k0;
+        c1 = (uint)p1;
+        c2 = (uint)(p0 >> 32) ^ c3 ^ k1;
+        c3 = (uint)p0;
         k0 += PHILOX_W0;
         k1 += PHILOX_W1;
     }
-    return c;
+    return (uint4)(c0, c1, c2, c3);
+}
+
+/* Write the 4 values of block b (elements i = 4b .. 4b+3, those below n). The integers go
+ * through uint stores, so that no float path can touch a NaN pattern. */
+void store4u(uint4 v, size_t i, ulong n, global uint *out)
+{
+    if (i + 4 <= n) {
+        vstore4(v, 0, out + i);
+        return;
+    }
+    out[i] = v.x;
+    if (i + 1 < n)
+        out[i + 1] = v.y;
+    if (i + 2 < n)
+        out[i + 2] = v.z;
+}
+
+void store4(float4 v, size_t i, ulong n, global float *out)
+{
+    if (i + 4 <= n) {
+        vstore4(v, 0, out + i);
+        return;
+    }
+    out[i] = v.x;
+    if (i + 1 < n)
+        out[i + 1] = v.y;
+    if (i + 2 < n)
+        out[i + 2] = v.z;
 }
 
 kernel void rng_bits(ulong n, ulong seed, ulong counter, global uint *out, ulong out_off)
@@ -40,10 +70,7 @@ kernel void rng_bits(ulong n, ulong seed, ulong counter, global uint *out, ulong
     size_t b = GID0, i = 4 * b;
     if (i >= n)
         return;
-    uint4 w = philox4x32_10(counter + b, seed);
-    uint v[4] = {w.x, w.y, w.z, w.w};
-    for (uint j = 0; j < 4 && i + j < n; j++)
-        out[out_off + i + j] = v[j];
+    store4u(philox4x32_10(counter + b, seed), i, n, out + out_off);
 }
 
 kernel void rng_uniform(ulong n, float lo, float hi, ulong seed, ulong counter, global float *out,
@@ -52,11 +79,9 @@ kernel void rng_uniform(ulong n, float lo, float hi, ulong seed, ulong counter, 
     size_t b = GID0, i = 4 * b;
     if (i >= n)
         return;
-    uint4 w = philox4x32_10(counter + b, seed);
-    uint v[4] = {w.x, w.y, w.z, w.w};
+    float4 u = convert_float4(philox4x32_10(counter + b, seed) >> 8) * 0x1.0p-24f;
     float d = hi - lo;
-    for (uint j = 0; j < 4 && i + j < n; j++)
-        out[out_off + i + j] = fma(d, (float)(v[j] >> 8) * 0x1.0p-24f, lo);
+    store4(fma((float4)d, u, (float4)lo), i, n, out + out_off);
 }
 
 kernel void rng_normal(ulong n, float mean, float std, ulong seed, ulong counter, global float *out,
@@ -66,15 +91,10 @@ kernel void rng_normal(ulong n, float mean, float std, ulong seed, ulong counter
     if (i >= n)
         return;
     uint4 w = philox4x32_10(counter + b, seed);
-    float z[4];
-    for (int p = 0; p < 2; p++) {
-        uint w0 = p ? w.z : w.x, w1 = p ? w.w : w.y;
-        float u1 = (float)((w0 >> 8) + 1u) * 0x1.0p-24f;
-        float u2 = (float)(w1 >> 8) * 0x1.0p-24f;
-        float r = sqrt(-2.0f * log(u1));
-        z[2 * p] = r * cospi(2.0f * u2);
-        z[2 * p + 1] = r * sinpi(2.0f * u2);
-    }
-    for (uint j = 0; j < 4 && i + j < n; j++)
-        out[out_off + i + j] = fma(std, z[j], mean);
+    float2 u1 = convert_float2(w.even >> 8) * 0x1.0p-24f + 0x1.0p-24f;
+    float2 u2 = convert_float2(w.odd >> 8) * 0x1.0p-24f;
+    float2 r = sqrt(-2.0f * log(u1));
+    float4 z = (float4)(r.x * cospi(2.0f * u2.x), r.x * sinpi(2.0f * u2.x),
+                        r.y * cospi(2.0f * u2.y), r.y * sinpi(2.0f * u2.y));
+    store4(fma((float4)std, z, (float4)mean), i, n, out + out_off);
 }
