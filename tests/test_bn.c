@@ -218,11 +218,13 @@ int main(int argc, char **argv)
     for (int i = 0; i < th_ndev(); i++) {
         struct th_device *d = th_dev(i);
         if (th_want("bn(one value per channel)")) {
-            struct clgan_ops_bn bn = {1,    3, 1,    1e-5f, 0.1f, NULL, 0,    NULL, 0,
-                                      NULL, 0, NULL, 0,     NULL, 0,    NULL, 0};
-            clgan_status st = clgan_ops_bn_fwd_train(d->ctx, &bn, NULL, 0, NULL, 0);
-            th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT, "bn(one value per channel)", d, "%s",
-                      clgan_ctx_last_error(d->ctx));
+            cl_mem m = th_upload(d, NULL, 8);
+            struct clgan_ops_bn bn = {1, 3, 1, 1e-5f, 0.1f, m, 0, m, 0, m, 0, m, 0, m, 0, m, 0};
+            clgan_status st = clgan_ops_bn_fwd_train(d->ctx, &bn, m, 0, m, 0);
+            th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT &&
+                          strstr(clgan_ctx_last_error(d->ctx), "one value per channel"),
+                      "bn(one value per channel)", d, "%s", clgan_ctx_last_error(d->ctx));
+            th_free_mem(d, m, 8);
         }
         for (size_t s = 0; s < sizeof(odd) / sizeof(odd[0]); s++)
             run_case(d, odd[s].n, odd[s].c, odd[s].hw);

@@ -22,6 +22,8 @@ static clgan_status check_shape(clgan_ctx *ctx, const struct clgan_ops_bn *bn, c
         m > 0x7fffffffu || bn->c > 0x7fffffffu || !clgan_mul_ok(m, bn->c, &total))
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "%s: bad shape n=%zu c=%zu hw=%zu",
                              op, bn ? bn->n : 0, bn ? bn->c : 0, bn ? bn->hw : 0);
+    if (!bn->gamma || !bn->beta)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "%s: no gamma or beta buffer", op);
     return CLGAN_STATUS_OK;
 }
 
@@ -37,6 +39,9 @@ clgan_status clgan_ops_bn_fwd_train(clgan_ctx *ctx, const struct clgan_ops_bn *b
                              "bn_fwd_train: one value per channel (n=%zu, hw=%zu); training batch "
                              "norm needs at least 2",
                              bn->n, bn->hw);
+    if (!bn->save_mean || !bn->save_invstd)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "bn_fwd_train: no buffers for the saved statistics");
     int update = bn->run_mean && bn->run_var;
     size_t l;
     if ((st = group_size(ctx, "bn_fwd_train", m, &l)) != CLGAN_STATUS_OK)
@@ -59,6 +64,9 @@ clgan_status clgan_ops_bn_fwd_eval(clgan_ctx *ctx, const struct clgan_ops_bn *bn
     clgan_status st = check_shape(ctx, bn, "bn_fwd_eval");
     if (st != CLGAN_STATUS_OK)
         return st;
+    if (!bn->run_mean || !bn->run_var)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "bn_fwd_eval: no running statistics");
     size_t total = bn->n * bn->c * bn->hw;
     return clgan_rt_launch1d(ctx, "bn_fwd_eval", total, "luufmlmlmlmlmlml", (uint64_t)total,
                              (unsigned)bn->c, (unsigned)bn->hw, (double)bn->eps, x, (uint64_t)x_off,
@@ -74,6 +82,8 @@ clgan_status clgan_ops_bn_bwd(clgan_ctx *ctx, const struct clgan_ops_bn *bn, cl_
     clgan_status st = check_shape(ctx, bn, "bn_bwd");
     if (st != CLGAN_STATUS_OK)
         return st;
+    if (!bn->save_mean || !bn->save_invstd)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "bn_bwd: no saved statistics");
     int want_dx = dx != NULL, want_param = dgamma != NULL && dbeta != NULL;
     if (!want_dx && !want_param)
         return CLGAN_STATUS_OK;
