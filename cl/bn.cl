@@ -1,0 +1,170 @@
+/*
+ * bn.cl - batch normalisation over NCHW tensors, statistics per channel over (N, H, W).
+ *
+ * x is [n, c, hw] with hw = H*W (hw = 1 for 1-D batch norm over [n, c] features): element
+ * (b, ch, p) is x[x_off + (b*c + ch)*hw + p]. Channel ch has m = n*hw elements, numbered
+ * j = b*hw + p. Per-channel vectors (gamma, beta, running and saved statistics) are [c].
+ *
+ * bn_fwd_train, bn_bwd: one work-group per channel (group id = ch), L work-items (a power of
+ *   two); work-item l visits its share of j in order (see span()), then the group adds its L
+ *   partial sums by a local-memory tree. Deterministic for a given device and L; no atomics.
+ *   Forward: mean, then the biased variance as the mean of (x - mean)^2 (two passes, no
+ *   cancellation), inv = 1/sqrt(var + eps), y = (x - mean)*inv*gamma + beta; saves mean and inv;
+ *   running = (1 - momentum)*running + momentum*batch, with the variance made unbiased
+ *   (times m/(m-1)) as PyTorch does.
+ *   Work-items track (b, p) of their j by stepping, not dividing.
+ *   Backward: with xhat = (x - mean)*inv, dbeta = sum dy, dgamma = sum dy*xhat,
+ *   dx = gamma*inv*(dy - dbeta/m - xhat*dgamma/m); parameter gradients are written as
+ *   grad = gbeta*grad + new (gbeta 0 overwrites).
+ * bn_fwd_eval: one work-item per element, channel (i / hw) % c, running statistics.
+ */
+
+/* Sum of v over the work-group (size a power of two); every work-item gets the result. */
+float wg_sum(local float *s, float v)
+{
+    uint l = get_local_id(0);
+    s[l] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint h = get_local_size(0) / 2; h > 0; h /= 2) {
+        if (l < h)
+            s[l] += s[l + h];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float r = s[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+/*
+ * The elements j0, j0 + js, ... below j1 of a channel that work-item l of L visits: on CPUs a
+ * contiguous run each (one work-item streams through memory; interleaved, the work-items that
+ * a CPU runs one after another would each stride by the sample size), elsewhere interleaved
+ * (neighbouring work-items read neighbouring floats, as GPUs coalesce).
+ */
+void span(uint m, uint l, uint L, uint *j0, uint *j1, uint *js)
+{
+#if CLGAN_DEVICE_CPU
+    uint chunk = (m + L - 1) / L;
+    *j0 = min(m, l * chunk);
+    *j1 = min(m, *j0 + chunk);
+    *js = 1;
+#else
+    *j0 = l;
+    *j1 = m;
+    *js = L;
+#endif
+}
+
+/* Move element j = b*hw + p of a channel on by js (sb = js / hw, sp = js % hw), without a
+ * division in the loops. */
+#define STEP(b, p)     \
+    do {               \
+        b += sb;       \
+        p += sp;       \
+        if (p >= hw) { \
+            p -= hw;   \
+            b++;       \
+        }              \
+    } while (0)
+
+kernel void bn_fwd_train(uint n, uint c, uint hw, float eps, float momentum, float unbias,
+                         int update, global const float *x, ulong x_off, global float *y,
+                         ulong y_off, global const float *gamma, ulong gamma_off,
+                         global const float *beta, ulong beta_off, global float *rmean,
+                         ulong rmean_off, global float *rvar, ulong rvar_off, global float *smean,
+                         ulong smean_off, global float *sinv, ulong sinv_off, local float *s)
+{
+    uint ch = get_group_id(0), l = get_local_id(0), L = get_local_size(0);
+    uint m = n * hw, j0, j1, js;
+    span(m, l, L, &j0, &j1, &js);
+    uint b0 = j0 / hw, p0 = j0 - b0 * hw, sb = js / hw, sp = js - sb * hw;
+    size_t cs = (size_t)c * hw;
+    x += x_off + (size_t)ch * hw;
+    y += y_off + (size_t)ch * hw;
+
+    float acc = 0.0f;
+    for (uint j = j0, b = b0, p = p0; j < j1; j += js) {
+        acc += x[b * cs + p];
+        STEP(b, p);
+    }
+    float mean = wg_sum(s, acc) / (float)m;
+    acc = 0.0f;
+    for (uint j = j0, b = b0, p = p0; j < j1; j += js) {
+        float d = x[b * cs + p] - mean;
+        acc = fma(d, d, acc);
+        STEP(b, p);
+    }
+    float var = wg_sum(s, acc) / (float)m;
+    float inv = 1.0f / sqrt(var + eps);
+    float a = gamma[gamma_off + ch] * inv, sh = beta[beta_off + ch];
+    for (uint j = j0, b = b0, p = p0; j < j1; j += js) {
+        size_t k = b * cs + p;
+        y[k] = fma(x[k] - mean, a, sh);
+        STEP(b, p);
+    }
+    if (l == 0) {
+        smean[smean_off + ch] = mean;
+        sinv[sinv_off + ch] = inv;
+        if (update) {
+            rmean[rmean_off + ch] = (1.0f - momentum) * rmean[rmean_off + ch] + momentum * mean;
+            rvar[rvar_off + ch] =
+                (1.0f - momentum) * rvar[rvar_off + ch] + momentum * (var * unbias);
+        }
+    }
+}
+
+kernel void bn_fwd_eval(ulong total, uint c, uint hw, float eps, global const float *x, ulong x_off,
+                        global float *y, ulong y_off, global const float *gamma, ulong gamma_off,
+                        global const float *beta, ulong beta_off, global const float *rmean,
+                        ulong rmean_off, global const float *rvar, ulong rvar_off)
+{
+    size_t i = GID0;
+    if (i >= total)
+        return;
+    uint ch = (i / hw) % c;
+    float a = gamma[gamma_off + ch] / sqrt(rvar[rvar_off + ch] + eps);
+    y[y_off + i] = fma(x[x_off + i] - rmean[rmean_off + ch], a, beta[beta_off + ch]);
+}
+
+kernel void bn_bwd(uint n, uint c, uint hw, int want_dx, int want_param, float gbeta,
+                   global const float *x, ulong x_off, global const float *dy, ulong dy_off,
+                   global float *dx, ulong dx_off, global const float *gamma, ulong gamma_off,
+                   global const float *smean, ulong smean_off, global const float *sinv,
+                   ulong sinv_off, global float *dgamma, ulong dgamma_off, global float *dbeta,
+                   ulong dbeta_off, local float *s)
+{
+    uint ch = get_group_id(0), l = get_local_id(0), L = get_local_size(0);
+    uint m = n * hw, j0, j1, js;
+    span(m, l, L, &j0, &j1, &js);
+    uint b0 = j0 / hw, p0 = j0 - b0 * hw, sb = js / hw, sp = js - sb * hw;
+    size_t cs = (size_t)c * hw;
+    size_t base = (size_t)ch * hw;
+    float mean = smean[smean_off + ch], inv = sinv[sinv_off + ch];
+
+    float a1 = 0.0f, a2 = 0.0f;
+    for (uint j = j0, b = b0, p = p0; j < j1; j += js) {
+        size_t k = base + b * cs + p;
+        float g = dy[dy_off + k];
+        a1 += g;
+        a2 = fma(g, (x[x_off + k] - mean) * inv, a2);
+        STEP(b, p);
+    }
+    float sum_dy = wg_sum(s, a1);
+    float sum_dyx = wg_sum(s, a2);
+    if (want_param && l == 0) {
+        float pg = gbeta == 0.0f ? 0.0f : gbeta * dgamma[dgamma_off + ch];
+        float pb = gbeta == 0.0f ? 0.0f : gbeta * dbeta[dbeta_off + ch];
+        dgamma[dgamma_off + ch] = pg + sum_dyx;
+        dbeta[dbeta_off + ch] = pb + sum_dy;
+    }
+    if (!want_dx)
+        return;
+    float k1 = gamma[gamma_off + ch] * inv;
+    float mdy = sum_dy / (float)m, mdyx = sum_dyx / (float)m;
+    for (uint j = j0, b = b0, p = p0; j < j1; j += js) {
+        size_t k = base + b * cs + p;
+        float xhat = (x[x_off + k] - mean) * inv;
+        dx[dx_off + k] = k1 * (dy[dy_off + k] - mdy - xhat * mdyx);
+        STEP(b, p);
+    }
+}
