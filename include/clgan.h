@@ -250,6 +250,24 @@ typedef void (*clgan_progress_fn)(const struct clgan_gan_stats *st, double image
 CLGAN_API clgan_status clgan_gan_train(clgan_gan *gan, volatile int *stop, clgan_progress_fn fn,
                                        void *user);
 
+/* ---------------------------------------------------------------- generators */
+
+typedef struct clgan_generator clgan_generator;
+
+/* Load G from a training checkpoint or a generator.safetensors file, for batches up to
+ * max_batch. */
+CLGAN_API clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, int max_batch,
+                                            clgan_generator **out, char *msg, size_t msg_len);
+CLGAN_API void clgan_generator_free(clgan_generator *gen);
+/* Noise size, channels and image size. */
+CLGAN_API void clgan_generator_shape(const clgan_generator *gen, int *nz, int *nc, int *size);
+/* out (n x nc x size x size, in [-1, 1]) = G(z) for z (n x nz); batch statistics in BN. */
+CLGAN_API clgan_status clgan_generator_forward(clgan_generator *gen, const float *z, int n,
+                                               float *out);
+/* n standard-normal noise vectors from the device RNG (the same on every device). */
+CLGAN_API clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n,
+                                             float *z);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,14 @@
 #include "clgan.h"
 
 int clgan_cli_devices(int argc, char **argv);
+int clgan_cli_train(int argc, char **argv);
+int clgan_cli_sample(int argc, char **argv);
+
+/* Open a device by SPEC (NULL: $CLGAN_DEVICE or auto); prints the error line on failure. */
+clgan_status clgan_cli_open(const char *spec, int profiling, enum clgan_gemm_backend gemm,
+                            clgan_ctx **out);
+/* Exit code for a status: 0 ok, 130 interrupted, 2 bad argument, 1 otherwise. */
+int clgan_cli_status_exit(clgan_status st);
 
 /* Print "clgan: error: <msg>" to stderr; returns the exit code to use (1). */
 int clgan_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,6 +12,8 @@ static const struct {
     const char *help;
 } commands[] = {
     {"devices", clgan_cli_devices, "list OpenCL platforms and devices"},
+    {"train", clgan_cli_train, "train a DCGAN (dcgan32, dcgan64) and write samples, logs, checkpoints"},
+    {"sample", clgan_cli_sample, "draw samples from a trained generator"},
 };
 
 static void usage(FILE *f)

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "nn/nn.h"
+#include "ops/elt.h"
+#include "ops/opt.h"
 
 static const struct clgan_layer_ops *kind_ops(enum clgan_layer_kind k)
 {
@@ -124,8 +126,8 @@ clgan_status clgan_model_init(clgan_ctx *ctx, const struct clgan_layer_spec *spe
     }
     m->out = cur;
     if (st == CLGAN_STATUS_OK && (!ok || !clgan_mul_ok(max_io, (size_t)max_batch, &m->n_grad)))
-        st = clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                           "model: sizes overflow at batch %d", max_batch);
+        st = clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "model: sizes overflow at batch %d",
+                           max_batch);
     if (st == CLGAN_STATUS_OK)
         st = alloc_floats(ctx, m->n_params, "model parameters", &m->params);
     if (st == CLGAN_STATUS_OK)
@@ -168,8 +170,8 @@ clgan_status clgan_model_init_params(struct clgan_model *m, uint64_t seed)
 static clgan_status check_batch(struct clgan_model *m, int batch)
 {
     if (batch <= 0 || batch > m->max_batch)
-        return clgan_rt_fail(m->ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "model: batch %d outside 1..%d", batch, m->max_batch);
+        return clgan_rt_fail(m->ctx, CLGAN_STATUS_INVALID_ARGUMENT, "model: batch %d outside 1..%d",
+                             batch, m->max_batch);
     return CLGAN_STATUS_OK;
 }
 
@@ -183,6 +185,8 @@ clgan_status clgan_model_forward(struct clgan_model *m, cl_mem x, size_t x_off, 
         size_t in_off = i ? m->layers[i - 1].y_off : x_off;
         st = l->ops->forward(m, l, in, in_off, batch, train);
     }
+    if (st == CLGAN_STATUS_OK && train == CLGAN_FWD_TRAIN)
+        m->bn_batches++;
     return st;
 }
 
@@ -218,6 +222,63 @@ double clgan_model_flops(const struct clgan_model *m, int batch, int pass)
         if (m->layers[i].ops->flops)
             f += m->layers[i].ops->flops(&m->layers[i], batch, pass);
     return f;
+}
+
+/* ---------------------------------------------------------------- optimizers */
+
+clgan_status clgan_model_optim_init(struct clgan_model *m, const struct clgan_optim *opt)
+{
+    size_t want = opt->kind == CLGAN_OPTIM_SGD ? 1 : opt->kind == CLGAN_OPTIM_NONE ? 0 : 2;
+    clgan_status st = CLGAN_STATUS_OK;
+    if (m->n_opt_bufs != want) {
+        if (m->n_opt_bufs >= 1)
+            release_floats(m->ctx, &m->opt_a, m->n_params);
+        if (m->n_opt_bufs >= 2)
+            release_floats(m->ctx, &m->opt_b, m->n_params);
+        m->n_opt_bufs = 0;
+        if (want >= 1)
+            st = alloc_floats(m->ctx, m->n_params, "optimizer state", &m->opt_a);
+        if (st == CLGAN_STATUS_OK && want >= 2)
+            st = alloc_floats(m->ctx, m->n_params, "optimizer state", &m->opt_b);
+        if (st != CLGAN_STATUS_OK) {
+            release_floats(m->ctx, &m->opt_a, m->n_params);
+            return st;
+        }
+        m->n_opt_bufs = want;
+    }
+    m->opt = *opt;
+    m->opt.t = 0;
+    if (want >= 1)
+        st = clgan_ops_elt_fill(m->ctx, m->n_params, 0.0f, m->opt_a, 0);
+    if (st == CLGAN_STATUS_OK && want >= 2)
+        st = clgan_ops_elt_fill(m->ctx, m->n_params, 0.0f, m->opt_b, 0);
+    return st;
+}
+
+clgan_status clgan_model_optim_step(struct clgan_model *m)
+{
+    const struct clgan_optim *o = &m->opt;
+    clgan_status st = CLGAN_STATUS_OK;
+    switch (o->kind) {
+    case CLGAN_OPTIM_NONE:
+        return clgan_rt_fail(m->ctx, CLGAN_STATUS_INVALID_ARGUMENT, "model has no optimizer");
+    case CLGAN_OPTIM_SGD:
+        st = clgan_ops_opt_sgd(m->ctx, m->n_params, o->lr, o->momentum, o->weight_decay, o->t == 0,
+                               m->params, 0, m->grads, 0, m->opt_a, 0);
+        break;
+    case CLGAN_OPTIM_ADAM:
+        st = clgan_ops_opt_adam(m->ctx, m->n_params, o->lr, o->beta1, o->beta2, o->eps,
+                                o->weight_decay, o->t + 1, m->params, 0, m->grads, 0, m->opt_a, 0,
+                                m->opt_b, 0);
+        break;
+    case CLGAN_OPTIM_QUICKPROP:
+        st = clgan_ops_opt_quickprop(m->ctx, m->n_params, o->lr, o->momentum, o->weight_decay,
+                                     m->params, 0, m->grads, 0, m->opt_a, 0, m->opt_b, 0);
+        break;
+    }
+    if (st == CLGAN_STATUS_OK)
+        m->opt.t++;
+    return st;
 }
 
 /* ---------------------------------------------------------------- presets */

@@ -41,11 +41,19 @@ enum clgan_act {
 /* What a preset or a user asks for; clgan_model_init turns it into layers. */
 struct clgan_layer_spec {
     enum clgan_layer_kind kind;
-    int out;        /* conv/convT: output channels; linear: output features */
+    int out; /* conv/convT: output channels; linear: output features */
     int k, stride, pad, out_pad;
-    int bias;       /* conv/convT/linear: has a bias */
+    int bias; /* conv/convT/linear: has a bias */
     enum clgan_act act;
-    float slope;    /* leaky ReLU */
+    float slope; /* leaky ReLU */
+};
+
+/* Forward modes: evaluation (running statistics), training (batch statistics, running ones
+ * updated), and batch statistics without touching the running ones (sample grids). */
+enum {
+    CLGAN_FWD_EVAL = 0,
+    CLGAN_FWD_TRAIN = 1,
+    CLGAN_FWD_BATCH_STATS = 2,
 };
 
 /* Backward flags. */
@@ -81,14 +89,14 @@ struct clgan_layer_ops {
 struct clgan_layer {
     const struct clgan_layer_ops *ops;
     struct clgan_layer_spec spec;
-    char name[32];          /* PyTorch module name, e.g. "main.3" */
+    char name[32]; /* PyTorch module name, e.g. "main.3" */
     struct clgan_shape in, out;
-    size_t n_weight;        /* parameters: weight (or gamma) first ... */
-    size_t n_params;        /* ... then bias (or beta) */
-    size_t p_off;           /* into params / grads */
-    size_t n_state, s_off;  /* non-trained state (BN running mean, var) */
+    size_t n_weight;         /* parameters: weight (or gamma) first ... */
+    size_t n_params;         /* ... then bias (or beta) */
+    size_t p_off;            /* into params / grads */
+    size_t n_state, s_off;   /* non-trained state (BN running mean, var) */
     size_t n_save, save_off; /* per-step saved values (BN batch mean, inv-std) */
-    size_t y_off;           /* output activations in model->act */
+    size_t y_off;            /* output activations in model->act */
 };
 
 enum clgan_optim_kind {
@@ -100,8 +108,8 @@ enum clgan_optim_kind {
 
 struct clgan_optim {
     enum clgan_optim_kind kind;
-    float lr;           /* SGD, Adam; Quickprop: eta */
-    float momentum;     /* SGD; Quickprop: mu */
+    float lr;       /* SGD, Adam; Quickprop: eta */
+    float momentum; /* SGD; Quickprop: mu */
     float beta1, beta2, eps;
     float weight_decay; /* SGD, Adam (L2); Quickprop: decay */
     long long t;        /* steps taken */
@@ -115,12 +123,13 @@ struct clgan_model {
     int max_batch;
     size_t n_params, n_state, n_act, n_save, n_grad, n_work;
     cl_mem params, grads, state, act, save, work;
-    cl_mem dbuf[2];     /* ping-pong input gradients between layers */
-    cl_mem dx;          /* gradient of the model input (after backward with input grad) */
+    cl_mem dbuf[2]; /* ping-pong input gradients between layers */
+    cl_mem dx;      /* gradient of the model input (after backward with input grad) */
     struct clgan_optim opt;
     cl_mem opt_a, opt_b; /* optimizer state (Adam m, v; SGD momentum; Quickprop step, slope) */
     size_t n_opt_bufs;
     uint64_t seed;
+    long long bn_batches; /* training forwards done (PyTorch's num_batches_tracked) */
 };
 
 /* Build a sequential model for inputs of shape in, batches up to max_batch. name_prefix gives

@@ -1,0 +1,135 @@
+/*
+ * sample.c - `clgan sample`: a grid of samples from a trained generator, rows of latent
+ * interpolations (--interp), or single PNG files in a folder (--format png).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "cli/opts.h"
+#include "io/png.h"
+
+/* Spherical interpolation between two Gaussian noise vectors (keeps the norm plausible). */
+static void slerp(const float *a, const float *b, int nz, float t, float *out)
+{
+    double dot = 0, na = 0, nb = 0;
+    for (int i = 0; i < nz; i++) {
+        dot += (double)a[i] * b[i];
+        na += (double)a[i] * a[i];
+        nb += (double)b[i] * b[i];
+    }
+    double c = dot / (sqrt(na * nb) + 1e-12);
+    c = c > 1 ? 1 : c < -1 ? -1 : c;
+    double om = acos(c), so = sin(om);
+    for (int i = 0; i < nz; i++)
+        out[i] = so < 1e-6 ? (float)((1 - t) * a[i] + t * b[i])
+                           : (float)((sin((1 - t) * om) * a[i] + sin(t * om) * b[i]) / so);
+}
+
+int clgan_cli_sample(int argc, char **argv)
+{
+    const char *ckpt = NULL, *out = NULL, *device = NULL, *format = "grid";
+    int n = 64, grid = 8, interp = 0;
+    long long seed = 1;
+    const struct opt opts[] = {
+        {"--ckpt", OPT_STRING, &ckpt, 0, 0, NULL, "FILE",
+         "checkpoint (checkpoints/latest.safetensors or generator.safetensors)"},
+        {"--n", OPT_INT, &n, 1, 100000, NULL, "N", "number of samples"},
+        {"--grid", OPT_INT, &grid, 1, 64, NULL, "C", "columns of the grid"},
+        {"--seed", OPT_LONG, &seed, 0, 9.2e18, NULL, "S", "noise seed"},
+        {"--interp", OPT_FLAG, &interp, 0, 0, NULL, NULL,
+         "rows of interpolations between random pairs of noise vectors"},
+        {"--format", OPT_CHOICE, &format, 0, 0, "grid|png", "F",
+         "grid: one PNG; png: N single images in the --out folder"},
+        {"--device", OPT_STRING, &device, 0, 0, NULL, "SPEC", "device"},
+        {"--out", OPT_STRING, &out, 0, 0, NULL, "FILE|DIR", "output PNG (or folder)"},
+        {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
+    };
+    char err[512];
+    int r = clgan_opts_parse(opts, argc, argv, 1,
+                             "usage: clgan sample --ckpt FILE [--n 64] [--grid 8] [--seed S] "
+                             "[--interp] [--device SPEC] --out FILE.png\n"
+                             "       clgan sample --ckpt FILE --n N --format png --out DIR",
+                             NULL, NULL, 0, err, sizeof(err));
+    if (r)
+        return r > 0 ? 0 : (clgan_cli_error("sample: %s", err), 2);
+    if (!ckpt || !out)
+        return clgan_cli_error("sample: --ckpt and --out are required"), 2;
+    clgan_ctx *ctx = NULL;
+    clgan_status st = clgan_cli_open(device, 0, CLGAN_GEMM_AUTO, &ctx);
+    if (st != CLGAN_STATUS_OK)
+        return clgan_cli_status_exit(st);
+    clgan_generator *gen = NULL;
+    char msg[2048];
+    float *z = NULL, *img = NULL;
+    int nz, nc, size;
+    st = clgan_generator_load(ctx, ckpt, 64, &gen, msg, sizeof(msg));
+    if (st != CLGAN_STATUS_OK) {
+        clgan_cli_error("%s", msg);
+        goto done;
+    }
+    clgan_generator_shape(gen, &nz, &nc, &size);
+    size_t per = (size_t)nc * size * size;
+    z = malloc((size_t)n * nz * sizeof(float));
+    img = malloc((size_t)n * per * sizeof(float));
+    if (!z || !img) {
+        st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+        clgan_cli_error("out of host memory for %d samples", n);
+        goto done;
+    }
+    if (interp) {
+        /* each row: grid steps from one random vector to another */
+        int rows = (n + grid - 1) / grid;
+        float *ends = malloc((size_t)2 * rows * nz * sizeof(float));
+        if (!ends ||
+            (st = clgan_generator_noise(gen, (uint64_t)seed, 2 * rows, ends)) != CLGAN_STATUS_OK) {
+            free(ends);
+            clgan_cli_error("%s", ends ? clgan_ctx_last_error(ctx) : "out of host memory");
+            st = st ? st : CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+            goto done;
+        }
+        for (int i = 0; i < n; i++) {
+            int row = i / grid, col = i % grid;
+            float t = grid > 1 ? (float)col / (float)(grid - 1) : 0.0f;
+            slerp(ends + (size_t)2 * row * nz, ends + (size_t)(2 * row + 1) * nz, nz, t,
+                  z + (size_t)i * nz);
+        }
+        free(ends);
+    } else if ((st = clgan_generator_noise(gen, (uint64_t)seed, n, z)) != CLGAN_STATUS_OK) {
+        clgan_cli_error("%s", clgan_ctx_last_error(ctx));
+        goto done;
+    }
+    if ((st = clgan_generator_forward(gen, z, n, img)) != CLGAN_STATUS_OK) {
+        clgan_cli_error("%s", clgan_ctx_last_error(ctx));
+        goto done;
+    }
+    if (!strcmp(format, "png")) {
+        if (mkdir(out, 0755) && errno != EEXIST) {
+            st = CLGAN_STATUS_IO;
+            clgan_cli_error("%s: cannot create folder: %s", out, strerror(errno));
+            goto done;
+        }
+        for (int i = 0; i < n && st == CLGAN_STATUS_OK; i++) {
+            char path[1200];
+            snprintf(path, sizeof(path), "%s/sample_%06d.png", out, i);
+            st = clgan_io_png_image(path, img + (size_t)i * per, nc, size, size, msg, sizeof(msg));
+        }
+    } else {
+        int rows = (n + grid - 1) / grid;
+        st = clgan_io_png_grid(out, img, n, nc, size, size, rows, grid, msg, sizeof(msg));
+    }
+    if (st != CLGAN_STATUS_OK)
+        clgan_cli_error("%s", msg);
+    else
+        fprintf(stderr, "clgan: wrote %d samples to %s\n", n, out);
+done:
+    free(z);
+    free(img);
+    clgan_generator_free(gen);
+    clgan_ctx_free(ctx);
+    return clgan_cli_status_exit(st);
+}

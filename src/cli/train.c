@@ -1,0 +1,159 @@
+/* train.c - `clgan train`: DCGAN training from the command line (a thin user of clgan.h). */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/opts.h"
+
+static volatile int stop_flag;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (stop_flag) /* second Ctrl-C: the user means it */
+        _exit(130);
+    stop_flag = 1;
+}
+
+struct progress {
+    int tty;
+};
+
+static void fmt_eta(char *buf, size_t len, double s)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, len, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else
+        snprintf(buf, len, "%ldm%02lds", t / 60, t % 60);
+}
+
+static void on_progress(const struct clgan_gan_stats *s, double ips, double eta, long long total,
+                        void *user)
+{
+    struct progress *p = user;
+    char e[32];
+    fmt_eta(e, sizeof(e), eta);
+    if (p->tty)
+        fprintf(stderr,
+                "\r[epoch %d] %lld/%lld  %.0f img/s  ETA %s  Loss_D %.4f  Loss_G %.4f  D(x) %.4f  "
+                "D(G(z)) %.4f / %.4f   ",
+                s->epoch, s->step, total, ips, e, s->loss_d, s->loss_g, s->d_x, s->d_g_z1,
+                s->d_g_z2);
+    else
+        printf("epoch %d step %lld/%lld img/s %.1f eta %s Loss_D %.4f Loss_G %.4f D(x) %.4f "
+               "D(G(z)) %.4f / %.4f\n",
+               s->epoch, s->step, total, ips, e, s->loss_d, s->loss_g, s->d_x, s->d_g_z1,
+               s->d_g_z2);
+    fflush(p->tty ? stderr : stdout);
+}
+
+int clgan_cli_train(int argc, char **argv)
+{
+    struct clgan_gan_params p = clgan_gan_default_params();
+    const char *device = NULL, *d_device = NULL, *g_device = NULL, *gemm = "auto";
+    long long seed = (long long)p.seed;
+    int quiet = 0;
+    const struct opt opts[] = {
+        {"--model", OPT_CHOICE, &p.model, 0, 0, "dcgan32|dcgan64", "NAME", "architecture"},
+        {"--data", OPT_STRING, &p.data, 0, 0, NULL, "SPEC",
+         "fashion-mnist, mnist:DIR, idx:FILE or folder:DIR"},
+        {"--max-images", OPT_LONG, &p.max_images, 0, 1e12, NULL, "N",
+         "use only the first N images (0: all)"},
+        {"--nz", OPT_INT, &p.nz, 1, 4096, NULL, "N", "noise size"},
+        {"--ngf", OPT_INT, &p.ngf, 1, 1024, NULL, "N", "generator width"},
+        {"--ndf", OPT_INT, &p.ndf, 1, 1024, NULL, "N", "discriminator width"},
+        {"--epochs", OPT_INT, &p.epochs, 0, 1e6, NULL, "N", "epochs"},
+        {"--iters", OPT_LONG, &p.iters, 0, 1e15, NULL, "N", "stop after N steps (0: no cap)"},
+        {"--batch", OPT_INT, &p.batch, 1, 65536, NULL, "N", "batch size"},
+        {"--lr", OPT_FLOAT, &p.lr, 1e-12, 10, NULL, "X", "Adam learning rate"},
+        {"--beta1", OPT_FLOAT, &p.beta1, 0, 0.999999, NULL, "X", "Adam beta1"},
+        {"--beta2", OPT_FLOAT, &p.beta2, 0, 0.999999999, NULL, "X", "Adam beta2"},
+        {"--d-steps", OPT_INT, &p.d_steps, 1, 100, NULL, "K", "D updates per G update"},
+        {"--g-loss", OPT_CHOICE, &p.g_loss, 0, 0, "ns|minimax", "NAME",
+         "G loss: non-saturating or the minimax log(1 - D(G(z)))"},
+        {"--real-label", OPT_FLOAT, &p.real_label, 1e-6, 1, NULL, "X",
+         "target for real images (< 1: one-sided label smoothing)"},
+        {"--seed", OPT_LONG, &seed, 0, 9.2e18, NULL, "S", "seed of weights, noise and shuffle"},
+        {"--device", OPT_STRING, &device, 0, 0, NULL, "SPEC", "device for D and G"},
+        {"--d-device", OPT_STRING, &d_device, 0, 0, NULL, "SPEC", "device for D"},
+        {"--g-device", OPT_STRING, &g_device, 0, 0, NULL, "SPEC", "device for G"},
+        {"--gemm", OPT_CHOICE, &gemm, 0, 0, "auto|clblast|own", "NAME", "GEMM backend"},
+        {"--out", OPT_STRING, &p.out_dir, 0, 0, NULL, "DIR", "output folder"},
+        {"--log-every", OPT_INT, &p.log_every, 1, 1e9, NULL, "N", "log every N steps"},
+        {"--sample-every", OPT_INT, &p.sample_every, 0, 1e9, NULL, "N",
+         "sample grid every N steps (0: epoch ends only)"},
+        {"--ckpt-every", OPT_INT, &p.ckpt_every, 0, 1e9, NULL, "N",
+         "checkpoint every N steps (0: epoch ends and the end)"},
+        {"--keep", OPT_INT, &p.keep_ckpts, 1, 1e6, NULL, "N", "epoch checkpoints kept"},
+        {"--resume", OPT_STRING, &p.resume, 0, 0, NULL, "DIR|FILE",
+         "continue a run from its latest checkpoint"},
+        {"--quiet", OPT_FLAG, &quiet, 0, 0, NULL, NULL, "no progress output"},
+        {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
+    };
+    char err[512];
+    int r = clgan_opts_parse(opts, argc, argv, 1,
+                             "usage: clgan train [--model dcgan32|dcgan64] [--data SPEC] "
+                             "[--epochs N] [--device SPEC] [--out DIR] ...\n\n"
+                             "Trains a DCGAN (PyTorch's example: Adam 2e-4, betas 0.5/0.999, "
+                             "batch 64, nz 100) and writes\nOUT/metrics.csv, OUT/samples/*.png, "
+                             "OUT/curves.svg and OUT/checkpoints/*.safetensors.\n"
+                             "Ctrl-C finishes the step, writes a checkpoint and exits 130.",
+                             NULL, NULL, 0, err, sizeof(err));
+    if (r)
+        return r > 0 ? 0 : (clgan_cli_error("train: %s", err), 2);
+    p.seed = (uint64_t)seed;
+    enum clgan_gemm_backend gb = !strcmp(gemm, "clblast") ? CLGAN_GEMM_CLBLAST
+                                 : !strcmp(gemm, "own")   ? CLGAN_GEMM_OWN
+                                                          : CLGAN_GEMM_AUTO;
+    clgan_ctx *gctx = NULL, *dctx = NULL;
+    clgan_status st = clgan_cli_open(g_device ? g_device : device, 0, gb, &gctx);
+    if (st != CLGAN_STATUS_OK)
+        return clgan_cli_status_exit(st);
+    if ((g_device || d_device) &&
+        (st = clgan_cli_open(d_device ? d_device : device, 0, gb, &dctx)) != CLGAN_STATUS_OK) {
+        clgan_ctx_free(gctx);
+        return clgan_cli_status_exit(st);
+    }
+    if (dctx && clgan_ctx_device(dctx)->index == clgan_ctx_device(gctx)->index) {
+        clgan_ctx_free(dctx); /* both named the same device: one context */
+        dctx = NULL;
+    }
+    clgan_gan *gan = NULL;
+    char msg[2048];
+    st = clgan_gan_init(gctx, dctx, &p, &gan, msg, sizeof(msg));
+    if (st != CLGAN_STATUS_OK) {
+        clgan_cli_error("%s", msg);
+    } else {
+        const struct clgan_device_info *gi = clgan_ctx_device(gctx);
+        const struct clgan_device_info *di = clgan_ctx_device(dctx ? dctx : gctx);
+        fprintf(stderr, "clgan: G on %s (%s), D on %s (%s), GEMM %s\n", gi->name, gi->platform_name,
+                di->name, di->platform_name, clgan_gemm_backend_str(clgan_ctx_gemm_backend(gctx)));
+        struct progress pr = {.tty = isatty(2)};
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_sigint;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        long long per, done, total;
+        clgan_gan_progress(gan, &per, &done, &total);
+        fprintf(stderr, "clgan: %lld steps per epoch, %lld of %lld done, output in %s\n", per, done,
+                total, p.out_dir);
+        st = clgan_gan_train(gan, &stop_flag, quiet ? NULL : on_progress, &pr);
+        if (pr.tty && !quiet)
+            fputc('\n', stderr);
+        if (st == CLGAN_STATUS_INTERRUPTED)
+            fprintf(stderr, "clgan: %s\n", clgan_gan_last_error(gan));
+        else if (st != CLGAN_STATUS_OK)
+            clgan_cli_error("%s", clgan_gan_last_error(gan));
+        else
+            fprintf(stderr, "clgan: done; samples in %s/samples, checkpoint %s/checkpoints\n",
+                    p.out_dir, p.out_dir);
+    }
+    clgan_gan_free(gan);
+    clgan_ctx_free(dctx);
+    clgan_ctx_free(gctx);
+    return clgan_cli_status_exit(st);
+}

@@ -1,0 +1,142 @@
+/* generator.c - a trained generator on its own: load from a checkpoint, draw noise, forward. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/safetensors.h"
+#include "nn/nn.h"
+#include "ops/rng.h"
+#include "train/ckpt.h"
+
+struct clgan_generator {
+    clgan_ctx *ctx;
+    struct clgan_model *G;
+    int nz, nc, size, max_batch;
+    cl_mem z;
+};
+
+static int meta_int(const clgan_st_file *f, const char *k, int lo, int hi, int *v)
+{
+    const char *s = clgan_io_st_meta(f, k);
+    char *end;
+    if (!s)
+        return 0;
+    long x = strtol(s, &end, 10);
+    if (end == s || *end || x < lo || x > hi)
+        return 0;
+    *v = (int)x;
+    return 1;
+}
+
+void clgan_generator_free(clgan_generator *gen)
+{
+    if (!gen)
+        return;
+    if (gen->z)
+        clgan_rt_release(gen->ctx, gen->z, (size_t)gen->max_batch * gen->nz * sizeof(float));
+    clgan_model_free(gen->G);
+    free(gen);
+}
+
+clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, int max_batch,
+                                  clgan_generator **out, char *msg, size_t msg_len)
+{
+    char err[2048] = "";
+    clgan_st_file *f = NULL;
+    *out = NULL;
+    clgan_status st = clgan_io_st_load(path, &f, err, sizeof(err));
+    if (st != CLGAN_STATUS_OK) {
+        snprintf(msg, msg_len, "%s", err);
+        return st;
+    }
+    clgan_generator *gen = calloc(1, sizeof(*gen));
+    const char *model = clgan_io_st_meta(f, "model");
+    const char *fmt = clgan_io_st_meta(f, "format");
+    int ngf = 0;
+    if (!gen) {
+        st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+        goto out;
+    }
+    gen->ctx = ctx;
+    gen->max_batch = max_batch > 0 ? max_batch : 64;
+    if (!fmt || (strcmp(fmt, "clgan-gan-1") && strcmp(fmt, "clgan-generator-1")) || !model ||
+        (strcmp(model, "dcgan32") && strcmp(model, "dcgan64")) ||
+        !meta_int(f, "nz", 1, 4096, &gen->nz) || !meta_int(f, "ngf", 1, 1024, &ngf) ||
+        !meta_int(f, "nc", 1, 3, &gen->nc)) {
+        snprintf(msg, msg_len, "%s: not a clgan generator checkpoint (metadata missing or bad)",
+                 path);
+        st = CLGAN_STATUS_CORRUPT_FILE;
+        goto out;
+    }
+    gen->size = !strcmp(model, "dcgan64") ? 64 : 32;
+    struct clgan_layer_spec specs[CLGAN_MAX_LAYERS];
+    int n = clgan_preset_dcgan_g(gen->size, gen->nz, ngf, gen->nc, specs);
+    struct clgan_shape zin = {gen->nz, 1, 1};
+    st = clgan_model_init(ctx, specs, n, zin, gen->max_batch, "main", &gen->G);
+    if (st == CLGAN_STATUS_OK)
+        st =
+            clgan_rt_alloc(ctx, (size_t)gen->max_batch * gen->nz * sizeof(float), "noise", &gen->z);
+    if (st != CLGAN_STATUS_OK) {
+        snprintf(msg, msg_len, "%s", clgan_ctx_last_error(ctx));
+        goto out;
+    }
+    st = clgan_ckpt_load_model(f, gen->G, strcmp(fmt, "clgan-gan-1") ? "" : "netG.", 0, err,
+                               sizeof(err));
+    if (st != CLGAN_STATUS_OK)
+        snprintf(msg, msg_len, "%s: %s", path, err);
+out:
+    clgan_io_st_free(f);
+    if (st != CLGAN_STATUS_OK)
+        clgan_generator_free(gen);
+    else
+        *out = gen;
+    return st;
+}
+
+void clgan_generator_shape(const clgan_generator *gen, int *nz, int *nc, int *size)
+{
+    if (nz)
+        *nz = gen->nz;
+    if (nc)
+        *nc = gen->nc;
+    if (size)
+        *size = gen->size;
+}
+
+clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n, float *z)
+{
+    for (int done = 0; done < n;) {
+        int b = n - done < gen->max_batch ? n - done : gen->max_batch;
+        size_t cnt = (size_t)b * gen->nz;
+        uint64_t counter = clgan_ops_rng_blocks((size_t)gen->nz) * (uint64_t)done;
+        clgan_status st = clgan_ops_rng_normal(gen->ctx, gen->z, 0, cnt, 0.0f, 1.0f, seed, counter);
+        if (st == CLGAN_STATUS_OK)
+            st =
+                clgan_rt_read(gen->ctx, gen->z, 0, cnt * sizeof(float), z + (size_t)done * gen->nz);
+        if (st != CLGAN_STATUS_OK)
+            return st;
+        done += b;
+    }
+    return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_generator_forward(clgan_generator *gen, const float *z, int n, float *out)
+{
+    size_t img = (size_t)gen->nc * gen->size * gen->size;
+    for (int done = 0; done < n;) {
+        int b = n - done < gen->max_batch ? n - done : gen->max_batch;
+        clgan_status st = clgan_rt_write(gen->ctx, gen->z, 0, (size_t)b * gen->nz * sizeof(float),
+                                         z + (size_t)done * gen->nz);
+        if (st == CLGAN_STATUS_OK)
+            st = clgan_model_forward(gen->G, gen->z, 0, b, CLGAN_FWD_BATCH_STATS);
+        if (st == CLGAN_STATUS_OK)
+            st =
+                clgan_rt_read(gen->ctx, gen->G->act, clgan_model_output_off(gen->G) * sizeof(float),
+                              (size_t)b * img * sizeof(float), out + (size_t)done * img);
+        if (st != CLGAN_STATUS_OK)
+            return st;
+        done += b;
+    }
+    return CLGAN_STATUS_OK;
+}
