@@ -1,20 +1,238 @@
 /*
- * gemm_own.c - the GEMM backend of our own. For now the plain kernel (gemm_naive); the packed
- * kernel for CPUs replaces the large-shape path.
+ * gemm_own.c - the GEMM backend of our own (kernels in cl/gemm.cl).
+ *
+ * Large shapes: op(A) is packed into panels of 8 rows and op(B) into panels of 32 columns in a
+ * workspace kept in ctx->gemm_state, then one work-item per 8 x 32 tile of C runs over the whole
+ * K. Tiny shapes, where three launches and the packing cost more than they save, take the naive
+ * kernel, which is also the reference path for any shape.
  */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "ops/gemm.h"
+
+#define MR         8   /* rows of a tile and of an A panel */
+#define NR         32  /* columns of a tile and of a B panel */
+#define PACK_CHUNK 256 /* K rows one packing work-item copies (as in cl/gemm.cl) */
+
+/* The packing workspace, grown to the largest shape seen or reserved. */
+struct own_state {
+    cl_mem ws;
+    size_t bytes;
+};
+
+static void state_free(clgan_ctx *ctx)
+{
+    struct own_state *s = ctx->gemm_state;
+    if (s && s->ws)
+        clgan_rt_release(ctx, s->ws, s->bytes);
+    free(s);
+    ctx->gemm_state = NULL;
+    ctx->gemm_state_free = NULL;
+}
+
+/* Make the workspace at least bytes large. */
+static clgan_status ensure_ws(clgan_ctx *ctx, size_t bytes)
+{
+    struct own_state *s = ctx->gemm_state;
+    if (!s) {
+        s = calloc(1, sizeof(*s));
+        if (!s)
+            return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "gemm: no host memory");
+        ctx->gemm_state = s;
+        ctx->gemm_state_free = state_free;
+    }
+    if (s->bytes >= bytes)
+        return CLGAN_STATUS_OK;
+    if (s->ws)
+        clgan_rt_release(ctx, s->ws, s->bytes);
+    s->ws = NULL;
+    s->bytes = 0;
+    clgan_status st = clgan_rt_alloc(ctx, bytes, "gemm packing workspace", &s->ws);
+    if (st == CLGAN_STATUS_OK)
+        s->bytes = bytes;
+    return st;
+}
+
+/* Whether the packed kernel runs this shape (else the naive one). */
+static int use_packed(size_t m, size_t n, size_t k)
+{
+    return k > 0 && (double)m * (double)n * (double)k >= 32768.0;
+}
+
+/* One operand of the tile kernel, read in place from its source matrix. */
+struct side {
+    cl_mem mem;
+    size_t off, ld, stride;
+    int t; /* A side: element (i, p) at i*ld + p (0) or p*ld + i (1); B side: (p, j) at
+              p*ld + j (0) or j*ld + p (1) */
+};
+
+/*
+ * How a GEMM runs on the tile kernel: rows x cols of the result, computed either as C or, when
+ * swap is set, as C^T = op(B)^T op(A)^T (stored transposed).
+ */
+struct plan {
+    int swap;
+    size_t rows, cols, k;
+    struct side a, b;
+};
+
+static size_t round_up(size_t a, size_t b)
+{
+    return (a + b - 1) / b * b;
+}
+
+static void make_plan(const struct clgan_gemm_args *g, struct plan *pl)
+{
+    int ta = g->ta, tb = g->tb;
+    /* less padding in the tile grid first; then the smaller operand on the A side, which
+     * every column strip re-reads, while the B side is streamed once into local memory */
+    size_t w0 = round_up(g->m, MR) * round_up(g->n, NR);
+    size_t w1 = round_up(g->n, MR) * round_up(g->m, NR);
+    int swap = w1 < w0;
+    const char *force = getenv("CLGAN_GEMM_SWAP");
+    if (force)
+        swap = atoi(force);
+    pl->swap = swap;
+    pl->k = g->k;
+    struct side a = {g->a, g->a_off, g->lda, g->stride_a, ta};
+    struct side b = {g->b, g->b_off, g->ldb, g->stride_b, tb};
+    if (swap) {
+        pl->rows = g->n;
+        pl->cols = g->m;
+        /* op(B)^T(i, p) = op(B)(p, i); op(A)^T(p, j) = op(A)(j, p) */
+        pl->a = b;
+        pl->a.t = !tb;
+        pl->b = a;
+        pl->b.t = !ta;
+    } else {
+        pl->rows = g->m;
+        pl->cols = g->n;
+        pl->a = a;
+        pl->b = b;
+    }
+}
+
+/* Floats of workspace per matrix: the A side in panels of MR rows. */
+static size_t plan_ws(const struct plan *pl)
+{
+    return round_up(pl->rows, MR) * pl->k;
+}
+
+/* Bytes of workspace for batch matrices, 0 on overflow. */
+static size_t ws_bytes(const struct plan *pl, size_t batch)
+{
+    size_t per, all;
+    if (!clgan_mul_ok(plan_ws(pl), batch, &per) || !clgan_mul_ok(per, sizeof(float), &all))
+        return 0;
+    return all;
+}
+
+clgan_status clgan_ops_gemm_reserve(clgan_ctx *ctx, size_t m, size_t n, size_t k, size_t batch)
+{
+    if (!use_packed(m, n, k))
+        return CLGAN_STATUS_OK;
+    size_t most = 0;
+    for (int t = 0; t < 4; t++) {
+        struct clgan_gemm_args g = {.ta = t & 1, .tb = t >> 1, .m = m, .n = n, .k = k};
+        struct plan pl;
+        make_plan(&g, &pl);
+        size_t bytes = ws_bytes(&pl, batch ? batch : 1);
+        if (!bytes)
+            return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                                 "gemm: workspace size overflows (m=%zu n=%zu k=%zu batch=%zu)", m,
+                                 n, k, batch);
+        most = bytes > most ? bytes : most;
+    }
+    return ensure_ws(ctx, most);
+}
+
+static clgan_status gemm_naive(clgan_ctx *ctx, const struct clgan_gemm_args *g)
+{
+    size_t gs[3] = {g->n, g->m, g->batch};
+    size_t ls[3] = {8, 8, 1};
+    double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
+    return clgan_rt_launch(ctx, "gemm_naive", 3, gs, ls, flops, "iiuuufmlumlufmlulll", g->ta, g->tb,
+                           (unsigned)g->m, (unsigned)g->n, (unsigned)g->k, (double)g->alpha, g->a,
+                           (uint64_t)g->a_off, (unsigned)g->lda, g->b, (uint64_t)g->b_off,
+                           (unsigned)g->ldb, (double)g->beta, g->c, (uint64_t)g->c_off,
+                           (unsigned)g->ldc, (uint64_t)g->stride_a, (uint64_t)g->stride_b,
+                           (uint64_t)g->stride_c);
+}
+
+static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
+                               const struct plan *pl)
+{
+    size_t bytes = ws_bytes(pl, g->batch);
+    if (!bytes)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "gemm: workspace size overflows (m=%zu n=%zu k=%zu batch=%zu)", g->m,
+                             g->n, g->k, g->batch);
+    clgan_status st = ensure_ws(ctx, bytes);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    cl_mem ws = ((struct own_state *)ctx->gemm_state)->ws;
+    size_t k = pl->k, mp = round_up(pl->rows, MR) / MR, np = round_up(pl->cols, NR) / NR;
+    const struct side *a = &pl->a, *b = &pl->b;
+    size_t spa = plan_ws(pl);
+    size_t gsa[3] = {(k + PACK_CHUNK - 1) / PACK_CHUNK, mp, g->batch}, lsa[3] = {1, 1, 1};
+    st = clgan_rt_launch(ctx, "gemm_pack_a", 3, gsa, lsa, 0, "iuumlulumll", a->t,
+                         (unsigned)pl->rows, (unsigned)k, a->mem, (uint64_t)a->off, (unsigned)a->ld,
+                         (uint64_t)a->stride, 0u, ws, (uint64_t)0, (uint64_t)spa);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    /* local memory holds kc rows of q B panels: up to 256 rows, then as many panels as fit */
+    size_t budget = ctx->info.local_mem / 2 < 256 * 1024 ? ctx->info.local_mem / 2 : 256 * 1024;
+    size_t kc = k < 256 ? k : 256;
+    if (kc * NR * sizeof(float) > budget)
+        kc = budget / (NR * sizeof(float)) & ~(size_t)7;
+    size_t q = budget / (kc * NR * sizeof(float));
+    const char *fk = getenv("CLGAN_GEMM_KC");
+    if (fk)
+        kc = (size_t)atoi(fk);
+    const char *fq = getenv("CLGAN_GEMM_Q");
+    if (fq)
+        q = (size_t)atoi(fq);
+    q = q > np ? np : q;
+    /* enough work-items to share out: fewer column panels per item first (each item re-reads
+     * A, but B is read once), then split the rows (each group re-reads B) */
+    size_t target = 4 * (ctx->info.compute_units ? ctx->info.compute_units : 1);
+    while (q > 1 && (np + q - 1) / q * g->batch < target)
+        q = (q + 1) / 2;
+    size_t ncg = (np + q - 1) / q;
+    size_t ngroups =
+        ncg * g->batch >= target ? 1 : (target + ncg * g->batch - 1) / (ncg * g->batch);
+    ngroups = ngroups > mp ? mp : ngroups;
+    size_t group = (mp + ngroups - 1) / ngroups;
+    const char *fg = getenv("CLGAN_GEMM_GROUP");
+    if (fg)
+        group = (size_t)atoi(fg);
+    ngroups = (mp + group - 1) / group;
+    size_t crs = pl->swap ? 1 : g->ldc, ccs = pl->swap ? g->ldc : 1;
+    size_t gs[3] = {ncg, ngroups, g->batch}, ls[3] = {1, 1, 1};
+    double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
+    return clgan_rt_launch(
+        ctx, "gemm_tile_8x32", 3, gs, ls, flops, "uuuuuufmllmlluifmllllL", (unsigned)pl->rows,
+        (unsigned)pl->cols, (unsigned)k, (unsigned)kc, (unsigned)q, (unsigned)group,
+        (double)g->alpha, ws, (uint64_t)0, (uint64_t)spa, b->mem, (uint64_t)b->off,
+        (uint64_t)b->stride, (unsigned)b->ld, b->t, (double)g->beta, g->c, (uint64_t)g->c_off,
+        (uint64_t)g->stride_c, (uint64_t)crs, (uint64_t)ccs, kc * q * NR * sizeof(float));
+}
 
 clgan_status clgan_gemm_own(clgan_ctx *ctx, const struct clgan_gemm_args *g)
 {
     if (g->m == 0 || g->n == 0)
         return CLGAN_STATUS_OK;
-    size_t gs[3] = {g->n, g->m, g->batch};
-    size_t ls[3] = {8, 8, 1};
-    double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
-    return clgan_rt_launch(ctx, "gemm_naive", 3, gs, ls, flops, "iiuuufmlumlufmlulll", g->ta,
-                           g->tb, (unsigned)g->m, (unsigned)g->n, (unsigned)g->k,
-                           (double)g->alpha, g->a, (uint64_t)g->a_off, (unsigned)g->lda, g->b,
-                           (uint64_t)g->b_off, (unsigned)g->ldb, (double)g->beta, g->c,
-                           (uint64_t)g->c_off, (unsigned)g->ldc, (uint64_t)g->stride_a,
-                           (uint64_t)g->stride_b, (uint64_t)g->stride_c);
+    if (g->m > UINT_MAX || g->n > UINT_MAX || g->k > UINT_MAX || g->lda > UINT_MAX ||
+        g->ldb > UINT_MAX || g->ldc > UINT_MAX)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_UNSUPPORTED,
+                             "gemm: own kernels take sizes below 2^32 (m=%zu n=%zu k=%zu)", g->m,
+                             g->n, g->k);
+    if (!use_packed(g->m, g->n, g->k))
+        return gemm_naive(ctx, g);
+    struct plan pl;
+    make_plan(g, &pl);
+    return gemm_tiled(ctx, g, &pl);
 }
