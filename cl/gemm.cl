@@ -39,17 +39,38 @@ kernel void gemm_naive(int ta, int tb, uint m, uint n, uint k, float alpha,
 
 #define PACK_CHUNK 256 /* K rows a packing work-item copies */
 
+/* Transpose the 8 x 8 block held in r0..r7 (row i in ri) in place. */
+#define TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7)                                                \
+    {                                                                                             \
+        float8 t0 = (float8)(r0.s0, r1.s0, r2.s0, r3.s0, r4.s0, r5.s0, r6.s0, r7.s0);             \
+        float8 t1 = (float8)(r0.s1, r1.s1, r2.s1, r3.s1, r4.s1, r5.s1, r6.s1, r7.s1);             \
+        float8 t2 = (float8)(r0.s2, r1.s2, r2.s2, r3.s2, r4.s2, r5.s2, r6.s2, r7.s2);             \
+        float8 t3 = (float8)(r0.s3, r1.s3, r2.s3, r3.s3, r4.s3, r5.s3, r6.s3, r7.s3);             \
+        float8 t4 = (float8)(r0.s4, r1.s4, r2.s4, r3.s4, r4.s4, r5.s4, r6.s4, r7.s4);             \
+        float8 t5 = (float8)(r0.s5, r1.s5, r2.s5, r3.s5, r4.s5, r5.s5, r6.s5, r7.s5);             \
+        float8 t6 = (float8)(r0.s6, r1.s6, r2.s6, r3.s6, r4.s6, r5.s6, r6.s6, r7.s6);             \
+        float8 t7 = (float8)(r0.s7, r1.s7, r2.s7, r3.s7, r4.s7, r5.s7, r6.s7, r7.s7);             \
+        r0 = t0;                                                                                  \
+        r1 = t1;                                                                                  \
+        r2 = t2;                                                                                  \
+        r3 = t3;                                                                                  \
+        r4 = t4;                                                                                  \
+        r5 = t5;                                                                                  \
+        r6 = t6;                                                                                  \
+        r7 = t7;                                                                                  \
+    }
+
 kernel void gemm_pack_a(int ta, uint m, uint k, global const float *a, ulong a_off, uint lda,
-                        ulong sa, uint ip0, global float *pa, ulong pa_off, ulong spa)
+                        ulong sa, global float *pa, ulong pa_off, ulong spa)
 {
-    uint pc = get_global_id(0), ipr = get_global_id(1), z = get_global_id(2);
+    uint pc = get_global_id(0), ip = get_global_id(1), z = get_global_id(2);
     uint p0 = pc * PACK_CHUNK;
     if (p0 >= k)
         return;
     uint p1 = min(k, p0 + PACK_CHUNK);
-    uint i0 = (ip0 + ipr) * 8, rows = min(8u, m - i0);
+    uint i0 = ip * 8, rows = min(8u, m - i0);
     a += a_off + z * sa;
-    global float *dst = pa + pa_off + z * spa + (size_t)ipr * k * 8;
+    global float *dst = pa + pa_off + z * spa + (size_t)ip * k * 8;
     if (ta && rows == 8) {
         for (uint p = p0; p < p1; p++)
             vstore8(vload8(0, a + (size_t)p * lda + i0), p, dst);
@@ -57,41 +78,37 @@ kernel void gemm_pack_a(int ta, uint m, uint k, global const float *a, ulong a_o
         for (uint p = p0; p < p1; p++)
             for (uint r = 0; r < 8; r++)
                 dst[p * 8 + r] = r < rows ? a[(size_t)p * lda + i0 + r] : 0.0f;
+    } else if (rows == 8) {
+        /* rows run along K: transpose 8 x 8 blocks */
+        const global float *s = a + (size_t)i0 * lda;
+        uint p8 = p0 + ((p1 - p0) & ~7u);
+        for (uint p = p0; p < p8; p += 8) {
+            float8 r0 = vload8(0, s + p), r1 = vload8(0, s + lda + p);
+            float8 r2 = vload8(0, s + 2 * (size_t)lda + p);
+            float8 r3 = vload8(0, s + 3 * (size_t)lda + p);
+            float8 r4 = vload8(0, s + 4 * (size_t)lda + p);
+            float8 r5 = vload8(0, s + 5 * (size_t)lda + p);
+            float8 r6 = vload8(0, s + 6 * (size_t)lda + p);
+            float8 r7 = vload8(0, s + 7 * (size_t)lda + p);
+            TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7)
+            vstore8(r0, p, dst);
+            vstore8(r1, p + 1, dst);
+            vstore8(r2, p + 2, dst);
+            vstore8(r3, p + 3, dst);
+            vstore8(r4, p + 4, dst);
+            vstore8(r5, p + 5, dst);
+            vstore8(r6, p + 6, dst);
+            vstore8(r7, p + 7, dst);
+        }
+        for (uint p = p8; p < p1; p++)
+            for (uint r = 0; r < 8; r++)
+                dst[p * 8 + r] = s[(size_t)r * lda + p];
     } else {
         for (uint r = 0; r < 8; r++) {
-            const global float *row = a + (size_t)(i0 + r) * lda;
+            const global float *row = a + (size_t)(i0 + min(r, rows - 1)) * lda;
+            float keep = r < rows ? 1.0f : 0.0f;
             for (uint p = p0; p < p1; p++)
-                dst[p * 8 + r] = r < rows ? row[p] : 0.0f;
-        }
-    }
-}
-
-kernel void gemm_pack_b(int tb, uint n, uint k, global const float *b, ulong b_off, uint ldb,
-                        ulong sb, uint jp0, global float *pb, ulong pb_off, ulong spb)
-{
-    uint pc = get_global_id(0), jpr = get_global_id(1), z = get_global_id(2);
-    uint p0 = pc * PACK_CHUNK;
-    if (p0 >= k)
-        return;
-    uint p1 = min(k, p0 + PACK_CHUNK);
-    uint j0 = (jp0 + jpr) * 32, cols = min(32u, n - j0);
-    b += b_off + z * sb;
-    global float *dst = pb + pb_off + z * spb + (size_t)jpr * k * 32;
-    if (!tb && cols == 32) {
-        for (uint p = p0; p < p1; p++) {
-            const global float *src = b + (size_t)p * ldb + j0;
-            vstore16(vload16(0, src), 2 * p, dst);
-            vstore16(vload16(1, src), 2 * p + 1, dst);
-        }
-    } else if (!tb) {
-        for (uint p = p0; p < p1; p++)
-            for (uint c = 0; c < 32; c++)
-                dst[p * 32 + c] = c < cols ? b[(size_t)p * ldb + j0 + c] : 0.0f;
-    } else {
-        for (uint c = 0; c < 32; c++) {
-            const global float *col = b + (size_t)(j0 + c) * ldb;
-            for (uint p = p0; p < p1; p++)
-                dst[p * 32 + c] = c < cols ? col[p] : 0.0f;
+                dst[p * 8 + r] = keep * row[p];
         }
     }
 }
@@ -166,27 +183,6 @@ static void tile_8x32(const global float *ap, const local float *bp, uint kl, fl
     if (nrows > 7)
         store_row(crow + 7 * crs, ccs, ncols, alpha, beta, acc7a, acc7b);
 }
-
-/* Transpose the 8 x 8 block held in r0..r7 (row i in ri) in place. */
-#define TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7)                                                \
-    {                                                                                             \
-        float8 t0 = (float8)(r0.s0, r1.s0, r2.s0, r3.s0, r4.s0, r5.s0, r6.s0, r7.s0);             \
-        float8 t1 = (float8)(r0.s1, r1.s1, r2.s1, r3.s1, r4.s1, r5.s1, r6.s1, r7.s1);             \
-        float8 t2 = (float8)(r0.s2, r1.s2, r2.s2, r3.s2, r4.s2, r5.s2, r6.s2, r7.s2);             \
-        float8 t3 = (float8)(r0.s3, r1.s3, r2.s3, r3.s3, r4.s3, r5.s3, r6.s3, r7.s3);             \
-        float8 t4 = (float8)(r0.s4, r1.s4, r2.s4, r3.s4, r4.s4, r5.s4, r6.s4, r7.s4);             \
-        float8 t5 = (float8)(r0.s5, r1.s5, r2.s5, r3.s5, r4.s5, r5.s5, r6.s5, r7.s5);             \
-        float8 t6 = (float8)(r0.s6, r1.s6, r2.s6, r3.s6, r4.s6, r5.s6, r6.s6, r7.s6);             \
-        float8 t7 = (float8)(r0.s7, r1.s7, r2.s7, r3.s7, r4.s7, r5.s7, r6.s7, r7.s7);             \
-        r0 = t0;                                                                                  \
-        r1 = t1;                                                                                  \
-        r2 = t2;                                                                                  \
-        r3 = t3;                                                                                  \
-        r4 = t4;                                                                                  \
-        r5 = t5;                                                                                  \
-        r6 = t6;                                                                                  \
-        r7 = t7;                                                                                  \
-    }
 
 /*
  * Copy rows p0..p0+kl-1 of the B panels jp0..jp1-1 into local memory: panel jp - jp0 at
@@ -275,17 +271,28 @@ kernel void gemm_tile_8x32(uint m, uint n, uint k, uint kc, uint q, uint group, 
     pa += pa_off + z * spa;
     b += b_off + z * sb;
     c += c_off + z * sc;
-    for (uint p0 = 0; p0 < k; p0 += kc) {
+    /* two buffers: while the tiles of one chunk run, the next chunk is copied in slices
+     * between them, so that its memory latency overlaps with arithmetic */
+    uint ntiles = (ip1 - ip0) * (jp1 - jp0);
+    load_b(b, ldb, bt, n, 0, min(kc, k), kc, jp0, jp1, bl);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint p0 = 0, buf = 0; p0 < k; p0 += kc, buf ^= 1) {
         uint kl = min(kc, k - p0);
-        load_b(b, ldb, bt, n, p0, kl, kc, jp0, jp1, bl);
-        barrier(CLK_LOCAL_MEM_FENCE);
+        uint pn = p0 + kc, kn = pn < k ? min(kc, k - pn) : 0;
+        uint slice = ((kn + ntiles - 1) / ntiles + 7) & ~7u, done = 0;
+        local float *cur = bl + buf * q * kc * 32, *next = bl + (buf ^ 1) * q * kc * 32;
         float bet = p0 == 0 ? beta : 1.0f;
         for (uint ip = ip0; ip < ip1; ip++) {
             uint i0 = ip * 8, nrows = min(8u, m - i0);
             const global float *ap = pa + ((size_t)ip * k + p0) * 8;
             for (uint jp = jp0; jp < jp1; jp++) {
+                if (done < kn) {
+                    uint cnt = min(slice, kn - done);
+                    load_b(b, ldb, bt, n, pn + done, cnt, kc, jp0, jp1, next + done * 32);
+                    done += cnt;
+                }
                 uint j0 = jp * 32;
-                tile_8x32(ap, bl + (jp - jp0) * kc * 32, kl, alpha, bet,
+                tile_8x32(ap, cur + (jp - jp0) * kc * 32, kl, alpha, bet,
                           c + i0 * crs + j0 * ccs, crs, ccs, nrows, min(32u, n - j0));
             }
         }

@@ -7,6 +7,7 @@
  * kernel, which is also the reference path for any shape.
  */
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +59,8 @@ static clgan_status ensure_ws(clgan_ctx *ctx, size_t bytes)
 /* Whether the packed kernel runs this shape (else the naive one). */
 static int use_packed(size_t m, size_t n, size_t k)
 {
-    return k > 0 && (double)m * (double)n * (double)k >= 32768.0;
+    const char *t = getenv("CLGAN_GEMM_THRESH");
+    return k > 0 && (double)m * (double)n * (double)k >= (t ? atof(t) : 32768.0);
 }
 
 /* One operand of the tile kernel, read in place from its source matrix. */
@@ -162,6 +164,67 @@ static clgan_status gemm_naive(clgan_ctx *ctx, const struct clgan_gemm_args *g)
                            (uint64_t)g->stride_c);
 }
 
+/* How the tile kernel splits the work: kc rows of K per local chunk, q column panels and group
+ * row panels per work-item. */
+struct blocking {
+    size_t kc, q, group;
+};
+
+/*
+ * Pick q and group by a rough cost model in cycles of one thread: each work-item computes
+ * group * q tiles (8 cycles per step of K, plus stores per chunk) and copies q panels of B into
+ * local memory (cheaper per float when q panels make long rows, dearer when transposing); the
+ * work-items run in rounds over the compute units. Splitting the rows makes B be copied once per
+ * group; fewer panels per item makes shorter reads of B.
+ */
+static void choose_blocking(const clgan_ctx *ctx, const struct plan *pl, size_t batch,
+                            struct blocking *bk)
+{
+    size_t k = pl->k, mp = round_up(pl->rows, MR) / MR, np = round_up(pl->cols, NR) / NR;
+    size_t cu = ctx->info.compute_units ? ctx->info.compute_units : 1;
+    /* two buffers of kc x q x 32 floats in a quarter of local memory, at most 2 x 128 KiB */
+    size_t budget = ctx->info.local_mem / 4 < 128 * 1024 ? ctx->info.local_mem / 4 : 128 * 1024;
+    size_t kc = k < 256 ? k : 256;
+    if (kc * NR * sizeof(float) > budget)
+        kc = budget / (NR * sizeof(float)) & ~(size_t)7;
+    kc = kc ? kc : 1;
+    size_t qmax = budget / (kc * NR * sizeof(float));
+    qmax = qmax < 1 ? 1 : qmax > np ? np : qmax;
+    size_t nchunks = (k + kc - 1) / kc;
+    double best = 0;
+    bk->kc = kc;
+    bk->q = 1;
+    bk->group = mp;
+    for (size_t q = 1;; q = q * 2 > qmax ? qmax : q * 2) {
+        size_t ncg = (np + q - 1) / q;
+        for (size_t ng = 1; ng <= mp; ng++) {
+            size_t group = (mp + ng - 1) / ng;
+            if (ng > 1 && (mp + group - 1) / group != ng)
+                continue; /* same groups as a smaller ng */
+            double items = (double)(ncg * ng * batch);
+            double rounds = ceil(items / (double)cu);
+            double tiles = (double)(group * q) * ((double)k * 8 + 100.0 * (double)nchunks);
+            double copy = (double)(q * NR * k) * ((pl->b.t ? 1.0 : 0.5) + 1.0 / (double)q);
+            double t = rounds * (tiles + copy + 2000.0);
+            if (best == 0 || t < best) {
+                best = t;
+                bk->q = q;
+                bk->group = group;
+            }
+        }
+        if (q == qmax)
+            break;
+    }
+    const char *fk = getenv("CLGAN_GEMM_KC"), *fq = getenv("CLGAN_GEMM_Q"),
+               *fg = getenv("CLGAN_GEMM_GROUP");
+    if (fk)
+        bk->kc = (size_t)atoi(fk);
+    if (fq)
+        bk->q = (size_t)atoi(fq);
+    if (fg)
+        bk->group = (size_t)atoi(fg);
+}
+
 static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
                                const struct plan *pl)
 {
@@ -178,47 +241,23 @@ static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
     const struct side *a = &pl->a, *b = &pl->b;
     size_t spa = plan_ws(pl);
     size_t gsa[3] = {(k + PACK_CHUNK - 1) / PACK_CHUNK, mp, g->batch}, lsa[3] = {1, 1, 1};
-    st = clgan_rt_launch(ctx, "gemm_pack_a", 3, gsa, lsa, 0, "iuumlulumll", a->t,
-                         (unsigned)pl->rows, (unsigned)k, a->mem, (uint64_t)a->off, (unsigned)a->ld,
-                         (uint64_t)a->stride, 0u, ws, (uint64_t)0, (uint64_t)spa);
+    st = clgan_rt_launch(ctx, "gemm_pack_a", 3, gsa, lsa, 0, "iuumlulmll", a->t, (unsigned)pl->rows,
+                         (unsigned)k, a->mem, (uint64_t)a->off, (unsigned)a->ld,
+                         (uint64_t)a->stride, ws, (uint64_t)0, (uint64_t)spa);
     if (st != CLGAN_STATUS_OK)
         return st;
-    /* local memory holds kc rows of q B panels: up to 256 rows, then as many panels as fit */
-    size_t budget = ctx->info.local_mem / 2 < 256 * 1024 ? ctx->info.local_mem / 2 : 256 * 1024;
-    size_t kc = k < 256 ? k : 256;
-    if (kc * NR * sizeof(float) > budget)
-        kc = budget / (NR * sizeof(float)) & ~(size_t)7;
-    size_t q = budget / (kc * NR * sizeof(float));
-    const char *fk = getenv("CLGAN_GEMM_KC");
-    if (fk)
-        kc = (size_t)atoi(fk);
-    const char *fq = getenv("CLGAN_GEMM_Q");
-    if (fq)
-        q = (size_t)atoi(fq);
-    q = q > np ? np : q;
-    /* enough work-items to share out: fewer column panels per item first (each item re-reads
-     * A, but B is read once), then split the rows (each group re-reads B) */
-    size_t target = 4 * (ctx->info.compute_units ? ctx->info.compute_units : 1);
-    while (q > 1 && (np + q - 1) / q * g->batch < target)
-        q = (q + 1) / 2;
-    size_t ncg = (np + q - 1) / q;
-    size_t ngroups =
-        ncg * g->batch >= target ? 1 : (target + ncg * g->batch - 1) / (ncg * g->batch);
-    ngroups = ngroups > mp ? mp : ngroups;
-    size_t group = (mp + ngroups - 1) / ngroups;
-    const char *fg = getenv("CLGAN_GEMM_GROUP");
-    if (fg)
-        group = (size_t)atoi(fg);
-    ngroups = (mp + group - 1) / group;
+    struct blocking bk;
+    choose_blocking(ctx, pl, g->batch, &bk);
+    size_t ncg = (np + bk.q - 1) / bk.q, ngroups = (mp + bk.group - 1) / bk.group;
     size_t crs = pl->swap ? 1 : g->ldc, ccs = pl->swap ? g->ldc : 1;
     size_t gs[3] = {ncg, ngroups, g->batch}, ls[3] = {1, 1, 1};
     double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
     return clgan_rt_launch(
         ctx, "gemm_tile_8x32", 3, gs, ls, flops, "uuuuuufmllmlluifmllllL", (unsigned)pl->rows,
-        (unsigned)pl->cols, (unsigned)k, (unsigned)kc, (unsigned)q, (unsigned)group,
+        (unsigned)pl->cols, (unsigned)k, (unsigned)bk.kc, (unsigned)bk.q, (unsigned)bk.group,
         (double)g->alpha, ws, (uint64_t)0, (uint64_t)spa, b->mem, (uint64_t)b->off,
         (uint64_t)b->stride, (unsigned)b->ld, b->t, (double)g->beta, g->c, (uint64_t)g->c_off,
-        (uint64_t)g->stride_c, (uint64_t)crs, (uint64_t)ccs, kc * q * NR * sizeof(float));
+        (uint64_t)g->stride_c, (uint64_t)crs, (uint64_t)ccs, 2 * bk.kc * bk.q * NR * sizeof(float));
 }
 
 clgan_status clgan_gemm_own(clgan_ctx *ctx, const struct clgan_gemm_args *g)
