@@ -37,7 +37,6 @@ kernel void gemm_naive(int ta, int tb, uint m, uint n, uint k, float alpha,
     c[(size_t)i * ldc + j] = alpha * acc + prev;
 }
 
-#define PACK_CHUNK 256 /* K rows a packing work-item copies */
 
 /* Transpose the 8 x 8 block held in r0..r7 (row i in ri) in place. */
 #define TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7)                                                \
@@ -60,17 +59,11 @@ kernel void gemm_naive(int ta, int tb, uint m, uint n, uint k, float alpha,
         r7 = t7;                                                                                  \
     }
 
-kernel void gemm_pack_a(int ta, uint m, uint k, global const float *a, ulong a_off, uint lda,
-                        ulong sa, global float *pa, ulong pa_off, ulong spa)
+/* Pack steps p0..p1-1 of K of row panel ip of op(A) (m x k) into dst (the panel's start). */
+static void pack_panel(int ta, uint m, uint k, const global float *a, uint lda, uint ip,
+                       uint p0, uint p1, global float *dst)
 {
-    uint pc = get_global_id(0), ip = get_global_id(1), z = get_global_id(2);
-    uint p0 = pc * PACK_CHUNK;
-    if (p0 >= k)
-        return;
-    uint p1 = min(k, p0 + PACK_CHUNK);
     uint i0 = ip * 8, rows = min(8u, m - i0);
-    a += a_off + z * sa;
-    global float *dst = pa + pa_off + z * spa + (size_t)ip * k * 8;
     if (ta && rows == 8) {
         for (uint p = p0; p < p1; p++)
             vstore8(vload8(0, a + (size_t)p * lda + i0), p, dst);
@@ -113,6 +106,26 @@ kernel void gemm_pack_a(int ta, uint m, uint k, global const float *a, ulong a_o
     }
 }
 
+/*
+ * gemm_pack_a: work-item (pc, ig, z) packs steps pc*pchunk .. pc*pchunk+pchunk-1 of K of the
+ * row panels ig*npan .. ig*npan+npan-1 of op(A) of matrix z (several panels per item when K is
+ * short, so that each item moves a few thousand floats).
+ */
+kernel void gemm_pack_a(int ta, uint m, uint k, uint pchunk, uint npan, global const float *a,
+                        ulong a_off, uint lda, ulong sa, global float *pa, ulong pa_off,
+                        ulong spa)
+{
+    uint pc = get_global_id(0), ig = get_global_id(1), z = get_global_id(2);
+    uint p0 = pc * pchunk, mp = (m + 7) / 8, ip0 = ig * npan;
+    if (p0 >= k || ip0 >= mp)
+        return;
+    uint p1 = min(k, p0 + pchunk), ip1 = min(mp, ip0 + npan);
+    a += a_off + z * sa;
+    pa += pa_off + z * spa;
+    for (uint ip = ip0; ip < ip1; ip++)
+        pack_panel(ta, m, k, a, lda, ip, p0, p1, pa + (size_t)ip * k * 8);
+}
+
 /* One row of the tile: alpha * (lo, hi) + beta * C for the columns inside C, which are
  * contiguous when cs == 1 and cs floats apart otherwise. */
 static void store_row(global float *crow, ulong cs, uint ncols, float alpha, float beta,
@@ -145,44 +158,52 @@ static void store_row(global float *crow, ulong cs, uint ncols, float alpha, flo
         acc##r##b = fma(av, b1, acc##r##b);                                                       \
     }
 
-/* One 8 x 32 tile over kl steps of K: A from a packed panel (8 floats per step), B from a
- * local panel (32 floats per step); then alpha/beta into C (rows crs apart, columns ccs). */
-static void tile_8x32(const global float *ap, const local float *bp, uint kl, float alpha,
-                      float beta, global float *crow, ulong crs, ulong ccs, uint nrows,
-                      uint ncols)
-{
-    float16 acc0a = 0.0f, acc0b = 0.0f, acc1a = 0.0f, acc1b = 0.0f, acc2a = 0.0f, acc2b = 0.0f;
-    float16 acc3a = 0.0f, acc3b = 0.0f, acc4a = 0.0f, acc4b = 0.0f, acc5a = 0.0f, acc5b = 0.0f;
-    float16 acc6a = 0.0f, acc6b = 0.0f, acc7a = 0.0f, acc7b = 0.0f;
-    for (uint p = 0; p < kl; p++) {
-        float16 b0 = vload16(0, bp), b1 = vload16(1, bp);
-        ROW_FMA(0)
-        ROW_FMA(1)
-        ROW_FMA(2)
-        ROW_FMA(3)
-        ROW_FMA(4)
-        ROW_FMA(5)
-        ROW_FMA(6)
-        ROW_FMA(7)
-        ap += 8;
-        bp += 32;
+/*
+ * One 8 x 32 tile over kl steps of K: A from a packed panel (8 floats per step), B from a panel
+ * of the given address space whose rows are bs floats apart; then alpha/beta into C (rows crs
+ * apart, columns ccs).
+ */
+#define TILE_8X32(name, space)                                                                    \
+    static void name(const global float *ap, const space float *bp, ulong bs, uint kl,           \
+                     float alpha, float beta, global float *crow, ulong crs, ulong ccs,           \
+                     uint nrows, uint ncols)                                                      \
+    {                                                                                             \
+        float16 acc0a = 0.0f, acc0b = 0.0f, acc1a = 0.0f, acc1b = 0.0f, acc2a = 0.0f;            \
+        float16 acc2b = 0.0f, acc3a = 0.0f, acc3b = 0.0f, acc4a = 0.0f, acc4b = 0.0f;            \
+        float16 acc5a = 0.0f, acc5b = 0.0f, acc6a = 0.0f, acc6b = 0.0f, acc7a = 0.0f;            \
+        float16 acc7b = 0.0f;                                                                     \
+        for (uint p = 0; p < kl; p++) {                                                           \
+            float16 b0 = vload16(0, bp), b1 = vload16(1, bp);                                     \
+            ROW_FMA(0)                                                                            \
+            ROW_FMA(1)                                                                            \
+            ROW_FMA(2)                                                                            \
+            ROW_FMA(3)                                                                            \
+            ROW_FMA(4)                                                                            \
+            ROW_FMA(5)                                                                            \
+            ROW_FMA(6)                                                                            \
+            ROW_FMA(7)                                                                            \
+            ap += 8;                                                                              \
+            bp += bs;                                                                             \
+        }                                                                                         \
+        store_row(crow, ccs, ncols, alpha, beta, acc0a, acc0b);                                   \
+        if (nrows > 1)                                                                            \
+            store_row(crow + crs, ccs, ncols, alpha, beta, acc1a, acc1b);                         \
+        if (nrows > 2)                                                                            \
+            store_row(crow + 2 * crs, ccs, ncols, alpha, beta, acc2a, acc2b);                     \
+        if (nrows > 3)                                                                            \
+            store_row(crow + 3 * crs, ccs, ncols, alpha, beta, acc3a, acc3b);                     \
+        if (nrows > 4)                                                                            \
+            store_row(crow + 4 * crs, ccs, ncols, alpha, beta, acc4a, acc4b);                     \
+        if (nrows > 5)                                                                            \
+            store_row(crow + 5 * crs, ccs, ncols, alpha, beta, acc5a, acc5b);                     \
+        if (nrows > 6)                                                                            \
+            store_row(crow + 6 * crs, ccs, ncols, alpha, beta, acc6a, acc6b);                     \
+        if (nrows > 7)                                                                            \
+            store_row(crow + 7 * crs, ccs, ncols, alpha, beta, acc7a, acc7b);                     \
     }
-    store_row(crow, ccs, ncols, alpha, beta, acc0a, acc0b);
-    if (nrows > 1)
-        store_row(crow + crs, ccs, ncols, alpha, beta, acc1a, acc1b);
-    if (nrows > 2)
-        store_row(crow + 2 * crs, ccs, ncols, alpha, beta, acc2a, acc2b);
-    if (nrows > 3)
-        store_row(crow + 3 * crs, ccs, ncols, alpha, beta, acc3a, acc3b);
-    if (nrows > 4)
-        store_row(crow + 4 * crs, ccs, ncols, alpha, beta, acc4a, acc4b);
-    if (nrows > 5)
-        store_row(crow + 5 * crs, ccs, ncols, alpha, beta, acc5a, acc5b);
-    if (nrows > 6)
-        store_row(crow + 6 * crs, ccs, ncols, alpha, beta, acc6a, acc6b);
-    if (nrows > 7)
-        store_row(crow + 7 * crs, ccs, ncols, alpha, beta, acc7a, acc7b);
-}
+
+TILE_8X32(tile_8x32, local)
+TILE_8X32(tile_8x32_global, global)
 
 /*
  * Copy rows p0..p0+kl-1 of the B panels jp0..jp1-1 into local memory: panel jp - jp0 at
@@ -259,8 +280,8 @@ static void load_b(const global float *b, uint ldb, int bt, uint n, uint p0, uin
 kernel void gemm_tile_8x32(uint m, uint n, uint k, uint kc, uint q, uint group, float alpha,
                            global const float *pa, ulong pa_off, ulong spa,
                            global const float *b, ulong b_off, ulong sb, uint ldb, int bt,
-                           float beta, global float *c, ulong c_off, ulong sc, ulong crs,
-                           ulong ccs, local float *bl)
+                           int direct, float beta, global float *c, ulong c_off, ulong sc,
+                           ulong crs, ulong ccs, local float *bl)
 {
     uint jg = get_global_id(0), ig = get_global_id(1), z = get_global_id(2);
     uint mp = (m + 7) / 8, np = (n + 31) / 32;
@@ -271,6 +292,21 @@ kernel void gemm_tile_8x32(uint m, uint n, uint k, uint kc, uint q, uint group, 
     pa += pa_off + z * spa;
     b += b_off + z * sb;
     c += c_off + z * sc;
+    if (direct) {
+        /* B (bt == 0) read in place for the panels inside N, each tile over the whole K */
+        uint jfull = min(jp1, n / 32);
+        for (uint jp = jp0; jp < jfull; jp++) {
+            uint j0 = jp * 32;
+            for (uint ip = ip0; ip < ip1; ip++) {
+                uint i0 = ip * 8;
+                tile_8x32_global(pa + (size_t)ip * k * 8, b + j0, ldb, k, alpha, beta,
+                                 c + i0 * crs + j0 * ccs, crs, ccs, min(8u, m - i0), 32);
+            }
+        }
+        jp0 = max(jp0, jfull);
+        if (jp0 >= jp1)
+            return;
+    }
     /* two buffers: while the tiles of one chunk run, the next chunk is copied in slices
      * between them, so that its memory latency overlaps with arithmetic */
     uint ntiles = (ip1 - ip0) * (jp1 - jp0);
@@ -282,18 +318,18 @@ kernel void gemm_tile_8x32(uint m, uint n, uint k, uint kc, uint q, uint group, 
         uint slice = ((kn + ntiles - 1) / ntiles + 7) & ~7u, done = 0;
         local float *cur = bl + buf * q * kc * 32, *next = bl + (buf ^ 1) * q * kc * 32;
         float bet = p0 == 0 ? beta : 1.0f;
-        for (uint ip = ip0; ip < ip1; ip++) {
-            uint i0 = ip * 8, nrows = min(8u, m - i0);
-            const global float *ap = pa + ((size_t)ip * k + p0) * 8;
-            for (uint jp = jp0; jp < jp1; jp++) {
+        for (uint jp = jp0; jp < jp1; jp++) {
+            uint j0 = jp * 32;
+            const local float *bp = cur + (jp - jp0) * kc * 32;
+            for (uint ip = ip0; ip < ip1; ip++) {
                 if (done < kn) {
                     uint cnt = min(slice, kn - done);
                     load_b(b, ldb, bt, n, pn + done, cnt, kc, jp0, jp1, next + done * 32);
                     done += cnt;
                 }
-                uint j0 = jp * 32;
-                tile_8x32(ap, cur + (jp - jp0) * kc * 32, kl, alpha, bet,
-                          c + i0 * crs + j0 * ccs, crs, ccs, nrows, min(32u, n - j0));
+                uint i0 = ip * 8;
+                tile_8x32(pa + ((size_t)ip * k + p0) * 8, bp, 32, kl, alpha, bet,
+                          c + i0 * crs + j0 * ccs, crs, ccs, min(8u, m - i0), min(32u, n - j0));
             }
         }
         barrier(CLK_LOCAL_MEM_FENCE);

@@ -15,7 +15,7 @@
 
 #define MR         8   /* rows of a tile and of an A panel */
 #define NR         32  /* columns of a tile and of a B panel */
-#define PACK_CHUNK 256 /* K rows one packing work-item copies (as in cl/gemm.cl) */
+#define PACK_CHUNK 256 /* steps of K one packing work-item copies */
 
 /* The packing workspace, grown to the largest shape seen or reserved. */
 struct own_state {
@@ -168,6 +168,7 @@ static clgan_status gemm_naive(clgan_ctx *ctx, const struct clgan_gemm_args *g)
  * row panels per work-item. */
 struct blocking {
     size_t kc, q, group;
+    int direct; /* B read in place (tiles over the whole K), not copied to local memory */
 };
 
 /*
@@ -195,6 +196,7 @@ static void choose_blocking(const clgan_ctx *ctx, const struct plan *pl, size_t 
     bk->kc = kc;
     bk->q = 1;
     bk->group = mp;
+    bk->direct = 0;
     for (size_t q = 1;; q = q * 2 > qmax ? qmax : q * 2) {
         size_t ncg = (np + q - 1) / q;
         for (size_t ng = 1; ng <= mp; ng++) {
@@ -210,6 +212,15 @@ static void choose_blocking(const clgan_ctx *ctx, const struct plan *pl, size_t 
                 best = t;
                 bk->q = q;
                 bk->group = group;
+                bk->direct = 0;
+            }
+            /* with one row panel per item a copy of B is never reused: read it in place */
+            double td = rounds * (tiles + (double)(q * NR * k) * 0.5 + 2000.0);
+            if (group == 1 && !pl->b.t && td < best) {
+                best = td;
+                bk->q = q;
+                bk->group = group;
+                bk->direct = 1;
             }
         }
         if (q == qmax)
@@ -223,6 +234,9 @@ static void choose_blocking(const clgan_ctx *ctx, const struct plan *pl, size_t 
         bk->q = (size_t)atoi(fq);
     if (fg)
         bk->group = (size_t)atoi(fg);
+    const char *fd = getenv("CLGAN_GEMM_DIRECT");
+    if (fd)
+        bk->direct = atoi(fd) && !pl->b.t;
 }
 
 static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
@@ -240,10 +254,14 @@ static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
     size_t k = pl->k, mp = round_up(pl->rows, MR) / MR, np = round_up(pl->cols, NR) / NR;
     const struct side *a = &pl->a, *b = &pl->b;
     size_t spa = plan_ws(pl);
-    size_t gsa[3] = {(k + PACK_CHUNK - 1) / PACK_CHUNK, mp, g->batch}, lsa[3] = {1, 1, 1};
-    st = clgan_rt_launch(ctx, "gemm_pack_a", 3, gsa, lsa, 0, "iuumlulmll", a->t, (unsigned)pl->rows,
-                         (unsigned)k, a->mem, (uint64_t)a->off, (unsigned)a->ld,
-                         (uint64_t)a->stride, ws, (uint64_t)0, (uint64_t)spa);
+    /* packing work-items of 256 steps of K, or of several panels when K is shorter */
+    size_t pchunk = k < PACK_CHUNK ? k : PACK_CHUNK, npan = PACK_CHUNK / pchunk;
+    size_t gsa[3] = {(k + pchunk - 1) / pchunk, (mp + npan - 1) / npan, g->batch};
+    size_t lsa[3] = {1, 1, 1};
+    st = clgan_rt_launch(ctx, "gemm_pack_a", 3, gsa, lsa, 0, "iuuuumlulmll", a->t,
+                         (unsigned)pl->rows, (unsigned)k, (unsigned)pchunk, (unsigned)npan, a->mem,
+                         (uint64_t)a->off, (unsigned)a->ld, (uint64_t)a->stride, ws, (uint64_t)0,
+                         (uint64_t)spa);
     if (st != CLGAN_STATUS_OK)
         return st;
     struct blocking bk;
@@ -252,12 +270,13 @@ static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
     size_t crs = pl->swap ? 1 : g->ldc, ccs = pl->swap ? g->ldc : 1;
     size_t gs[3] = {ncg, ngroups, g->batch}, ls[3] = {1, 1, 1};
     double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
-    return clgan_rt_launch(
-        ctx, "gemm_tile_8x32", 3, gs, ls, flops, "uuuuuufmllmlluifmllllL", (unsigned)pl->rows,
-        (unsigned)pl->cols, (unsigned)k, (unsigned)bk.kc, (unsigned)bk.q, (unsigned)bk.group,
-        (double)g->alpha, ws, (uint64_t)0, (uint64_t)spa, b->mem, (uint64_t)b->off,
-        (uint64_t)b->stride, (unsigned)b->ld, b->t, (double)g->beta, g->c, (uint64_t)g->c_off,
-        (uint64_t)g->stride_c, (uint64_t)crs, (uint64_t)ccs, 2 * bk.kc * bk.q * NR * sizeof(float));
+    return clgan_rt_launch(ctx, "gemm_tile_8x32", 3, gs, ls, flops, "uuuuuufmllmlluiifmllllL",
+                           (unsigned)pl->rows, (unsigned)pl->cols, (unsigned)k, (unsigned)bk.kc,
+                           (unsigned)bk.q, (unsigned)bk.group, (double)g->alpha, ws, (uint64_t)0,
+                           (uint64_t)spa, b->mem, (uint64_t)b->off, (uint64_t)b->stride,
+                           (unsigned)b->ld, b->t, bk.direct, (double)g->beta, g->c,
+                           (uint64_t)g->c_off, (uint64_t)g->stride_c, (uint64_t)crs, (uint64_t)ccs,
+                           2 * bk.kc * bk.q * NR * sizeof(float));
 }
 
 clgan_status clgan_gemm_own(clgan_ctx *ctx, const struct clgan_gemm_args *g)
