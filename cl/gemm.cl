@@ -1,25 +1,27 @@
 /*
- * gemm.cl - GEMM kernels of our own (row-major, offsets in floats).
+ * gemm.cl - GEMM kernels of our own: C = alpha * op(A) * op(B) + beta * C, row-major, offsets
+ * and leading dimensions in floats, strided batches along the third NDRange dimension (z).
+ * beta == 0 never reads C.
  *
- * gemm_naive: one work-item per C element, any transposes; the simple, always-correct path
- * used for small or odd shapes.
+ * gemm_naive: work-item (j, i, z) computes C(i, j) of matrix z, any transposes. The plain,
+ * always-correct path, used for tiny shapes.
  *
- * Packed path: C (M x N) = alpha * op(A) (M x K) * op(B) (K x N) + beta * C.
- *   gemm_pack_a copies op(A) into panels of 8 rows: panel ip holds rows 8ip..8ip+7 as K groups
- *     of 8 floats, element (i, p) at [(ip * K + p) * 8 + i % 8]; rows past M are zero.
- *     Work-item (p, ip, z): column p of panel ip of matrix z.
- *   gemm_pack_b copies op(B) into panels of 32 columns: panel jp holds columns 32jp..32jp+31 as
- *     K rows of 32 floats, element (p, j) at [(jp * K + p) * 32 + j % 32]; columns past N are zero.
- *     Work-item (p, jp, z): row p of panel jp of matrix z.
- *   gemm_tile_8x32: work-item (ip, jp, z) computes the 8 x 32 tile of C at rows 8ip, columns
- *     32jp, as 8 rows of two float16 accumulators over the whole K, reading both panels front to
- *     back; edge tiles store only the rows and columns inside C. Meant for work-groups of 1
- *     (a CPU device runs one work-group per thread). beta == 0 never reads C.
+ * The tiled path works on "rows x cols" of a result R = A' * B' (R is C, or C^T stored
+ * transposed; the host picks), with K steps:
+ *   gemm_pack_a copies A' into panels of 8 rows: panel ip holds rows 8ip..8ip+7 as K groups of
+ *     8 floats, element (i, p) at pa[(ip * K + p) * 8 + i % 8]; rows past the end are zero.
+ *     A' element (i, p) is a[i*lda + p] (ta == 0) or a[p*lda + i] (ta == 1).
+ *   gemm_tile_8x32 computes 8 x 32 tiles of R: 8 rows of two float16 accumulators each, fed by
+ *     one float of the packed A panel and 32 floats of B' per step of K. Each work-item owns q
+ *     column panels and a group of row panels and stages its columns of B' in local memory, kc
+ *     steps at a time (double-buffered), or reads them in place when it has a single row panel.
+ *     B' element (p, j) is b[p*ldb + j] (bt == 0) or b[j*ldb + p] (bt == 1).
+ *     Work-groups must hold one work-item (a CPU device runs each work-group on one thread).
  */
-kernel void gemm_naive(int ta, int tb, uint m, uint n, uint k, float alpha,
-                       global const float *a, ulong a_off, uint lda, global const float *b,
-                       ulong b_off, uint ldb, float beta, global float *c, ulong c_off, uint ldc,
-                       ulong sa, ulong sb, ulong sc)
+kernel void gemm_naive(int ta, int tb, uint m, uint n, uint k, float alpha, global const float *a,
+                       ulong a_off, uint lda, global const float *b, ulong b_off, uint ldb,
+                       float beta, global float *c, ulong c_off, uint ldc, ulong sa, ulong sb,
+                       ulong sc)
 {
     uint j = get_global_id(0), i = get_global_id(1), z = get_global_id(2);
     if (i >= m || j >= n)
@@ -37,31 +39,30 @@ kernel void gemm_naive(int ta, int tb, uint m, uint n, uint k, float alpha,
     c[(size_t)i * ldc + j] = alpha * acc + prev;
 }
 
-
 /* Transpose the 8 x 8 block held in r0..r7 (row i in ri) in place. */
-#define TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7)                                                \
-    {                                                                                             \
-        float8 t0 = (float8)(r0.s0, r1.s0, r2.s0, r3.s0, r4.s0, r5.s0, r6.s0, r7.s0);             \
-        float8 t1 = (float8)(r0.s1, r1.s1, r2.s1, r3.s1, r4.s1, r5.s1, r6.s1, r7.s1);             \
-        float8 t2 = (float8)(r0.s2, r1.s2, r2.s2, r3.s2, r4.s2, r5.s2, r6.s2, r7.s2);             \
-        float8 t3 = (float8)(r0.s3, r1.s3, r2.s3, r3.s3, r4.s3, r5.s3, r6.s3, r7.s3);             \
-        float8 t4 = (float8)(r0.s4, r1.s4, r2.s4, r3.s4, r4.s4, r5.s4, r6.s4, r7.s4);             \
-        float8 t5 = (float8)(r0.s5, r1.s5, r2.s5, r3.s5, r4.s5, r5.s5, r6.s5, r7.s5);             \
-        float8 t6 = (float8)(r0.s6, r1.s6, r2.s6, r3.s6, r4.s6, r5.s6, r6.s6, r7.s6);             \
-        float8 t7 = (float8)(r0.s7, r1.s7, r2.s7, r3.s7, r4.s7, r5.s7, r6.s7, r7.s7);             \
-        r0 = t0;                                                                                  \
-        r1 = t1;                                                                                  \
-        r2 = t2;                                                                                  \
-        r3 = t3;                                                                                  \
-        r4 = t4;                                                                                  \
-        r5 = t5;                                                                                  \
-        r6 = t6;                                                                                  \
-        r7 = t7;                                                                                  \
+#define TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7)                                    \
+    {                                                                                 \
+        float8 t0 = (float8)(r0.s0, r1.s0, r2.s0, r3.s0, r4.s0, r5.s0, r6.s0, r7.s0); \
+        float8 t1 = (float8)(r0.s1, r1.s1, r2.s1, r3.s1, r4.s1, r5.s1, r6.s1, r7.s1); \
+        float8 t2 = (float8)(r0.s2, r1.s2, r2.s2, r3.s2, r4.s2, r5.s2, r6.s2, r7.s2); \
+        float8 t3 = (float8)(r0.s3, r1.s3, r2.s3, r3.s3, r4.s3, r5.s3, r6.s3, r7.s3); \
+        float8 t4 = (float8)(r0.s4, r1.s4, r2.s4, r3.s4, r4.s4, r5.s4, r6.s4, r7.s4); \
+        float8 t5 = (float8)(r0.s5, r1.s5, r2.s5, r3.s5, r4.s5, r5.s5, r6.s5, r7.s5); \
+        float8 t6 = (float8)(r0.s6, r1.s6, r2.s6, r3.s6, r4.s6, r5.s6, r6.s6, r7.s6); \
+        float8 t7 = (float8)(r0.s7, r1.s7, r2.s7, r3.s7, r4.s7, r5.s7, r6.s7, r7.s7); \
+        r0 = t0;                                                                      \
+        r1 = t1;                                                                      \
+        r2 = t2;                                                                      \
+        r3 = t3;                                                                      \
+        r4 = t4;                                                                      \
+        r5 = t5;                                                                      \
+        r6 = t6;                                                                      \
+        r7 = t7;                                                                      \
     }
 
 /* Pack steps p0..p1-1 of K of row panel ip of op(A) (m x k) into dst (the panel's start). */
-static void pack_panel(int ta, uint m, uint k, const global float *a, uint lda, uint ip,
-                       uint p0, uint p1, global float *dst)
+static void pack_panel(int ta, uint m, uint k, const global float *a, uint lda, uint ip, uint p0,
+                       uint p1, global float *dst)
 {
     uint i0 = ip * 8, rows = min(8u, m - i0);
     if (ta && rows == 8) {
@@ -99,9 +100,8 @@ static void pack_panel(int ta, uint m, uint k, const global float *a, uint lda, 
     } else {
         for (uint r = 0; r < 8; r++) {
             const global float *row = a + (size_t)(i0 + min(r, rows - 1)) * lda;
-            float keep = r < rows ? 1.0f : 0.0f;
             for (uint p = p0; p < p1; p++)
-                dst[p * 8 + r] = keep * row[p];
+                dst[p * 8 + r] = r < rows ? row[p] : 0.0f;
         }
     }
 }
@@ -112,8 +112,7 @@ static void pack_panel(int ta, uint m, uint k, const global float *a, uint lda, 
  * short, so that each item moves a few thousand floats).
  */
 kernel void gemm_pack_a(int ta, uint m, uint k, uint pchunk, uint npan, global const float *a,
-                        ulong a_off, uint lda, ulong sa, global float *pa, ulong pa_off,
-                        ulong spa)
+                        ulong a_off, uint lda, ulong sa, global float *pa, ulong pa_off, ulong spa)
 {
     uint pc = get_global_id(0), ig = get_global_id(1), z = get_global_id(2);
     uint p0 = pc * pchunk, mp = (m + 7) / 8, ip0 = ig * npan;
@@ -128,8 +127,8 @@ kernel void gemm_pack_a(int ta, uint m, uint k, uint pchunk, uint npan, global c
 
 /* One row of the tile: alpha * (lo, hi) + beta * C for the columns inside C, which are
  * contiguous when cs == 1 and cs floats apart otherwise. */
-static void store_row(global float *crow, ulong cs, uint ncols, float alpha, float beta,
-                      float16 lo, float16 hi)
+static void store_row(global float *crow, ulong cs, uint ncols, float alpha, float beta, float16 lo,
+                      float16 hi)
 {
     lo *= alpha;
     hi *= alpha;
@@ -151,11 +150,11 @@ static void store_row(global float *crow, ulong cs, uint ncols, float alpha, flo
     }
 }
 
-#define ROW_FMA(r)                                                                                \
-    {                                                                                             \
-        float16 av = (float16)ap[r];                                                              \
-        acc##r##a = fma(av, b0, acc##r##a);                                                       \
-        acc##r##b = fma(av, b1, acc##r##b);                                                       \
+#define ROW_FMA(r)                          \
+    {                                       \
+        float16 av = (float16)ap[r];        \
+        acc##r##a = fma(av, b0, acc##r##a); \
+        acc##r##b = fma(av, b1, acc##r##b); \
     }
 
 /*
@@ -163,43 +162,43 @@ static void store_row(global float *crow, ulong cs, uint ncols, float alpha, flo
  * of the given address space whose rows are bs floats apart; then alpha/beta into C (rows crs
  * apart, columns ccs).
  */
-#define TILE_8X32(name, space)                                                                    \
-    static void name(const global float *ap, const space float *bp, ulong bs, uint kl,           \
-                     float alpha, float beta, global float *crow, ulong crs, ulong ccs,           \
-                     uint nrows, uint ncols)                                                      \
-    {                                                                                             \
-        float16 acc0a = 0.0f, acc0b = 0.0f, acc1a = 0.0f, acc1b = 0.0f, acc2a = 0.0f;            \
-        float16 acc2b = 0.0f, acc3a = 0.0f, acc3b = 0.0f, acc4a = 0.0f, acc4b = 0.0f;            \
-        float16 acc5a = 0.0f, acc5b = 0.0f, acc6a = 0.0f, acc6b = 0.0f, acc7a = 0.0f;            \
-        float16 acc7b = 0.0f;                                                                     \
-        for (uint p = 0; p < kl; p++) {                                                           \
-            float16 b0 = vload16(0, bp), b1 = vload16(1, bp);                                     \
-            ROW_FMA(0)                                                                            \
-            ROW_FMA(1)                                                                            \
-            ROW_FMA(2)                                                                            \
-            ROW_FMA(3)                                                                            \
-            ROW_FMA(4)                                                                            \
-            ROW_FMA(5)                                                                            \
-            ROW_FMA(6)                                                                            \
-            ROW_FMA(7)                                                                            \
-            ap += 8;                                                                              \
-            bp += bs;                                                                             \
-        }                                                                                         \
-        store_row(crow, ccs, ncols, alpha, beta, acc0a, acc0b);                                   \
-        if (nrows > 1)                                                                            \
-            store_row(crow + crs, ccs, ncols, alpha, beta, acc1a, acc1b);                         \
-        if (nrows > 2)                                                                            \
-            store_row(crow + 2 * crs, ccs, ncols, alpha, beta, acc2a, acc2b);                     \
-        if (nrows > 3)                                                                            \
-            store_row(crow + 3 * crs, ccs, ncols, alpha, beta, acc3a, acc3b);                     \
-        if (nrows > 4)                                                                            \
-            store_row(crow + 4 * crs, ccs, ncols, alpha, beta, acc4a, acc4b);                     \
-        if (nrows > 5)                                                                            \
-            store_row(crow + 5 * crs, ccs, ncols, alpha, beta, acc5a, acc5b);                     \
-        if (nrows > 6)                                                                            \
-            store_row(crow + 6 * crs, ccs, ncols, alpha, beta, acc6a, acc6b);                     \
-        if (nrows > 7)                                                                            \
-            store_row(crow + 7 * crs, ccs, ncols, alpha, beta, acc7a, acc7b);                     \
+#define TILE_8X32(name, space)                                                          \
+    static void name(const global float *ap, const space float *bp, ulong bs, uint kl,  \
+                     float alpha, float beta, global float *crow, ulong crs, ulong ccs, \
+                     uint nrows, uint ncols)                                            \
+    {                                                                                   \
+        float16 acc0a = 0.0f, acc0b = 0.0f, acc1a = 0.0f, acc1b = 0.0f, acc2a = 0.0f;   \
+        float16 acc2b = 0.0f, acc3a = 0.0f, acc3b = 0.0f, acc4a = 0.0f, acc4b = 0.0f;   \
+        float16 acc5a = 0.0f, acc5b = 0.0f, acc6a = 0.0f, acc6b = 0.0f, acc7a = 0.0f;   \
+        float16 acc7b = 0.0f;                                                           \
+        for (uint p = 0; p < kl; p++) {                                                 \
+            float16 b0 = vload16(0, bp), b1 = vload16(1, bp);                           \
+            ROW_FMA(0)                                                                  \
+            ROW_FMA(1)                                                                  \
+            ROW_FMA(2)                                                                  \
+            ROW_FMA(3)                                                                  \
+            ROW_FMA(4)                                                                  \
+            ROW_FMA(5)                                                                  \
+            ROW_FMA(6)                                                                  \
+            ROW_FMA(7)                                                                  \
+            ap += 8;                                                                    \
+            bp += bs;                                                                   \
+        }                                                                               \
+        store_row(crow, ccs, ncols, alpha, beta, acc0a, acc0b);                         \
+        if (nrows > 1)                                                                  \
+            store_row(crow + crs, ccs, ncols, alpha, beta, acc1a, acc1b);               \
+        if (nrows > 2)                                                                  \
+            store_row(crow + 2 * crs, ccs, ncols, alpha, beta, acc2a, acc2b);           \
+        if (nrows > 3)                                                                  \
+            store_row(crow + 3 * crs, ccs, ncols, alpha, beta, acc3a, acc3b);           \
+        if (nrows > 4)                                                                  \
+            store_row(crow + 4 * crs, ccs, ncols, alpha, beta, acc4a, acc4b);           \
+        if (nrows > 5)                                                                  \
+            store_row(crow + 5 * crs, ccs, ncols, alpha, beta, acc5a, acc5b);           \
+        if (nrows > 6)                                                                  \
+            store_row(crow + 6 * crs, ccs, ncols, alpha, beta, acc6a, acc6b);           \
+        if (nrows > 7)                                                                  \
+            store_row(crow + 7 * crs, ccs, ncols, alpha, beta, acc7a, acc7b);           \
     }
 
 TILE_8X32(tile_8x32, local)
@@ -261,9 +260,8 @@ static void load_b(const global float *b, uint ldb, int bt, uint n, uint p0, uin
         } else {
             for (uint q = 0; q < 8; q++) {
                 const global float *s = b + (size_t)min(j + q, n - 1) * ldb + p0;
-                float keep = j + q < n ? 1.0f : 0.0f;
                 for (uint p = 0; p < kl; p++)
-                    dst[p * 32 + q] = keep * s[p];
+                    dst[p * 32 + q] = j + q < n ? s[p] : 0.0f;
             }
         }
     }
@@ -272,16 +270,17 @@ static void load_b(const global float *b, uint ldb, int bt, uint n, uint p0, uin
 /*
  * gemm_tile_8x32: work-item (jg, ig, z) owns the column panels jg*q .. jg*q+q-1 (32 columns
  * each) and the row panels ig*group .. ig*group+group-1 (8 rows each) of matrix z. For each
- * chunk of kc rows of K it copies its B panels into local memory (load_b), then runs each of
- * its 8 x 32 tiles over the chunk: 8 rows of two float16 accumulators, A from the panels packed
- * by gemm_pack_a. C: element (i, j) at c[i*crs + j*ccs]; chunks after the first add to C.
- * Meant for work-groups of one item (a CPU device runs each work-group on one thread).
+ * chunk of kc steps of K it holds its B panels in local memory (bl: two buffers of q * kc * 32
+ * floats; the next chunk is copied between the tiles of the current one), and runs each of its
+ * tiles over the chunk, A from the panels packed by gemm_pack_a. With direct set (bt == 0, one
+ * row panel per item) the panels inside N are read in place over the whole K instead.
+ * R element (i, j) is c[i*crs + j*ccs]; chunks after the first add to it.
  */
 kernel void gemm_tile_8x32(uint m, uint n, uint k, uint kc, uint q, uint group, float alpha,
-                           global const float *pa, ulong pa_off, ulong spa,
-                           global const float *b, ulong b_off, ulong sb, uint ldb, int bt,
-                           int direct, float beta, global float *c, ulong c_off, ulong sc,
-                           ulong crs, ulong ccs, local float *bl)
+                           global const float *pa, ulong pa_off, ulong spa, global const float *b,
+                           ulong b_off, ulong sb, uint ldb, int bt, int direct, float beta,
+                           global float *c, ulong c_off, ulong sc, ulong crs, ulong ccs,
+                           local float *bl)
 {
     uint jg = get_global_id(0), ig = get_global_id(1), z = get_global_id(2);
     uint mp = (m + 7) / 8, np = (n + 31) / 32;

@@ -104,7 +104,7 @@ int main(int argc, char **argv)
     static const struct shape odd[] = {{7, 13, 5},  {1, 1, 1},    {129, 65, 257},
                                        {3, 100, 1}, {64, 1, 300}, {33, 17, 64}};
     /* edge tiles in M and N, several K chunks, alpha and beta */
-    static const struct shape edges[] = {{37, 70, 150}, {9, 33, 129}, {40, 8, 50}};
+    static const struct shape edges[] = {{37, 70, 150}, {9, 33, 129}, {40, 8, 50}, {5, 70, 300}};
     static const struct shape dcgan[] = {{128, 4096, 1024},
                                          {256, 1024, 2048},
                                          {2048, 1024, 256},

@@ -1,15 +1,17 @@
 /*
- * gemm_own.c - the GEMM backend of our own (kernels in cl/gemm.cl).
+ * gemm_own.c - the GEMM backend of our own (kernels in cl/gemm.cl), fast on CPU devices.
  *
- * Large shapes: op(A) is packed into panels of 8 rows and op(B) into panels of 32 columns in a
- * workspace kept in ctx->gemm_state, then one work-item per 8 x 32 tile of C runs over the whole
- * K. Tiny shapes, where three launches and the packing cost more than they save, take the naive
- * kernel, which is also the reference path for any shape.
+ * Above a few thousand multiply-adds a GEMM takes two launches: gemm_pack_a copies one operand
+ * (the "A side") into panels of 8 rows in a workspace kept in ctx->gemm_state, then
+ * gemm_tile_8x32 computes 8 x 32 tiles of the result in registers, each work-item staging its
+ * columns of the other operand (the "B side") in local memory chunk by chunk. The result is C,
+ * or C^T = op(B)^T op(A)^T when that orientation pads the tile grid less. How many tiles each
+ * work-item takes comes from a small cost model (choose_blocking). Tiny shapes take gemm_naive,
+ * which is also the plain reference kernel.
  */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "ops/gemm.h"
 
@@ -56,11 +58,14 @@ static clgan_status ensure_ws(clgan_ctx *ctx, size_t bytes)
     return st;
 }
 
-/* Whether the packed kernel runs this shape (else the naive one). */
+/*
+ * Whether the packed kernels run this shape. Below about 32^3 multiply-adds both paths cost a
+ * few microseconds of launch latency (measured on PoCL), and the single launch of the naive
+ * kernel wins; k == 0 (C = beta C) goes there too.
+ */
 static int use_packed(size_t m, size_t n, size_t k)
 {
-    const char *t = getenv("CLGAN_GEMM_THRESH");
-    return k > 0 && (double)m * (double)n * (double)k >= (t ? atof(t) : 32768.0);
+    return k > 0 && (double)m * (double)n * (double)k >= 32768.0;
 }
 
 /* One operand of the tile kernel, read in place from its source matrix. */
@@ -89,19 +94,15 @@ static size_t round_up(size_t a, size_t b)
 static void make_plan(const struct clgan_gemm_args *g, struct plan *pl)
 {
     int ta = g->ta, tb = g->tb;
-    /* less padding in the tile grid first; then the smaller operand on the A side, which
-     * every column strip re-reads, while the B side is streamed once into local memory */
+    /* the transposed orientation only when it pads the tile grid less: its stores are
+     * scattered and its B side needs transposing */
     size_t w0 = round_up(g->m, MR) * round_up(g->n, NR);
     size_t w1 = round_up(g->n, MR) * round_up(g->m, NR);
-    int swap = w1 < w0;
-    const char *force = getenv("CLGAN_GEMM_SWAP");
-    if (force)
-        swap = atoi(force);
-    pl->swap = swap;
+    pl->swap = w1 < w0;
     pl->k = g->k;
     struct side a = {g->a, g->a_off, g->lda, g->stride_a, ta};
     struct side b = {g->b, g->b_off, g->ldb, g->stride_b, tb};
-    if (swap) {
+    if (pl->swap) {
         pl->rows = g->n;
         pl->cols = g->m;
         /* op(B)^T(i, p) = op(B)(p, i); op(A)^T(p, j) = op(A)(j, p) */
@@ -226,17 +227,6 @@ static void choose_blocking(const clgan_ctx *ctx, const struct plan *pl, size_t 
         if (q == qmax)
             break;
     }
-    const char *fk = getenv("CLGAN_GEMM_KC"), *fq = getenv("CLGAN_GEMM_Q"),
-               *fg = getenv("CLGAN_GEMM_GROUP");
-    if (fk)
-        bk->kc = (size_t)atoi(fk);
-    if (fq)
-        bk->q = (size_t)atoi(fq);
-    if (fg)
-        bk->group = (size_t)atoi(fg);
-    const char *fd = getenv("CLGAN_GEMM_DIRECT");
-    if (fd)
-        bk->direct = atoi(fd) && !pl->b.t;
 }
 
 static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
