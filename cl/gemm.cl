@@ -109,7 +109,7 @@ static void pack_panel(int ta, uint m, uint k, const global float *a, uint lda, 
 /*
  * gemm_pack_a: work-item (pc, ig, z) packs steps pc*pchunk .. pc*pchunk+pchunk-1 of K of the
  * row panels ig*npan .. ig*npan+npan-1 of op(A) of matrix z (several panels per item when K is
- * short, so that each item moves a few thousand floats).
+ * short, or when rows of A run along M and are best read in long pieces).
  */
 kernel void gemm_pack_a(int ta, uint m, uint k, uint pchunk, uint npan, global const float *a,
                         ulong a_off, uint lda, ulong sa, global float *pa, ulong pa_off, ulong spa)

@@ -244,8 +244,13 @@ static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
     size_t k = pl->k, mp = round_up(pl->rows, MR) / MR, np = round_up(pl->cols, NR) / NR;
     const struct side *a = &pl->a, *b = &pl->b;
     size_t spa = plan_ws(pl);
-    /* packing work-items of 256 steps of K, or of several panels when K is shorter */
+    /* packing work-items move about 2048 floats: 256 steps of K of one panel, or several
+     * panels when K is shorter; when A's rows run along M, 32 panels (1 KiB of each row) */
     size_t pchunk = k < PACK_CHUNK ? k : PACK_CHUNK, npan = PACK_CHUNK / pchunk;
+    if (a->t) {
+        npan = 32;
+        pchunk = k < 8 ? k : 8;
+    }
     size_t gsa[3] = {(k + pchunk - 1) / pchunk, (mp + npan - 1) / npan, g->batch};
     size_t lsa[3] = {1, 1, 1};
     st = clgan_rt_launch(ctx, "gemm_pack_a", 3, gsa, lsa, 0, "iuuuumlulmll", a->t,
