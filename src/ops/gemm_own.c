@@ -68,7 +68,7 @@ static int use_packed(size_t m, size_t n, size_t k)
     return k > 0 && (double)m * (double)n * (double)k >= 32768.0;
 }
 
-/* One operand of the tile kernel, read in place from its source matrix. */
+/* One operand of the tile kernel: its source matrix and how it is laid out there. */
 struct side {
     cl_mem mem;
     size_t off, ld, stride;
@@ -173,11 +173,12 @@ struct blocking {
 };
 
 /*
- * Pick q and group by a rough cost model in cycles of one thread: each work-item computes
- * group * q tiles (8 cycles per step of K, plus stores per chunk) and copies q panels of B into
- * local memory (cheaper per float when q panels make long rows, dearer when transposing); the
- * work-items run in rounds over the compute units. Splitting the rows makes B be copied once per
- * group; fewer panels per item makes shorter reads of B.
+ * Pick q, group and direct by a rough cost model in cycles of one thread (constants measured on
+ * PoCL): each work-item computes group * q tiles (8 cycles per step of K, plus stores per chunk)
+ * and copies q panels of B into local memory (cheaper per float when q panels make long rows,
+ * dearer when transposing), or with one row panel reads them in place; the work-items run in
+ * rounds over the compute units. Splitting the rows makes B be copied once per group; fewer
+ * panels per item make shorter reads of B.
  */
 static void choose_blocking(const clgan_ctx *ctx, const struct plan *pl, size_t batch,
                             struct blocking *bk)
