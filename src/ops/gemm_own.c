@@ -201,7 +201,10 @@ static void choose_blocking(const clgan_ctx *ctx, const struct plan *pl, size_t 
     bk->direct = 0;
     for (size_t q = 1;; q = q * 2 > qmax ? qmax : q * 2) {
         size_t ncg = (np + q - 1) / q;
-        for (size_t ng = 1; ng <= mp; ng++) {
+        /* more than 8 row groups per compute unit never pays; one panel per group may (when
+         * B is then read in place) */
+        size_t ngmax = 8 * cu < mp ? 8 * cu : mp;
+        for (size_t ng = 1; ng <= mp; ng = ng < ngmax ? ng + 1 : ng == mp ? mp + 1 : mp) {
             size_t group = (mp + ng - 1) / ng;
             if (ng > 1 && (mp + group - 1) / group != ng)
                 continue; /* same groups as a smaller ng */
