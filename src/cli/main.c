@@ -14,6 +14,7 @@ static const struct {
     {"devices", clgan_cli_devices, "list OpenCL platforms and devices"},
     {"train", clgan_cli_train, "train a DCGAN (dcgan32, dcgan64) and write samples, logs, checkpoints"},
     {"sample", clgan_cli_sample, "draw samples from a trained generator"},
+    {"mlp", clgan_cli_mlp, "train an MLP classifier on a CSV table (SNNS Quickprop), or predict"},
 };
 
 static void usage(FILE *f)
