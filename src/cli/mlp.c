@@ -98,42 +98,34 @@ static void print_confusion(const int *conf, int k, const char *const *names)
     printf("classes:");
     for (int c = 0; c < k; c++)
         printf(" %d %s%s", c + 1, names[c], c + 1 < k ? "," : "\n");
-    /* columns in R's order: 0 (unclassified) first, then 1..k */
-    int *cols = malloc((size_t)(k + 1) * sizeof(int)),
-        *width = malloc((size_t)(k + 1) * sizeof(int));
-    int nc = 0;
-    if (!cols || !width) {
-        free(cols);
-        free(width);
+    /* columns in R's order: 0 (unclassified) first, then 1..k; one width for every cell, as
+     * R prints an integer table */
+    int *cols = malloc((size_t)(k + 1) * sizeof(int)), nc = 0;
+    if (!cols)
         return;
-    }
     if (unc)
         cols[nc++] = k;
     for (int c = 0; c < k; c++)
         cols[nc++] = c;
-    int rw = 7; /* "targets" */
-    for (int j = 0; j < nc; j++) {
-        char s[32];
-        int w = snprintf(s, sizeof(s), "%d", cols[j] == k ? 0 : cols[j] + 1);
-        for (int r = 0; r < k; r++) {
-            int v = snprintf(s, sizeof(s), "%d", conf[r * (k + 1) + cols[j]]);
-            w = v > w ? v : w;
-        }
-        width[j] = w;
+    char s[32];
+    int w = snprintf(s, sizeof(s), "%d", k);
+    for (int i = 0; i < k * (k + 1); i++) {
+        int v = snprintf(s, sizeof(s), "%d", conf[i]);
+        w = v > w ? v : w;
     }
+    int rw = 7; /* "targets" */
     printf("%*s predictions\n", rw - 1, "");
     printf("targets");
     for (int j = 0; j < nc; j++)
-        printf(" %*d", width[j], cols[j] == k ? 0 : cols[j] + 1);
+        printf(" %*d", w, cols[j] == k ? 0 : cols[j] + 1);
     printf("\n");
     for (int r = 0; r < k; r++) {
         printf("%*d", rw, r + 1);
         for (int j = 0; j < nc; j++)
-            printf(" %*d", width[j], conf[r * (k + 1) + cols[j]]);
+            printf(" %*d", w, conf[r * (k + 1) + cols[j]]);
         printf("\n");
     }
     free(cols);
-    free(width);
     printf("\naccuracy %.4f (%d of %d", total ? (double)right / total : 0.0, right, total);
     if (unc)
         printf(", %d unclassified", unc);
