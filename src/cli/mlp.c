@@ -286,7 +286,7 @@ static int mlp_train(int argc, char **argv)
         return clgan_cli_status_exit(st);
     struct log_ctx lc = {NULL, 0, NAN, NAN};
     double *acc = calloc((size_t)repeat, sizeof(double));
-    int *conf = NULL, k = 0;
+    int *conf = NULL, k = 0, info_test = 1;
     clgan_mlp *mlp = NULL;
     char msg[2048];
     if (!acc) {
@@ -305,6 +305,7 @@ static int mlp_train(int argc, char **argv)
         struct clgan_mlp_info info;
         clgan_mlp_get_info(mlp, &info);
         k = info.sizes[info.n_layers - 1];
+        info_test = info.n_test > 0;
         if (run == 0) {
             char d[512];
             describe(&info, d, sizeof(d));
@@ -331,8 +332,11 @@ static int mlp_train(int argc, char **argv)
         lc.seed = (unsigned long long)p.seed;
         lc.tr = lc.te = NAN;
         st = clgan_mlp_train(mlp, on_epoch, &lc);
+        /* without test rows (--test-ratio 0) the training rows are all there is to show */
+        int on_test = info.n_test > 0;
         if (st == CLGAN_STATUS_OK)
-            st = clgan_mlp_confusion(mlp, CLGAN_MLP_ROWS_TEST, conf);
+            st = clgan_mlp_confusion(mlp, on_test ? CLGAN_MLP_ROWS_TEST : CLGAN_MLP_ROWS_TRAIN,
+                                     conf);
         if (st != CLGAN_STATUS_OK) {
             clgan_cli_error("%s", clgan_mlp_last_error(mlp));
             goto done;
@@ -347,11 +351,14 @@ static int mlp_train(int argc, char **argv)
         acc[run] = total ? (double)right / total : NAN;
         struct clgan_mlp_info after;
         clgan_mlp_get_info(mlp, &after);
-        if (!quiet || repeat == 1)
-            printf("seed %llu: %d epochs, training %s %.4f, test %s %.4f, test accuracy %.4f "
-                   "(%d/%d), %.2f s\n",
-                   (unsigned long long)p.seed, after.epochs, loss_name(p.loss), lc.tr,
-                   loss_name(p.loss), lc.te, acc[run], right, total, secs);
+        if (!quiet || repeat == 1) {
+            printf("seed %llu: %d epochs, training %s %.4f, ", (unsigned long long)p.seed,
+                   after.epochs, loss_name(p.loss), lc.tr);
+            if (on_test)
+                printf("test %s %.4f, ", loss_name(p.loss), lc.te);
+            printf("%s accuracy %.4f (%d/%d), %.2f s\n", on_test ? "test" : "training", acc[run],
+                   right, total, secs);
+        }
         if (repeat == 1) {
             printf("\n");
             print_confusion(conf, k, info.class_names);
@@ -373,9 +380,9 @@ static int mlp_train(int argc, char **argv)
             lo = acc[i] < lo ? acc[i] : lo;
             hi = acc[i] > hi ? acc[i] : hi;
         }
-        printf("test accuracy over %d seeds (%llu..%llu): mean %.4f, min %.4f, max %.4f\n", repeat,
-               (unsigned long long)seed, (unsigned long long)seed + (unsigned long long)repeat - 1,
-               sum / repeat, lo, hi);
+        printf("%s accuracy over %d seeds (%llu..%llu): mean %.4f, min %.4f, max %.4f\n",
+               info_test ? "test" : "training", repeat, (unsigned long long)seed,
+               (unsigned long long)seed + (unsigned long long)repeat - 1, sum / repeat, lo, hi);
         print_histogram(acc, repeat);
     }
 done:
