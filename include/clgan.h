@@ -229,6 +229,9 @@ CLGAN_API clgan_status clgan_gan_step(clgan_gan *gan, struct clgan_gan_stats *st
 CLGAN_API void clgan_gan_progress(const clgan_gan *gan, long long *per_epoch, long long *done,
                                   long long *total);
 
+/* Floating-point operations of one training step, counted from the layer shapes. */
+CLGAN_API double clgan_gan_flops_per_step(const clgan_gan *gan);
+
 /* Write n samples of G (in [-1, 1], NCHW) from noise of this seed into out. */
 CLGAN_API clgan_status clgan_gan_sample(clgan_gan *gan, uint64_t seed, int n, float *out);
 

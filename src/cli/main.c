@@ -12,9 +12,12 @@ static const struct {
     const char *help;
 } commands[] = {
     {"devices", clgan_cli_devices, "list OpenCL platforms and devices"},
-    {"train", clgan_cli_train, "train a DCGAN (dcgan32, dcgan64) and write samples, logs, checkpoints"},
+    {"train", clgan_cli_train,
+     "train a DCGAN (dcgan32, dcgan64) and write samples, logs, checkpoints"},
     {"sample", clgan_cli_sample, "draw samples from a trained generator"},
     {"mlp", clgan_cli_mlp, "train an MLP classifier on a CSV table (SNNS Quickprop), or predict"},
+    {"check", clgan_cli_check, "check every op on each device against the plain-C reference"},
+    {"bench", clgan_cli_bench, "time GAN training steps per device, with a per-kernel profile"},
 };
 
 static void usage(FILE *f)

@@ -187,6 +187,20 @@ void clgan_gan_progress(const clgan_gan *g, long long *per_epoch, long long *don
         *total = g->total;
 }
 
+double clgan_gan_flops_per_step(const clgan_gan *g)
+{
+    int b = g->batch;
+    double gf = clgan_model_flops(g->G, b, 0), gbd = clgan_model_flops(g->G, b, 1),
+           gbw = clgan_model_flops(g->G, b, 2);
+    double df = clgan_model_flops(g->D, b, 0), dbd = clgan_model_flops(g->D, b, 1),
+           dbw = clgan_model_flops(g->D, b, 2);
+    /* each D update: G forward, D forward and weight gradients on real and fake (the input
+     * gradient of D's inner layers is needed too); the G update: D forward and input gradient,
+     * G backward */
+    double d_update = gf + 2 * df + 2 * dbw + 2 * dbd;
+    return g->p.d_steps * d_update + df + dbd + gbd + gbw;
+}
+
 /* Draw this epoch's permutation from shuffle_state and put it on the device. */
 static clgan_status new_permutation(clgan_gan *g)
 {
