@@ -1,0 +1,116 @@
+/*
+ * conv.h - device ops of the convolution family: conv2d, transposed conv2d (PyTorch
+ * ConvTranspose2d, the exact adjoint of conv2d) and linear, forward and backward over a whole
+ * batch, built from im2col / col2im kernels (cl/conv.cl) and the GEMM wrapper (ops/gemm.h).
+ *
+ * Layouts as in ref/conv.h: float32 NCHW images; conv2d weight [cout][cin][k][k]; transposed
+ * weight [cin][cout][k][k]; linear weight [out][in]; biases [cout] / [out]. Buffers are
+ * (cl_mem, offset in floats) pairs; every range is checked against the buffer's size.
+ *
+ * Batched layout: the whole batch is unfolded at once into one column matrix with
+ * cin*k*k rows and n*ho*wo columns (image-major), so a layer is one GEMM with a long N side
+ * (for dcgan32 at batch 64: 1024 to 16384 columns) rather than n small GEMMs (down to 1x1
+ * images in G's first and D's last layer). The GEMM produces or reads matrices in the layout
+ * [channel][n][h*w] ("CNHW"); a permute kernel converts to or from NCHW, skipped when n == 1 or
+ * the channel count is 1 (the layouts agree). So each pass is 2 or 3 launches:
+ *   conv2d   fwd: im2col(x), GEMM W col, permute (+ bias)
+ *            bwd_data: permute(dy), GEMM W^T dy, col2im          (a gather, no atomics)
+ *            bwd_weight: im2col(x), permute(dy), GEMM dy col^T (beta)
+ *   convt2d  fwd: permute(x), GEMM W^T x, col2im (+ bias)
+ *            bwd_data: im2col(dy), GEMM W col, permute
+ *            bwd_weight: im2col(dy), permute(x), GEMM x col^T (beta)
+ *   linear   fwd: GEMM x W^T, bias add; bwd_data: GEMM dy W; bwd_weight: GEMM dy^T x (beta)
+ *   bias grads: one reduction kernel, a work-group per channel (deterministic).
+ *
+ * Workspace: ops that need one take (ws, ws_off) from the caller and use the first
+ * clgan_ops_*_workspace(shape, pass) floats from ws_off; its content is scratch. A layer can
+ * allocate the largest over the passes it runs. Parameter gradients take beta: 0 overwrites
+ * (the old content is not read), otherwise grad = beta * grad + new. Data gradients overwrite.
+ * Buffers of one call must not overlap, except that the workspace may be reused across calls.
+ *
+ * Errors: INVALID_ARGUMENT with a message naming the op and the bad value (shape, NULL buffer,
+ * range past the end of a buffer); otherwise what the kernel launch or GEMM returns.
+ */
+#ifndef CLGAN_OPS_CONV_H
+#define CLGAN_OPS_CONV_H
+
+#include "ref/conv.h"
+#include "runtime/rt.h"
+
+/* The passes of a layer, for workspace sizes and FLOP counts. */
+enum clgan_conv_pass {
+    CLGAN_CONV_FWD = 0,
+    CLGAN_CONV_BWD_DATA = 1,
+    CLGAN_CONV_BWD_WEIGHT = 2,
+    CLGAN_CONV_BWD_BIAS = 3,
+};
+
+/* Output height and width of conv2d / transposed conv2d (computed, not validated). */
+void clgan_ops_conv2d_out_hw(const struct clgan_conv_shape *s, int *ho, int *wo);
+void clgan_ops_convt2d_out_hw(const struct clgan_conv_shape *s, int *ho, int *wo);
+
+/*
+ * Check a shape: sizes >= 1, pad >= 0, an output of at least 1x1, out_pad 0 (conv2d) or
+ * 0 <= out_pad < stride (transposed), every tensor and the column matrix under 2^31 elements.
+ * OK, or INVALID_ARGUMENT with the reason in ctx (ctx may be NULL).
+ */
+clgan_status clgan_ops_conv2d_check(clgan_ctx *ctx, const struct clgan_conv_shape *s);
+clgan_status clgan_ops_convt2d_check(clgan_ctx *ctx, const struct clgan_conv_shape *s);
+clgan_status clgan_ops_linear_check(clgan_ctx *ctx, const struct clgan_linear_shape *s);
+
+/* Workspace floats a pass needs (0 for none or for an invalid shape). */
+size_t clgan_ops_conv2d_workspace(const struct clgan_conv_shape *s, enum clgan_conv_pass pass);
+size_t clgan_ops_convt2d_workspace(const struct clgan_conv_shape *s, enum clgan_conv_pass pass);
+
+/* Floating-point operations of a pass: 2 per multiply-add of the GEMM (im2col, permutes not
+ * counted); BWD_BIAS counts one add per dy element. 0 for an invalid shape. */
+double clgan_ops_conv2d_flops(const struct clgan_conv_shape *s, enum clgan_conv_pass pass);
+double clgan_ops_convt2d_flops(const struct clgan_conv_shape *s, enum clgan_conv_pass pass);
+double clgan_ops_linear_flops(const struct clgan_linear_shape *s, enum clgan_conv_pass pass);
+
+/* conv2d: y = conv(x, w) + b. b NULL: no bias. Workspace: FWD. */
+clgan_status clgan_ops_conv2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem x,
+                                  size_t x_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
+                                  cl_mem y, size_t y_off, cl_mem ws, size_t ws_off);
+/* conv2d: dx = dL/dx from dy (overwrites dx). Workspace: BWD_DATA. */
+clgan_status clgan_ops_conv2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
+                                       size_t dy_off, cl_mem w, size_t w_off, cl_mem dx,
+                                       size_t dx_off, cl_mem ws, size_t ws_off);
+/* conv2d: dw = beta dw + dL/dw. Workspace: BWD_WEIGHT. */
+clgan_status clgan_ops_conv2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem x,
+                                         size_t x_off, cl_mem dy, size_t dy_off, float beta,
+                                         cl_mem dw, size_t dw_off, cl_mem ws, size_t ws_off);
+/* conv2d: db = beta db + sum of dy over batch and positions. No workspace. */
+clgan_status clgan_ops_conv2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
+                                       size_t dy_off, float beta, cl_mem db, size_t db_off);
+
+/* Transposed conv2d, the same four passes (weight [cin][cout][k][k]). */
+clgan_status clgan_ops_convt2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem x,
+                                   size_t x_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
+                                   cl_mem y, size_t y_off, cl_mem ws, size_t ws_off);
+clgan_status clgan_ops_convt2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
+                                        size_t dy_off, cl_mem w, size_t w_off, cl_mem dx,
+                                        size_t dx_off, cl_mem ws, size_t ws_off);
+clgan_status clgan_ops_convt2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                          cl_mem x, size_t x_off, cl_mem dy, size_t dy_off,
+                                          float beta, cl_mem dw, size_t dw_off, cl_mem ws,
+                                          size_t ws_off);
+clgan_status clgan_ops_convt2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
+                                        size_t dy_off, float beta, cl_mem db, size_t db_off);
+
+/* Linear: y = x W^T + b (b NULL: no bias); dx = dy W; dw = beta dw + dy^T x;
+ * db = beta db + sum over the batch of dy. No workspace. */
+clgan_status clgan_ops_linear_fwd(clgan_ctx *ctx, const struct clgan_linear_shape *s, cl_mem x,
+                                  size_t x_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
+                                  cl_mem y, size_t y_off);
+clgan_status clgan_ops_linear_bwd_data(clgan_ctx *ctx, const struct clgan_linear_shape *s,
+                                       cl_mem dy, size_t dy_off, cl_mem w, size_t w_off, cl_mem dx,
+                                       size_t dx_off);
+clgan_status clgan_ops_linear_bwd_weight(clgan_ctx *ctx, const struct clgan_linear_shape *s,
+                                         cl_mem x, size_t x_off, cl_mem dy, size_t dy_off,
+                                         float beta, cl_mem dw, size_t dw_off);
+clgan_status clgan_ops_linear_bwd_bias(clgan_ctx *ctx, const struct clgan_linear_shape *s,
+                                       cl_mem dy, size_t dy_off, float beta, cl_mem db,
+                                       size_t db_off);
+
+#endif /* CLGAN_OPS_CONV_H */

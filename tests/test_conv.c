@@ -1,0 +1,478 @@
+/* labels: kernel; timeout: 300 */
+/*
+ * test_conv.c - conv2d, transposed conv2d and linear on every device against the references
+ * (ref/conv.c, direct loops): forward with and without bias, backward data, weights and bias,
+ * the weight and bias gradients both overwritten (beta 0) and accumulated (beta 1). Odd shapes
+ * (sizes not dividing work-group sizes or the stride, k = 1, k > image, k < stride, batch 1,
+ * one channel), then every dcgan32 layer at batch 64 (batch 2 on simulators), then argument
+ * checks.
+ *
+ * Every device buffer starts at a nonzero offset, and outputs and workspace are filled with NaN
+ * before each op, so an element left unwritten or a beta-0 gradient that reads its old content
+ * shows as a NaN mismatch.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "ops/conv.h"
+#include "ref/conv.h"
+
+enum kind { CONV, CONVT, LINEAR };
+
+/* appended to case names when the odd shapes run on the second GEMM backend */
+static char gemm_tag[32];
+
+#define OFF 3 /* leading offset of every buffer, in floats */
+
+/* A device buffer holding floats [OFF, OFF + n). */
+struct dbuf {
+    cl_mem m;
+    size_t n;
+};
+
+static struct dbuf up(struct th_device *d, const float *x, size_t n)
+{
+    float *h = th_alloc(OFF + n);
+    for (size_t i = 0; i < OFF; i++)
+        h[i] = NAN;
+    if (x)
+        memcpy(h + OFF, x, n * sizeof(float));
+    else
+        for (size_t i = 0; i < n; i++)
+            h[OFF + i] = NAN;
+    struct dbuf b = {th_upload(d, h, OFF + n), n};
+    free(h);
+    return b;
+}
+
+/* Overwrite the content with x (or NaN when x is NULL). */
+static void reset(struct th_device *d, struct dbuf b, const float *x)
+{
+    float *h = th_alloc(b.n);
+    for (size_t i = 0; i < b.n; i++)
+        h[i] = x ? x[i] : NAN;
+    if (clgan_rt_write(d->ctx, b.m, OFF * sizeof(float), b.n * sizeof(float), h) !=
+        CLGAN_STATUS_OK) {
+        fprintf(stderr, "write failed: %s\n", clgan_ctx_last_error(d->ctx));
+        exit(1);
+    }
+    free(h);
+}
+
+static void down(struct th_device *d, struct dbuf b, float *x)
+{
+    if (clgan_rt_read(d->ctx, b.m, OFF * sizeof(float), b.n * sizeof(float), x) !=
+        CLGAN_STATUS_OK) {
+        fprintf(stderr, "read failed: %s\n", clgan_ctx_last_error(d->ctx));
+        exit(1);
+    }
+}
+
+static void drop(struct th_device *d, struct dbuf b)
+{
+    th_free_mem(d, b.m, OFF + b.n);
+}
+
+/* fp32 sums of `terms` products of values in [-1, 1]: error grows ~ sqrt(terms) ulp of the
+ * sum, as in test_gemm.c. */
+static double atol_for(double terms)
+{
+    return 1e-5 * (1.0 + terms / 64.0);
+}
+
+#define RTOL 1e-4
+#define NMSE 1e-10
+
+/* Compare a device output with the reference; st is the op's status. */
+static void check(struct th_device *d, clgan_status st, const char *op, const char *tag,
+                  struct dbuf b, const float *ref, double terms)
+{
+    char name[192];
+    snprintf(name, sizeof(name), "%s%s", op, tag);
+    if (!th_status(st, name, d))
+        return;
+    float *got = th_alloc(b.n);
+    down(d, b, got);
+    th_check(name, d, got, ref, b.n, atol_for(terms), RTOL, NMSE);
+    free(got);
+}
+
+/* -------------------------------------------------------------------- conv2d and convt2d */
+
+/* Whether the -o filter lets "<kind>_<op><tag>" run. */
+static int want(const char *kind, const char *op, const char *tag)
+{
+    char name[192];
+    snprintf(name, sizeof(name), "%s_%s%s", kind, op, tag);
+    return th_want(name);
+}
+
+static void run_conv(struct th_device *d, enum kind kind, const struct clgan_conv_shape *s)
+{
+    int t = kind == CONVT;
+    const char *kn = t ? "convt2d" : "conv2d";
+    char tag[128];
+    snprintf(tag, sizeof(tag), "(n=%d,c=%d,h=%d,w=%d,co=%d,k=%d,s=%d,p=%d,op=%d)%s", s->n, s->cin,
+             s->h, s->w, s->cout, s->k, s->stride, s->pad, s->out_pad, gemm_tag);
+    static const char *ops[] = {
+        "fwd", "fwd_bias", "bwd_data", "bwd_weight", "bwd_weight_acc", "bwd_bias", "bwd_bias_acc"};
+    int any = 0;
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+        any |= want(kn, ops[i], tag);
+    if (!any)
+        return;
+    int ho, wo;
+    if (t)
+        clgan_ops_convt2d_out_hw(s, &ho, &wo);
+    else
+        clgan_ops_conv2d_out_hw(s, &ho, &wo);
+    size_t nx = (size_t)s->n * s->cin * s->h * s->w, ny = (size_t)s->n * s->cout * ho * wo;
+    size_t nw = (size_t)s->cin * s->cout * s->k * s->k, nb = (size_t)s->cout;
+    size_t nws = 0;
+    for (int p = CLGAN_CONV_FWD; p <= CLGAN_CONV_BWD_BIAS; p++) {
+        size_t q = t ? clgan_ops_convt2d_workspace(s, p) : clgan_ops_conv2d_workspace(s, p);
+        nws = q > nws ? q : nws;
+    }
+    float *x = th_rand(nx, -1, 1), *w = th_rand(nw, -1, 1), *b = th_rand(nb, -1, 1);
+    float *dy = th_rand(ny, -1, 1), *dw0 = th_rand(nw, -1, 1), *db0 = th_rand(nb, -1, 1);
+    float *y_ref = th_alloc(ny), *yb_ref = th_alloc(ny), *dx_ref = th_alloc(nx);
+    float *dw_ref = th_alloc(nw), *dwa_ref = th_alloc(nw), *db_ref = th_alloc(nb);
+    float *dba_ref = th_alloc(nb);
+    memcpy(dwa_ref, dw0, nw * sizeof(float));
+    memcpy(dba_ref, db0, nb * sizeof(float));
+    if (t) {
+        clgan_ref_convt2d_fwd(s, x, w, NULL, y_ref);
+        clgan_ref_convt2d_fwd(s, x, w, b, yb_ref);
+        clgan_ref_convt2d_bwd_data(s, dy, w, dx_ref);
+        clgan_ref_convt2d_bwd_weight(s, x, dy, 0.0f, dw_ref);
+        clgan_ref_convt2d_bwd_weight(s, x, dy, 1.0f, dwa_ref);
+        clgan_ref_convt2d_bwd_bias(s, dy, 0.0f, db_ref);
+        clgan_ref_convt2d_bwd_bias(s, dy, 1.0f, dba_ref);
+    } else {
+        clgan_ref_conv2d_fwd(s, x, w, NULL, y_ref);
+        clgan_ref_conv2d_fwd(s, x, w, b, yb_ref);
+        clgan_ref_conv2d_bwd_data(s, dy, w, dx_ref);
+        clgan_ref_conv2d_bwd_weight(s, x, dy, 0.0f, dw_ref);
+        clgan_ref_conv2d_bwd_weight(s, x, dy, 1.0f, dwa_ref);
+        clgan_ref_conv2d_bwd_bias(s, dy, 0.0f, db_ref);
+        clgan_ref_conv2d_bwd_bias(s, dy, 1.0f, dba_ref);
+    }
+    struct dbuf gx = up(d, x, nx), gw = up(d, w, nw), gb = up(d, b, nb), gdy = up(d, dy, ny);
+    struct dbuf gy = up(d, NULL, ny), gdx = up(d, NULL, nx), gdw = up(d, NULL, nw);
+    struct dbuf gdb = up(d, NULL, nb), gws = up(d, NULL, nws);
+    /* products summed per output element: fwd cin k k, bwd_data cout k k (upper bounds);
+     * weight and bias gradients: over the batch and the positions of the small side */
+    double t_fwd = (double)s->cin * s->k * s->k, t_bwd = (double)s->cout * s->k * s->k;
+    double t_w = t ? (double)s->n * s->h * s->w : (double)s->n * ho * wo;
+    double t_b = (double)s->n * ho * wo;
+    clgan_ctx *c = d->ctx;
+    clgan_status st;
+    char op[48];
+
+    if (want(kn, "fwd", tag)) {
+        snprintf(op, sizeof(op), "%s_fwd", kn);
+        st = t ? clgan_ops_convt2d_fwd(c, s, gx.m, OFF, gw.m, OFF, NULL, 0, gy.m, OFF, gws.m, OFF)
+               : clgan_ops_conv2d_fwd(c, s, gx.m, OFF, gw.m, OFF, NULL, 0, gy.m, OFF, gws.m, OFF);
+        check(d, st, op, tag, gy, y_ref, t_fwd);
+    }
+
+    if (want(kn, "fwd_bias", tag)) {
+        reset(d, gy, NULL);
+        reset(d, gws, NULL);
+        snprintf(op, sizeof(op), "%s_fwd_bias", kn);
+        st = t ? clgan_ops_convt2d_fwd(c, s, gx.m, OFF, gw.m, OFF, gb.m, OFF, gy.m, OFF, gws.m, OFF)
+               : clgan_ops_conv2d_fwd(c, s, gx.m, OFF, gw.m, OFF, gb.m, OFF, gy.m, OFF, gws.m, OFF);
+        check(d, st, op, tag, gy, yb_ref, t_fwd + 1);
+    }
+
+    if (want(kn, "bwd_data", tag)) {
+        reset(d, gws, NULL);
+        snprintf(op, sizeof(op), "%s_bwd_data", kn);
+        st = t ? clgan_ops_convt2d_bwd_data(c, s, gdy.m, OFF, gw.m, OFF, gdx.m, OFF, gws.m, OFF)
+               : clgan_ops_conv2d_bwd_data(c, s, gdy.m, OFF, gw.m, OFF, gdx.m, OFF, gws.m, OFF);
+        check(d, st, op, tag, gdx, dx_ref, t_bwd);
+    }
+
+    if (want(kn, "bwd_weight", tag)) {
+        reset(d, gws, NULL);
+        snprintf(op, sizeof(op), "%s_bwd_weight", kn);
+        st = t ? clgan_ops_convt2d_bwd_weight(c, s, gx.m, OFF, gdy.m, OFF, 0.0f, gdw.m, OFF, gws.m,
+                                              OFF)
+               : clgan_ops_conv2d_bwd_weight(c, s, gx.m, OFF, gdy.m, OFF, 0.0f, gdw.m, OFF, gws.m,
+                                             OFF);
+        check(d, st, op, tag, gdw, dw_ref, t_w);
+    }
+
+    if (want(kn, "bwd_weight_acc", tag)) {
+        reset(d, gws, NULL);
+        reset(d, gdw, dw0);
+        snprintf(op, sizeof(op), "%s_bwd_weight_acc", kn);
+        st = t ? clgan_ops_convt2d_bwd_weight(c, s, gx.m, OFF, gdy.m, OFF, 1.0f, gdw.m, OFF, gws.m,
+                                              OFF)
+               : clgan_ops_conv2d_bwd_weight(c, s, gx.m, OFF, gdy.m, OFF, 1.0f, gdw.m, OFF, gws.m,
+                                             OFF);
+        check(d, st, op, tag, gdw, dwa_ref, t_w + 1);
+    }
+
+    if (want(kn, "bwd_bias", tag)) {
+        snprintf(op, sizeof(op), "%s_bwd_bias", kn);
+        st = t ? clgan_ops_convt2d_bwd_bias(c, s, gdy.m, OFF, 0.0f, gdb.m, OFF)
+               : clgan_ops_conv2d_bwd_bias(c, s, gdy.m, OFF, 0.0f, gdb.m, OFF);
+        check(d, st, op, tag, gdb, db_ref, t_b);
+    }
+
+    if (want(kn, "bwd_bias_acc", tag)) {
+        reset(d, gdb, db0);
+        snprintf(op, sizeof(op), "%s_bwd_bias_acc", kn);
+        st = t ? clgan_ops_convt2d_bwd_bias(c, s, gdy.m, OFF, 1.0f, gdb.m, OFF)
+               : clgan_ops_conv2d_bwd_bias(c, s, gdy.m, OFF, 1.0f, gdb.m, OFF);
+        check(d, st, op, tag, gdb, dba_ref, t_b + 1);
+    }
+
+    drop(d, gx);
+    drop(d, gw);
+    drop(d, gb);
+    drop(d, gdy);
+    drop(d, gy);
+    drop(d, gdx);
+    drop(d, gdw);
+    drop(d, gdb);
+    drop(d, gws);
+    float *all[] = {x, w, b, dy, dw0, db0, y_ref, yb_ref, dx_ref, dw_ref, dwa_ref, db_ref, dba_ref};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        free(all[i]);
+}
+
+/* -------------------------------------------------------------------- linear */
+
+static void run_linear(struct th_device *d, const struct clgan_linear_shape *s)
+{
+    char tag[64];
+    snprintf(tag, sizeof(tag), "(n=%d,in=%d,out=%d)%s", s->n, s->in, s->out, gemm_tag);
+    size_t nx = (size_t)s->n * s->in, ny = (size_t)s->n * s->out, nw = (size_t)s->in * s->out;
+    size_t nb = (size_t)s->out;
+    float *x = th_rand(nx, -1, 1), *w = th_rand(nw, -1, 1), *b = th_rand(nb, -1, 1);
+    float *dy = th_rand(ny, -1, 1), *dw0 = th_rand(nw, -1, 1), *db0 = th_rand(nb, -1, 1);
+    float *y_ref = th_alloc(ny), *yb_ref = th_alloc(ny), *dx_ref = th_alloc(nx);
+    float *dw_ref = th_alloc(nw), *dwa_ref = th_alloc(nw), *db_ref = th_alloc(nb);
+    float *dba_ref = th_alloc(nb);
+    memcpy(dwa_ref, dw0, nw * sizeof(float));
+    memcpy(dba_ref, db0, nb * sizeof(float));
+    clgan_ref_linear_fwd(s, x, w, NULL, y_ref);
+    clgan_ref_linear_fwd(s, x, w, b, yb_ref);
+    clgan_ref_linear_bwd_data(s, dy, w, dx_ref);
+    clgan_ref_linear_bwd_weight(s, x, dy, 0.0f, dw_ref);
+    clgan_ref_linear_bwd_weight(s, x, dy, 1.0f, dwa_ref);
+    clgan_ref_linear_bwd_bias(s, dy, 0.0f, db_ref);
+    clgan_ref_linear_bwd_bias(s, dy, 1.0f, dba_ref);
+    struct dbuf gx = up(d, x, nx), gw = up(d, w, nw), gb = up(d, b, nb), gdy = up(d, dy, ny);
+    struct dbuf gy = up(d, NULL, ny), gdx = up(d, NULL, nx), gdw = up(d, NULL, nw);
+    struct dbuf gdb = up(d, NULL, nb);
+    clgan_ctx *c = d->ctx;
+    clgan_status st;
+
+    if (want("linear", "fwd", tag)) {
+        st = clgan_ops_linear_fwd(c, s, gx.m, OFF, gw.m, OFF, NULL, 0, gy.m, OFF);
+        check(d, st, "linear_fwd", tag, gy, y_ref, s->in);
+    }
+    if (want("linear", "fwd_bias", tag)) {
+        reset(d, gy, NULL);
+        st = clgan_ops_linear_fwd(c, s, gx.m, OFF, gw.m, OFF, gb.m, OFF, gy.m, OFF);
+        check(d, st, "linear_fwd_bias", tag, gy, yb_ref, s->in + 1);
+    }
+    if (want("linear", "bwd_data", tag)) {
+        st = clgan_ops_linear_bwd_data(c, s, gdy.m, OFF, gw.m, OFF, gdx.m, OFF);
+        check(d, st, "linear_bwd_data", tag, gdx, dx_ref, s->out);
+    }
+    if (want("linear", "bwd_weight", tag)) {
+        st = clgan_ops_linear_bwd_weight(c, s, gx.m, OFF, gdy.m, OFF, 0.0f, gdw.m, OFF);
+        check(d, st, "linear_bwd_weight", tag, gdw, dw_ref, s->n);
+    }
+    if (want("linear", "bwd_weight_acc", tag)) {
+        reset(d, gdw, dw0);
+        st = clgan_ops_linear_bwd_weight(c, s, gx.m, OFF, gdy.m, OFF, 1.0f, gdw.m, OFF);
+        check(d, st, "linear_bwd_weight_acc", tag, gdw, dwa_ref, s->n + 1);
+    }
+    if (want("linear", "bwd_bias", tag)) {
+        st = clgan_ops_linear_bwd_bias(c, s, gdy.m, OFF, 0.0f, gdb.m, OFF);
+        check(d, st, "linear_bwd_bias", tag, gdb, db_ref, s->n);
+    }
+    if (want("linear", "bwd_bias_acc", tag)) {
+        reset(d, gdb, db0);
+        st = clgan_ops_linear_bwd_bias(c, s, gdy.m, OFF, 1.0f, gdb.m, OFF);
+        check(d, st, "linear_bwd_bias_acc", tag, gdb, dba_ref, s->n + 1);
+    }
+
+    drop(d, gx);
+    drop(d, gw);
+    drop(d, gb);
+    drop(d, gdy);
+    drop(d, gy);
+    drop(d, gdx);
+    drop(d, gdw);
+    drop(d, gdb);
+    float *all[] = {x, w, b, dy, dw0, db0, y_ref, yb_ref, dx_ref, dw_ref, dwa_ref, db_ref, dba_ref};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        free(all[i]);
+}
+
+/* -------------------------------------------------------------------- argument checks */
+
+static void expect_invalid(struct th_device *d, clgan_status st, const char *name)
+{
+    const char *msg = clgan_ctx_last_error(d->ctx);
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && msg[0], name, d, "%s: %s",
+              clgan_status_str(st), msg);
+}
+
+static void run_invalid(struct th_device *d)
+{
+    if (!th_want("invalid"))
+        return;
+    clgan_ctx *c = d->ctx;
+    struct dbuf small = up(d, NULL, 64), big = up(d, NULL, 4096);
+    cl_mem m = big.m, sm = small.m;
+    /* {n, cin, h, w, cout, k, stride, pad, out_pad} */
+    struct clgan_conv_shape good = {2, 3, 6, 6, 4, 3, 2, 1, 0};
+    struct clgan_conv_shape stride0 = good, outpad = good, empty = good, neg = good;
+    stride0.stride = 0;
+    outpad.out_pad = 1;
+    empty.k = 9; /* 6 + 2 * 1 < 9 */
+    neg.pad = -1;
+    struct clgan_conv_shape toutpad = {2, 3, 4, 4, 2, 4, 2, 1, 2}; /* out_pad >= stride */
+    struct clgan_conv_shape tempty = {1, 1, 1, 1, 1, 1, 1, 1, 0};  /* 0 - 2 + 1 < 1 */
+    struct clgan_conv_shape huge = {1 << 20, 64, 64, 64, 64, 4, 1, 0, 0};
+    expect_invalid(d, clgan_ops_conv2d_fwd(c, &stride0, m, 0, m, 0, NULL, 0, m, 0, m, 0),
+                   "invalid_conv2d_stride0");
+    expect_invalid(d, clgan_ops_conv2d_fwd(c, &outpad, m, 0, m, 0, NULL, 0, m, 0, m, 0),
+                   "invalid_conv2d_out_pad");
+    expect_invalid(d, clgan_ops_conv2d_bwd_data(c, &empty, m, 0, m, 0, m, 0, m, 0),
+                   "invalid_conv2d_empty_output");
+    expect_invalid(d, clgan_ops_conv2d_bwd_bias(c, &neg, m, 0, 0.0f, m, 0),
+                   "invalid_conv2d_negative_pad");
+    expect_invalid(d, clgan_ops_convt2d_fwd(c, &toutpad, m, 0, m, 0, NULL, 0, m, 0, m, 0),
+                   "invalid_convt2d_out_pad");
+    expect_invalid(d, clgan_ops_convt2d_bwd_weight(c, &tempty, m, 0, m, 0, 0.0f, m, 0, m, 0),
+                   "invalid_convt2d_empty_output");
+    expect_invalid(d, clgan_ops_conv2d_check(c, &huge), "invalid_conv2d_too_large");
+    th_expect(clgan_ops_conv2d_workspace(&stride0, CLGAN_CONV_FWD) == 0 &&
+                  clgan_ops_conv2d_flops(&stride0, CLGAN_CONV_FWD) == 0.0,
+              "invalid_conv2d_sizes", d, "workspace and flops 0 for a bad shape");
+    /* buffers: too short, NULL, offset past the end */
+    expect_invalid(d, clgan_ops_conv2d_fwd(c, &good, m, 0, m, 0, NULL, 0, m, 0, sm, 0),
+                   "invalid_conv2d_small_workspace");
+    expect_invalid(d, clgan_ops_conv2d_fwd(c, &good, NULL, 0, m, 0, NULL, 0, m, 0, m, 0),
+                   "invalid_conv2d_null_x");
+    expect_invalid(d, clgan_ops_convt2d_bwd_bias(c, &good, m, 0, 1.0f, sm, 66),
+                   "invalid_convt2d_bias_offset");
+    struct clgan_linear_shape lbad = {3, 0, 2}, lgood = {4, 5, 6};
+    expect_invalid(d, clgan_ops_linear_fwd(c, &lbad, m, 0, m, 0, NULL, 0, m, 0),
+                   "invalid_linear_shape");
+    expect_invalid(d, clgan_ops_linear_bwd_weight(c, &lgood, m, 0, m, 0, 0.0f, sm, 40),
+                   "invalid_linear_dw_range");
+    drop(d, small);
+    drop(d, big);
+}
+
+/* -------------------------------------------------------------------- FLOP counts */
+
+/* dcgan32 layer FLOPs from the shapes: D2 forward is 2 * 128 * 1024 * (64 * 8 * 8). */
+static void run_flops(void)
+{
+    if (!th_want("flops"))
+        return;
+    struct clgan_conv_shape d2 = {64, 64, 16, 16, 128, 4, 2, 1, 0};
+    struct clgan_conv_shape g1 = {64, 100, 1, 1, 256, 4, 1, 0, 0};
+    double f = clgan_ops_conv2d_flops(&d2, CLGAN_CONV_FWD);
+    double e = 2.0 * 128 * 1024 * 64 * 8 * 8;
+    double fg = clgan_ops_convt2d_flops(&g1, CLGAN_CONV_BWD_WEIGHT);
+    double eg = 2.0 * 100 * 256 * 16 * 64;
+    struct clgan_linear_shape l = {64, 100, 10};
+    double fl = clgan_ops_linear_flops(&l, CLGAN_CONV_BWD_DATA);
+    th_expect(f == e && fg == eg && fl == 2.0 * 64 * 100 * 10, "flops_dcgan32", NULL,
+              "D2 fwd %.0f (expect %.0f), G1 bwd_weight %.0f (expect %.0f), linear %.0f", f, e, fg,
+              eg, fl);
+}
+
+int main(int argc, char **argv)
+{
+    th_init(argc, argv, 1);
+    /* {n, cin, h, w, cout, k, stride, pad, out_pad} */
+    static const struct clgan_conv_shape conv[] = {
+        {3, 5, 7, 7, 6, 4, 2, 1, 0},   /* dcgan-like on odd sizes */
+        {3, 5, 7, 9, 4, 3, 1, 1, 0},   /* same-size output, h != w */
+        {2, 3, 5, 6, 7, 1, 1, 0, 0},   /* k = 1 */
+        {2, 4, 10, 11, 3, 3, 3, 0, 0}, /* sizes not divisible by the stride */
+        {1, 3, 8, 8, 5, 4, 2, 1, 0},   /* batch 1: no permute */
+        {4, 3, 6, 6, 1, 3, 2, 2, 0},   /* one output channel: no permute, pad 2 */
+        {2, 2, 3, 3, 3, 5, 1, 2, 0},   /* kernel larger than the image */
+        {3, 2, 9, 7, 3, 2, 3, 0, 0},   /* k < stride: some inputs unused */
+        {5, 17, 13, 13, 33, 3, 2, 1, 0}};
+    static const struct clgan_conv_shape convt[] = {
+        {3, 5, 4, 4, 6, 4, 2, 1, 0},   {3, 5, 4, 5, 4, 4, 2, 1, 1}, /* out_pad 1 */
+        {2, 3, 5, 3, 2, 3, 3, 1, 2},                                /* out_pad 2, stride 3 */
+        {2, 7, 3, 3, 3, 1, 1, 0, 0},                                /* k = 1 */
+        {1, 4, 3, 3, 3, 3, 2, 0, 1},                                /* batch 1 */
+        {4, 1, 5, 5, 3, 3, 1, 1, 0},                                /* one input channel */
+        {2, 3, 4, 4, 2, 2, 3, 0, 2},                                /* k < stride: gaps */
+        {3, 100, 1, 1, 5, 4, 1, 0, 0},                              /* from 1 x 1 */
+        {5, 33, 7, 7, 17, 4, 2, 1, 1}};
+    /* dcgan32 (DESIGN.md), batch set per device */
+    static const struct clgan_conv_shape g32[] = {{64, 100, 1, 1, 256, 4, 1, 0, 0},
+                                                  {64, 256, 4, 4, 128, 4, 2, 1, 0},
+                                                  {64, 128, 8, 8, 64, 4, 2, 1, 0},
+                                                  {64, 64, 16, 16, 1, 4, 2, 1, 0}};
+    static const struct clgan_conv_shape d32[] = {{64, 1, 32, 32, 64, 4, 2, 1, 0},
+                                                  {64, 64, 16, 16, 128, 4, 2, 1, 0},
+                                                  {64, 128, 8, 8, 256, 4, 2, 1, 0},
+                                                  {64, 256, 4, 4, 1, 4, 1, 0, 0}};
+    static const struct clgan_linear_shape lin[] = {{3, 5, 4},     {1, 7, 3},    {5, 1, 1},
+                                                    {64, 100, 33}, {150, 4, 16}, {130, 257, 65}};
+    for (int i = 0; i < th_ndev(); i++) {
+        struct th_device *d = th_dev(i);
+        for (size_t j = 0; j < sizeof(conv) / sizeof(conv[0]); j++)
+            run_conv(d, CONV, &conv[j]);
+        for (size_t j = 0; j < sizeof(convt) / sizeof(convt[0]); j++)
+            run_conv(d, CONVT, &convt[j]);
+        for (size_t j = 0; j < sizeof(lin) / sizeof(lin[0]); j++)
+            if (!d->small || (size_t)lin[j].n * lin[j].in * lin[j].out < 100000)
+                run_linear(d, &lin[j]);
+        for (int j = 0; j < 4; j++) {
+            struct clgan_conv_shape g = g32[j], dd = d32[j];
+            if (d->small) {
+                /* The simulator runs the naive GEMM at ~0.5M multiply-adds a second: batch 2, and
+                 * the middle layers (8M per image) with channels / 8 but their real sizes, kernel,
+                 * stride and padding, which is what the non-GEMM kernels depend on. */
+                g.n = dd.n = 2;
+                if (j == 1 || j == 2) {
+                    g.cin /= 8;
+                    g.cout /= 8;
+                    dd.cin /= 8;
+                    dd.cout /= 8;
+                }
+            }
+            run_conv(d, CONVT, &g);
+            run_conv(d, CONV, &dd);
+        }
+        run_invalid(d);
+        if (!d->small) {
+            /* the odd shapes again on the other GEMM backend */
+            enum clgan_gemm_backend keep = d->ctx->gemm;
+            d->ctx->gemm = keep == CLGAN_GEMM_CLBLAST ? CLGAN_GEMM_OWN : CLGAN_GEMM_CLBLAST;
+            snprintf(gemm_tag, sizeof(gemm_tag), "/%s", clgan_gemm_backend_str(d->ctx->gemm));
+            for (size_t j = 0; j < sizeof(conv) / sizeof(conv[0]); j++)
+                run_conv(d, CONV, &conv[j]);
+            for (size_t j = 0; j < sizeof(convt) / sizeof(convt[0]); j++)
+                run_conv(d, CONVT, &convt[j]);
+            for (size_t j = 0; j < sizeof(lin) / sizeof(lin[0]); j++)
+                run_linear(d, &lin[j]);
+            d->ctx->gemm = keep;
+            gemm_tag[0] = 0;
+        }
+    }
+    run_flops();
+    return th_finish();
+}
