@@ -235,6 +235,9 @@ CLGAN_API double clgan_gan_flops_per_step(const clgan_gan *gan);
 /* Write n samples of G (in [-1, 1], NCHW) from noise of this seed into out. */
 CLGAN_API clgan_status clgan_gan_sample(clgan_gan *gan, uint64_t seed, int n, float *out);
 
+/* Write an 8x8 PNG grid of samples from the run's fixed noise (the grids of `clgan train`). */
+CLGAN_API clgan_status clgan_gan_write_grid(clgan_gan *gan, const char *path);
+
 /* Save / load the whole training state (G, D, optimizers, step, RNG, shuffle, configuration)
  * as a safetensors file, atomically. */
 CLGAN_API clgan_status clgan_gan_save(clgan_gan *gan, const char *path);

@@ -673,6 +673,11 @@ static clgan_status write_grid(clgan_gan *g, const char *path)
     return st;
 }
 
+clgan_status clgan_gan_write_grid(clgan_gan *g, const char *path)
+{
+    return write_grid(g, path);
+}
+
 /* ---------------------------------------------------------------- checkpoints */
 
 /* *ok = every parameter of m is finite (one device flag, read back once). */
