@@ -24,10 +24,14 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
   >"$T/q.out" 2>"$T/q.err"
 rc=$?; check quickprop_repeat_exit_0 test $rc -eq 0
 mean=$(sed -n 's/^test accuracy over 10 seeds.*mean \([0-9.]*\),.*/\1/p' "$T/q.out")
-# measured on PoCL: 0.84 (seeds 1..10; 0.85 over 30 seeds, runs from 0.65 to 1.0). Quickprop
-# with these settings is bimodal: most seeds reach 0.9-1.0, some stall near 0.7.
-if [ -n "$mean" ] && ge "$mean" 0.78; then ok quickprop_mean_accuracy "$mean"; else
+# Measured: 0.813 on PoCL and 0.874 on Oclgrind (seeds 1..10), 0.816 on PoCL over 30 seeds
+# (0.57 to 1.0). Quickprop with these settings is bimodal: a seed learns all three classes
+# (0.9-1.0) or stalls with two (about 0.65), and which one a seed does changes with the
+# device's rounding; the bounds leave room for that but not for a network that never learns.
+if [ -n "$mean" ] && ge "$mean" 0.72; then ok quickprop_mean_accuracy "$mean"; else
   bad quickprop_mean_accuracy "mean '$mean': $(cat "$T/q.out")"; fi
+good=$(grep -cE '^seed [0-9]+: .*test accuracy (0\.9|1\.0)' "$T/q.out")
+check quickprop_seeds_that_learn test "$good" -ge 3
 check quickprop_per_seed_lines test "$(grep -c '^seed [0-9]*: 100 epochs' "$T/q.out")" -eq 10
 check quickprop_histogram grep -q '^  \[0\.95, 1\.00\] ' "$T/q.out"
 check log_header test "$(head -1 "$T/q.csv")" = "seed,epoch,train_sse,test_sse"

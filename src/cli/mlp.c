@@ -170,7 +170,7 @@ static void print_histogram(const double *acc, int n)
             bin = bin >= bins ? bins - 1 : bin;
             cnt += bin == b;
         }
-        printf("  [%.2f, %.2f%c %4d  ", a, z, last ? ']' : ')', cnt);
+        printf("  [%.2f, %.2f%c %4d%s", a, z, last ? ']' : ')', cnt, cnt ? "  " : "");
         for (int i = 0; i < cnt && i < 60; i++)
             putchar('#');
         putchar('\n');
