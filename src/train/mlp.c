@@ -4,7 +4,8 @@
  *
  * One epoch, all enqueued. Rows go in groups of R: every training row for Quickprop (one batch
  * update), 1 for std-backprop (SNNS's online update), the batch size for SGD and Adam; except
- * for Quickprop the training rows are re-shuffled every epoch (SNNS shuffles patterns too).
+ * for Quickprop the training rows are re-shuffled every epoch (SNNS shuffles patterns too) and
+ * uploaded in that order, one write per epoch.
  *   for each group:  forward through linear and logistic layers;
  *                    SSE: snns_sse gives the output deltas dE/dnet (dead zone dmax, flat spot)
  *                         and the error; CE: loss_softmax_xent gives dE/dlogits and the error;
@@ -491,6 +492,7 @@ clgan_status clgan_mlp_init(clgan_ctx *ctx, const char *csv_path,
                             size_t msg_len)
 {
     *out = NULL;
+    /* bad settings are reported before the file is read (init_table checks them again) */
     if (!check_params(params, msg, msg_len))
         return CLGAN_STATUS_INVALID_ARGUMENT;
     double lp[CLGAN_MLP_MAX_LEARN_PARAMS];
