@@ -1,4 +1,4 @@
-/* labels: kernel; timeout: 300 */
+/* labels: kernel; timeout: 900 */
 /*
  * test_conv.c - conv2d, transposed conv2d and linear on every device against the references
  * (ref/conv.c, direct loops): forward with and without bias, backward data, weights and bias,

@@ -2,8 +2,12 @@
 /*
  * test_gemm.c - GEMM on every device and both backends against the double-accumulating
  * reference: odd shapes, all transposes, offsets, leading dimensions, strided batches, and the
- * dcgan32 shapes (on fast devices).
+ * dcgan32 shapes (on fast devices). Shapes are chosen to reach every path of the own backend:
+ * tiny ones (naive kernel), edge tiles in M and N, K longer than one local-memory chunk (more
+ * so on a simulator, whose local memory is small), the transposed orientation (small M, wide
+ * N in the tile grid), skinny layer shapes, and beta == 0 over a C full of NaN.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,8 +23,12 @@ static void run_case(struct th_device *d, enum clgan_gemm_backend be, int ta, in
                      size_t n, size_t k, size_t batch, float alpha, float beta)
 {
     char name[128];
-    snprintf(name, sizeof(name), "gemm_%s(%c%c m=%zu n=%zu k=%zu b=%zu)",
-             clgan_gemm_backend_str(be), ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, batch);
+    /* beta == 0 must not read C: start from NaN there (the padding around the matrices stays
+     * NaN in both results, which also catches writes outside C) */
+    int nan_c = beta == 0.0f;
+    snprintf(name, sizeof(name), "gemm_%s(%c%c m=%zu n=%zu k=%zu b=%zu a=%g b=%g)",
+             clgan_gemm_backend_str(be), ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, batch,
+             (double)alpha, (double)beta);
     if (!th_want(name))
         return;
     /* padded leading dimensions and a leading offset catch indexing mistakes */
@@ -31,14 +39,17 @@ static void run_case(struct th_device *d, enum clgan_gemm_backend be, int ta, in
     size_t na = off + batch * sa, nb = off + batch * sb, nc = off + batch * sc;
     float *a = th_rand(na, -1, 1), *b = th_rand(nb, -1, 1), *c = th_rand(nc, -1, 1);
     float *ref = th_alloc(nc), *got = th_alloc(nc);
-    for (size_t i = 0; i < nc; i++)
+    for (size_t i = 0; i < nc; i++) {
+        if (nan_c)
+            c[i] = NAN;
         ref[i] = c[i];
+    }
     for (size_t z = 0; z < batch; z++)
         clgan_ref_gemm(ta, tb, m, n, k, alpha, a + off + z * sa, lda, b + off + z * sb, ldb, beta,
                        ref + off + z * sc, ldc);
     cl_mem da = th_upload(d, a, na), db = th_upload(d, b, nb), dc = th_upload(d, c, nc);
-    struct clgan_gemm_args g = {ta, tb, m, n, k, alpha, beta, da, off, lda, db, off, ldb, dc, off,
-                                ldc, batch, sa, sb, sc};
+    struct clgan_gemm_args g = {ta, tb,  m,   n,  k,   alpha, beta,  da, off, lda,
+                                db, off, ldb, dc, off, ldc,   batch, sa, sb,  sc};
     clgan_status st = clgan_ops_gemm_on(d->ctx, be, &g);
     if (th_status(st, name, d)) {
         th_download(d, dc, got, nc);
@@ -55,13 +66,57 @@ static void run_case(struct th_device *d, enum clgan_gemm_backend be, int ta, in
     free(got);
 }
 
+/* After clgan_ops_gemm_reserve, a GEMM of that size allocates no device memory. */
+static void reserve_case(struct th_device *d, size_t m, size_t n, size_t k, size_t batch)
+{
+    char name[128];
+    snprintf(name, sizeof(name), "gemm_reserve(m=%zu n=%zu k=%zu b=%zu)", m, n, k, batch);
+    if (!th_want(name))
+        return;
+    clgan_status st = clgan_ops_gemm_reserve(d->ctx, m, n, k, batch);
+    if (!th_status(st, name, d))
+        return;
+    size_t na = batch * m * k, nb = batch * k * n, nc = batch * m * n;
+    cl_mem da = th_upload(d, NULL, na), db = th_upload(d, NULL, nb), dc = th_upload(d, NULL, nc);
+    uint64_t before, after, peak;
+    clgan_ctx_memory(d->ctx, &before, &peak);
+    for (int t = 0; t < 4 && st == CLGAN_STATUS_OK; t++) {
+        int ta = t & 1, tb = t >> 1;
+        struct clgan_gemm_args g = {ta, tb, m,          n,     k,     1.0f,       0.0f,
+                                    da, 0,  ta ? m : k, db,    0,     tb ? k : n, dc,
+                                    0,  n,  batch,      m * k, k * n, m * n};
+        st = clgan_ops_gemm_on(d->ctx, CLGAN_GEMM_OWN, &g);
+    }
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_ctx_finish(d->ctx);
+    clgan_ctx_memory(d->ctx, &after, &peak);
+    if (th_status(st, name, d))
+        th_expect(after == before, name, d, "device memory in use %llu -> %llu bytes",
+                  (unsigned long long)before, (unsigned long long)after);
+    th_free_mem(d, da, na);
+    th_free_mem(d, db, nb);
+    th_free_mem(d, dc, nc);
+}
+
 int main(int argc, char **argv)
 {
     th_init(argc, argv, 1);
-    static const struct shape odd[] = {{7, 13, 5}, {1, 1, 1}, {129, 65, 257}, {3, 100, 1},
-                                       {64, 1, 300}, {33, 17, 64}};
-    static const struct shape dcgan[] = {{128, 4096, 1024}, {256, 1024, 2048}, {2048, 1024, 256},
-                                         {1024, 4096, 128}, {128, 1024, 4096}};
+    static const struct shape odd[] = {{7, 13, 5},  {1, 1, 1},    {129, 65, 257},
+                                       {3, 100, 1}, {64, 1, 300}, {33, 17, 64}};
+    /* edge tiles in M and N, several K chunks, alpha and beta */
+    static const struct shape edges[] = {{37, 70, 150}, {9, 33, 129}, {40, 8, 50}, {5, 70, 300}};
+    static const struct shape dcgan[] = {{128, 4096, 1024},
+                                         {256, 1024, 2048},
+                                         {2048, 1024, 256},
+                                         {1024, 4096, 128},
+                                         {128, 1024, 4096}};
+    /* skinny GEMMs of dcgan32's first and last layers at batch 64 (ta, tb as the layer) */
+    static const struct {
+        int ta, tb;
+        struct shape s;
+    } skinny[] = {{0, 1, {64, 16, 16384}}, {1, 0, {16, 16384, 64}}, {0, 0, {64, 16384, 16}},
+                  {0, 0, {1, 64, 4096}},   {1, 0, {4096, 64, 1}},   {0, 1, {1, 4096, 64}},
+                  {0, 0, {100, 64, 4096}}, {1, 0, {4096, 64, 100}}, {0, 1, {100, 4096, 64}}};
     static const enum clgan_gemm_backend bes[] = {CLGAN_GEMM_CLBLAST, CLGAN_GEMM_OWN};
     for (int i = 0; i < th_ndev(); i++) {
         struct th_device *d = th_dev(i);
@@ -70,17 +125,29 @@ int main(int argc, char **argv)
                 if (d->small && odd[s].m * odd[s].n * odd[s].k > 200000)
                     continue;
                 for (int t = 0; t < 4; t++)
-                    run_case(d, bes[b], t & 1, t >> 1, odd[s].m, odd[s].n, odd[s].k, 1, 1.0f,
-                             0.0f);
+                    run_case(d, bes[b], t & 1, t >> 1, odd[s].m, odd[s].n, odd[s].k, 1, 1.0f, 0.0f);
             }
+            for (size_t s = 0; s < sizeof(edges) / sizeof(edges[0]); s++)
+                for (int t = 0; t < 4; t++)
+                    run_case(d, bes[b], t & 1, t >> 1, edges[s].m, edges[s].n, edges[s].k, 1,
+                             t & 1 ? 1.0f : -1.5f, t == 3 ? 0.0f : 0.5f);
             run_case(d, bes[b], 0, 1, 9, 11, 6, 3, 0.5f, 1.0f);
             run_case(d, bes[b], 1, 0, 5, 7, 13, 4, -1.0f, 0.25f);
+            run_case(d, bes[b], 1, 0, 17, 33, 70, 3, 1.0f, 1.0f);
+            run_case(d, bes[b], 0, 1, 20, 45, 40, 5, 2.0f, 0.0f);
             if (d->small)
                 continue;
+            run_case(d, bes[b], 0, 0, 100, 300, 600, 2, 1.0f, 0.5f);
+            run_case(d, bes[b], 1, 1, 300, 100, 1000, 1, 1.0f, 0.0f);
+            run_case(d, bes[b], 0, 1, 20, 70, 3000, 1, 1.0f, -1.0f);
+            for (size_t s = 0; s < sizeof(skinny) / sizeof(skinny[0]); s++)
+                run_case(d, bes[b], skinny[s].ta, skinny[s].tb, skinny[s].s.m, skinny[s].s.n,
+                         skinny[s].s.k, 1, 1.0f, 0.0f);
             for (size_t s = 0; s < sizeof(dcgan) / sizeof(dcgan[0]); s++)
                 run_case(d, bes[b], s == 1, s == 2, dcgan[s].m, dcgan[s].n, dcgan[s].k, 1, 1.0f,
                          0.0f);
         }
+        reserve_case(d, 70, 90, 300, 2);
     }
     return th_finish();
 }

@@ -37,6 +37,14 @@ clgan_status clgan_ops_gemm1(clgan_ctx *ctx, int ta, int tb, size_t m, size_t n,
                              size_t b_off, size_t ldb, float beta, cl_mem c, size_t c_off,
                              size_t ldc);
 
+/*
+ * Reserve the own backend's packing workspace for GEMMs up to this shape (m x n x k, batch
+ * matrices), so that later calls of that size allocate nothing. The workspace grows when a
+ * larger shape is reserved or run, and lives until the context is freed. Does nothing for
+ * shapes that need no workspace. OUT_OF_DEVICE_MEMORY when the device refuses it.
+ */
+clgan_status clgan_ops_gemm_reserve(clgan_ctx *ctx, size_t m, size_t n, size_t k, size_t batch);
+
 /* Backends. */
 clgan_status clgan_gemm_clblast(clgan_ctx *ctx, const struct clgan_gemm_args *g);
 clgan_status clgan_gemm_own(clgan_ctx *ctx, const struct clgan_gemm_args *g);
