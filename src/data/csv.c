@@ -155,8 +155,8 @@ void clgan_data_table_free(struct clgan_table *t)
 }
 
 /* Number the distinct labels (see csv.h) and fill t->y and t->class_names. */
-static clgan_status number_classes(struct clgan_table *t, char **labels, const char *path,
-                                   char *err, size_t err_len)
+static clgan_status number_classes(struct clgan_table *t, char **labels, size_t min_classes,
+                                   const char *path, char *err, size_t err_len)
 {
     clgan_status st = CLGAN_STATUS_OK;
     size_t n = t->n, k = 0;
@@ -170,7 +170,7 @@ static clgan_status number_classes(struct clgan_table *t, char **labels, const c
     for (size_t i = 0; i < n; i++)
         if (k == 0 || strcmp(uniq[k - 1], uniq[i]))
             uniq[k++] = uniq[i];
-    if (k < 2) {
+    if (k < min_classes) {
         st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
                            "%s: class column '%s' has a single class '%.64s'; a classifier needs "
                            "at least 2",
@@ -214,6 +214,12 @@ out:
 
 clgan_status clgan_data_csv_read(const char *path, const char *class_column,
                                  struct clgan_table *out, char *err, size_t err_len)
+{
+    return clgan_data_csv_read_flags(path, class_column, 0, out, err, err_len);
+}
+
+clgan_status clgan_data_csv_read_flags(const char *path, const char *class_column, int flags,
+                                       struct clgan_table *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof(*out));
     char *buf = NULL;
@@ -265,7 +271,7 @@ clgan_status clgan_data_csv_read(const char *path, const char *class_column,
     if (class_column && *class_column) {
         for (cls = 0; cls < ncols && strcmp(f.v[cls], class_column); cls++)
             ;
-        if (cls == ncols) {
+        if (cls == ncols && !(flags & CLGAN_CSV_CLASS_OPTIONAL)) {
             char list[256] = "";
             size_t used = 0;
             for (size_t c = 0; c < ncols && used < sizeof(list); c++)
@@ -279,16 +285,17 @@ clgan_status clgan_data_csv_read(const char *path, const char *class_column,
     } else {
         cls = ncols - 1;
     }
-    if (ncols < 2) {
+    if (cls < ncols && ncols < 2) {
         st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
                            "%s:%zu: no feature columns, only the class column '%.64s'", path, line,
                            f.v[cls]);
         goto out;
     }
-    out->d = ncols - 1;
+    /* cls == ncols: no class column (CLGAN_CSV_CLASS_OPTIONAL), every column is a feature */
+    out->d = cls < ncols ? ncols - 1 : ncols;
     out->feature_names = calloc(out->d, sizeof(char *));
-    out->class_column = strdup(f.v[cls]);
-    if (!out->feature_names || !out->class_column)
+    out->class_column = cls < ncols ? strdup(f.v[cls]) : NULL;
+    if (!out->feature_names || (cls < ncols && !out->class_column))
         goto oom;
     for (size_t c = 0, j = 0; c < ncols; c++)
         if (c != cls && !(out->feature_names[j++] = strdup(f.v[c])))
@@ -344,17 +351,19 @@ clgan_status clgan_data_csv_read(const char *path, const char *class_column,
             }
             j++;
         }
-        labels[out->n++] = f.v[cls];
+        labels[out->n++] = cls < ncols ? f.v[cls] : NULL;
     }
     if (out->n == 0) {
         st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
                            "%s: no data rows after the header", path);
         goto out;
     }
+    if (cls == ncols)
+        goto out;
     out->y = malloc(out->n * sizeof(*out->y));
     if (!out->y)
         goto oom;
-    st = number_classes(out, labels, path, err, err_len);
+    st = number_classes(out, labels, (flags & CLGAN_CSV_ONE_CLASS) ? 1 : 2, path, err, err_len);
     goto out;
 oom:
     st = clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "%s: out of memory", path);
