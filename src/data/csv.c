@@ -212,15 +212,15 @@ out:
     return st;
 }
 
-clgan_status clgan_data_csv_read(const char *path, const char *class_column,
-                                 struct clgan_table *out, char *err, size_t err_len)
+/*
+ * Parse buf (len bytes followed by a NUL byte, modified in place; the caller frees it) into out,
+ * which is zeroed first and freed on failure.
+ */
+static clgan_status parse(char *buf, size_t len, const char *path, const char *class_column,
+                          struct clgan_table *out, char *err, size_t err_len)
 {
+    clgan_status st = CLGAN_STATUS_OK;
     memset(out, 0, sizeof(*out));
-    char *buf = NULL;
-    size_t len = 0;
-    clgan_status st = clgan_io_read_file(path, CSV_MAX_BYTES, &buf, &len, err, err_len);
-    if (st != CLGAN_STATUS_OK)
-        return st;
     struct fields f = {0};
     char **labels = NULL;
     size_t pos = 0, line = 0, ll, ncols = 0, cls = 0, cap = 0;
@@ -363,6 +363,43 @@ out:
         clgan_data_table_free(out);
     free(labels);
     free(f.v);
+    return st;
+}
+
+clgan_status clgan_data_csv_read(const char *path, const char *class_column,
+                                 struct clgan_table *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof(*out));
+    char *buf = NULL;
+    size_t len = 0;
+    clgan_status st = clgan_io_read_file(path, CSV_MAX_BYTES, &buf, &len, err, err_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    st = parse(buf, len, path, class_column, out, err, err_len);
+    free(buf);
+    return st;
+}
+
+clgan_status clgan_data_csv_read_mem(const char *data, size_t len, const char *name,
+                                     const char *class_column, struct clgan_table *out, char *err,
+                                     size_t err_len)
+{
+    memset(out, 0, sizeof(*out));
+    if (!name)
+        name = "(memory)";
+    if (len > CSV_MAX_BYTES)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: %zu bytes, more than the %llu this reader accepts", name, len,
+                             CSV_MAX_BYTES);
+    /* parsed in place, with a NUL after the last byte as a file read gives */
+    char *buf = malloc(len + 1);
+    if (!buf)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
+                             "%s: out of memory for %zu bytes", name, len);
+    if (len)
+        memcpy(buf, data, len);
+    buf[len] = 0;
+    clgan_status st = parse(buf, len, name, class_column, out, err, err_len);
     free(buf);
     return st;
 }
