@@ -3,7 +3,8 @@
  * clgan_opts_parse on an argv split from the input.
  *
  * The table has one option of each type with ranges like the real commands' (a batch size, a
- * seed, an iteration cap up to 2^53, a learning rate, a loss choice). Input byte 0 picks the
+ * seed, an iteration cap up to 2^53, a learning rate, a loss choice) and a few odd ones (an int
+ * whose table range exceeds int, a choice list with empty entries). Input byte 0 picks the
  * mode: even, one option (byte 1) and its value (the rest); odd, argv = the rest split at
  * newlines and NUL bytes, with up to (byte 0 >> 1) % 4 positional arguments allowed. Whatever
  * is accepted must be in range and of the right form; a refusal must come with a message.
@@ -14,7 +15,7 @@
 #include "cli/opts.h"
 #include "fuzz.h"
 
-static int flag, batch, small;
+static int flag, batch, small, wide;
 static long long seed, iters;
 static double lr, scale;
 static const char *name, *loss, *odd;
@@ -23,6 +24,7 @@ static const struct opt table[] = {
     {"--flag", OPT_FLAG, &flag, 0, 0, NULL, NULL, "a flag"},
     {"--batch", OPT_INT, &batch, 1, 65536, NULL, "N", "batch size"},
     {"--small", OPT_INT, &small, -3, 3, NULL, "N", "a small signed range"},
+    {"--wide", OPT_INT, &wide, -1e12, 1e12, NULL, "N", "a range wider than int"},
     {"--seed", OPT_LONG, &seed, 0, 9223372036854775807.0, NULL, "N", "a seed"},
     {"--iters", OPT_LONG, &iters, 0, 9007199254740992.0, NULL, "N", "iterations up to 2^53"},
     {"--lr", OPT_FLOAT, &lr, 0, 1, NULL, "X", "learning rate"},
@@ -50,6 +52,7 @@ static void reset(void)
     flag = 0;
     batch = 64;
     small = 0;
+    wide = 0;
     seed = 0;
     iters = 0;
     lr = 2e-4;
@@ -107,6 +110,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(rc == 0 || rc == -1, "rc %d", rc);
         if (rc)
             FUZZ_CHECK(err[0], "%s refused '%s' without a message", o->name, val);
+        /* an accepted integer is stored as written, not rounded or wrapped */
+        if (!rc && (o->type == OPT_INT || o->type == OPT_LONG)) {
+            long long v = strtoll(val, NULL, 10);
+            long long got = o->type == OPT_INT ? *(int *)o->dst : *(long long *)o->dst;
+            FUZZ_CHECK(got == v, "%s '%s' stored as %lld", o->name, val, got);
+        }
         check_values();
         free(val);
         return 0;

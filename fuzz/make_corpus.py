@@ -4,8 +4,9 @@
 A few small valid inputs per target, and one of each kind of damage the parser checks for, so
 the fuzzer starts inside every branch instead of having to find the formats by chance. The
 output is deterministic (gzip with mtime 0); run it again after changing it and commit the
-result. Regression inputs for fixed bugs live in the same folders as regress-*, written by
-hand, and are kept by this script (it only replaces the files it writes).
+result. Regression inputs for fixed bugs are named regress-*: those the fuzzer found are
+committed as it wrote them (this script leaves files it does not write alone), the others are
+written below.
 """
 import gzip
 import json
@@ -172,8 +173,8 @@ put("device", "empty_spec", dev([5, 2, 3], ""))
 
 # ------------------------------------------------------------------ option values
 # Even first byte: option index, then its value. Odd: argv lines (see fuzz_opts.c). Options:
-# 0 --flag, 1 --batch, 2 --small, 3 --seed, 4 --iters, 5 --lr, 6 --scale, 7 --name, 8 --loss,
-# 9 --odd.
+# 0 --flag, 1 --batch, 2 --small, 3 --wide, 4 --seed, 5 --iters, 6 --lr, 7 --scale, 8 --name,
+# 9 --loss, 10 --odd.
 def one(i, value):
     return bytes([0, i]) + value.encode()
 
@@ -186,15 +187,18 @@ put("opts", "batch", one(1, "64"))
 put("opts", "batch_zero", one(1, "0"))
 put("opts", "batch_hex", one(1, "0x40"))
 put("opts", "small_negative", one(2, "-3"))
-put("opts", "seed_max", one(3, "9223372036854775807"))
-put("opts", "seed_overflow", one(3, "9223372036854775808"))
-put("opts", "iters_max", one(4, "9007199254740992"))
-put("opts", "lr", one(5, "2e-4"))
-put("opts", "lr_nan", one(5, "nan"))
-put("opts", "scale_huge", one(6, "1e300"))
-put("opts", "name_empty", one(7, ""))
-put("opts", "loss", one(8, "minimax"))
-put("opts", "odd_empty_choice", one(9, ""))
+put("opts", "wide", one(3, "2147483647"))
+put("opts", "seed_max", one(4, "9223372036854775807"))
+put("opts", "seed_overflow", one(4, "9223372036854775808"))
+put("opts", "iters_max", one(5, "9007199254740992"))
+# 2^53 + 1 rounds to 2^53 as a double; it was accepted while bounds were compared as doubles
+put("opts", "regress-iters-above-2p53", one(5, "9007199254740993"))
+put("opts", "lr", one(6, "2e-4"))
+put("opts", "lr_nan", one(6, "nan"))
+put("opts", "scale_huge", one(7, "1e300"))
+put("opts", "name_empty", one(8, ""))
+put("opts", "loss", one(9, "minimax"))
+put("opts", "odd_empty_choice", one(10, ""))
 put("opts", "argv_mixed", argv(["--batch", "32", "--lr=0.001", "--flag", "--loss=ns",
                                 "--name", "run1"]))
 put("opts", "argv_positional", argv(["data.csv", "--seed", "7", "out"], n_pos=2))
