@@ -71,6 +71,7 @@ put("csv", "after_quote", "a,b,c\n1,\"2\"x,y\n")
 put("csv", "single_class", "a,b,c\n1,2,x\n3,4,x\n")
 put("csv", "not_a_number", "a,b,c\n1,nan,x\n1,inf,y\n1,0x1p3,z\n")
 put("csv", "duplicate_names", "a,b,a\n1,2,x\n")
+put("csv", "duplicate_names_later", "a,b,c,b,a,b\n1,2,3,4,5,x\n")
 put("csv", "nul_in_line", "a,b\n1\0,x\n2,y\n")
 put("csv", "empty", "")
 
@@ -113,6 +114,7 @@ put("safetensors", "duplicate_name", st(None, bytes(2), raw='{"a":{"dtype":"U8",
                                         '"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],'
                                         '"data_offsets":[1,2]}}'))
 put("safetensors", "meta_not_string", st({"__metadata__": {"k": 1}}))
+put("safetensors", "meta_duplicate", st(None, raw='{"__metadata__":{"b":"1","a":"2","b":"3"}}'))
 put("safetensors", "big_numbers", st({"a": {"dtype": "U8", "shape": [9007199254740992],
                                             "data_offsets": [0, 9007199254740992]}}))
 put("safetensors", "header_too_long", struct.pack("<Q", 200000000) + b"{}")

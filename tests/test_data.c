@@ -695,6 +695,9 @@ static void test_csv_errors(void)
         {"afterquote", "a,b,c\n1,\"2\"x,y\n", NULL, CLGAN_STATUS_CORRUPT_FILE,
          "afterquote.csv:2:", "after a closing quote"},
         {"dup", "a,b,a\n1,2,x\n", NULL, CLGAN_STATUS_CORRUPT_FILE, "dup.csv:1:", "columns 1 and 3"},
+        /* the first column that repeats an earlier one, named with that one's first place */
+        {"dup2", "a,b,c,b,a,b\n1,2,3,4,5,x\n", NULL, CLGAN_STATUS_CORRUPT_FILE,
+         "dup2.csv:1:", "columns 2 and 4 are both named 'b'"},
         {"emptyname", "a,,c\n1,2,x\n", NULL, CLGAN_STATUS_CORRUPT_FILE,
          "emptyname.csv:1:", "empty column name"},
     };
@@ -708,6 +711,20 @@ static void test_csv_errors(void)
     }
     clgan_status st = clgan_data_csv_read(tpath("none.csv"), NULL, &t, errbuf, sizeof(errbuf));
     expect_fail("csv_missing_file", st, CLGAN_STATUS_IO, "none.csv", "cannot open");
+    /* a wide header whose last column repeats one near the start (found by sorting the names) */
+    size_t cap = 16 * 5000 + 64, used = 0;
+    char *wide = malloc(cap);
+    if (!wide) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    for (int i = 0; i < 5000; i++)
+        used += (size_t)snprintf(wide + used, cap - used, "c%d,", i);
+    used += (size_t)snprintf(wide + used, cap - used, "c7\n");
+    st = clgan_data_csv_read_mem(wide, used, "wide.csv", NULL, &t, errbuf, sizeof(errbuf));
+    expect_fail("csv_bad_dup_wide", st, CLGAN_STATUS_CORRUPT_FILE,
+                "wide.csv:1:", "columns 8 and 5001 are both named 'c7'");
+    free(wide);
 }
 
 int main(int argc, char **argv)
