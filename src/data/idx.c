@@ -269,6 +269,7 @@ static clgan_status idx_parse(const uint8_t *data, size_t len, uint8_t *owned, c
             buf = realloc(owned, need);
             if (!buf)
                 buf = owned;
+            owned = NULL;
         } else {
             buf = malloc(need);
             if (!buf) {
@@ -336,7 +337,6 @@ static clgan_status idx_parse(const uint8_t *data, size_t len, uint8_t *owned, c
     *out = buf;
     *nbytes = need;
     buf = NULL;
-    owned = NULL;
 out:
     src_close(&s);
     free(buf);
