@@ -53,6 +53,10 @@ bad_crc[-8] ^= 0x55
 put("idx", "bad_crc.gz", bytes(bad_crc))
 put("idx", "junk_after.gz", gz(images) + b"junk")
 put("idx", "cut_trailer.gz", gz(images)[:-6])
+# more than the first 64 KiB block: the output buffer has to grow (compresses to ~200 bytes)
+large = idx(0x803, [2, 256, 160], bytes(2 * 256 * 160))
+put("idx", "images_large.gz", gz(large))
+put("idx", "images_large_short.gz", gz(large[:-1000]))
 
 # ------------------------------------------------------------------ CSV
 # An optional class column name ends at a NUL byte (see fuzz_csv.c).
