@@ -138,6 +138,46 @@ static int cmp_num(const void *a, const void *b)
     return strcmp(x->s, y->s);
 }
 
+struct named {
+    const char *s;
+    size_t i;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+    const struct named *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    if (c)
+        return c;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * The first name (in order) equal to an earlier one: 1 with *b its index and *a that of its
+ * first occurrence, 0 when all differ, -1 out of memory. Sorted, not compared pairwise: a
+ * header of a few hundred kilobytes made that take seconds, a few megabytes hours.
+ */
+static int first_duplicate(char *const *names, size_t n, size_t *a, size_t *b)
+{
+    struct named *v = malloc((n ? n : 1) * sizeof(*v));
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        v[i] = (struct named){names[i], i};
+    qsort(v, n, sizeof(*v), cmp_named);
+    int found = 0;
+    /* in each run of equal names, sorted by index, the first two are the candidates */
+    for (size_t k = 1; k < n; k++)
+        if (!strcmp(v[k - 1].s, v[k].s) && (k < 2 || strcmp(v[k - 2].s, v[k].s)) &&
+            (!found || v[k].i < *b)) {
+            *a = v[k - 1].i;
+            *b = v[k].i;
+            found = 1;
+        }
+    free(v);
+    return found;
+}
+
 void clgan_data_table_free(struct clgan_table *t)
 {
     if (!t)
@@ -212,21 +252,15 @@ out:
     return st;
 }
 
-clgan_status clgan_data_csv_read(const char *path, const char *class_column,
-                                 struct clgan_table *out, char *err, size_t err_len)
+/*
+ * Parse buf (len bytes followed by a NUL byte, modified in place; the caller frees it) into out,
+ * which is zeroed first and freed on failure.
+ */
+static clgan_status parse(char *buf, size_t len, const char *path, const char *class_column,
+                          int flags, struct clgan_table *out, char *err, size_t err_len)
 {
-    return clgan_data_csv_read_flags(path, class_column, 0, out, err, err_len);
-}
-
-clgan_status clgan_data_csv_read_flags(const char *path, const char *class_column, int flags,
-                                       struct clgan_table *out, char *err, size_t err_len)
-{
+    clgan_status st = CLGAN_STATUS_OK;
     memset(out, 0, sizeof(*out));
-    char *buf = NULL;
-    size_t len = 0;
-    clgan_status st = clgan_io_read_file(path, CSV_MAX_BYTES, &buf, &len, err, err_len);
-    if (st != CLGAN_STATUS_OK)
-        return st;
     struct fields f = {0};
     char **labels = NULL;
     size_t pos = 0, line = 0, ll, ncols = 0, cls = 0, cap = 0;
@@ -254,19 +288,21 @@ clgan_status clgan_data_csv_read_flags(const char *path, const char *class_colum
     if ((st = split(s, &f, path, line, err, err_len)) != CLGAN_STATUS_OK)
         goto out;
     ncols = f.n;
-    for (size_t c = 0; c < ncols; c++) {
+    for (size_t c = 0; c < ncols; c++)
         if (!*f.v[c]) {
             st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
                                "%s:%zu: column %zu: empty column name", path, line, c + 1);
             goto out;
         }
-        for (size_t e = 0; e < c; e++)
-            if (!strcmp(f.v[e], f.v[c])) {
-                st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
-                                   "%s:%zu: columns %zu and %zu are both named '%.64s'", path, line,
-                                   e + 1, c + 1, f.v[c]);
-                goto out;
-            }
+    size_t dup_a = 0, dup_b = 0;
+    int dup = first_duplicate(f.v, ncols, &dup_a, &dup_b);
+    if (dup < 0)
+        goto oom;
+    if (dup) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                           "%s:%zu: columns %zu and %zu are both named '%.64s'", path, line,
+                           dup_a + 1, dup_b + 1, f.v[dup_b]);
+        goto out;
     }
     if (class_column && *class_column) {
         for (cls = 0; cls < ncols && strcmp(f.v[cls], class_column); cls++)
@@ -372,6 +408,49 @@ out:
         clgan_data_table_free(out);
     free(labels);
     free(f.v);
+    return st;
+}
+
+clgan_status clgan_data_csv_read(const char *path, const char *class_column,
+                                 struct clgan_table *out, char *err, size_t err_len)
+{
+    return clgan_data_csv_read_flags(path, class_column, 0, out, err, err_len);
+}
+
+clgan_status clgan_data_csv_read_flags(const char *path, const char *class_column, int flags,
+                                       struct clgan_table *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof(*out));
+    char *buf = NULL;
+    size_t len = 0;
+    clgan_status st = clgan_io_read_file(path, CSV_MAX_BYTES, &buf, &len, err, err_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    st = parse(buf, len, path, class_column, flags, out, err, err_len);
+    free(buf);
+    return st;
+}
+
+clgan_status clgan_data_csv_read_mem(const char *data, size_t len, const char *name,
+                                     const char *class_column, struct clgan_table *out, char *err,
+                                     size_t err_len)
+{
+    memset(out, 0, sizeof(*out));
+    if (!name)
+        name = "(memory)";
+    if (len > CSV_MAX_BYTES)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: %zu bytes, more than the %llu this reader accepts", name, len,
+                             CSV_MAX_BYTES);
+    /* parsed in place, with a NUL after the last byte as a file read gives */
+    char *buf = malloc(len + 1);
+    if (!buf)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
+                             "%s: out of memory for %zu bytes", name, len);
+    if (len)
+        memcpy(buf, data, len);
+    buf[len] = 0;
+    clgan_status st = parse(buf, len, name, class_column, 0, out, err, err_len);
     free(buf);
     return st;
 }

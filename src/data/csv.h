@@ -52,6 +52,12 @@ enum {
 clgan_status clgan_data_csv_read_flags(const char *path, const char *class_column, int flags,
                                        struct clgan_table *out, char *err, size_t err_len);
 
+/* The same from memory: data holds a whole file (len bytes, not modified; no NUL needed after
+ * it), name is used in messages (NULL: "(memory)"). */
+clgan_status clgan_data_csv_read_mem(const char *data, size_t len, const char *name,
+                                     const char *class_column, struct clgan_table *out, char *err,
+                                     size_t err_len);
+
 /* Free the arrays and zero the struct. NULL does nothing. */
 void clgan_data_table_free(struct clgan_table *t);
 

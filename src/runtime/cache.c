@@ -67,9 +67,6 @@ static void entry_path(const char *dir, const char *key, char *out, size_t len)
     snprintf(out, len, "%s/%016llx.bin", dir, (unsigned long long)h);
 }
 
-/* Parse an entry held in memory: OK and the binary's position when it matches key. */
-clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const char *key,
-                               size_t *bin_off, size_t *bin_len);
 clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const char *key,
                                size_t *bin_off, size_t *bin_len)
 {

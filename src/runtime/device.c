@@ -252,8 +252,12 @@ static int kind_rank(enum clgan_device_kind k)
     return 99;
 }
 
+/* Append the device list to the message in buf, when there is one (msgf leaves none for a NULL
+ * or empty buffer, and then buf holds no string to measure). */
 static void list_devices(char *buf, size_t len, const struct clgan_device_info *devs, int count)
 {
+    if (!buf || !len)
+        return;
     size_t used = strlen(buf);
     for (int i = 0; i < count && used + 1 < len; i++) {
         int w = snprintf(buf + used, len - used, "%s%d (%d:%d %s / %s)", i ? ", " : "",

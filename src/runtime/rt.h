@@ -141,6 +141,12 @@ extern const size_t clgan_cl_n_sources;
 const char *clgan_cache_dir(char *buf, size_t len);
 clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **bin, size_t *len);
 void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin, size_t len);
+/*
+ * Check a cache entry held in memory (size bytes) against key: OK with the binary's offset and
+ * length in data when it is well formed and for this key, CORRUPT_FILE otherwise.
+ */
+clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const char *key,
+                               size_t *bin_off, size_t *bin_len);
 
 /* Logging from inside the library. */
 void clgan_log(enum clgan_log_level level, const char *fmt, ...)
