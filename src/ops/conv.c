@@ -24,6 +24,7 @@ struct geo {
     size_t kc;   /* column matrix rows: cb * k * k */
     size_t cols; /* column matrix columns: n * hs * ws */
     int perm;    /* the small side needs a CNHW <-> NCHW permute */
+    int full;    /* the kernel covers the whole unpadded big image and the small one is 1x1 */
 };
 
 /* ------------------------------------------------------------------ shapes */
@@ -125,6 +126,7 @@ static clgan_status make_geo(clgan_ctx *ctx, const struct clgan_conv_shape *s, i
     g->kc = (size_t)g->cb * g->k * g->k;
     g->cols = (size_t)g->n * g->hs * g->ws;
     g->perm = g->n > 1 && g->cs > 1;
+    g->full = g->hs == 1 && g->ws == 1 && g->p == 0 && g->hb == g->k && g->wb == g->k;
     return CLGAN_STATUS_OK;
 }
 
@@ -160,7 +162,7 @@ clgan_status clgan_ops_linear_check(clgan_ctx *ctx, const struct clgan_linear_sh
 /* Column matrix, then (when permuting) the small side in CNHW. */
 static size_t geo_workspace(const struct geo *g, enum clgan_conv_pass pass)
 {
-    if (pass == CLGAN_CONV_BWD_BIAS)
+    if (pass == CLGAN_CONV_BWD_BIAS || g->full)
         return 0;
     return g->kc * g->cols + (g->perm ? (size_t)g->cs * g->cols : 0);
 }
@@ -241,37 +243,134 @@ static size_t weight_size(const struct geo *g)
 
 /* ------------------------------------------------------------------ launches */
 
+/*
+ * Local size of an element kernel whose first dimension runs along rows of d0 items: the row
+ * (up to 64), and rows in the second dimension up to about 256 items per group (as large as
+ * the device allows: a CPU runs a group as one loop, vectorised along the first dimension).
+ */
+static void elem_local(const clgan_ctx *ctx, size_t d0, size_t d1, size_t ls[3])
+{
+    size_t most =
+        ctx->info.max_work_group && ctx->info.max_work_group < 256 ? ctx->info.max_work_group : 256;
+    ls[0] = d0 < 64 ? d0 : 64;
+    if (ls[0] > most)
+        ls[0] = most;
+    ls[1] = most / ls[0];
+    if (ls[1] > d1)
+        ls[1] = d1;
+    ls[2] = 1;
+}
+
+/* The whole-plane variants suit devices that run a work-group as one thread's loop. */
+static int use_planes(const clgan_ctx *ctx)
+{
+    return ctx->info.kind == CLGAN_KIND_CPU;
+}
+
+/*
+ * Launch a *_planes im2col / col2im: one work-item per image plane of the big side, each with
+ * a zero-padded copy of its plane in local memory (see cl/conv.cl). Up to 16 work-items to a
+ * group, fewer when there are few planes or the copies would not fit in a quarter of local
+ * memory. Sets *done to 0, launching nothing, when even one copy does not fit.
+ */
+static clgan_status launch_planes(clgan_ctx *ctx, const char *name, const char *fmt, cl_mem a,
+                                  size_t a_off, cl_mem b, size_t b_off, const struct geo *g,
+                                  int with_bias, cl_mem bias, size_t bias_off, int *done)
+{
+    int ph = (g->hs - 1) * g->s + g->k, pw = g->k + g->s * g->ws - 1;
+    if (ph < g->hb + 2 * g->p)
+        ph = g->hb + 2 * g->p;
+    if (pw < g->wb + 2 * g->p)
+        pw = g->wb + 2 * g->p;
+    size_t planes = (size_t)g->n * g->cb, plane_bytes = (size_t)ph * pw * sizeof(float);
+    size_t budget = ctx->info.local_mem / 4, cu = ctx->info.compute_units;
+    size_t ls = 16;
+    while (ls > 1 && (ls * plane_bytes > budget || planes < ls * 4 * (cu ? cu : 1) ||
+                      (ctx->info.max_work_group && ls > ctx->info.max_work_group)))
+        ls /= 2;
+    *done = plane_bytes <= budget;
+    if (!*done)
+        return CLGAN_STATUS_OK;
+    if (with_bias)
+        return clgan_rt_launch(ctx, name, 1, &planes, &ls, 0.0, fmt, a, (uint64_t)a_off, b,
+                               (uint64_t)b_off, g->n, g->cb, g->hb, g->wb, g->k, g->s, g->p, g->hs,
+                               g->ws, bias != NULL, bias ? bias : b,
+                               (uint64_t)(bias ? bias_off : 0), ph, pw, ls * plane_bytes);
+    return clgan_rt_launch(ctx, name, 1, &planes, &ls, 0.0, fmt, a, (uint64_t)a_off, b,
+                           (uint64_t)b_off, g->n, g->cb, g->hb, g->wb, g->k, g->s, g->p, g->hs,
+                           g->ws, ph, pw, ls * plane_bytes);
+}
+
 static clgan_status im2col(clgan_ctx *ctx, const struct geo *g, cl_mem big, size_t big_off,
                            cl_mem col, size_t col_off)
 {
-    return clgan_rt_launch1d(ctx, "conv_im2col", g->kc * g->cols, "mlmliiiiiiiii", big,
-                             (uint64_t)big_off, col, (uint64_t)col_off, g->n, g->cb, g->hb, g->wb,
-                             g->k, g->s, g->p, g->hs, g->ws);
+    if (use_planes(ctx)) {
+        int done;
+        clgan_status st = launch_planes(ctx, "conv_im2col_planes", "mlmliiiiiiiiiiiL", big, big_off,
+                                        col, col_off, g, 0, NULL, 0, &done);
+        if (st != CLGAN_STATUS_OK || done)
+            return st;
+    }
+    size_t gs[3] = {(size_t)g->ws, (size_t)g->n * g->hs, g->kc}, ls[3];
+    elem_local(ctx, gs[0], gs[1], ls);
+    return clgan_rt_launch(ctx, "conv_im2col", 3, gs, ls, 0.0, "mlmliiiiiiiii", big,
+                           (uint64_t)big_off, col, (uint64_t)col_off, g->n, g->cb, g->hb, g->wb,
+                           g->k, g->s, g->p, g->hs, g->ws);
 }
 
 /* big = col2im(col) (+ bias over big's channels when b is not NULL). */
 static clgan_status col2im(clgan_ctx *ctx, const struct geo *g, cl_mem col, size_t col_off,
                            cl_mem big, size_t big_off, cl_mem b, size_t b_off)
 {
-    return clgan_rt_launch1d(ctx, "conv_col2im", big_size(g), "mlmliiiiiiiiiiml", col,
-                             (uint64_t)col_off, big, (uint64_t)big_off, g->n, g->cb, g->hb, g->wb,
-                             g->k, g->s, g->p, g->hs, g->ws, b != NULL, b ? b : big,
-                             (uint64_t)(b ? b_off : 0));
+    if (use_planes(ctx)) {
+        int done;
+        clgan_status st = launch_planes(ctx, "conv_col2im_planes", "mlmliiiiiiiiiimliiL", col,
+                                        col_off, big, big_off, g, 1, b, b_off, &done);
+        if (st != CLGAN_STATUS_OK || done)
+            return st;
+    }
+    size_t gs[3] = {(size_t)g->wb, (size_t)g->hb, (size_t)g->n * g->cb}, ls[3];
+    elem_local(ctx, gs[0], gs[1], ls);
+    return clgan_rt_launch(ctx, "conv_col2im", 3, gs, ls, 0.0, "mlmliiiiiiiiiiml", col,
+                           (uint64_t)col_off, big, (uint64_t)big_off, g->n, g->cb, g->hb, g->wb,
+                           g->k, g->s, g->p, g->hs, g->ws, b != NULL, b ? b : big,
+                           (uint64_t)(b ? b_off : 0));
+}
+
+/* The CPU form of both permutes: one work-item per output plane. */
+static clgan_status permute_planes(clgan_ctx *ctx, int n, int c, int hw, int to_cnhw, cl_mem src,
+                                   size_t src_off, cl_mem dst, size_t dst_off, cl_mem b,
+                                   size_t b_off)
+{
+    size_t gs = (size_t)n * c, ls = 16;
+    if (ctx->info.max_work_group && ls > ctx->info.max_work_group)
+        ls = ctx->info.max_work_group;
+    return clgan_rt_launch(ctx, "conv_permute_planes", 1, &gs, &ls, 0.0, "mlmliiiiiml", src,
+                           (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw, to_cnhw, b != NULL,
+                           b ? b : dst, (uint64_t)(b ? b_off : 0));
 }
 
 static clgan_status nchw_to_cnhw(clgan_ctx *ctx, int n, int c, int hw, cl_mem src, size_t src_off,
                                  cl_mem dst, size_t dst_off)
 {
-    return clgan_rt_launch1d(ctx, "conv_nchw_to_cnhw", (size_t)n * c * hw, "mlmliii", src,
-                             (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw);
+    if (use_planes(ctx))
+        return permute_planes(ctx, n, c, hw, 1, src, src_off, dst, dst_off, NULL, 0);
+    size_t gs[2] = {(size_t)hw, (size_t)n * c}, ls[3];
+    elem_local(ctx, gs[0], gs[1], ls);
+    return clgan_rt_launch(ctx, "conv_nchw_to_cnhw", 2, gs, ls, 0.0, "mlmliii", src,
+                           (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw);
 }
 
 static clgan_status cnhw_to_nchw(clgan_ctx *ctx, int n, int c, int hw, cl_mem src, size_t src_off,
                                  cl_mem dst, size_t dst_off, cl_mem b, size_t b_off)
 {
-    return clgan_rt_launch1d(ctx, "conv_cnhw_to_nchw", (size_t)n * c * hw, "mlmliiiiml", src,
-                             (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw, b != NULL,
-                             b ? b : dst, (uint64_t)(b ? b_off : 0));
+    if (use_planes(ctx))
+        return permute_planes(ctx, n, c, hw, 0, src, src_off, dst, dst_off, b, b_off);
+    size_t gs[2] = {(size_t)hw, (size_t)n * c}, ls[3];
+    elem_local(ctx, gs[0], gs[1], ls);
+    return clgan_rt_launch(ctx, "conv_cnhw_to_nchw", 2, gs, ls, 0.0, "mlmliiiiml", src,
+                           (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw, b != NULL,
+                           b ? b : dst, (uint64_t)(b ? b_off : 0));
 }
 
 /* y[o][c][i] += b[c], y viewed as [outer][c][inner]. */
@@ -309,11 +408,44 @@ static clgan_status bias_grad(clgan_ctx *ctx, int outer, int c, int inner, cl_me
 
 /* ------------------------------------------------------------------ the three routines */
 
+/*
+ * When the kernel covers the whole unpadded big image and the small image is 1 x 1 (D's last
+ * layer, G's first), the column matrix is the big side itself, transposed ([n][kc] with big
+ * NCHW), and the small side in NCHW is [n][cs]: each pass is one GEMM on the tensors as they
+ * are, with no im2col, col2im, permute or workspace.
+ *   small = big W^T   big = small W   dW = small^T big
+ */
+static clgan_status full_small_from_big(clgan_ctx *ctx, const struct geo *g, cl_mem big,
+                                        size_t big_off, cl_mem w, size_t w_off, cl_mem b,
+                                        size_t b_off, cl_mem small, size_t small_off)
+{
+    clgan_status st =
+        clgan_ops_gemm1(ctx, 0, 1, (size_t)g->n, (size_t)g->cs, g->kc, 1.0f, big, big_off, g->kc, w,
+                        w_off, g->kc, 0.0f, small, small_off, (size_t)g->cs);
+    if (st != CLGAN_STATUS_OK || !b)
+        return st;
+    return bias_add(ctx, g->n, g->cs, 1, small, small_off, b, b_off);
+}
+
+static clgan_status full_big_from_small(clgan_ctx *ctx, const struct geo *g, cl_mem small,
+                                        size_t small_off, cl_mem w, size_t w_off, cl_mem b,
+                                        size_t b_off, cl_mem big, size_t big_off)
+{
+    clgan_status st =
+        clgan_ops_gemm1(ctx, 0, 0, (size_t)g->n, g->kc, (size_t)g->cs, 1.0f, small, small_off,
+                        (size_t)g->cs, w, w_off, g->kc, 0.0f, big, big_off, g->kc);
+    if (st != CLGAN_STATUS_OK || !b)
+        return st;
+    return bias_add(ctx, g->n, g->cb, g->k * g->k, big, big_off, b, b_off);
+}
+
 /* small = W col(big) (+ b over small's channels). */
 static clgan_status small_from_big(clgan_ctx *ctx, const struct geo *g, cl_mem big, size_t big_off,
                                    cl_mem w, size_t w_off, cl_mem b, size_t b_off, cl_mem small,
                                    size_t small_off, cl_mem ws, size_t ws_off)
 {
+    if (g->full)
+        return full_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off);
     size_t col_off = ws_off, sm_off = ws_off + g->kc * g->cols;
     clgan_status st = im2col(ctx, g, big, big_off, ws, col_off);
     if (st != CLGAN_STATUS_OK)
@@ -336,6 +468,8 @@ static clgan_status big_from_small(clgan_ctx *ctx, const struct geo *g, cl_mem s
                                    size_t small_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
                                    cl_mem big, size_t big_off, cl_mem ws, size_t ws_off)
 {
+    if (g->full)
+        return full_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off);
     size_t col_off = ws_off, sm_off = ws_off + g->kc * g->cols;
     clgan_status st;
     if (g->perm) {
@@ -356,6 +490,10 @@ static clgan_status weight_grad(clgan_ctx *ctx, const struct geo *g, cl_mem big,
                                 cl_mem small, size_t small_off, float beta, cl_mem dw,
                                 size_t dw_off, cl_mem ws, size_t ws_off)
 {
+    if (g->full)
+        return clgan_ops_gemm1(ctx, 1, 0, (size_t)g->cs, g->kc, (size_t)g->n, 1.0f, small,
+                               small_off, (size_t)g->cs, big, big_off, g->kc, beta, dw, dw_off,
+                               g->kc);
     size_t col_off = ws_off, sm_off = ws_off + g->kc * g->cols;
     clgan_status st = im2col(ctx, g, big, big_off, ws, col_off);
     if (st != CLGAN_STATUS_OK)
