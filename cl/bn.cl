@@ -17,6 +17,11 @@
  *   dx = gamma*inv*(dy - dbeta/m - xhat*dgamma/m); parameter gradients are written as
  *   grad = gbeta*grad + new (gbeta 0 overwrites).
  * bn_fwd_eval: one work-item per element, channel (i / hw) % c, running statistics.
+ *
+ * bn_fwd_train_cpu, bn_bwd_cpu: the same for CPUs, one work-item per channel (a CPU runs a
+ * work-group as one thread's loop, so a group-wide reduction buys nothing there): it walks its
+ * channel's n runs of hw floats, 16 at a time in vector sums (8 partial sums per lane chain
+ * rather than one serial chain) and the rest one by one, in a fixed order.
  */
 
 /* Sum of v over the work-group (size a power of two); every work-item gets the result. */
@@ -166,5 +171,137 @@ kernel void bn_bwd(uint n, uint c, uint hw, int want_dx, int want_param, float g
         float xhat = (x[x_off + k] - mean) * inv;
         dx[dx_off + k] = k1 * (dy[dy_off + k] - mdy - xhat * mdyx);
         STEP(b, p);
+    }
+}
+
+/* Sum of the lanes of v. */
+static float hsum16(float16 v)
+{
+    float8 a = v.lo + v.hi;
+    float4 b = a.lo + a.hi;
+    float2 d = b.lo + b.hi;
+    return d.x + d.y;
+}
+
+/* Sum over a channel (n runs of hw floats, cs apart) of x, or of (x - mean)^2 when sq. */
+static float chan_sum(const global float *x, uint n, uint hw, size_t cs, int sq, float mean)
+{
+    float16 v = 0.0f;
+    float t = 0.0f;
+    for (uint b = 0; b < n; b++) {
+        const global float *r = x + b * cs;
+        uint p = 0;
+        for (; p + 16 <= hw; p += 16) {
+            float16 e = vload16(0, r + p);
+            if (sq) {
+                e -= mean;
+                v = fma(e, e, v);
+            } else {
+                v += e;
+            }
+        }
+        for (; p < hw; p++) {
+            float e = r[p];
+            if (sq) {
+                e -= mean;
+                t = fma(e, e, t);
+            } else {
+                t += e;
+            }
+        }
+    }
+    return hsum16(v) + t;
+}
+
+kernel void bn_fwd_train_cpu(uint n, uint c, uint hw, float eps, float momentum, float unbias,
+                             int update, global const float *x, ulong x_off, global float *y,
+                             ulong y_off, global const float *gamma, ulong gamma_off,
+                             global const float *beta, ulong beta_off, global float *rmean,
+                             ulong rmean_off, global float *rvar, ulong rvar_off,
+                             global float *smean, ulong smean_off, global float *sinv,
+                             ulong sinv_off)
+{
+    uint ch = get_global_id(0);
+    if (ch >= c)
+        return;
+    size_t cs = (size_t)c * hw;
+    float m = (float)n * (float)hw;
+    x += x_off + (size_t)ch * hw;
+    y += y_off + (size_t)ch * hw;
+    float mean = chan_sum(x, n, hw, cs, 0, 0.0f) / m;
+    float var = chan_sum(x, n, hw, cs, 1, mean) / m;
+    float inv = 1.0f / sqrt(var + eps);
+    float a = gamma[gamma_off + ch] * inv, sh = beta[beta_off + ch];
+    for (uint b = 0; b < n; b++) {
+        const global float *r = x + b * cs;
+        global float *o = y + b * cs;
+        uint p = 0;
+        for (; p + 16 <= hw; p += 16)
+            vstore16(fma(vload16(0, r + p) - mean, (float16)a, (float16)sh), 0, o + p);
+        for (; p < hw; p++)
+            o[p] = fma(r[p] - mean, a, sh);
+    }
+    smean[smean_off + ch] = mean;
+    sinv[sinv_off + ch] = inv;
+    if (update) {
+        rmean[rmean_off + ch] = (1.0f - momentum) * rmean[rmean_off + ch] + momentum * mean;
+        rvar[rvar_off + ch] = (1.0f - momentum) * rvar[rvar_off + ch] + momentum * (var * unbias);
+    }
+}
+
+kernel void bn_bwd_cpu(uint n, uint c, uint hw, int want_dx, int want_param, float gbeta,
+                       global const float *x, ulong x_off, global const float *dy, ulong dy_off,
+                       global float *dx, ulong dx_off, global const float *gamma, ulong gamma_off,
+                       global const float *smean, ulong smean_off, global const float *sinv,
+                       ulong sinv_off, global float *dgamma, ulong dgamma_off,
+                       global float *dbeta, ulong dbeta_off)
+{
+    uint ch = get_global_id(0);
+    if (ch >= c)
+        return;
+    size_t cs = (size_t)c * hw, base = (size_t)ch * hw;
+    float mean = smean[smean_off + ch], inv = sinv[sinv_off + ch];
+    x += x_off + base;
+    dy += dy_off + base;
+    dx += dx_off + base;
+    float16 v1 = 0.0f, v2 = 0.0f;
+    float t1 = 0.0f, t2 = 0.0f;
+    for (uint b = 0; b < n; b++) {
+        const global float *xr = x + b * cs, *gr = dy + b * cs;
+        uint p = 0;
+        for (; p + 16 <= hw; p += 16) {
+            float16 g = vload16(0, gr + p);
+            v1 += g;
+            v2 = fma(g, (vload16(0, xr + p) - mean) * inv, v2);
+        }
+        for (; p < hw; p++) {
+            float g = gr[p];
+            t1 += g;
+            t2 = fma(g, (xr[p] - mean) * inv, t2);
+        }
+    }
+    float sum_dy = hsum16(v1) + t1, sum_dyx = hsum16(v2) + t2;
+    if (want_param) {
+        float pg = gbeta == 0.0f ? 0.0f : gbeta * dgamma[dgamma_off + ch];
+        float pb = gbeta == 0.0f ? 0.0f : gbeta * dbeta[dbeta_off + ch];
+        dgamma[dgamma_off + ch] = pg + sum_dyx;
+        dbeta[dbeta_off + ch] = pb + sum_dy;
+    }
+    if (!want_dx)
+        return;
+    float m = (float)n * (float)hw;
+    float k1 = gamma[gamma_off + ch] * inv, mdy = sum_dy / m, mdyx = sum_dyx / m;
+    for (uint b = 0; b < n; b++) {
+        const global float *xr = x + b * cs, *gr = dy + b * cs;
+        global float *o = dx + b * cs;
+        uint p = 0;
+        for (; p + 16 <= hw; p += 16) {
+            float16 xhat = (vload16(0, xr + p) - mean) * inv;
+            vstore16(k1 * (vload16(0, gr + p) - mdy - xhat * mdyx), 0, o + p);
+        }
+        for (; p < hw; p++) {
+            float xhat = (xr[p] - mean) * inv;
+            o[p] = k1 * (gr[p] - mdy - xhat * mdyx);
+        }
     }
 }

@@ -43,6 +43,17 @@ clgan_status clgan_ops_bn_fwd_train(clgan_ctx *ctx, const struct clgan_ops_bn *b
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
                              "bn_fwd_train: no buffers for the saved statistics");
     int update = bn->run_mean && bn->run_var;
+    if (ctx->info.kind == CLGAN_KIND_CPU) {
+        size_t g = bn->c, l1 = 1;
+        return clgan_rt_launch(
+            ctx, "bn_fwd_train_cpu", 1, &g, &l1, 0.0, "uuufffimlmlmlmlmlmlmlml", (unsigned)bn->n,
+            (unsigned)bn->c, (unsigned)bn->hw, (double)bn->eps, (double)bn->momentum,
+            (double)m / (double)(m - 1), update, x, (uint64_t)x_off, y, (uint64_t)y_off, bn->gamma,
+            (uint64_t)bn->gamma_off, bn->beta, (uint64_t)bn->beta_off, update ? bn->run_mean : x,
+            (uint64_t)bn->run_mean_off, update ? bn->run_var : x, (uint64_t)bn->run_var_off,
+            bn->save_mean, (uint64_t)bn->save_mean_off, bn->save_invstd,
+            (uint64_t)bn->save_invstd_off);
+    }
     size_t l;
     if ((st = group_size(ctx, "bn_fwd_train", m, &l)) != CLGAN_STATUS_OK)
         return st;
@@ -88,6 +99,16 @@ clgan_status clgan_ops_bn_bwd(clgan_ctx *ctx, const struct clgan_ops_bn *bn, cl_
     if (!want_dx && !want_param)
         return CLGAN_STATUS_OK;
     size_t m = bn->n * bn->hw, l;
+    if (ctx->info.kind == CLGAN_KIND_CPU) {
+        size_t g = bn->c, l1 = 1;
+        return clgan_rt_launch(
+            ctx, "bn_bwd_cpu", 1, &g, &l1, 0.0, "uuuiifmlmlmlmlmlmlmlml", (unsigned)bn->n,
+            (unsigned)bn->c, (unsigned)bn->hw, want_dx, want_param, (double)gbeta, x,
+            (uint64_t)x_off, dy, (uint64_t)dy_off, want_dx ? dx : dy, (uint64_t)dx_off, bn->gamma,
+            (uint64_t)bn->gamma_off, bn->save_mean, (uint64_t)bn->save_mean_off, bn->save_invstd,
+            (uint64_t)bn->save_invstd_off, want_param ? dgamma : dy, (uint64_t)dgamma_off,
+            want_param ? dbeta : dy, (uint64_t)dbeta_off);
+    }
     if ((st = group_size(ctx, "bn_bwd", m, &l)) != CLGAN_STATUS_OK)
         return st;
     size_t g = bn->c * l;
