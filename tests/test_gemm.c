@@ -48,8 +48,8 @@ static void run_case(struct th_device *d, enum clgan_gemm_backend be, int ta, in
         clgan_ref_gemm(ta, tb, m, n, k, alpha, a + off + z * sa, lda, b + off + z * sb, ldb, beta,
                        ref + off + z * sc, ldc);
     cl_mem da = th_upload(d, a, na), db = th_upload(d, b, nb), dc = th_upload(d, c, nc);
-    struct clgan_gemm_args g = {ta, tb,  m,   n,  k,   alpha, beta,  da, off, lda,
-                                db, off, ldb, dc, off, ldc,   batch, sa, sb,  sc};
+    struct clgan_gemm_args g = {ta,  tb,  m,  n,   k,   alpha, beta, da, off, lda, db,
+                                off, ldb, dc, off, ldc, batch, sa,   sb, sc,  0};
     clgan_status st = clgan_ops_gemm_on(d->ctx, be, &g);
     if (th_status(st, name, d)) {
         th_download(d, dc, got, nc);
@@ -62,6 +62,61 @@ static void run_case(struct th_device *d, enum clgan_gemm_backend be, int ta, in
     free(a);
     free(b);
     free(c);
+    free(ref);
+    free(got);
+}
+
+/*
+ * The own backend with op(B) packed in panels of 32 columns (b_packed): the padding columns of
+ * the last panel hold NaN, which must not reach C.
+ */
+static void packed_case(struct th_device *d, int ta, size_t m, size_t n, size_t k, size_t batch,
+                        float alpha, float beta)
+{
+    char name[128];
+    snprintf(name, sizeof(name), "gemm_own_packed_b(%cP m=%zu n=%zu k=%zu b=%zu a=%g b=%g)",
+             ta ? 'T' : 'N', m, n, k, batch, (double)alpha, (double)beta);
+    if (!th_want(name))
+        return;
+    size_t lda = (ta ? m : k) + 2, ldc = n + 1, off = 3;
+    size_t sa = (ta ? k : m) * lda + 5, sp = clgan_ops_gemm_packed_b_size(k, n) + 9,
+           sc = m * ldc + 2;
+    size_t na = off + batch * sa, nb = off + batch * sp, nc = off + batch * sc;
+    float *a = th_rand(na, -1, 1), *b = th_rand(batch * k * n, -1, 1), *c = th_rand(nc, -1, 1);
+    float *pb = th_alloc(nb), *ref = th_alloc(nc), *got = th_alloc(nc);
+    for (size_t i = 0; i < nb; i++)
+        pb[i] = NAN;
+    for (size_t z = 0; z < batch; z++)
+        for (size_t p = 0; p < k; p++)
+            for (size_t j = 0; j < n; j++)
+                pb[off + z * sp + ((j / 32) * k + p) * 32 + j % 32] = b[(z * k + p) * n + j];
+    for (size_t i = 0; i < nc; i++) {
+        if (beta == 0.0f)
+            c[i] = NAN;
+        ref[i] = c[i];
+    }
+    for (size_t z = 0; z < batch; z++)
+        clgan_ref_gemm(ta, 0, m, n, k, alpha, a + off + z * sa, lda, b + z * k * n, n, beta,
+                       ref + off + z * sc, ldc);
+    cl_mem da = th_upload(d, a, na), db = th_upload(d, pb, nb), dc = th_upload(d, c, nc);
+    struct clgan_gemm_args g = {ta,  0, m,  n,   k,   alpha, beta, da, off, lda, db,
+                                off, 0, dc, off, ldc, batch, sa,   sp, sc,  1};
+    clgan_status st = clgan_ops_gemm_on(d->ctx, CLGAN_GEMM_OWN, &g);
+    if (th_status(st, name, d)) {
+        th_download(d, dc, got, nc);
+        th_check(name, d, got, ref, nc, 1e-5 * (1 + k / 64.0), 1e-4, 1e-10);
+    }
+    /* any other backend refuses it */
+    st = clgan_ops_gemm_on(d->ctx, CLGAN_GEMM_CLBLAST, &g);
+    th_expect(st == CLGAN_STATUS_UNSUPPORTED, "gemm_clblast_packed_b_refused", d, "status %d",
+              (int)st);
+    th_free_mem(d, da, na);
+    th_free_mem(d, db, nb);
+    th_free_mem(d, dc, nc);
+    free(a);
+    free(b);
+    free(c);
+    free(pb);
     free(ref);
     free(got);
 }
@@ -84,7 +139,7 @@ static void reserve_case(struct th_device *d, size_t m, size_t n, size_t k, size
         int ta = t & 1, tb = t >> 1;
         struct clgan_gemm_args g = {ta, tb, m,          n,     k,     1.0f,       0.0f,
                                     da, 0,  ta ? m : k, db,    0,     tb ? k : n, dc,
-                                    0,  n,  batch,      m * k, k * n, m * n};
+                                    0,  n,  batch,      m * k, k * n, m * n,      0};
         st = clgan_ops_gemm_on(d->ctx, CLGAN_GEMM_OWN, &g);
     }
     if (st == CLGAN_STATUS_OK)
@@ -146,6 +201,16 @@ int main(int argc, char **argv)
             for (size_t s = 0; s < sizeof(dcgan) / sizeof(dcgan[0]); s++)
                 run_case(d, bes[b], s == 1, s == 2, dcgan[s].m, dcgan[s].n, dcgan[s].k, 1, 1.0f,
                          0.0f);
+        }
+        /* packed B: naive and tile paths, edge tiles, batches, beta; dcgan32 shapes */
+        packed_case(d, 0, 3, 5, 7, 1, 1.0f, 0.0f);
+        packed_case(d, 1, 37, 70, 150, 1, -1.5f, 0.5f);
+        packed_case(d, 0, 9, 33, 129, 3, 1.0f, 1.0f);
+        packed_case(d, 1, 40, 8, 50, 2, 0.5f, 0.0f);
+        if (!d->small) {
+            packed_case(d, 0, 128, 4096, 1024, 1, 1.0f, 0.0f);
+            packed_case(d, 0, 128, 1024, 4096, 1, 1.0f, 1.0f);
+            packed_case(d, 1, 1024, 4096, 128, 1, 1.0f, 0.0f);
         }
         reserve_case(d, 70, 90, 300, 2);
     }
