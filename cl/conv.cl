@@ -50,15 +50,32 @@ kernel void conv_im2col(global const float *img, ulong img_off, global float *co
  * one. No barriers: the slices are private to their work-items.
  */
 
-/* Zero the padded plane and copy image plane src (h x w) into it. */
+/* Zero n floats of local memory. */
+static void zero_local(local float *d, int n)
+{
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        vstore16((float16)0.0f, 0, d + i);
+    for (; i < n; i++)
+        d[i] = 0.0f;
+}
+
+/* Zero the padded plane and copy image plane src (h x w) into it, rows as vectors. */
 static void stage_plane(const global float *src, int h, int w, int p, int ph, int pw,
                         local float *pb)
 {
-    for (int i = 0; i < ph * pw; i++)
-        pb[i] = 0.0f;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            pb[(y + p) * pw + x + p] = src[(size_t)y * w + x];
+    zero_local(pb, ph * pw);
+    for (int y = 0; y < h; y++) {
+        local float *d = pb + (y + p) * pw + p;
+        const global float *r = src + (size_t)y * w;
+        int x = 0;
+        for (; x + 16 <= w; x += 16)
+            vstore16(vload16(0, r + x), 0, d + x);
+        for (; x + 4 <= w; x += 4)
+            vstore4(vload4(0, r + x), 0, d + x);
+        for (; x < w; x++)
+            d[x] = r[x];
+    }
 }
 
 /* d[ox] = r[ox * s] for ox < wc. */
@@ -105,23 +122,100 @@ static void scatter_row(local float *r, int s, int wc, const global float *v)
         r[ox * s] += v[ox];
 }
 
+/*
+ * Where col element (r, j) goes in the layout the caller asked for: 0 row-major [kc][ncols];
+ * 1 B panels over columns (a GEMM's packed op(B) = col: ((j / 32) * kc + r) * 32 + j % 32);
+ * 2 B panels over rows (packed op(B) = col^T: ((r / 32) * ncols + j) * 32 + r % 32).
+ */
+static size_t col_at(int layout, size_t r, size_t j, size_t kc, size_t ncols)
+{
+    if (layout == 1)
+        return ((j >> 5) * kc + r) * 32 + (j & 31);
+    if (layout == 2)
+        return ((r >> 5) * ncols + j) * 32 + (r & 31);
+    return r * ncols + j;
+}
+
 kernel void conv_im2col_planes(global const float *img, ulong img_off, global float *col,
                                ulong col_off, int n, int c, int h, int w, int k, int s, int p,
-                               int hc, int wc, int ph, int pw, local float *buf)
+                               int hc, int wc, int ph, int pw, int layout, local float *buf)
 {
     int pl = get_global_id(0);
     if (pl >= n * c)
         return;
     int ci = pl / n, ni = pl - ci * n, hw = hc * wc;
     size_t nc = (size_t)ni * c + ci;
-    size_t ncols = (size_t)n * hw;
+    size_t ncols = (size_t)n * hw, kc = (size_t)c * k * k, r0 = (size_t)ci * k * k;
     local float *pb = buf + (size_t)get_local_id(0) * ph * pw;
     stage_plane(img + img_off + nc * h * w, h, w, p, ph, pw, pb);
-    global float *dst = col + col_off + (size_t)ci * k * k * ncols + (size_t)ni * hw;
+    col += col_off;
+    if (layout == 2) {
+        /* a position's taps are neighbours here: positions outside, taps inside; 4 x 4
+         * kernels whose 16 taps sit in one half of a panel move them as one vector */
+        int v16 = k == 4 && (r0 & 15) == 0;
+        for (int oy = 0; oy < hc; oy++)
+            for (int ox = 0; ox < wc; ox++) {
+                size_t j = (size_t)ni * hw + oy * wc + ox;
+                const local float *win = pb + oy * s * pw + ox * s;
+                if (v16) {
+                    float16 t = (float16)(vload4(0, win), vload4(0, win + pw),
+                                          vload4(0, win + 2 * pw), vload4(0, win + 3 * pw));
+                    vstore16(t, 0, col + col_at(2, r0, j, kc, ncols));
+                    if (ci == c - 1 && (kc & 31) == 16)
+                        vstore16((float16)0.0f, 0, col + col_at(2, kc, j, kc, ncols));
+                    continue;
+                }
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++) {
+                        size_t r = r0 + ky * k + kx;
+                        col[col_at(2, r, j, kc, ncols)] = win[ky * pw + kx];
+                    }
+                /* the last channel zeroes the padding rows of the last panel */
+                for (size_t r = kc; ci == c - 1 && (r & 31); r++)
+                    col[col_at(2, r, j, kc, ncols)] = 0.0f;
+            }
+        return;
+    }
+    /* stride 2 with rows of 4, 8 or 16 positions (the tap's plane in whole vectors of 16,
+     * which both layouts keep in one run): 16 positions a vector, from one to four rows */
+    if (layout != 2 && s == 2 && (wc == 4 || wc == 8 || wc == 16) && hw % 16 == 0) {
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                size_t r = r0 + ky * k + kx;
+                for (int oy = 0; oy < hc; oy += 16 / wc) {
+                    const local float *a = pb + (oy * 2 + ky) * pw + kx, *d = a + 2 * pw;
+                    float16 t;
+                    if (wc == 4)
+                        t = (float16)(vload8(0, a).even, vload8(0, d).even,
+                                      vload8(0, d + 2 * pw).even, vload8(0, d + 4 * pw).even);
+                    else if (wc == 8)
+                        t = (float16)(vload16(0, a).even, vload16(0, d).even);
+                    else
+                        t = (float16)(vload16(0, a).even, vload16(0, a + 16).even);
+                    vstore16(t, 0, col + col_at(layout, r, (size_t)ni * hw + oy * wc, kc, ncols));
+                }
+                for (size_t jj = ncols; layout == 1 && ni == n - 1 && (jj & 31); jj++)
+                    col[col_at(1, r, jj, kc, ncols)] = 0.0f;
+            }
+        return;
+    }
     for (int ky = 0; ky < k; ky++)
-        for (int kx = 0; kx < k; kx++, dst += ncols)
-            for (int oy = 0; oy < hc; oy++)
-                gather_row(pb + (oy * s + ky) * pw + kx, s, wc, dst + oy * wc);
+        for (int kx = 0; kx < k; kx++)
+            for (int oy = 0; oy < hc; oy++) {
+                size_t r = r0 + ky * k + kx, j = (size_t)ni * hw + oy * wc;
+                const local float *src = pb + (oy * s + ky) * pw + kx;
+                if (layout == 0 || (j & 31) + wc <= 32) {
+                    /* the row is one run in either layout */
+                    gather_row(src, s, wc, col + col_at(layout, r, j, kc, ncols));
+                } else {
+                    for (int ox = 0; ox < wc; ox++)
+                        col[col_at(1, r, j + ox, kc, ncols)] = src[ox * s];
+                }
+                /* the last image zeroes the padding columns of the last panel */
+                for (size_t jj = ncols; layout == 1 && ni == n - 1 && oy == hc - 1 && (jj & 31);
+                     jj++)
+                    col[col_at(1, r, jj, kc, ncols)] = 0.0f;
+            }
 }
 
 /*
@@ -157,6 +251,7 @@ kernel void conv_col2im(global const float *col, ulong col_off, global float *im
     img[img_off + ((size_t)nc * h + iy) * w + ix] = acc;
 }
 
+
 /* The adjoint on CPUs: taps added into the padded plane, then its inside (+ bias) stored. */
 kernel void conv_col2im_planes(global const float *col, ulong col_off, global float *img,
                                ulong img_off, int n, int c, int h, int w, int k, int s, int p,
@@ -170,18 +265,50 @@ kernel void conv_col2im_planes(global const float *col, ulong col_off, global fl
     size_t nc = (size_t)ni * c + ci;
     size_t ncols = (size_t)n * hw;
     local float *pb = buf + (size_t)get_local_id(0) * ph * pw;
-    for (int i = 0; i < ph * pw; i++)
-        pb[i] = 0.0f;
+    zero_local(pb, ph * pw);
     const global float *src = col + col_off + (size_t)ci * k * k * ncols + (size_t)ni * hw;
-    for (int ky = 0; ky < k; ky++)
-        for (int kx = 0; kx < k; kx++, src += ncols)
-            for (int oy = 0; oy < hc; oy++)
-                scatter_row(pb + (oy * s + ky) * pw + kx, s, wc, src + oy * wc);
+    if (s == 2 && (wc == 4 || wc == 8 || wc == 16) && hw % 16 == 0) {
+        /* as in conv_im2col_planes: 16 positions a vector, one to four rows */
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++, src += ncols)
+                for (int oy = 0; oy < hc; oy += 16 / wc) {
+                    float16 v = vload16(0, src + oy * wc);
+                    local float *a = pb + (oy * 2 + ky) * pw + kx;
+                    if (wc == 4) {
+                        for (int i = 0; i < 4; i++) {
+                            float8 t = vload8(0, a + 2 * i * pw);
+                            t.even += i == 0 ? v.s0123 : i == 1 ? v.s4567 : i == 2 ? v.s89ab
+                                                                                   : v.scdef;
+                            vstore8(t, 0, a + 2 * i * pw);
+                        }
+                    } else {
+                        local float *a2 = wc == 8 ? a + 2 * pw : a + 16;
+                        float16 t = vload16(0, a), u = vload16(0, a2);
+                        t.even += v.lo;
+                        u.even += v.hi;
+                        vstore16(t, 0, a);
+                        vstore16(u, 0, a2);
+                    }
+                }
+    } else {
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++, src += ncols)
+                for (int oy = 0; oy < hc; oy++)
+                    scatter_row(pb + (oy * s + ky) * pw + kx, s, wc, src + oy * wc);
+    }
     float b0 = has_bias ? bias[bias_off + ci] : 0.0f;
     global float *dst = img + img_off + nc * h * w;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            dst[(size_t)y * w + x] = pb[(y + p) * pw + x + p] + b0;
+    for (int y = 0; y < h; y++) {
+        const local float *r = pb + (y + p) * pw + p;
+        global float *d = dst + (size_t)y * w;
+        int x = 0;
+        for (; x + 16 <= w; x += 16)
+            vstore16(vload16(0, r + x) + b0, 0, d + x);
+        for (; x + 4 <= w; x += 4)
+            vstore4(vload4(0, r + x) + b0, 0, d + x);
+        for (; x < w; x++)
+            d[x] = r[x] + b0;
+    }
 }
 
 /*

@@ -208,12 +208,13 @@ TILE_8X32(tile_8x32, local)
 TILE_8X32(tile_8x32_global, global)
 
 /*
- * gemm_tile_8x32_pb: B packed in panels of 32 columns (bp: element (p, j) at
- * ((j / 32) * k + p) * 32 + j % 32, see gemm_naive), read in place and in order, each tile over
- * the whole K. Work-item (jg, ig, z) owns column panels jg*q .. jg*q+q-1 and row panels
- * ig*group .. ig*group+group-1; the B panel stays in the cache across its row panels.
+ * gemm_tile_8x32_pb: B packed in panels of 32 columns (element (p, j) at
+ * ((j / 32) * k + p) * 32 + j % 32, see gemm_naive), read in place and in order. Work-item
+ * (jg, ig, z) owns column panels jg*q .. jg*q+q-1 and row panels ig*group .. ig*group+group-1,
+ * and goes through K in chunks of kc steps, each chunk over all its tiles (chunks after the
+ * first add to C), so that the chunk of a B panel stays in the cache across the row panels.
  */
-kernel void gemm_tile_8x32_pb(uint m, uint n, uint k, uint q, uint group, float alpha,
+kernel void gemm_tile_8x32_pb(uint m, uint n, uint k, uint kc, uint q, uint group, float alpha,
                               global const float *pa, ulong pa_off, ulong spa,
                               global const float *b, ulong b_off, ulong sb, float beta,
                               global float *c, ulong c_off, ulong sc, ulong ldc)
@@ -227,12 +228,17 @@ kernel void gemm_tile_8x32_pb(uint m, uint n, uint k, uint q, uint group, float 
     pa += pa_off + z * spa;
     b += b_off + z * sb;
     c += c_off + z * sc;
-    for (uint jp = jp0; jp < jp1; jp++) {
-        uint j0 = jp * 32;
-        for (uint ip = ip0; ip < ip1; ip++) {
-            uint i0 = ip * 8;
-            tile_8x32_global(pa + (size_t)ip * k * 8, b + (size_t)jp * k * 32, 32, k, alpha,
-                             beta, c + i0 * ldc + j0, ldc, 1, min(8u, m - i0), min(32u, n - j0));
+    for (uint p0 = 0; p0 < k; p0 += kc) {
+        uint kl = min(kc, k - p0);
+        float bet = p0 == 0 ? beta : 1.0f;
+        for (uint jp = jp0; jp < jp1; jp++) {
+            uint j0 = jp * 32;
+            for (uint ip = ip0; ip < ip1; ip++) {
+                uint i0 = ip * 8;
+                tile_8x32_global(pa + ((size_t)ip * k + p0) * 8, b + ((size_t)jp * k + p0) * 32,
+                                 32, kl, alpha, bet, c + i0 * ldc + j0, ldc, 1, min(8u, m - i0),
+                                 min(32u, n - j0));
+            }
         }
     }
 }

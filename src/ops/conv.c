@@ -159,12 +159,20 @@ clgan_status clgan_ops_linear_check(clgan_ctx *ctx, const struct clgan_linear_sh
     return CLGAN_STATUS_OK;
 }
 
+/* Floats of the column matrix in its largest layout (packed ones pad to panels of 32). */
+static size_t col_size(const struct geo *g)
+{
+    size_t pj = clgan_ops_gemm_packed_b_size(g->kc, g->cols);
+    size_t pr = clgan_ops_gemm_packed_b_size(g->cols, g->kc);
+    return pj > pr ? pj : pr;
+}
+
 /* Column matrix, then (when permuting) the small side in CNHW. */
 static size_t geo_workspace(const struct geo *g, enum clgan_conv_pass pass)
 {
     if (pass == CLGAN_CONV_BWD_BIAS || g->full)
         return 0;
-    return g->kc * g->cols + (g->perm ? (size_t)g->cs * g->cols : 0);
+    return col_size(g) + (g->perm ? (size_t)g->cs * g->cols : 0);
 }
 
 static double geo_flops(const struct geo *g, enum clgan_conv_pass pass)
@@ -267,53 +275,59 @@ static int use_planes(const clgan_ctx *ctx)
     return ctx->info.kind == CLGAN_KIND_CPU;
 }
 
+/* Layouts of the column matrix (col_at in cl/conv.cl): row-major, or packed as a GEMM's op(B)
+ * in panels of 32 columns (for W col) or of 32 rows (for small col^T). */
+enum col_layout { COL_ROWS = 0, COL_PANELS_J = 1, COL_PANELS_R = 2 };
+
 /*
- * Launch a *_planes im2col / col2im: one work-item per image plane of the big side, each with
- * a zero-padded copy of its plane in local memory (see cl/conv.cl). Up to 16 work-items to a
- * group, fewer when there are few planes or the copies would not fit in a quarter of local
- * memory. Sets *done to 0, launching nothing, when even one copy does not fit.
+ * Local-memory geometry of the *_planes im2col / col2im: one work-item per image plane of the
+ * big side, each with a zero-padded copy of its plane (ph x pw floats) in local memory (see
+ * cl/conv.cl). Up to 16 work-items to a group, fewer when there are few planes or the copies
+ * would not fit in a quarter of local memory. 0 when even one copy does not fit.
  */
-static clgan_status launch_planes(clgan_ctx *ctx, const char *name, const char *fmt, cl_mem a,
-                                  size_t a_off, cl_mem b, size_t b_off, const struct geo *g,
-                                  int with_bias, cl_mem bias, size_t bias_off, int *done)
+static int planes_fit(const clgan_ctx *ctx, const struct geo *g, int *ph, int *pw, size_t *ls)
 {
-    int ph = (g->hs - 1) * g->s + g->k, pw = g->k + g->s * g->ws - 1;
-    if (ph < g->hb + 2 * g->p)
-        ph = g->hb + 2 * g->p;
-    if (pw < g->wb + 2 * g->p)
-        pw = g->wb + 2 * g->p;
-    size_t planes = (size_t)g->n * g->cb, plane_bytes = (size_t)ph * pw * sizeof(float);
+    *ph = (g->hs - 1) * g->s + g->k;
+    *pw = g->k + g->s * g->ws - 1;
+    if (*ph < g->hb + 2 * g->p)
+        *ph = g->hb + 2 * g->p;
+    if (*pw < g->wb + 2 * g->p)
+        *pw = g->wb + 2 * g->p;
+    size_t planes = (size_t)g->n * g->cb, plane_bytes = (size_t)*ph * *pw * sizeof(float);
     size_t budget = ctx->info.local_mem / 4, cu = ctx->info.compute_units;
-    size_t ls = 16;
-    while (ls > 1 && (ls * plane_bytes > budget || planes < ls * 4 * (cu ? cu : 1) ||
-                      (ctx->info.max_work_group && ls > ctx->info.max_work_group)))
-        ls /= 2;
-    *done = plane_bytes <= budget;
-    if (!*done)
-        return CLGAN_STATUS_OK;
-    if (with_bias)
-        return clgan_rt_launch(ctx, name, 1, &planes, &ls, 0.0, fmt, a, (uint64_t)a_off, b,
-                               (uint64_t)b_off, g->n, g->cb, g->hb, g->wb, g->k, g->s, g->p, g->hs,
-                               g->ws, bias != NULL, bias ? bias : b,
-                               (uint64_t)(bias ? bias_off : 0), ph, pw, ls * plane_bytes);
-    return clgan_rt_launch(ctx, name, 1, &planes, &ls, 0.0, fmt, a, (uint64_t)a_off, b,
-                           (uint64_t)b_off, g->n, g->cb, g->hb, g->wb, g->k, g->s, g->p, g->hs,
-                           g->ws, ph, pw, ls * plane_bytes);
+    *ls = 16;
+    while (*ls > 1 && (*ls * plane_bytes > budget || planes < *ls * 4 * (cu ? cu : 1) ||
+                       (ctx->info.max_work_group && *ls > ctx->info.max_work_group)))
+        *ls /= 2;
+    return use_planes(ctx) && plane_bytes <= budget;
+}
+
+/* The layout im2col writes for a GEMM that takes the column matrix as op(B) in the given
+ * packed form: packed when the planes kernel runs and the GEMM backend takes packed B. */
+static enum col_layout col_layout(const clgan_ctx *ctx, const struct geo *g, enum col_layout want)
+{
+    int ph, pw;
+    size_t ls;
+    return planes_fit(ctx, g, &ph, &pw, &ls) && clgan_ops_gemm_takes_packed_b(ctx) ? want
+                                                                                   : COL_ROWS;
 }
 
 static clgan_status im2col(clgan_ctx *ctx, const struct geo *g, cl_mem big, size_t big_off,
-                           cl_mem col, size_t col_off)
+                           cl_mem col, size_t col_off, enum col_layout layout)
 {
-    if (use_planes(ctx)) {
-        int done;
-        clgan_status st = launch_planes(ctx, "conv_im2col_planes", "mlmliiiiiiiiiiiL", big, big_off,
-                                        col, col_off, g, 0, NULL, 0, &done);
-        if (st != CLGAN_STATUS_OK || done)
-            return st;
-    }
-    size_t gs[3] = {(size_t)g->ws, (size_t)g->n * g->hs, g->kc}, ls[3];
-    elem_local(ctx, gs[0], gs[1], ls);
-    return clgan_rt_launch(ctx, "conv_im2col", 3, gs, ls, 0.0, "mlmliiiiiiiii", big,
+    int ph, pw;
+    size_t ls, planes = (size_t)g->n * g->cb;
+    if (planes_fit(ctx, g, &ph, &pw, &ls))
+        return clgan_rt_launch(ctx, "conv_im2col_planes", 1, &planes, &ls, 0.0, "mlmliiiiiiiiiiiiL",
+                               big, (uint64_t)big_off, col, (uint64_t)col_off, g->n, g->cb, g->hb,
+                               g->wb, g->k, g->s, g->p, g->hs, g->ws, ph, pw, (int)layout,
+                               ls * (size_t)ph * pw * sizeof(float));
+    if (layout != COL_ROWS) /* col_layout() asks for packing only where the planes kernel runs */
+        return clgan_rt_fail(ctx, CLGAN_STATUS_UNSUPPORTED, "im2col: packed layout %d here",
+                             (int)layout);
+    size_t gs[3] = {(size_t)g->ws, (size_t)g->n * g->hs, g->kc}, lsz[3];
+    elem_local(ctx, gs[0], gs[1], lsz);
+    return clgan_rt_launch(ctx, "conv_im2col", 3, gs, lsz, 0.0, "mlmliiiiiiiii", big,
                            (uint64_t)big_off, col, (uint64_t)col_off, g->n, g->cb, g->hb, g->wb,
                            g->k, g->s, g->p, g->hs, g->ws);
 }
@@ -322,16 +336,17 @@ static clgan_status im2col(clgan_ctx *ctx, const struct geo *g, cl_mem big, size
 static clgan_status col2im(clgan_ctx *ctx, const struct geo *g, cl_mem col, size_t col_off,
                            cl_mem big, size_t big_off, cl_mem b, size_t b_off)
 {
-    if (use_planes(ctx)) {
-        int done;
-        clgan_status st = launch_planes(ctx, "conv_col2im_planes", "mlmliiiiiiiiiimliiL", col,
-                                        col_off, big, big_off, g, 1, b, b_off, &done);
-        if (st != CLGAN_STATUS_OK || done)
-            return st;
-    }
-    size_t gs[3] = {(size_t)g->wb, (size_t)g->hb, (size_t)g->n * g->cb}, ls[3];
-    elem_local(ctx, gs[0], gs[1], ls);
-    return clgan_rt_launch(ctx, "conv_col2im", 3, gs, ls, 0.0, "mlmliiiiiiiiiiml", col,
+    int ph, pw;
+    size_t ls, planes = (size_t)g->n * g->cb;
+    if (planes_fit(ctx, g, &ph, &pw, &ls))
+        return clgan_rt_launch(ctx, "conv_col2im_planes", 1, &planes, &ls, 0.0,
+                               "mlmliiiiiiiiiimliiL", col, (uint64_t)col_off, big,
+                               (uint64_t)big_off, g->n, g->cb, g->hb, g->wb, g->k, g->s, g->p,
+                               g->hs, g->ws, b != NULL, b ? b : big, (uint64_t)(b ? b_off : 0), ph,
+                               pw, ls * (size_t)ph * pw * sizeof(float));
+    size_t gs[3] = {(size_t)g->wb, (size_t)g->hb, (size_t)g->n * g->cb}, lsz[3];
+    elem_local(ctx, gs[0], gs[1], lsz);
+    return clgan_rt_launch(ctx, "conv_col2im", 3, gs, lsz, 0.0, "mlmliiiiiiiiiiml", col,
                            (uint64_t)col_off, big, (uint64_t)big_off, g->n, g->cb, g->hb, g->wb,
                            g->k, g->s, g->p, g->hs, g->ws, b != NULL, b ? b : big,
                            (uint64_t)(b ? b_off : 0));
@@ -446,13 +461,27 @@ static clgan_status small_from_big(clgan_ctx *ctx, const struct geo *g, cl_mem b
 {
     if (g->full)
         return full_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off);
-    size_t col_off = ws_off, sm_off = ws_off + g->kc * g->cols;
-    clgan_status st = im2col(ctx, g, big, big_off, ws, col_off);
+    size_t col_off = ws_off, sm_off = ws_off + col_size(g);
+    enum col_layout lay = col_layout(ctx, g, COL_PANELS_J);
+    clgan_status st = im2col(ctx, g, big, big_off, ws, col_off, lay);
     if (st != CLGAN_STATUS_OK)
         return st;
-    st = clgan_ops_gemm1(ctx, 0, 0, (size_t)g->cs, g->cols, g->kc, 1.0f, w, w_off, g->kc, ws,
-                         col_off, g->cols, 0.0f, g->perm ? ws : small, g->perm ? sm_off : small_off,
-                         g->cols);
+    struct clgan_gemm_args ga = {.m = (size_t)g->cs,
+                                 .n = g->cols,
+                                 .k = g->kc,
+                                 .alpha = 1.0f,
+                                 .a = w,
+                                 .a_off = w_off,
+                                 .lda = g->kc,
+                                 .b = ws,
+                                 .b_off = col_off,
+                                 .ldb = g->cols,
+                                 .c = g->perm ? ws : small,
+                                 .c_off = g->perm ? sm_off : small_off,
+                                 .ldc = g->cols,
+                                 .batch = 1,
+                                 .b_packed = lay != COL_ROWS};
+    st = clgan_ops_gemm(ctx, &ga);
     if (st != CLGAN_STATUS_OK)
         return st;
     int hw = g->hs * g->ws;
@@ -470,7 +499,7 @@ static clgan_status big_from_small(clgan_ctx *ctx, const struct geo *g, cl_mem s
 {
     if (g->full)
         return full_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off);
-    size_t col_off = ws_off, sm_off = ws_off + g->kc * g->cols;
+    size_t col_off = ws_off, sm_off = ws_off + col_size(g);
     clgan_status st;
     if (g->perm) {
         st = nchw_to_cnhw(ctx, g->n, g->cs, g->hs * g->ws, small, small_off, ws, sm_off);
@@ -494,8 +523,9 @@ static clgan_status weight_grad(clgan_ctx *ctx, const struct geo *g, cl_mem big,
         return clgan_ops_gemm1(ctx, 1, 0, (size_t)g->cs, g->kc, (size_t)g->n, 1.0f, small,
                                small_off, (size_t)g->cs, big, big_off, g->kc, beta, dw, dw_off,
                                g->kc);
-    size_t col_off = ws_off, sm_off = ws_off + g->kc * g->cols;
-    clgan_status st = im2col(ctx, g, big, big_off, ws, col_off);
+    size_t col_off = ws_off, sm_off = ws_off + col_size(g);
+    enum col_layout lay = col_layout(ctx, g, COL_PANELS_R);
+    clgan_status st = im2col(ctx, g, big, big_off, ws, col_off, lay);
     if (st != CLGAN_STATUS_OK)
         return st;
     if (g->perm) {
@@ -503,9 +533,24 @@ static clgan_status weight_grad(clgan_ctx *ctx, const struct geo *g, cl_mem big,
         if (st != CLGAN_STATUS_OK)
             return st;
     }
-    return clgan_ops_gemm1(ctx, 0, 1, (size_t)g->cs, g->kc, g->cols, 1.0f, g->perm ? ws : small,
-                           g->perm ? sm_off : small_off, g->cols, ws, col_off, g->cols, beta, dw,
-                           dw_off, g->kc);
+    struct clgan_gemm_args ga = {.tb = 1,
+                                 .m = (size_t)g->cs,
+                                 .n = g->kc,
+                                 .k = g->cols,
+                                 .alpha = 1.0f,
+                                 .beta = beta,
+                                 .a = g->perm ? ws : small,
+                                 .a_off = g->perm ? sm_off : small_off,
+                                 .lda = g->cols,
+                                 .b = ws,
+                                 .b_off = col_off,
+                                 .ldb = g->cols,
+                                 .c = dw,
+                                 .c_off = dw_off,
+                                 .ldc = g->kc,
+                                 .batch = 1,
+                                 .b_packed = lay != COL_ROWS};
+    return clgan_ops_gemm(ctx, &ga);
 }
 
 /* ------------------------------------------------------------------ conv2d / convt2d */
