@@ -411,7 +411,11 @@ static void check_bn(struct chk *c)
                               dst,
                               2 * ch,
                               dst,
-                              3 * ch};
+                              3 * ch,
+                              CLGAN_OPS_BN_ACT_NONE,
+                              0.0f,
+                              NULL,
+                              0};
     if (!dx || !ddy || !dgb || !dst || !o || !dg ||
         clgan_ops_bn_fwd_train(c->ctx, &bn, dx, 0, o, 0) != CLGAN_STATUS_OK ||
         !(got = down(c, o, nx))) {
