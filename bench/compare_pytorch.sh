@@ -10,7 +10,8 @@
 # The two run alternately, PAIRS times (clgan first in odd pairs, PyTorch first in even ones,
 # so that a drift of the machine's load hits both alike); each prints its median step time over
 # STEPS timed steps after 3 warm-up steps. The script prints each pair's images/s and ratio,
-# then the median ratio. PyTorch runs with OMP_WAIT_POLICY=PASSIVE and one OpenBLAS thread:
+# then the median ratio. It also prints each side's CPU time per step (all its threads) and
+# their ratio, which the load of other programs disturbs less than wall-clock throughput. PyTorch runs with OMP_WAIT_POLICY=PASSIVE and one OpenBLAS thread:
 # with GNU OpenMP's default spinning its 2 threads collapse to a few images/s as soon as another
 # program shares the cores, and OpenBLAS threads nested in OpenMP ones oversubscribe them.
 # Without torch installed it says so and exits 0.
@@ -49,7 +50,7 @@ field() { # FILE EXPR: a number from a JSON file
 }
 
 echo "dcgan32, batch $batch, $steps timed steps, $threads threads each; clgan: $clgan bench --device $device --gemm $gemm"
-echo "pair   clgan img/s   pytorch img/s   ratio"
+echo "pair   clgan img/s   pytorch img/s   ratio    (CPU ms/step: clgan  pytorch  ratio)"
 : >"$tmp/ratios"
 i=1
 while [ "$i" -le "$pairs" ]; do
@@ -62,8 +63,11 @@ while [ "$i" -le "$pairs" ]; do
     fi
     c=$(field "$tmp/c.json" 'd["results"][0]["images_per_s"]')
     p=$(field "$tmp/p.json" 'd["images_per_s"]')
+    cc=$(field "$tmp/c.json" 'd["results"][0]["cpu_s_per_step"] * 1e3')
+    pc=$(field "$tmp/p.json" 'd["cpu_s_per_step"] * 1e3')
     r=$("$py" -c "print('%.2f' % ($c / $p))")
-    printf '%4d   %11.1f   %13.1f   %5s\n' "$i" "$c" "$p" "$r"
+    rc=$("$py" -c "print('%.2f' % ($pc / $cc))")
+    printf '%4d   %11.1f   %13.1f   %5s    %20.1f  %7.1f  %5s\n' "$i" "$c" "$p" "$r" "$cc" "$pc" "$rc"
     echo "$r" >>"$tmp/ratios"
     i=$((i + 1))
 done

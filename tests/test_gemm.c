@@ -7,9 +7,13 @@
  * so on a simulator, whose local memory is small), the transposed orientation (small M, wide
  * N in the tile grid), skinny layer shapes, and beta == 0 over a C full of NaN.
  */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "ops/gemm.h"
@@ -121,6 +125,113 @@ static void packed_case(struct th_device *d, int ta, size_t m, size_t n, size_t 
     free(got);
 }
 
+/* A fresh context on d's device with GEMM auto; NULL (and a failure recorded) if it fails. */
+static clgan_ctx *auto_ctx(struct th_device *d, const char *name)
+{
+    char spec[16], msg[512];
+    snprintf(spec, sizeof(spec), "%d", d->info->index);
+    struct clgan_ctx_params p = clgan_ctx_default_params();
+    p.device = spec;
+    clgan_ctx *c = NULL;
+    if (clgan_ctx_init(&p, &c, msg, sizeof(msg)) != CLGAN_STATUS_OK)
+        th_expect(0, name, d, "%s", msg);
+    return c;
+}
+
+/* Truncate the smallest file of dir (the cached GEMM choice beside the program binaries). */
+static int damage_smallest(const char *dir)
+{
+    DIR *dd = opendir(dir);
+    char best[1200] = "";
+    long long size = -1;
+    struct dirent *e;
+    while (dd && (e = readdir(dd))) {
+        char path[1200];
+        struct stat sb;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (e->d_name[0] != '.' && !stat(path, &sb) && (size < 0 || sb.st_size < size)) {
+            size = sb.st_size;
+            snprintf(best, sizeof(best), "%s", path);
+        }
+    }
+    if (dd)
+        closedir(dd);
+    /* cut the end off: the entry's recorded length no longer matches */
+    return best[0] && size > 4 && truncate(best, (off_t)(size - 4)) == 0;
+}
+
+/*
+ * GEMM auto: measured once per device into the disk cache, then read from it; a damaged entry
+ * is measured again; with the cache off (and on simulators) the heuristic, unmeasured. No
+ * timing is checked, only that a backend is chosen, that it runs, and how.
+ */
+static void auto_case(struct th_device *d)
+{
+    const char *name = "gemm_auto";
+    if (!th_want(name))
+        return;
+    char dir[] = "/tmp/clgan-gemm-auto.XXXXXX", old[1024] = "";
+    const char *o = getenv("CLGAN_CACHE_DIR");
+    if (o)
+        snprintf(old, sizeof(old), "%s", o);
+    if (!mkdtemp(dir)) {
+        th_expect(0, name, d, "mkdtemp failed");
+        return;
+    }
+    const char *want[] = {"measured own", "measured before", "measured own", "heuristic"};
+    for (int round = 0; round < 4; round++) {
+        setenv("CLGAN_CACHE_DIR", round == 3 ? "off" : dir, 1);
+        if (round == 2)
+            th_expect(damage_smallest(dir), "gemm_auto_damage_entry", d, "no cache entry");
+        clgan_ctx *c = auto_ctx(d, name);
+        if (!c)
+            break;
+        enum clgan_gemm_backend be = clgan_ctx_gemm_backend(c);
+        const char *note = clgan_ctx_gemm_note(c);
+        char nm[64];
+        snprintf(nm, sizeof(nm), "gemm_auto_round%d", round);
+        /* a simulator is never measured */
+        const char *w = d->small ? "heuristic" : want[round];
+        th_expect((be == CLGAN_GEMM_OWN || be == CLGAN_GEMM_CLBLAST) && strstr(note, w), nm, d,
+                  "%s: %s", clgan_gemm_backend_str(be), note);
+        /* and the chosen backend runs: [1 2 3; 4 5 6] [1 0; 0 1; 1 1] = [4 5; 10 11] */
+        const float a[6] = {1, 2, 3, 4, 5, 6}, b[6] = {1, 0, 0, 1, 1, 1},
+                    want_c[4] = {4, 5, 10, 11};
+        float got[4] = {0, 0, 0, 0};
+        clgan_buffer *ba = NULL, *bb = NULL, *bc = NULL;
+        clgan_status st = clgan_buffer_init(c, 6, &ba);
+        if (st == CLGAN_STATUS_OK)
+            st = clgan_buffer_init(c, 6, &bb);
+        if (st == CLGAN_STATUS_OK)
+            st = clgan_buffer_init(c, 4, &bc);
+        if (st == CLGAN_STATUS_OK)
+            st = clgan_buffer_write(ba, 0, 6, a);
+        if (st == CLGAN_STATUS_OK)
+            st = clgan_buffer_write(bb, 0, 6, b);
+        if (st == CLGAN_STATUS_OK)
+            st = clgan_ops_gemm1(c, 0, 0, 2, 2, 3, 1.0f, ba->mem, 0, 3, bb->mem, 0, 2, 0.0f,
+                                 bc->mem, 0, 2);
+        if (st == CLGAN_STATUS_OK)
+            st = clgan_buffer_read(bc, 0, 4, got);
+        snprintf(nm, sizeof(nm), "gemm_auto_round%d_runs", round);
+        th_expect(st == CLGAN_STATUS_OK && !memcmp(got, want_c, sizeof(got)), nm, d,
+                  "status %d, got %g %g %g %g (%s)", (int)st, (double)got[0], (double)got[1],
+                  (double)got[2], (double)got[3], clgan_ctx_last_error(c));
+        clgan_buffer_free(ba);
+        clgan_buffer_free(bb);
+        clgan_buffer_free(bc);
+        clgan_ctx_free(c);
+    }
+    if (old[0])
+        setenv("CLGAN_CACHE_DIR", old, 1);
+    else
+        unsetenv("CLGAN_CACHE_DIR");
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        th_expect(0, name, d, "could not remove %s", dir);
+}
+
 /* After clgan_ops_gemm_reserve, a GEMM of that size allocates no device memory. */
 static void reserve_case(struct th_device *d, size_t m, size_t n, size_t k, size_t batch)
 {
@@ -213,6 +324,7 @@ int main(int argc, char **argv)
             packed_case(d, 1, 1024, 4096, 128, 1, 1.0f, 0.0f);
         }
         reserve_case(d, 70, 90, 300, 2);
+        auto_case(d);
     }
     return th_finish();
 }

@@ -27,7 +27,7 @@ struct prof_row {
 };
 
 struct result {
-    char device[160], gemm[16];
+    char device[160], gemm[16], gemm_note[1300];
     int ok;
     char error[512];
     double build_cold_s, build_warm_s, first_step_s;
@@ -114,6 +114,7 @@ static void run_device(int index, const struct clgan_gan_params *p, enum clgan_g
     const struct clgan_device_info *di = clgan_ctx_device(ctx);
     snprintf(r->device, sizeof(r->device), "%d:%d %s", di->platform, di->device, di->name);
     snprintf(r->gemm, sizeof(r->gemm), "%s", clgan_gemm_backend_str(clgan_ctx_gemm_backend(ctx)));
+    snprintf(r->gemm_note, sizeof(r->gemm_note), "%s", clgan_ctx_gemm_note(ctx));
     double t0 = now_s();
     clgan_status st = clgan_gan_init(ctx, NULL, p, &gan, r->error, sizeof(r->error));
     if (st == CLGAN_STATUS_OK)
@@ -179,6 +180,7 @@ static void print_result(const struct result *r, int batch)
         printf("   failed: %s\n", r->error);
         return;
     }
+    printf("   GEMM backend: %s (%s)\n", r->gemm, r->gemm_note);
     printf("   kernel build: cold %.2f s, warm %.2f s (program cache)\n", r->build_cold_s,
            r->build_warm_s);
     printf("   first step:   %.2f s after start\n", r->first_step_s);
@@ -209,6 +211,7 @@ static cJSON *json_result(const struct result *r)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "device", r->device);
     cJSON_AddStringToObject(o, "gemm", r->gemm);
+    cJSON_AddStringToObject(o, "gemm_note", r->gemm_note);
     cJSON_AddBoolToObject(o, "ok", r->ok);
     if (!r->ok) {
         cJSON_AddStringToObject(o, "error", r->error);

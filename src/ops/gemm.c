@@ -86,8 +86,10 @@ clgan_status clgan_ops_gemm_on(clgan_ctx *ctx, enum clgan_gemm_backend be,
     clgan_status st = check_args(ctx, g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    if (be == CLGAN_GEMM_AUTO)
+    if (be == CLGAN_GEMM_AUTO) {
+        clgan_ops_gemm_resolve(ctx);
         be = ctx->gemm;
+    }
     if (g->b_packed && be != CLGAN_GEMM_OWN)
         return clgan_rt_fail(ctx, CLGAN_STATUS_UNSUPPORTED,
                              "gemm: packed B is only taken by the own backend, not %s",
@@ -102,12 +104,12 @@ size_t clgan_ops_gemm_packed_b_size(size_t k, size_t n)
 
 int clgan_ops_gemm_takes_packed_b(const clgan_ctx *ctx)
 {
-    return ctx->gemm == CLGAN_GEMM_OWN;
+    return clgan_ctx_gemm_backend(ctx) == CLGAN_GEMM_OWN;
 }
 
 clgan_status clgan_ops_gemm(clgan_ctx *ctx, const struct clgan_gemm_args *g)
 {
-    return clgan_ops_gemm_on(ctx, ctx->gemm, g);
+    return clgan_ops_gemm_on(ctx, CLGAN_GEMM_AUTO, g);
 }
 
 clgan_status clgan_ops_gemm1(clgan_ctx *ctx, int ta, int tb, size_t m, size_t n, size_t k,

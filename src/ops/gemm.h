@@ -56,6 +56,13 @@ size_t clgan_ops_gemm_packed_b_size(size_t k, size_t n);
 /* Whether clgan_ops_gemm on this context takes b_packed (its backend is the own one). */
 int clgan_ops_gemm_takes_packed_b(const clgan_ctx *ctx);
 
+/*
+ * Resolve CLGAN_GEMM_AUTO on this context (once): the backend measured faster on this device
+ * and driver, from the disk cache or timed now; the heuristic on simulators or with the cache
+ * off (see gemm_auto.c). Never fails; does nothing for a backend chosen by the caller.
+ */
+void clgan_ops_gemm_resolve(clgan_ctx *ctx);
+
 /* Backends. */
 clgan_status clgan_gemm_clblast(clgan_ctx *ctx, const struct clgan_gemm_args *g);
 clgan_status clgan_gemm_own(clgan_ctx *ctx, const struct clgan_gemm_args *g);
