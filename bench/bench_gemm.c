@@ -1,10 +1,11 @@
 /*
  * bench_gemm.c - GFLOP/s of the GEMM backends (CLBlast, our own kernels, and OpenBLAS on the
- * host when the build found it) on dcgan32's GEMM shapes: the five large ones, then every GEMM
- * of every layer at batch 64 (convolutions through im2col, transposed convolutions through
- * col2im), each after warm-up, as the median of several timed runs.
+ * host when the build found it; "own-pB": our own kernels given op(B) already packed in panels
+ * of 32 columns, as the convolutions pass their column matrices) on dcgan32's GEMM shapes: the five
+ * large ones, then every GEMM of every layer at batch 64 (convolutions through im2col, transposed
+ * convolutions through col2im), each after warm-up, as the median of several timed runs.
  *
- * usage: bench_gemm [-d SPEC] [-r RUNS] [-o NAME] [-b clblast,own,openblas] [-p] [-B] [-c]
+ * usage: bench_gemm [-d SPEC] [-r RUNS] [-o NAME] [-b clblast,own,packed,openblas] [-p] [-B] [-c]
  * -o runs only the shapes whose name contains NAME; -p prints the time of each kernel of the
  * device backends per shape (OpenCL profiling events, which add a little overhead); -B reports the
  * best run instead of the median (steadier on a machine shared with other work); -c divides by
@@ -58,8 +59,8 @@ static const struct bshape shapes[] = {
 };
 #define NSHAPES (sizeof(shapes) / sizeof(shapes[0]))
 
-enum { BE_CLBLAST, BE_OWN, BE_OPENBLAS, NBE };
-static const char *be_names[NBE] = {"CLBlast", "own", "OpenBLAS"};
+enum { BE_CLBLAST, BE_OWN, BE_PACKED, BE_OPENBLAS, NBE };
+static const char *be_names[NBE] = {"CLBlast", "own", "own-pB", "OpenBLAS"};
 
 static int report_best, use_cpu_time;
 
@@ -184,14 +185,15 @@ static void print_profile(clgan_ctx *ctx, const char *shape, const char *be)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: bench_gemm [-d SPEC] [-r RUNS] [-o NAME] [-b clblast,own,openblas] "
-                    "[-p] [-B] [-c]\n");
+    fprintf(stderr,
+            "usage: bench_gemm [-d SPEC] [-r RUNS] [-o NAME] [-b clblast,own,packed,openblas] "
+            "[-p] [-B] [-c]\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
-    const char *spec = NULL, *only = NULL, *bes = "clblast,own,openblas";
+    const char *spec = NULL, *only = NULL, *bes = "clblast,own,packed,openblas";
     int runs = 7, prof = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-d") && i + 1 < argc)
@@ -215,7 +217,10 @@ int main(int argc, char **argv)
         usage();
     int want[NBE];
     for (int b = 0; b < NBE; b++)
-        want[b] = strstr(bes, b == BE_CLBLAST ? "clblast" : b == BE_OWN ? "own" : "openblas") != 0;
+        want[b] = strstr(bes, b == BE_CLBLAST  ? "clblast"
+                              : b == BE_OWN    ? "own"
+                              : b == BE_PACKED ? "packed"
+                                               : "openblas") != 0;
 
     struct clgan_ctx_params p = clgan_ctx_default_params();
     p.device = spec;
@@ -263,7 +268,7 @@ int main(int argc, char **argv)
             struct mats x;
             mats_init(&x, s, &state);
             struct dev_call dc = {.ctx = ctx};
-            clgan_buffer *da = NULL, *db = NULL, *dcb = NULL;
+            clgan_buffer *da = NULL, *db = NULL, *dcb = NULL, *dpb = NULL;
             if (pass == 0) {
                 if (clgan_buffer_init(ctx, x.na, &da) || clgan_buffer_init(ctx, x.nb, &db) ||
                     clgan_buffer_init(ctx, x.nc, &dcb) || clgan_buffer_write(da, 0, x.na, x.a) ||
@@ -285,10 +290,30 @@ int main(int argc, char **argv)
                                             .c = dcb->mem,
                                             .ldc = x.ldc,
                                             .batch = 1};
-                dc.g = g;
-                for (int b = BE_CLBLAST; b <= BE_OWN; b++) {
+                /* op(B) packed in panels of 32 columns, for the own backend's packed-B path */
+                size_t npb = clgan_ops_gemm_packed_b_size(s->k, s->n);
+                float *pb = calloc(npb, sizeof(float));
+                if (!pb || clgan_buffer_init(ctx, npb, &dpb)) {
+                    fprintf(stderr, "bench_gemm: out of memory\n");
+                    return 1;
+                }
+                for (size_t r = 0; r < s->k; r++)
+                    for (size_t j = 0; j < s->n; j++)
+                        pb[((j / 32) * s->k + r) * 32 + j % 32] =
+                            s->tb ? x.b[j * x.ldb + r] : x.b[r * x.ldb + j];
+                if (clgan_buffer_write(dpb, 0, npb, pb)) {
+                    fprintf(stderr, "bench_gemm: %s\n", clgan_ctx_last_error(ctx));
+                    return 1;
+                }
+                free(pb);
+                for (int b = BE_CLBLAST; b <= BE_PACKED; b++) {
                     if (!want[b])
                         continue;
+                    dc.g = g;
+                    if (b == BE_PACKED) {
+                        dc.g.b = dpb->mem;
+                        dc.g.b_packed = 1;
+                    }
                     dc.be = b == BE_CLBLAST ? CLGAN_GEMM_CLBLAST : CLGAN_GEMM_OWN;
                     clgan_rt_prof_reset(ctx);
                     res[i][b] = measure(b, s, &x, &dc, runs);
@@ -301,12 +326,13 @@ int main(int argc, char **argv)
             clgan_buffer_free(da);
             clgan_buffer_free(db);
             clgan_buffer_free(dcb);
+            clgan_buffer_free(dpb);
             mats_free(&x);
         }
     }
 
-    printf("%-8s %2s %6s %6s %6s %9s %9s %9s %10s\n", "shape", "op", "M", "N", "K", "CLBlast",
-           "own", "OpenBLAS", "own/OpenBLAS");
+    printf("%-8s %2s %6s %6s %6s %9s %9s %9s %9s %10s\n", "shape", "op", "M", "N", "K", "CLBlast",
+           "own", "own-pB", "OpenBLAS", "own/OpenBLAS");
     double tsum[NBE] = {0};
     for (size_t i = 0; i < NSHAPES; i++) {
         const struct bshape *s = &shapes[i];

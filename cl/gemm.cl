@@ -3,8 +3,9 @@
  * and leading dimensions in floats, strided batches along the third NDRange dimension (z).
  * beta == 0 never reads C.
  *
- * gemm_naive: work-item (j, i, z) computes C(i, j) of matrix z, any transposes. The plain,
- * always-correct path, used for tiny shapes.
+ * gemm_naive: work-item (j, i, z) computes C(i, j) of matrix z, any transposes (tb == 2: B
+ * packed in panels of 32 columns, element (p, j) at b[((j / 32) * k + p) * 32 + j % 32]). The
+ * plain, always-correct path, used for tiny shapes.
  *
  * The tiled path works on "rows x cols" of a result R = A' * B' (R is C, or C^T stored
  * transposed; the host picks), with K steps:
@@ -32,7 +33,9 @@ kernel void gemm_naive(int ta, int tb, uint m, uint n, uint k, float alpha, glob
     float acc = 0.0f;
     for (uint p = 0; p < k; p++) {
         float av = ta ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p];
-        float bv = tb ? b[(size_t)j * ldb + p] : b[(size_t)p * ldb + j];
+        float bv = tb == 2 ? b[((size_t)(j / 32) * k + p) * 32 + j % 32]
+                   : tb    ? b[(size_t)j * ldb + p]
+                           : b[(size_t)p * ldb + j];
         acc = fma(av, bv, acc);
     }
     float prev = beta == 0.0f ? 0.0f : beta * c[(size_t)i * ldc + j];
@@ -203,6 +206,42 @@ static void store_row(global float *crow, ulong cs, uint ncols, float alpha, flo
 
 TILE_8X32(tile_8x32, local)
 TILE_8X32(tile_8x32_global, global)
+
+/*
+ * gemm_tile_8x32_pb: B packed in panels of 32 columns (element (p, j) at
+ * ((j / 32) * k + p) * 32 + j % 32, see gemm_naive), read in place and in order. Work-item
+ * (jg, ig, z) owns column panels jg*q .. jg*q+q-1 and row panels ig*group .. ig*group+group-1,
+ * and goes through K in chunks of kc steps, each chunk over all its tiles (chunks after the
+ * first add to C), so that the chunk of a B panel stays in the cache across the row panels.
+ */
+kernel void gemm_tile_8x32_pb(uint m, uint n, uint k, uint kc, uint q, uint group, float alpha,
+                              global const float *pa, ulong pa_off, ulong spa,
+                              global const float *b, ulong b_off, ulong sb, float beta,
+                              global float *c, ulong c_off, ulong sc, ulong ldc)
+{
+    uint jg = get_global_id(0), ig = get_global_id(1), z = get_global_id(2);
+    uint mp = (m + 7) / 8, np = (n + 31) / 32;
+    uint ip0 = ig * group, jp0 = jg * q;
+    if (ip0 >= mp || jp0 >= np)
+        return;
+    uint ip1 = min(mp, ip0 + group), jp1 = min(np, jp0 + q);
+    pa += pa_off + z * spa;
+    b += b_off + z * sb;
+    c += c_off + z * sc;
+    for (uint p0 = 0; p0 < k; p0 += kc) {
+        uint kl = min(kc, k - p0);
+        float bet = p0 == 0 ? beta : 1.0f;
+        for (uint jp = jp0; jp < jp1; jp++) {
+            uint j0 = jp * 32;
+            for (uint ip = ip0; ip < ip1; ip++) {
+                uint i0 = ip * 8;
+                tile_8x32_global(pa + ((size_t)ip * k + p0) * 8, b + ((size_t)jp * k + p0) * 32,
+                                 32, kl, alpha, bet, c + i0 * ldc + j0, ldc, 1, min(8u, m - i0),
+                                 min(32u, n - j0));
+            }
+        }
+    }
+}
 
 /*
  * Copy rows p0..p0+kl-1 of the B panels jp0..jp1-1 into local memory: panel jp - jp0 at

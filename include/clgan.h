@@ -72,26 +72,26 @@ enum clgan_device_kind {
 /* One OpenCL device as clgan sees it. index is the position in `clgan devices`. */
 struct clgan_device_info {
     int index;
-    int platform;              /* platform number, as in P:D */
-    int device;                /* device number within the platform */
+    int platform; /* platform number, as in P:D */
+    int device;   /* device number within the platform */
     enum clgan_device_kind kind;
     char platform_name[128];
     char platform_vendor[128];
     char platform_version[128];
     char name[128];
     char vendor[128];
-    char version[128];         /* CL_DEVICE_VERSION */
+    char version[128]; /* CL_DEVICE_VERSION */
     char driver_version[128];
     char opencl_c_version[64];
     unsigned compute_units;
     unsigned clock_mhz;
-    uint64_t global_mem;       /* bytes */
-    uint64_t max_alloc;        /* bytes */
-    uint64_t local_mem;        /* bytes */
+    uint64_t global_mem; /* bytes */
+    uint64_t max_alloc;  /* bytes */
+    uint64_t local_mem;  /* bytes */
     size_t max_work_group;
     int fp16;
     int fp64;
-    int host_unified;          /* shares memory with the host */
+    int host_unified; /* shares memory with the host */
 };
 
 /* Short text for a device kind ("discrete GPU", "CPU", "simulator", ...). */
@@ -117,7 +117,9 @@ CLGAN_API clgan_status clgan_device_select(const char *spec, const struct clgan_
 /* ---------------------------------------------------------------- context */
 
 enum clgan_gemm_backend {
-    CLGAN_GEMM_AUTO = 0,    /* own kernel on CPUs, CLBlast elsewhere, unless measured otherwise */
+    /* the faster of the two on this device, timed on first use and remembered in the disk
+     * cache; without measuring (simulators, CLGAN_CACHE_DIR=off) own on CPUs, CLBlast elsewhere */
+    CLGAN_GEMM_AUTO = 0,
     CLGAN_GEMM_CLBLAST = 1,
     CLGAN_GEMM_OWN = 2,
 };
@@ -125,8 +127,8 @@ enum clgan_gemm_backend {
 typedef struct clgan_ctx clgan_ctx;
 
 struct clgan_ctx_params {
-    const char *device;     /* SPEC; NULL: $CLGAN_DEVICE, else "auto" */
-    int profiling;          /* record per-kernel times with OpenCL events */
+    const char *device; /* SPEC; NULL: $CLGAN_DEVICE, else "auto" */
+    int profiling;      /* record per-kernel times with OpenCL events */
     enum clgan_gemm_backend gemm;
 };
 
@@ -156,8 +158,12 @@ CLGAN_API clgan_status clgan_ctx_build_all(clgan_ctx *ctx);
 /* Device memory currently held and the peak since init, in bytes. */
 CLGAN_API void clgan_ctx_memory(const clgan_ctx *ctx, uint64_t *in_use, uint64_t *peak);
 
-/* The GEMM backend this context uses (AUTO resolved). */
+/* The GEMM backend this context uses: AUTO is resolved here if no GEMM has run yet (which may
+ * time both backends once, see CLGAN_GEMM_AUTO). */
 CLGAN_API enum clgan_gemm_backend clgan_ctx_gemm_backend(const clgan_ctx *ctx);
+/* How it was chosen, one line ("auto: measured own 4.1 ms, CLBlast 80.3 ms (cached in DIR)",
+ * "chosen by the caller", ...); resolves AUTO like clgan_ctx_gemm_backend. */
+CLGAN_API const char *clgan_ctx_gemm_note(const clgan_ctx *ctx);
 CLGAN_API const char *clgan_gemm_backend_str(enum clgan_gemm_backend b);
 
 /* ---------------------------------------------------------------- buffers */
@@ -170,31 +176,31 @@ CLGAN_API clgan_status clgan_buffer_init(clgan_ctx *ctx, size_t n, clgan_buffer 
 CLGAN_API void clgan_buffer_free(clgan_buffer *buf);
 CLGAN_API size_t clgan_buffer_size(const clgan_buffer *buf);
 /* Copy n floats between host and device, starting at float offset off. Blocking. */
-CLGAN_API clgan_status clgan_buffer_write(clgan_buffer *buf, size_t off, size_t n, const float *src);
+CLGAN_API clgan_status clgan_buffer_write(clgan_buffer *buf, size_t off, size_t n,
+                                          const float *src);
 CLGAN_API clgan_status clgan_buffer_read(clgan_buffer *buf, size_t off, size_t n, float *dst);
-
 
 /* ---------------------------------------------------------------- GAN training */
 
 /* Everything `clgan train` can be told. clgan_gan_default_params() gives PyTorch's DCGAN
  * example defaults (Adam 2e-4, betas 0.5/0.999, batch 64, nz 100, ngf = ndf = 64). */
 struct clgan_gan_params {
-    const char *model;      /* "dcgan32" or "dcgan64" */
+    const char *model; /* "dcgan32" or "dcgan64" */
     int nz, ngf, ndf;
-    int channels;           /* 0: from the data (1 for Fashion-MNIST) */
+    int channels; /* 0: from the data (1 for Fashion-MNIST) */
     int batch;
     double lr, beta1, beta2;
-    int d_steps;            /* D updates per G update */
-    const char *g_loss;     /* "ns" (non-saturating) or "minimax" */
-    double real_label;      /* target for real images (1; < 1 for label smoothing) */
+    int d_steps;        /* D updates per G update */
+    const char *g_loss; /* "ns" (non-saturating) or "minimax" */
+    double real_label;  /* target for real images (1; < 1 for label smoothing) */
     uint64_t seed;
     int epochs;
-    long long iters;        /* cap on training steps (0: none) */
-    long long max_images;   /* use only the first N images of the data set (0: all) */
-    const char *data;       /* "fashion-mnist", "mnist:DIR", "idx:FILE", "folder:DIR" */
+    long long iters;      /* cap on training steps (0: none) */
+    long long max_images; /* use only the first N images of the data set (0: all) */
+    const char *data;     /* "fashion-mnist", "mnist:DIR", "idx:FILE", "folder:DIR" */
     const char *out_dir;
     int log_every, sample_every, ckpt_every, keep_ckpts;
-    const char *resume;     /* run folder or checkpoint file to continue from */
+    const char *resume; /* run folder or checkpoint file to continue from */
 };
 
 CLGAN_API struct clgan_gan_params clgan_gan_default_params(void);
@@ -203,12 +209,12 @@ typedef struct clgan_gan clgan_gan;
 
 /* The scalars of one step (read back only when asked for). */
 struct clgan_gan_stats {
-    long long step;         /* steps done, this one included */
+    long long step; /* steps done, this one included */
     int epoch;
     double loss_d, loss_g;
-    double d_x;             /* mean D(x) on the real batch */
-    double d_g_z1;          /* mean D(G(z)) in the D step (before the G update) */
-    double d_g_z2;          /* mean D(G(z)) in the G step (after the D update) */
+    double d_x;    /* mean D(x) on the real batch */
+    double d_g_z1; /* mean D(G(z)) in the D step (before the G update) */
+    double d_g_z2; /* mean D(G(z)) in the G step (after the D update) */
 };
 
 /*
@@ -271,8 +277,7 @@ CLGAN_API void clgan_generator_shape(const clgan_generator *gen, int *nz, int *n
 CLGAN_API clgan_status clgan_generator_forward(clgan_generator *gen, const float *z, int n,
                                                float *out);
 /* n standard-normal noise vectors from the device RNG (the same on every device). */
-CLGAN_API clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n,
-                                             float *z);
+CLGAN_API clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n, float *z);
 
 /* ---------------------------------------------------------------- MLP classifiers */
 

@@ -460,7 +460,7 @@ int main(int argc, char **argv)
         run_invalid(d);
         if (!d->small) {
             /* the odd shapes again on the other GEMM backend */
-            enum clgan_gemm_backend keep = d->ctx->gemm;
+            enum clgan_gemm_backend keep = clgan_ctx_gemm_backend(d->ctx);
             d->ctx->gemm = keep == CLGAN_GEMM_CLBLAST ? CLGAN_GEMM_OWN : CLGAN_GEMM_CLBLAST;
             snprintf(gemm_tag, sizeof(gemm_tag), "/%s", clgan_gemm_backend_str(d->ctx->gemm));
             for (size_t j = 0; j < sizeof(conv) / sizeof(conv[0]); j++)

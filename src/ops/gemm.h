@@ -22,6 +22,11 @@ struct clgan_gemm_args {
     /* strided batch: batch >= 1; stride_* in floats between consecutive matrices */
     size_t batch;
     size_t stride_a, stride_b, stride_c;
+    /* own backend only (CLGAN_GEMM_OWN; UNSUPPORTED elsewhere): op(B) comes packed in panels
+     * of 32 columns, element (p, j) at b[b_off + z * stride_b + ((j / 32) * k + p) * 32 +
+     * j % 32], tb and ldb unused; the last panel's columns past n are read but never reach C.
+     * The tile kernel then reads B in place, in order, with no copy. */
+    int b_packed;
 };
 
 /* Run one (strided-batched) GEMM on the context's chosen backend. */
@@ -44,6 +49,19 @@ clgan_status clgan_ops_gemm1(clgan_ctx *ctx, int ta, int tb, size_t m, size_t n,
  * shapes that need no workspace. OUT_OF_DEVICE_MEMORY when the device refuses it.
  */
 clgan_status clgan_ops_gemm_reserve(clgan_ctx *ctx, size_t m, size_t n, size_t k, size_t batch);
+
+/* Floats of a packed op(B) of k x n (panels of 32 columns, the last one padded). */
+size_t clgan_ops_gemm_packed_b_size(size_t k, size_t n);
+
+/* Whether clgan_ops_gemm on this context takes b_packed (its backend is the own one). */
+int clgan_ops_gemm_takes_packed_b(const clgan_ctx *ctx);
+
+/*
+ * Resolve CLGAN_GEMM_AUTO on this context (once): the backend measured faster on this device
+ * and driver, from the disk cache or timed now; the heuristic on simulators or with the cache
+ * off (see gemm_auto.c). Never fails; does nothing for a backend chosen by the caller.
+ */
+void clgan_ops_gemm_resolve(clgan_ctx *ctx);
 
 /* Backends. */
 clgan_status clgan_gemm_clblast(clgan_ctx *ctx, const struct clgan_gemm_args *g);

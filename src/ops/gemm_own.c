@@ -157,12 +157,12 @@ static clgan_status gemm_naive(clgan_ctx *ctx, const struct clgan_gemm_args *g)
     size_t gs[3] = {g->n, g->m, g->batch};
     size_t ls[3] = {8, 8, 1};
     double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
-    return clgan_rt_launch(ctx, "gemm_naive", 3, gs, ls, flops, "iiuuufmlumlufmlulll", g->ta, g->tb,
-                           (unsigned)g->m, (unsigned)g->n, (unsigned)g->k, (double)g->alpha, g->a,
-                           (uint64_t)g->a_off, (unsigned)g->lda, g->b, (uint64_t)g->b_off,
-                           (unsigned)g->ldb, (double)g->beta, g->c, (uint64_t)g->c_off,
-                           (unsigned)g->ldc, (uint64_t)g->stride_a, (uint64_t)g->stride_b,
-                           (uint64_t)g->stride_c);
+    return clgan_rt_launch(ctx, "gemm_naive", 3, gs, ls, flops, "iiuuufmlumlufmlulll", g->ta,
+                           g->b_packed ? 2 : g->tb, (unsigned)g->m, (unsigned)g->n, (unsigned)g->k,
+                           (double)g->alpha, g->a, (uint64_t)g->a_off, (unsigned)g->lda, g->b,
+                           (uint64_t)g->b_off, (unsigned)g->ldb, (double)g->beta, g->c,
+                           (uint64_t)g->c_off, (unsigned)g->ldc, (uint64_t)g->stride_a,
+                           (uint64_t)g->stride_b, (uint64_t)g->stride_c);
 }
 
 /* How the tile kernel splits the work: kc rows of K per local chunk, q column panels and group
@@ -233,6 +233,28 @@ static void choose_blocking(const clgan_ctx *ctx, const struct plan *pl, size_t 
     }
 }
 
+/* gemm_pack_a: the A side of batch matrices into panels of MR rows in the workspace (which the
+ * caller made large enough). */
+static clgan_status pack_a(clgan_ctx *ctx, const struct plan *pl, size_t batch)
+{
+    cl_mem ws = ((struct own_state *)ctx->gemm_state)->ws;
+    size_t k = pl->k, mp = round_up(pl->rows, MR) / MR;
+    const struct side *a = &pl->a;
+    /* packing work-items move about 2048 floats: 256 steps of K of one panel, or several
+     * panels when K is shorter; when A's rows run along M, 32 panels (1 KiB of each row) */
+    size_t pchunk = k < PACK_CHUNK ? k : PACK_CHUNK, npan = PACK_CHUNK / pchunk;
+    if (a->t) {
+        npan = 32;
+        pchunk = k < 8 ? k : 8;
+    }
+    size_t gsa[3] = {(k + pchunk - 1) / pchunk, (mp + npan - 1) / npan, batch};
+    size_t lsa[3] = {1, 1, 1};
+    return clgan_rt_launch(ctx, "gemm_pack_a", 3, gsa, lsa, 0, "iuuuumlulmll", a->t,
+                           (unsigned)pl->rows, (unsigned)k, (unsigned)pchunk, (unsigned)npan,
+                           a->mem, (uint64_t)a->off, (unsigned)a->ld, (uint64_t)a->stride, ws,
+                           (uint64_t)0, (uint64_t)plan_ws(pl));
+}
+
 static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
                                const struct plan *pl)
 {
@@ -244,25 +266,13 @@ static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
     clgan_status st = ensure_ws(ctx, bytes);
     if (st != CLGAN_STATUS_OK)
         return st;
-    cl_mem ws = ((struct own_state *)ctx->gemm_state)->ws;
-    size_t k = pl->k, mp = round_up(pl->rows, MR) / MR, np = round_up(pl->cols, NR) / NR;
-    const struct side *a = &pl->a, *b = &pl->b;
-    size_t spa = plan_ws(pl);
-    /* packing work-items move about 2048 floats: 256 steps of K of one panel, or several
-     * panels when K is shorter; when A's rows run along M, 32 panels (1 KiB of each row) */
-    size_t pchunk = k < PACK_CHUNK ? k : PACK_CHUNK, npan = PACK_CHUNK / pchunk;
-    if (a->t) {
-        npan = 32;
-        pchunk = k < 8 ? k : 8;
-    }
-    size_t gsa[3] = {(k + pchunk - 1) / pchunk, (mp + npan - 1) / npan, g->batch};
-    size_t lsa[3] = {1, 1, 1};
-    st = clgan_rt_launch(ctx, "gemm_pack_a", 3, gsa, lsa, 0, "iuuuumlulmll", a->t,
-                         (unsigned)pl->rows, (unsigned)k, (unsigned)pchunk, (unsigned)npan, a->mem,
-                         (uint64_t)a->off, (unsigned)a->ld, (uint64_t)a->stride, ws, (uint64_t)0,
-                         (uint64_t)spa);
+    st = pack_a(ctx, pl, g->batch);
     if (st != CLGAN_STATUS_OK)
         return st;
+    cl_mem ws = ((struct own_state *)ctx->gemm_state)->ws;
+    size_t k = pl->k, mp = round_up(pl->rows, MR) / MR, np = round_up(pl->cols, NR) / NR;
+    const struct side *b = &pl->b;
+    size_t spa = plan_ws(pl);
     struct blocking bk;
     choose_blocking(ctx, pl, g->batch, &bk);
     size_t ncg = (np + bk.q - 1) / bk.q, ngroups = (mp + bk.group - 1) / bk.group;
@@ -278,6 +288,44 @@ static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
                            2 * bk.kc * bk.q * NR * sizeof(float));
 }
 
+/*
+ * Packed B: each work-item takes one B panel (no copy, so nothing to amortise) and as many row
+ * panels as keep at least 8 work-items per compute unit; all of them when the column panels
+ * alone are that many, so that a B panel is read from memory once. K goes in chunks of 512
+ * steps over all the item's row panels, so that the chunk of B stays in the cache while the
+ * chunks of A stream past it (measured within noise of whole-K tiles on PoCL, kept for larger
+ * K than dcgan32's).
+ */
+static clgan_status gemm_packed_b(clgan_ctx *ctx, const struct clgan_gemm_args *g)
+{
+    struct plan pl = {.swap = 0, .rows = g->m, .cols = g->n, .k = g->k};
+    pl.a = (struct side){g->a, g->a_off, g->lda, g->stride_a, g->ta};
+    size_t bytes = ws_bytes(&pl, g->batch);
+    if (!bytes)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "gemm: workspace size overflows (m=%zu n=%zu k=%zu batch=%zu)", g->m,
+                             g->n, g->k, g->batch);
+    clgan_status st = ensure_ws(ctx, bytes);
+    if (st == CLGAN_STATUS_OK)
+        st = pack_a(ctx, &pl, g->batch);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    cl_mem ws = ((struct own_state *)ctx->gemm_state)->ws;
+    size_t mp = round_up(g->m, MR) / MR, np = round_up(g->n, NR) / NR;
+    size_t cu = ctx->info.compute_units ? ctx->info.compute_units : 1, ng = 1;
+    while (np * ng * g->batch < 8 * cu && ng < mp)
+        ng *= 2;
+    size_t group = (mp + ng - 1) / ng, kc = 512, q = 1;
+    size_t gs[3] = {(np + q - 1) / q, (mp + group - 1) / group, g->batch}, ls[3] = {1, 1, 1};
+    double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
+    return clgan_rt_launch(ctx, "gemm_tile_8x32_pb", 3, gs, ls, flops, "uuuuuufmllmllfmlll",
+                           (unsigned)g->m, (unsigned)g->n, (unsigned)g->k, (unsigned)kc,
+                           (unsigned)q, (unsigned)group, (double)g->alpha, ws, (uint64_t)0,
+                           (uint64_t)plan_ws(&pl), g->b, (uint64_t)g->b_off, (uint64_t)g->stride_b,
+                           (double)g->beta, g->c, (uint64_t)g->c_off, (uint64_t)g->stride_c,
+                           (uint64_t)g->ldc);
+}
+
 clgan_status clgan_gemm_own(clgan_ctx *ctx, const struct clgan_gemm_args *g)
 {
     if (g->m == 0 || g->n == 0)
@@ -289,6 +337,8 @@ clgan_status clgan_gemm_own(clgan_ctx *ctx, const struct clgan_gemm_args *g)
                              g->n, g->k);
     if (!use_packed(g->m, g->n, g->k))
         return gemm_naive(ctx, g);
+    if (g->b_packed)
+        return gemm_packed_b(ctx, g);
     struct plan pl;
     make_plan(g, &pl);
     return gemm_tiled(ctx, g, &pl);

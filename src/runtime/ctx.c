@@ -93,8 +93,7 @@ clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **o
     ctx->device = ds[idx];
     ctx->profiling = params->profiling;
     cl_int err = CL_SUCCESS;
-    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->platform,
-                                     0};
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->platform, 0};
     ctx->context = clCreateContext(props, 1, &ctx->device, NULL, NULL, &err);
     if (err == CL_SUCCESS) {
         cl_command_queue_properties qp = params->profiling ? CL_QUEUE_PROFILING_ENABLE : 0;
@@ -108,14 +107,12 @@ clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **o
         goto out;
     }
     make_prelude(ctx);
+    /* AUTO is resolved on first use, by measurement (ops/gemm_auto.c) */
     ctx->gemm = params->gemm;
-    if (ctx->gemm == CLGAN_GEMM_AUTO)
-        ctx->gemm = (ctx->info.kind == CLGAN_KIND_CPU || ctx->info.kind == CLGAN_KIND_SIMULATOR)
-                        ? CLGAN_GEMM_OWN
-                        : CLGAN_GEMM_CLBLAST;
-    clgan_log(CLGAN_LOG_INFO, "device %d:%d %s (%s), GEMM %s", ctx->info.platform,
-              ctx->info.device, ctx->info.name, ctx->info.platform_name,
-              clgan_gemm_backend_str(ctx->gemm));
+    snprintf(ctx->gemm_note, sizeof(ctx->gemm_note), "%s",
+             ctx->gemm == CLGAN_GEMM_AUTO ? "auto: not resolved yet" : "chosen by the caller");
+    clgan_log(CLGAN_LOG_INFO, "device %d:%d %s (%s), GEMM %s", ctx->info.platform, ctx->info.device,
+              ctx->info.name, ctx->info.platform_name, clgan_gemm_backend_str(ctx->gemm));
     *out = ctx;
 out:
     free(devs);
@@ -170,11 +167,6 @@ void clgan_ctx_memory(const clgan_ctx *ctx, uint64_t *in_use, uint64_t *peak)
         *in_use = ctx->mem_in_use;
     if (peak)
         *peak = ctx->mem_peak;
-}
-
-enum clgan_gemm_backend clgan_ctx_gemm_backend(const clgan_ctx *ctx)
-{
-    return ctx->gemm;
 }
 
 const char *clgan_gemm_backend_str(enum clgan_gemm_backend b)
@@ -255,8 +247,8 @@ clgan_status clgan_rt_write(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes
     if (clgan_fault_hit(CLGAN_FAULT_WRITE))
         return clgan_rt_fail(ctx, CLGAN_STATUS_OPENCL,
                              "clEnqueueWriteBuffer failed: injected fault");
-    return CLG_CL(ctx, clEnqueueWriteBuffer(ctx->queue, mem, CL_TRUE, off, bytes, src, 0, NULL,
-                                            NULL));
+    return CLG_CL(ctx,
+                  clEnqueueWriteBuffer(ctx->queue, mem, CL_TRUE, off, bytes, src, 0, NULL, NULL));
 }
 
 clgan_status clgan_rt_read(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes, void *dst)
@@ -264,9 +256,10 @@ clgan_status clgan_rt_read(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes,
     if (!bytes)
         return CLGAN_STATUS_OK;
     if (clgan_fault_hit(CLGAN_FAULT_READ))
-        return clgan_rt_fail(ctx, CLGAN_STATUS_OPENCL, "clEnqueueReadBuffer failed: injected fault");
-    return CLG_CL(ctx, clEnqueueReadBuffer(ctx->queue, mem, CL_TRUE, off, bytes, dst, 0, NULL,
-                                           NULL));
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OPENCL,
+                             "clEnqueueReadBuffer failed: injected fault");
+    return CLG_CL(ctx,
+                  clEnqueueReadBuffer(ctx->queue, mem, CL_TRUE, off, bytes, dst, 0, NULL, NULL));
 }
 
 /* ---------------------------------------------------------------- public buffers */

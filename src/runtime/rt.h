@@ -50,7 +50,8 @@ struct clgan_ctx {
     cl_context context;
     cl_command_queue queue;
     int profiling;
-    enum clgan_gemm_backend gemm;
+    enum clgan_gemm_backend gemm; /* AUTO until the first GEMM resolves it (ops/gemm_auto.c) */
+    char gemm_note[1300];         /* how the backend was chosen */
     char err[2048];
     char prelude[1024];
 
