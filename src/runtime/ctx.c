@@ -182,14 +182,40 @@ const char *clgan_gemm_backend_str(enum clgan_gemm_backend b)
     return "?";
 }
 
-static void fmt_bytes(char *buf, size_t len, uint64_t b)
+void clgan_rt_fmt_bytes(char *buf, size_t len, uint64_t b)
 {
     if (b >= (1ull << 30))
         snprintf(buf, len, "%.2f GiB", b / (double)(1ull << 30));
     else if (b >= (1ull << 20))
         snprintf(buf, len, "%.1f MiB", b / (double)(1ull << 20));
+    else if (b >= (1ull << 10))
+        snprintf(buf, len, "%.1f KiB", b / (double)(1ull << 10));
     else
         snprintf(buf, len, "%llu bytes", (unsigned long long)b);
+}
+
+clgan_status clgan_rt_fits(clgan_ctx *ctx, uint64_t total, uint64_t largest,
+                           const char *largest_what, const char *who)
+{
+    char a[32], b[32], c[32];
+    if (largest > ctx->info.max_alloc) {
+        clgan_rt_fmt_bytes(a, sizeof(a), largest);
+        clgan_rt_fmt_bytes(b, sizeof(b), ctx->info.max_alloc);
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
+                             "%s needs %s for %s in one buffer but %s allows at most %s per "
+                             "allocation",
+                             who, a, largest_what, ctx->info.name, b);
+    }
+    if (total > ctx->info.global_mem || ctx->mem_in_use > ctx->info.global_mem - total) {
+        clgan_rt_fmt_bytes(a, sizeof(a), total);
+        clgan_rt_fmt_bytes(b, sizeof(b), ctx->info.global_mem);
+        clgan_rt_fmt_bytes(c, sizeof(c), ctx->mem_in_use);
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
+                             "%s needs %s of device memory but %s has %s%s%s%s", who, a,
+                             ctx->info.name, b, ctx->mem_in_use ? " (" : "",
+                             ctx->mem_in_use ? c : "", ctx->mem_in_use ? " in use already)" : "");
+    }
+    return CLGAN_STATUS_OK;
 }
 
 clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_mem *out)
@@ -199,15 +225,15 @@ clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_m
     if (bytes == 0)
         bytes = 4;
     if (bytes > ctx->info.max_alloc) {
-        fmt_bytes(a, sizeof(a), bytes);
-        fmt_bytes(b, sizeof(b), ctx->info.max_alloc);
+        clgan_rt_fmt_bytes(a, sizeof(a), bytes);
+        clgan_rt_fmt_bytes(b, sizeof(b), ctx->info.max_alloc);
         return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
                              "%s needs %s in one buffer but %s allows at most %s per allocation",
                              what, a, ctx->info.name, b);
     }
     if (ctx->mem_in_use + bytes > ctx->info.global_mem) {
-        fmt_bytes(a, sizeof(a), ctx->mem_in_use + bytes);
-        fmt_bytes(b, sizeof(b), ctx->info.global_mem);
+        clgan_rt_fmt_bytes(a, sizeof(a), ctx->mem_in_use + bytes);
+        clgan_rt_fmt_bytes(b, sizeof(b), ctx->info.global_mem);
         return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
                              "%s would bring device memory to %s but %s has %s", what, a,
                              ctx->info.name, b);
@@ -218,7 +244,7 @@ clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_m
     cl_int err = CL_SUCCESS;
     cl_mem m = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
     if (err != CL_SUCCESS) {
-        fmt_bytes(a, sizeof(a), bytes);
+        clgan_rt_fmt_bytes(a, sizeof(a), bytes);
         return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
                              "clCreateBuffer failed for %s (%s): %s", what, a,
                              clgan_cl_errname(err));

@@ -16,8 +16,8 @@
 #include "clgan.h"
 
 #define RT_MAX_PROGRAMS 32
-#define RT_MAX_KERNELS 256
-#define RT_MAX_PROF 256
+#define RT_MAX_KERNELS  256
+#define RT_MAX_PROF     256
 
 struct rt_program {
     char family[32];
@@ -124,6 +124,13 @@ void clgan_rt_prof_reset(clgan_ctx *ctx);
 /* Raw device allocation of bytes with limit checks and memory accounting (what names it). */
 clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_mem *out);
 void clgan_rt_release(clgan_ctx *ctx, cl_mem mem, size_t bytes);
+/* Would buffers of total bytes, the largest of them `largest` bytes (named largest_what), fit
+ * next to what is allocated already? OUT_OF_DEVICE_MEMORY with a message naming who (e.g. "the
+ * model"), the sizes asked for and the device's limits; allocates nothing. */
+clgan_status clgan_rt_fits(clgan_ctx *ctx, uint64_t total, uint64_t largest,
+                           const char *largest_what, const char *who);
+/* "1.50 GiB", "12.0 MiB" or "512 bytes". */
+void clgan_rt_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 
 /* Blocking copies of bytes at byte offsets. */
 clgan_status clgan_rt_write(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes, const void *src);

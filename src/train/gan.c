@@ -258,6 +258,80 @@ static clgan_status check_params(clgan_gan *g, const struct clgan_gan_params *p)
     return CLGAN_STATUS_OK;
 }
 
+/* The data set stays on D's device when it takes at most a quarter of it and one allocation;
+ * else batches stream from host memory. */
+static int data_streams(const clgan_gan *g, size_t bytes)
+{
+    const struct clgan_device_info *di = clgan_ctx_device(g->dctx);
+    return bytes > di->max_alloc || bytes > di->global_mem / 4;
+}
+
+/* Bytes of the trainer's own buffers on D's and on G's device (alloc_buffers). */
+static void own_bytes(const clgan_gan *g, uint64_t *on_d, uint64_t *on_g)
+{
+    uint64_t img_u8 = (uint64_t)g->ds.channels * g->ds.height * g->ds.width;
+    uint64_t set = (uint64_t)g->ds.count * img_u8, b = (uint64_t)g->batch;
+    uint64_t fb = b * g->img * sizeof(float); /* one float batch of images */
+    int grid = g->batch > GRID ? g->batch : GRID;
+    *on_d = data_streams(g, (size_t)set) ? 2 * b * img_u8 + b * sizeof(int32_t)
+                                         : set + (uint64_t)g->ds.count * sizeof(int32_t);
+    *on_d += fb + b * sizeof(float) + S_N * sizeof(float) +
+             clgan_ops_elt_sum_workspace((size_t)g->batch) * sizeof(float);
+    *on_g = (uint64_t)grid * g->nz * sizeof(float) + sizeof(float);
+    if (g->gctx != g->dctx) {
+        *on_d += fb;
+        *on_g += fb;
+    }
+}
+
+/*
+ * Everything training will allocate, against each device, before allocating anything: a model
+ * too large for the device is refused with its total size and the device's, instead of failing
+ * at whichever buffer happens to come last (or, on a driver that allocates lazily, swapping).
+ */
+static clgan_status check_memory(clgan_gan *g)
+{
+    struct clgan_layer_spec gs[CLGAN_MAX_LAYERS], ds[CLGAN_MAX_LAYERS];
+    int ng = clgan_preset_dcgan_g(g->size, g->nz, g->p.ngf, g->nc, gs);
+    int nd = clgan_preset_dcgan_d(g->size, g->p.ndf, g->nc, ds);
+    struct clgan_shape zin = {g->nz, 1, 1}, xin = {g->nc, g->size, g->size};
+    int gbatch = g->batch > GRID ? g->batch : GRID;
+    struct clgan_model_mem gm, dm;
+    clgan_status st = clgan_model_mem(g->gctx, gs, ng, zin, gbatch, 2, &gm);
+    if (st != CLGAN_STATUS_OK)
+        return dev_fail(g, g->gctx, st);
+    if ((st = clgan_model_mem(g->dctx, ds, nd, xin, g->batch, 2, &dm)) != CLGAN_STATUS_OK)
+        return dev_fail(g, g->dctx, st);
+    uint64_t own_d, own_g;
+    own_bytes(g, &own_d, &own_g);
+    char who[256], a[32], b[32], c[32];
+    snprintf(who, sizeof(who), "%s (ngf %d, ndf %d, nz %d) at batch %d", g->model, g->p.ngf,
+             g->p.ndf, g->nz, g->batch);
+    if ((st = clgan_rt_fits(g->gctx, 0, gm.largest, gm.largest_what, who)) != CLGAN_STATUS_OK)
+        return dev_fail(g, g->gctx, st);
+    if ((st = clgan_rt_fits(g->dctx, 0, dm.largest, dm.largest_what, who)) != CLGAN_STATUS_OK)
+        return dev_fail(g, g->dctx, st);
+    uint64_t tg = gm.total + own_g, td = dm.total + own_d;
+    if (g->gctx == g->dctx) {
+        clgan_rt_fmt_bytes(a, sizeof(a), gm.total);
+        clgan_rt_fmt_bytes(b, sizeof(b), dm.total);
+        clgan_rt_fmt_bytes(c, sizeof(c), own_d + own_g);
+        char who2[512];
+        snprintf(who2, sizeof(who2), "%s (G %s, D %s, data and batches %s)", who, a, b, c);
+        return dev_fail(g, g->dctx, clgan_rt_fits(g->dctx, tg + td, 0, "", who2));
+    }
+    clgan_rt_fmt_bytes(a, sizeof(a), gm.total);
+    clgan_rt_fmt_bytes(b, sizeof(b), own_g);
+    char who2[512];
+    snprintf(who2, sizeof(who2), "%s: G (%s, noise and batches %s)", who, a, b);
+    if ((st = clgan_rt_fits(g->gctx, tg, 0, "", who2)) != CLGAN_STATUS_OK)
+        return dev_fail(g, g->gctx, st);
+    clgan_rt_fmt_bytes(a, sizeof(a), dm.total);
+    clgan_rt_fmt_bytes(b, sizeof(b), own_d);
+    snprintf(who2, sizeof(who2), "%s: D (%s, data and batches %s)", who, a, b);
+    return dev_fail(g, g->dctx, clgan_rt_fits(g->dctx, td, 0, "", who2));
+}
+
 static clgan_status build_models(clgan_gan *g)
 {
     struct clgan_layer_spec gs[CLGAN_MAX_LAYERS], ds[CLGAN_MAX_LAYERS];
@@ -265,7 +339,10 @@ static clgan_status build_models(clgan_gan *g)
     int nd = clgan_preset_dcgan_d(g->size, g->p.ndf, g->nc, ds);
     struct clgan_shape zin = {g->nz, 1, 1}, xin = {g->nc, g->size, g->size};
     int gbatch = g->batch > GRID ? g->batch : GRID;
-    clgan_status st = clgan_model_init(g->gctx, gs, ng, zin, gbatch, "main", &g->G);
+    clgan_status st = check_memory(g);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    st = clgan_model_init(g->gctx, gs, ng, zin, gbatch, "main", &g->G);
     if (st != CLGAN_STATUS_OK)
         return dev_fail(g, g->gctx, st);
     st = clgan_model_init(g->dctx, ds, nd, xin, g->batch, "main", &g->D);
@@ -291,9 +368,7 @@ static clgan_status build_models(clgan_gan *g)
 static clgan_status load_data(clgan_gan *g)
 {
     char err[1024];
-    /* unless asked: gray for IDX sets, RGB for image folders */
-    int channels = g->p.channels ? g->p.channels : !strncmp(g->data, "folder:", 7) ? 3 : 1;
-    clgan_status st = clgan_data_load(g->data, channels, g->size, &g->ds, err, sizeof(err));
+    clgan_status st = clgan_data_load(g->data, g->nc, g->size, &g->ds, err, sizeof(err));
     if (st != CLGAN_STATUS_OK)
         return fail(g, st, "%s", err);
     if (g->ds.height > g->size || g->ds.width > g->size)
@@ -319,11 +394,9 @@ static clgan_status alloc_buffers(clgan_gan *g)
     g->perm_host = malloc(g->ds.count * sizeof(int32_t));
     if (!g->perm_host)
         return fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
-    /* Resident when the data set takes at most a quarter of the device and one allocation. */
     if (!clgan_mul_ok(g->ds.count, img_bytes, &bytes))
         return fail(g, CLGAN_STATUS_INVALID_ARGUMENT, "data set size overflows");
-    const struct clgan_device_info *di = clgan_ctx_device(d);
-    g->streaming = bytes > di->max_alloc || bytes > di->global_mem / 4;
+    g->streaming = data_streams(g, bytes);
     if (!g->streaming) {
         g->data_bytes = bytes;
         st = clgan_rt_alloc(d, bytes, "data set", &g->data_u8);
@@ -426,8 +499,15 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
         g->size = !strcmp(g->model, "dcgan64") ? 64 : 32;
         g->nz = params->nz;
         g->batch = params->batch;
-        st = load_data(g);
+        /* unless asked: gray for IDX sets, RGB for image folders */
+        g->nc = g->p.channels ? g->p.channels : !strncmp(g->data, "folder:", 7) ? 3 : 1;
+        g->img = (size_t)g->nc * g->size * g->size;
+        /* the models alone first: a size the device cannot hold fails before the data set is
+         * read; build_models checks again with the data set */
+        st = check_memory(g);
     }
+    if (st == CLGAN_STATUS_OK)
+        st = load_data(g);
     if (st == CLGAN_STATUS_OK) {
         g->img = (size_t)g->nc * g->size * g->size;
         g->per_epoch = (long long)(g->ds.count / ((size_t)g->batch * g->p.d_steps));
