@@ -4,8 +4,9 @@
  * beta == 0 never reads C.
  *
  * gemm_naive: work-item (j, i, z) computes C(i, j) of matrix z, any transposes (tb == 2: B
- * packed in panels of 32 columns, element (p, j) at b[((j / 32) * k + p) * 32 + j % 32]). The
- * plain, always-correct path, used for tiny shapes.
+ * packed in panels of 32 columns, element (p, j) at b[((j / 32) * k + p) * 32 + j % 32]; crun
+ * > 0: C's columns in runs, as gemm_tile_8x32_pb; arun > 0: A's rows in runs, as gemm_pack_a).
+ * The plain, always-correct path, used for tiny shapes.
  *
  * The tiled path works on "rows x cols" of a result R = A' * B' (R is C, or C^T stored
  * transposed; the host picks), with K steps:
@@ -19,10 +20,17 @@
  *     B' element (p, j) is b[p*ldb + j] (bt == 0) or b[j*ldb + p] (bt == 1).
  *     Work-groups must hold one work-item (a CPU device runs each work-group on one thread).
  */
+/* Where step p of K of a row of A (ta == 0) is: p, or with runs (arun > 0) p % arun in run
+ * p / arun, runs ars floats apart (a convolution's NCHW gradient, K over (image, position)). */
+static size_t kat(uint p, uint arun, ulong ars)
+{
+    return arun ? (size_t)(p / arun) * ars + p % arun : p;
+}
+
 kernel void gemm_naive(int ta, int tb, uint m, uint n, uint k, float alpha, global const float *a,
                        ulong a_off, uint lda, global const float *b, ulong b_off, uint ldb,
                        float beta, global float *c, ulong c_off, uint ldc, ulong sa, ulong sb,
-                       ulong sc)
+                       ulong sc, ulong crun, ulong crun_stride, uint arun, ulong ars)
 {
     uint j = get_global_id(0), i = get_global_id(1), z = get_global_id(2);
     if (i >= m || j >= n)
@@ -32,14 +40,16 @@ kernel void gemm_naive(int ta, int tb, uint m, uint n, uint k, float alpha, glob
     c += c_off + z * sc;
     float acc = 0.0f;
     for (uint p = 0; p < k; p++) {
-        float av = ta ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p];
+        float av = ta ? a[(size_t)p * lda + i] : a[(size_t)i * lda + kat(p, arun, ars)];
         float bv = tb == 2 ? b[((size_t)(j / 32) * k + p) * 32 + j % 32]
                    : tb    ? b[(size_t)j * ldb + p]
                            : b[(size_t)p * ldb + j];
         acc = fma(av, bv, acc);
     }
-    float prev = beta == 0.0f ? 0.0f : beta * c[(size_t)i * ldc + j];
-    c[(size_t)i * ldc + j] = alpha * acc + prev;
+    global float *e = crun ? c + (j / crun) * crun_stride + (size_t)i * ldc + j % crun
+                           : c + (size_t)i * ldc + j;
+    float prev = beta == 0.0f ? 0.0f : beta * *e;
+    *e = alpha * acc + prev;
 }
 
 /* Transpose the 8 x 8 block held in r0..r7 (row i in ri) in place. */
@@ -63,9 +73,10 @@ kernel void gemm_naive(int ta, int tb, uint m, uint n, uint k, float alpha, glob
         r7 = t7;                                                                      \
     }
 
-/* Pack steps p0..p1-1 of K of row panel ip of op(A) (m x k) into dst (the panel's start). */
-static void pack_panel(int ta, uint m, uint k, const global float *a, uint lda, uint ip, uint p0,
-                       uint p1, global float *dst)
+/* Pack steps p0..p1-1 of K of row panel ip of op(A) (m x k) into dst (the panel's start). With
+ * runs, arun is a multiple of 8 and p0 too, so that blocks of 8 steps stay inside a run. */
+static void pack_panel(int ta, uint m, uint k, const global float *a, uint lda, uint arun,
+                       ulong ars, uint ip, uint p0, uint p1, global float *dst)
 {
     uint i0 = ip * 8, rows = min(8u, m - i0);
     if (ta && rows == 8) {
@@ -80,13 +91,14 @@ static void pack_panel(int ta, uint m, uint k, const global float *a, uint lda, 
         const global float *s = a + (size_t)i0 * lda;
         uint p8 = p0 + ((p1 - p0) & ~7u);
         for (uint p = p0; p < p8; p += 8) {
-            float8 r0 = vload8(0, s + p), r1 = vload8(0, s + lda + p);
-            float8 r2 = vload8(0, s + 2 * (size_t)lda + p);
-            float8 r3 = vload8(0, s + 3 * (size_t)lda + p);
-            float8 r4 = vload8(0, s + 4 * (size_t)lda + p);
-            float8 r5 = vload8(0, s + 5 * (size_t)lda + p);
-            float8 r6 = vload8(0, s + 6 * (size_t)lda + p);
-            float8 r7 = vload8(0, s + 7 * (size_t)lda + p);
+            const global float *b = s + kat(p, arun, ars);
+            float8 r0 = vload8(0, b), r1 = vload8(0, b + lda);
+            float8 r2 = vload8(0, b + 2 * (size_t)lda);
+            float8 r3 = vload8(0, b + 3 * (size_t)lda);
+            float8 r4 = vload8(0, b + 4 * (size_t)lda);
+            float8 r5 = vload8(0, b + 5 * (size_t)lda);
+            float8 r6 = vload8(0, b + 6 * (size_t)lda);
+            float8 r7 = vload8(0, b + 7 * (size_t)lda);
             TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7)
             vstore8(r0, p, dst);
             vstore8(r1, p + 1, dst);
@@ -99,12 +111,12 @@ static void pack_panel(int ta, uint m, uint k, const global float *a, uint lda, 
         }
         for (uint p = p8; p < p1; p++)
             for (uint r = 0; r < 8; r++)
-                dst[p * 8 + r] = s[(size_t)r * lda + p];
+                dst[p * 8 + r] = s[(size_t)r * lda + kat(p, arun, ars)];
     } else {
         for (uint r = 0; r < 8; r++) {
             const global float *row = a + (size_t)(i0 + min(r, rows - 1)) * lda;
             for (uint p = p0; p < p1; p++)
-                dst[p * 8 + r] = r < rows ? row[p] : 0.0f;
+                dst[p * 8 + r] = r < rows ? row[kat(p, arun, ars)] : 0.0f;
         }
     }
 }
@@ -115,7 +127,8 @@ static void pack_panel(int ta, uint m, uint k, const global float *a, uint lda, 
  * short, or when rows of A run along M and are best read in long pieces).
  */
 kernel void gemm_pack_a(int ta, uint m, uint k, uint pchunk, uint npan, global const float *a,
-                        ulong a_off, uint lda, ulong sa, global float *pa, ulong pa_off, ulong spa)
+                        ulong a_off, uint lda, ulong sa, uint arun, ulong ars, global float *pa,
+                        ulong pa_off, ulong spa)
 {
     uint pc = get_global_id(0), ig = get_global_id(1), z = get_global_id(2);
     uint p0 = pc * pchunk, mp = (m + 7) / 8, ip0 = ig * npan;
@@ -125,30 +138,33 @@ kernel void gemm_pack_a(int ta, uint m, uint k, uint pchunk, uint npan, global c
     a += a_off + z * sa;
     pa += pa_off + z * spa;
     for (uint ip = ip0; ip < ip1; ip++)
-        pack_panel(ta, m, k, a, lda, ip, p0, p1, pa + (size_t)ip * k * 8);
+        pack_panel(ta, m, k, a, lda, arun, ars, ip, p0, p1, pa + (size_t)ip * k * 8);
 }
 
 /* One row of the tile: alpha * (lo, hi) + beta * C for the columns inside C, which are
- * contiguous when cs == 1 and cs floats apart otherwise. */
-static void store_row(global float *crow, ulong cs, uint ncols, float alpha, float beta, float16 lo,
-                      float16 hi)
+ * contiguous when cs == 1 and cs floats apart otherwise; the second 16 start hoff floats after
+ * the first (16 * cs, unless C's columns come in runs of 16, as a convolution's output rows of
+ * 4 x 4 positions per image). */
+static void store_row(global float *crow, ulong cs, ulong hoff, uint ncols, float alpha,
+                      float beta, float16 lo, float16 hi)
 {
     lo *= alpha;
     hi *= alpha;
+    global float *chi = crow + hoff;
     if (ncols == 32 && cs == 1) {
         if (beta != 0.0f) {
             lo = fma((float16)beta, vload16(0, crow), lo);
-            hi = fma((float16)beta, vload16(1, crow), hi);
+            hi = fma((float16)beta, vload16(0, chi), hi);
         }
         vstore16(lo, 0, crow);
-        vstore16(hi, 1, crow);
+        vstore16(hi, 0, chi);
         return;
     }
     float t[32];
     vstore16(lo, 0, t);
     vstore16(hi, 1, t);
     for (uint c = 0; c < ncols; c++) {
-        global float *e = crow + c * cs;
+        global float *e = c < 16 ? crow + c * cs : chi + (c - 16) * cs;
         *e = beta != 0.0f ? fma(beta, *e, t[c]) : t[c];
     }
 }
@@ -168,7 +184,7 @@ static void store_row(global float *crow, ulong cs, uint ncols, float alpha, flo
 #define TILE_8X32(name, space)                                                          \
     static void name(const global float *ap, const space float *bp, ulong bs, uint kl,  \
                      float alpha, float beta, global float *crow, ulong crs, ulong ccs, \
-                     uint nrows, uint ncols)                                            \
+                     ulong hoff, uint nrows, uint ncols)                                \
     {                                                                                   \
         float16 acc0a = 0.0f, acc0b = 0.0f, acc1a = 0.0f, acc1b = 0.0f, acc2a = 0.0f;   \
         float16 acc2b = 0.0f, acc3a = 0.0f, acc3b = 0.0f, acc4a = 0.0f, acc4b = 0.0f;   \
@@ -187,21 +203,21 @@ static void store_row(global float *crow, ulong cs, uint ncols, float alpha, flo
             ap += 8;                                                                    \
             bp += bs;                                                                   \
         }                                                                               \
-        store_row(crow, ccs, ncols, alpha, beta, acc0a, acc0b);                         \
+        store_row(crow, ccs, hoff, ncols, alpha, beta, acc0a, acc0b);                   \
         if (nrows > 1)                                                                  \
-            store_row(crow + crs, ccs, ncols, alpha, beta, acc1a, acc1b);               \
+            store_row(crow + crs, ccs, hoff, ncols, alpha, beta, acc1a, acc1b);         \
         if (nrows > 2)                                                                  \
-            store_row(crow + 2 * crs, ccs, ncols, alpha, beta, acc2a, acc2b);           \
+            store_row(crow + 2 * crs, ccs, hoff, ncols, alpha, beta, acc2a, acc2b);     \
         if (nrows > 3)                                                                  \
-            store_row(crow + 3 * crs, ccs, ncols, alpha, beta, acc3a, acc3b);           \
+            store_row(crow + 3 * crs, ccs, hoff, ncols, alpha, beta, acc3a, acc3b);     \
         if (nrows > 4)                                                                  \
-            store_row(crow + 4 * crs, ccs, ncols, alpha, beta, acc4a, acc4b);           \
+            store_row(crow + 4 * crs, ccs, hoff, ncols, alpha, beta, acc4a, acc4b);     \
         if (nrows > 5)                                                                  \
-            store_row(crow + 5 * crs, ccs, ncols, alpha, beta, acc5a, acc5b);           \
+            store_row(crow + 5 * crs, ccs, hoff, ncols, alpha, beta, acc5a, acc5b);     \
         if (nrows > 6)                                                                  \
-            store_row(crow + 6 * crs, ccs, ncols, alpha, beta, acc6a, acc6b);           \
+            store_row(crow + 6 * crs, ccs, hoff, ncols, alpha, beta, acc6a, acc6b);     \
         if (nrows > 7)                                                                  \
-            store_row(crow + 7 * crs, ccs, ncols, alpha, beta, acc7a, acc7b);           \
+            store_row(crow + 7 * crs, ccs, hoff, ncols, alpha, beta, acc7a, acc7b);     \
     }
 
 TILE_8X32(tile_8x32, local)
@@ -213,11 +229,15 @@ TILE_8X32(tile_8x32_global, global)
  * (jg, ig, z) owns column panels jg*q .. jg*q+q-1 and row panels ig*group .. ig*group+group-1,
  * and goes through K in chunks of kc steps, each chunk over all its tiles (chunks after the
  * first add to C), so that the chunk of a B panel stays in the cache across the row panels.
+ * With crun > 0, C's columns come in runs of crun (16 or a multiple of 32) crun_stride apart:
+ * element (i, j) at c[(j / crun) * crun_stride + i * ldc + j % crun], e.g. a convolution's
+ * NCHW output with columns over (image, position).
  */
 kernel void gemm_tile_8x32_pb(uint m, uint n, uint k, uint kc, uint q, uint group, float alpha,
                               global const float *pa, ulong pa_off, ulong spa,
                               global const float *b, ulong b_off, ulong sb, float beta,
-                              global float *c, ulong c_off, ulong sc, ulong ldc)
+                              global float *c, ulong c_off, ulong sc, ulong ldc, ulong crun,
+                              ulong crun_stride)
 {
     uint jg = get_global_id(0), ig = get_global_id(1), z = get_global_id(2);
     uint mp = (m + 7) / 8, np = (n + 31) / 32;
@@ -228,16 +248,19 @@ kernel void gemm_tile_8x32_pb(uint m, uint n, uint k, uint kc, uint q, uint grou
     pa += pa_off + z * spa;
     b += b_off + z * sb;
     c += c_off + z * sc;
+    /* columns in runs of crun (16 or a multiple of 32) crun_stride apart, or plain rows */
+    ulong hoff = crun == 16 ? crun_stride : 16;
     for (uint p0 = 0; p0 < k; p0 += kc) {
         uint kl = min(kc, k - p0);
         float bet = p0 == 0 ? beta : 1.0f;
         for (uint jp = jp0; jp < jp1; jp++) {
             uint j0 = jp * 32;
+            global float *cj = crun ? c + (j0 / crun) * crun_stride + j0 % crun : c + j0;
             for (uint ip = ip0; ip < ip1; ip++) {
                 uint i0 = ip * 8;
                 tile_8x32_global(pa + ((size_t)ip * k + p0) * 8, b + ((size_t)jp * k + p0) * 32,
-                                 32, kl, alpha, bet, c + i0 * ldc + j0, ldc, 1, min(8u, m - i0),
-                                 min(32u, n - j0));
+                                 32, kl, alpha, bet, cj + i0 * ldc, ldc, 1, hoff,
+                                 min(8u, m - i0), min(32u, n - j0));
             }
         }
     }
@@ -338,7 +361,7 @@ kernel void gemm_tile_8x32(uint m, uint n, uint k, uint kc, uint q, uint group, 
             for (uint ip = ip0; ip < ip1; ip++) {
                 uint i0 = ip * 8;
                 tile_8x32_global(pa + (size_t)ip * k * 8, b + j0, ldb, k, alpha, beta,
-                                 c + i0 * crs + j0 * ccs, crs, ccs, min(8u, m - i0), 32);
+                                 c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs, min(8u, m - i0), 32);
             }
         }
         jp0 = max(jp0, jfull);
@@ -367,7 +390,8 @@ kernel void gemm_tile_8x32(uint m, uint n, uint k, uint kc, uint q, uint group, 
                 }
                 uint i0 = ip * 8;
                 tile_8x32(pa + ((size_t)ip * k + p0) * 8, bp, 32, kl, alpha, bet,
-                          c + i0 * crs + j0 * ccs, crs, ccs, min(8u, m - i0), min(32u, n - j0));
+                          c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs, min(8u, m - i0),
+                          min(32u, n - j0));
             }
         }
         barrier(CLK_LOCAL_MEM_FENCE);

@@ -52,8 +52,8 @@ static void run_case(struct th_device *d, enum clgan_gemm_backend be, int ta, in
         clgan_ref_gemm(ta, tb, m, n, k, alpha, a + off + z * sa, lda, b + off + z * sb, ldb, beta,
                        ref + off + z * sc, ldc);
     cl_mem da = th_upload(d, a, na), db = th_upload(d, b, nb), dc = th_upload(d, c, nc);
-    struct clgan_gemm_args g = {ta,  tb,  m,  n,   k,   alpha, beta, da, off, lda, db,
-                                off, ldb, dc, off, ldc, batch, sa,   sb, sc,  0};
+    struct clgan_gemm_args g = {ta, tb,  m,   n,     k,  alpha, beta, da, off, lda, db, off, ldb,
+                                dc, off, ldc, batch, sa, sb,    sc,   0,  0,   0,   0,  0};
     clgan_status st = clgan_ops_gemm_on(d->ctx, be, &g);
     if (th_status(st, name, d)) {
         th_download(d, dc, got, nc);
@@ -103,8 +103,8 @@ static void packed_case(struct th_device *d, int ta, size_t m, size_t n, size_t 
         clgan_ref_gemm(ta, 0, m, n, k, alpha, a + off + z * sa, lda, b + z * k * n, n, beta,
                        ref + off + z * sc, ldc);
     cl_mem da = th_upload(d, a, na), db = th_upload(d, pb, nb), dc = th_upload(d, c, nc);
-    struct clgan_gemm_args g = {ta,  0, m,  n,   k,   alpha, beta, da, off, lda, db,
-                                off, 0, dc, off, ldc, batch, sa,   sp, sc,  1};
+    struct clgan_gemm_args g = {ta, 0,   m,   n,     k,  alpha, beta, da, off, lda, db, off, 0,
+                                dc, off, ldc, batch, sa, sp,    sc,   1,  0,   0,   0,  0};
     clgan_status st = clgan_ops_gemm_on(d->ctx, CLGAN_GEMM_OWN, &g);
     if (th_status(st, name, d)) {
         th_download(d, dc, got, nc);
@@ -123,6 +123,135 @@ static void packed_case(struct th_device *d, int ta, size_t m, size_t n, size_t 
     free(pb);
     free(ref);
     free(got);
+}
+
+/*
+ * Packed B with C in runs of `run` columns (c_run): C(i, j) at (j / run) * rs + i * run +
+ * j % run, as a convolution writes NCHW; the floats between runs must stay untouched.
+ */
+static void runs_case(struct th_device *d, size_t m, size_t n, size_t k, size_t run, float beta)
+{
+    char name[128];
+    snprintf(name, sizeof(name), "gemm_own_packed_b_c_runs(m=%zu n=%zu k=%zu run=%zu b=%g)", m, n,
+             k, run, (double)beta);
+    if (!th_want(name))
+        return;
+    size_t rs = m * run + 5, nruns = (n + run - 1) / run, nc = nruns * rs;
+    size_t np = clgan_ops_gemm_packed_b_size(k, n);
+    float *a = th_rand(m * k, -1, 1), *b = th_rand(k * n, -1, 1), *c = th_rand(nc, -1, 1);
+    float *pb = th_alloc(np), *cr = th_alloc(m * n), *ref = th_alloc(nc), *got = th_alloc(nc);
+    for (size_t p = 0; p < k; p++)
+        for (size_t j = 0; j < n; j++)
+            pb[((j / 32) * k + p) * 32 + j % 32] = b[p * n + j];
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++)
+            cr[i * n + j] = c[(j / run) * rs + i * run + j % run];
+    clgan_ref_gemm(0, 0, m, n, k, 1.0f, a, k, b, n, beta, cr, n);
+    for (size_t i = 0; i < nc; i++)
+        ref[i] = c[i];
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++)
+            ref[(j / run) * rs + i * run + j % run] = cr[i * n + j];
+    cl_mem da = th_upload(d, a, m * k), db = th_upload(d, pb, np), dc = th_upload(d, c, nc);
+    struct clgan_gemm_args g = {.m = m,
+                                .n = n,
+                                .k = k,
+                                .alpha = 1.0f,
+                                .beta = beta,
+                                .a = da,
+                                .lda = k,
+                                .b = db,
+                                .c = dc,
+                                .ldc = run,
+                                .batch = 1,
+                                .b_packed = 1,
+                                .c_run = run,
+                                .c_run_stride = rs};
+    clgan_status st = clgan_ops_gemm_on(d->ctx, CLGAN_GEMM_OWN, &g);
+    if (th_status(st, name, d)) {
+        th_download(d, dc, got, nc);
+        th_check(name, d, got, ref, nc, 1e-5 * (1 + k / 64.0), 1e-4, 1e-10);
+    }
+    /* runs of other lengths are refused */
+    g.c_run = 24;
+    st = clgan_ops_gemm_on(d->ctx, CLGAN_GEMM_OWN, &g);
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT, "gemm_c_runs_of_24_refused", d, "status %d",
+              (int)st);
+    th_free_mem(d, da, m * k);
+    th_free_mem(d, db, np);
+    th_free_mem(d, dc, nc);
+    float *fs[] = {a, b, c, pb, cr, ref, got};
+    for (size_t i = 0; i < 7; i++)
+        free(fs[i]);
+}
+
+/*
+ * A in runs of `run` steps of K (a_run): A(i, p) at (p / run) * rs + i * run + p % run, as a
+ * convolution's NCHW gradient; B plain (tb) or packed. CLBlast refuses it.
+ */
+static void runs_a_case(struct th_device *d, size_t m, size_t n, size_t k, size_t run, int tb,
+                        int packed)
+{
+    char name[128];
+    snprintf(name, sizeof(name), "gemm_own_a_runs(m=%zu n=%zu k=%zu run=%zu %s)", m, n, k, run,
+             packed ? "packed B"
+             : tb   ? "B^T"
+                    : "B");
+    if (!th_want(name))
+        return;
+    size_t rs = m * run + 3, na = ((k + run - 1) / run) * rs;
+    size_t np = clgan_ops_gemm_packed_b_size(k, n), nb = packed ? np : k * n;
+    float *a = th_rand(na, -1, 1), *b = th_rand(k * n, -1, 1), *ac = th_alloc(m * k);
+    float *bd = th_alloc(nb), *ref = th_alloc(m * n), *got = th_alloc(m * n);
+    for (size_t i = 0; i < m; i++)
+        for (size_t p = 0; p < k; p++)
+            ac[i * k + p] = a[(p / run) * rs + i * run + p % run];
+    for (size_t p = 0; p < k; p++)
+        for (size_t j = 0; j < n; j++) {
+            float v = b[p * n + j];
+            if (packed)
+                bd[((j / 32) * k + p) * 32 + j % 32] = v;
+            else if (tb)
+                bd[j * k + p] = v;
+            else
+                bd[p * n + j] = v;
+        }
+    clgan_ref_gemm(0, 0, m, n, k, 1.0f, ac, k, b, n, 0.0f, ref, n);
+    cl_mem da = th_upload(d, a, na), db = th_upload(d, bd, nb), dc = th_upload(d, NULL, m * n);
+    struct clgan_gemm_args g = {.tb = tb,
+                                .m = m,
+                                .n = n,
+                                .k = k,
+                                .alpha = 1.0f,
+                                .a = da,
+                                .lda = run,
+                                .b = db,
+                                .ldb = packed ? 0
+                                       : tb   ? k
+                                              : n,
+                                .c = dc,
+                                .ldc = n,
+                                .batch = 1,
+                                .b_packed = packed,
+                                .a_run = run,
+                                .a_run_stride = rs};
+    clgan_status st = clgan_ops_gemm_on(d->ctx, CLGAN_GEMM_OWN, &g);
+    if (th_status(st, name, d)) {
+        th_download(d, dc, got, m * n);
+        th_check(name, d, got, ref, m * n, 1e-5 * (1 + k / 64.0), 1e-4, 1e-10);
+    }
+    g.b_packed = 0;
+    g.tb = 0;
+    g.ldb = n;
+    st = clgan_ops_gemm_on(d->ctx, CLGAN_GEMM_CLBLAST, &g);
+    th_expect(st == CLGAN_STATUS_UNSUPPORTED, "gemm_clblast_a_runs_refused", d, "status %d",
+              (int)st);
+    th_free_mem(d, da, na);
+    th_free_mem(d, db, nb);
+    th_free_mem(d, dc, m * n);
+    float *fs[] = {a, b, ac, bd, ref, got};
+    for (size_t i = 0; i < 6; i++)
+        free(fs[i]);
 }
 
 /* A fresh context on d's device with GEMM auto; NULL (and a failure recorded) if it fails. */
@@ -248,9 +377,9 @@ static void reserve_case(struct th_device *d, size_t m, size_t n, size_t k, size
     clgan_ctx_memory(d->ctx, &before, &peak);
     for (int t = 0; t < 4 && st == CLGAN_STATUS_OK; t++) {
         int ta = t & 1, tb = t >> 1;
-        struct clgan_gemm_args g = {ta, tb, m,          n,     k,     1.0f,       0.0f,
-                                    da, 0,  ta ? m : k, db,    0,     tb ? k : n, dc,
-                                    0,  n,  batch,      m * k, k * n, m * n,      0};
+        struct clgan_gemm_args g = {ta,         tb,    m, n,          k,  1.0f, 0.0f, da,    0,
+                                    ta ? m : k, db,    0, tb ? k : n, dc, 0,    n,    batch, m * k,
+                                    k * n,      m * n, 0, 0,          0,  0,    0};
         st = clgan_ops_gemm_on(d->ctx, CLGAN_GEMM_OWN, &g);
     }
     if (st == CLGAN_STATUS_OK)
@@ -323,6 +452,15 @@ int main(int argc, char **argv)
             packed_case(d, 0, 128, 1024, 4096, 1, 1.0f, 1.0f);
             packed_case(d, 1, 1024, 4096, 128, 1, 1.0f, 0.0f);
         }
+        /* C in runs: 16 (two images a tile), 64; edge tiles; tiny (naive kernel) */
+        runs_case(d, 37, 80, 150, 16, 0.0f);
+        runs_case(d, 9, 160, 70, 64, 0.5f);
+        runs_case(d, 3, 48, 5, 16, 1.0f);
+        /* A in runs: naive, tiled (copied B, transposed B), packed B; K over several chunks */
+        runs_a_case(d, 3, 5, 16, 8, 0, 0);
+        runs_a_case(d, 37, 70, 160, 16, 0, 0);
+        runs_a_case(d, 20, 45, 320, 64, 1, 0);
+        runs_a_case(d, 64, 40, 512, 16, 1, 1);
         reserve_case(d, 70, 90, 300, 2);
         auto_case(d);
     }

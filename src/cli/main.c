@@ -31,8 +31,10 @@ static void usage(FILE *f)
                "accel, or part of a name)\n"
                "  CLGAN_KERNEL_DIR     read kernels from this folder instead of the built-in "
                "copies\n"
-               "  CLGAN_CACHE_DIR      program binary cache ('off' disables; default "
-               "$XDG_CACHE_HOME/clgan or ~/.cache/clgan)\n"
+               "  CLGAN_CACHE_DIR      program binary and GEMM-choice cache ('off' disables; "
+               "default $XDG_CACHE_HOME/clgan or ~/.cache/clgan)\n"
+               "  CLGAN_CLBLAST_TUNING CLBlast tuner result files (JSON), ':'-separated, applied "
+               "to their device\n"
                "  CLGAN_BUILD_OPTIONS  extra OpenCL compiler options\n"
                "  CLGAN_LOG            debug | info | warn\n"
                "  CLGAN_FAULT          test-only fault injection, e.g. alloc:3,file:1\n");

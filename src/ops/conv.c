@@ -466,6 +466,11 @@ static clgan_status small_from_big(clgan_ctx *ctx, const struct geo *g, cl_mem b
     clgan_status st = im2col(ctx, g, big, big_off, ws, col_off, lay);
     if (st != CLGAN_STATUS_OK)
         return st;
+    /* with packed B the GEMM can write NCHW itself when an image's positions come in runs of
+     * 16 or of a multiple of 32 (the runs its tiles store); otherwise CNHW, then a permute */
+    size_t hw = (size_t)g->hs * g->ws;
+    int direct = lay != COL_ROWS && (hw == 16 || hw % 32 == 0);
+    int perm = g->perm && !direct;
     struct clgan_gemm_args ga = {.m = (size_t)g->cs,
                                  .n = g->cols,
                                  .k = g->kc,
@@ -476,19 +481,20 @@ static clgan_status small_from_big(clgan_ctx *ctx, const struct geo *g, cl_mem b
                                  .b = ws,
                                  .b_off = col_off,
                                  .ldb = g->cols,
-                                 .c = g->perm ? ws : small,
-                                 .c_off = g->perm ? sm_off : small_off,
-                                 .ldc = g->cols,
+                                 .c = perm ? ws : small,
+                                 .c_off = perm ? sm_off : small_off,
+                                 .ldc = direct ? hw : g->cols,
                                  .batch = 1,
-                                 .b_packed = lay != COL_ROWS};
+                                 .b_packed = lay != COL_ROWS,
+                                 .c_run = direct ? hw : 0,
+                                 .c_run_stride = direct ? (size_t)g->cs * hw : 0};
     st = clgan_ops_gemm(ctx, &ga);
     if (st != CLGAN_STATUS_OK)
         return st;
-    int hw = g->hs * g->ws;
-    if (g->perm)
-        return cnhw_to_nchw(ctx, g->n, g->cs, hw, ws, sm_off, small, small_off, b, b_off);
+    if (perm)
+        return cnhw_to_nchw(ctx, g->n, g->cs, (int)hw, ws, sm_off, small, small_off, b, b_off);
     if (b)
-        return bias_add(ctx, g->n, g->cs, hw, small, small_off, b, b_off);
+        return bias_add(ctx, g->n, g->cs, (int)hw, small, small_off, b, b_off);
     return CLGAN_STATUS_OK;
 }
 
@@ -528,8 +534,13 @@ static clgan_status weight_grad(clgan_ctx *ctx, const struct geo *g, cl_mem big,
     clgan_status st = im2col(ctx, g, big, big_off, ws, col_off, lay);
     if (st != CLGAN_STATUS_OK)
         return st;
-    if (g->perm) {
-        st = nchw_to_cnhw(ctx, g->n, g->cs, g->hs * g->ws, small, small_off, ws, sm_off);
+    /* the own GEMM reads the small side in NCHW itself, as runs of K, when an image's positions
+     * are a multiple of 8 (its packing goes 8 steps at a time); otherwise CNHW by a permute */
+    size_t hw = (size_t)g->hs * g->ws;
+    int runs = lay != COL_ROWS && hw % 8 == 0;
+    int perm = g->perm && !runs;
+    if (perm) {
+        st = nchw_to_cnhw(ctx, g->n, g->cs, (int)hw, small, small_off, ws, sm_off);
         if (st != CLGAN_STATUS_OK)
             return st;
     }
@@ -539,9 +550,9 @@ static clgan_status weight_grad(clgan_ctx *ctx, const struct geo *g, cl_mem big,
                                  .k = g->cols,
                                  .alpha = 1.0f,
                                  .beta = beta,
-                                 .a = g->perm ? ws : small,
-                                 .a_off = g->perm ? sm_off : small_off,
-                                 .lda = g->cols,
+                                 .a = perm ? ws : small,
+                                 .a_off = perm ? sm_off : small_off,
+                                 .lda = runs ? hw : g->cols,
                                  .b = ws,
                                  .b_off = col_off,
                                  .ldb = g->cols,
@@ -549,7 +560,9 @@ static clgan_status weight_grad(clgan_ctx *ctx, const struct geo *g, cl_mem big,
                                  .c_off = dw_off,
                                  .ldc = g->kc,
                                  .batch = 1,
-                                 .b_packed = lay != COL_ROWS};
+                                 .b_packed = lay != COL_ROWS,
+                                 .a_run = runs ? hw : 0,
+                                 .a_run_stride = runs ? (size_t)g->cs * hw : 0};
     return clgan_ops_gemm(ctx, &ga);
 }
 

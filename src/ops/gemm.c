@@ -9,10 +9,12 @@
 
 static clgan_status check_args(clgan_ctx *ctx, const struct clgan_gemm_args *g)
 {
-    size_t acols = g->ta ? g->m : g->k, bcols = g->tb ? g->k : g->n;
+    size_t acols = g->a_run ? g->a_run : g->ta ? g->m : g->k, bcols = g->tb ? g->k : g->n;
     if (g->batch == 0 || g->lda < (acols ? acols : 1) ||
         (!g->b_packed && g->ldb < (bcols ? bcols : 1)) || /* packed: ldb unused */
-        g->ldc < (g->n ? g->n : 1))
+        g->ldc < (g->c_run ? g->c_run
+                  : g->n   ? g->n
+                           : 1))
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
                              "gemm: bad shape m=%zu n=%zu k=%zu lda=%zu ldb=%zu ldc=%zu batch=%zu",
                              g->m, g->n, g->k, g->lda, g->ldb, g->ldc, g->batch);
@@ -53,6 +55,7 @@ clgan_status clgan_gemm_clblast(clgan_ctx *ctx, const struct clgan_gemm_args *g)
 {
     if (g->m == 0 || g->n == 0)
         return CLGAN_STATUS_OK;
+    clgan_rt_clblast_tuning(ctx);
     CLBlastTranspose ta = g->ta ? CLBlastTransposeYes : CLBlastTransposeNo;
     CLBlastTranspose tb = g->tb ? CLBlastTransposeYes : CLBlastTransposeNo;
     cl_event *ev = clgan_rt_prof_event(ctx);
@@ -90,6 +93,20 @@ clgan_status clgan_ops_gemm_on(clgan_ctx *ctx, enum clgan_gemm_backend be,
         clgan_ops_gemm_resolve(ctx);
         be = ctx->gemm;
     }
+    if (g->c_run && (!g->b_packed || (g->c_run != 16 && g->c_run % 32)))
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "gemm: C in runs of %zu (runs need packed B and a length of 16 or a "
+                             "multiple of 32)",
+                             g->c_run);
+    if (g->a_run && (g->ta || g->a_run % 8))
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "gemm: A in runs of %zu (runs need A untransposed and a length that "
+                             "is a multiple of 8)",
+                             g->a_run);
+    if (g->a_run && be != CLGAN_GEMM_OWN)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_UNSUPPORTED,
+                             "gemm: A in runs is only taken by the own backend, not %s",
+                             clgan_gemm_backend_str(be));
     if (g->b_packed && be != CLGAN_GEMM_OWN)
         return clgan_rt_fail(ctx, CLGAN_STATUS_UNSUPPORTED,
                              "gemm: packed B is only taken by the own backend, not %s",

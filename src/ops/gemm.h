@@ -27,6 +27,15 @@ struct clgan_gemm_args {
      * j % 32], tb and ldb unused; the last panel's columns past n are read but never reach C.
      * The tile kernel then reads B in place, in order, with no copy. */
     int b_packed;
+    /* with b_packed, C's columns may come in runs: c_run > 0 (16 or a multiple of 32) puts C
+     * element (i, j) at c[c_off + z * stride_c + (j / c_run) * c_run_stride + i * ldc +
+     * j % c_run] (a convolution writing NCHW, columns over (image, position)); 0: rows ldc
+     * apart as usual */
+    size_t c_run, c_run_stride;
+    /* own backend only, A not transposed: A's rows may come in runs too: a_run > 0 (a multiple
+     * of 8) puts A element (i, p) at a[a_off + z * stride_a + (p / a_run) * a_run_stride +
+     * i * lda + p % a_run] (a convolution's NCHW gradient, K over (image, position)) */
+    size_t a_run, a_run_stride;
 };
 
 /* Run one (strided-batched) GEMM on the context's chosen backend. */

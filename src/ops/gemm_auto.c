@@ -6,8 +6,9 @@
  * shapes taken from dcgan32's layers (one per transpose case the convolutions use, K shortened
  * so that a slow backend still takes well under a second), keeps the faster one, and stores the
  * choice in the disk cache beside the program binaries (runtime/cache.c), keyed like them by
- * platform, device and driver, plus a hash of cl/gemm.cl and a version of this procedure: a new
- * device, driver or kernel measures again; later runs read the entry. No measurement where it
+ * platform, device and driver, plus a hash of cl/gemm.cl, the CLBlast tuning files in use
+ * ($CLGAN_CLBLAST_TUNING) and a version of this procedure: a new device, driver, kernel or
+ * tuning measures again; later runs read the entry. No measurement where it
  * would mislead or cost too much: on a simulator (minutes per GEMM), or with the cache off
  * (CLGAN_CACHE_DIR=off: every run would pay for it); the choice is then the heuristic, our own
  * kernel on CPUs and simulators, CLBlast elsewhere. A backend that fails during the measurement
@@ -68,10 +69,11 @@ static void make_key(const clgan_ctx *ctx, char *key, size_t len)
     for (size_t i = 0; i < clgan_cl_n_sources; i++)
         if (!strcmp(clgan_cl_sources[i].name, "gemm"))
             h = fnv1a((const char *)clgan_cl_sources[i].data, clgan_cl_sources[i].len);
+    const char *tuning = clgan_env("CLGAN_CLBLAST_TUNING");
     snprintf(key, len,
-             "clgan-gemm-choice %d\ngemm.cl=%016llx\nplatform=%s|%s\ndevice=%s|%s|%s\n"
-             "driver=%s\n",
-             AUTO_VERSION, (unsigned long long)h, ctx->info.platform_name,
+             "clgan-gemm-choice %d\ngemm.cl=%016llx\nclblast-tuning=%s\nplatform=%s|%s\n"
+             "device=%s|%s|%s\ndriver=%s\n",
+             AUTO_VERSION, (unsigned long long)h, tuning ? tuning : "", ctx->info.platform_name,
              ctx->info.platform_version, ctx->info.name, ctx->info.vendor, ctx->info.version,
              ctx->info.driver_version);
 }

@@ -72,6 +72,7 @@ static int use_packed(size_t m, size_t n, size_t k)
 struct side {
     cl_mem mem;
     size_t off, ld, stride;
+    size_t run, run_stride; /* A side only: rows in runs (gemm.h a_run) */
     int t; /* A side: element (i, p) at i*ld + p (0) or p*ld + i (1); B side: (p, j) at
               p*ld + j (0) or j*ld + p (1) */
 };
@@ -98,10 +99,10 @@ static void make_plan(const struct clgan_gemm_args *g, struct plan *pl)
      * scattered and its B side needs transposing */
     size_t w0 = round_up(g->m, MR) * round_up(g->n, NR);
     size_t w1 = round_up(g->n, MR) * round_up(g->m, NR);
-    pl->swap = w1 < w0;
+    pl->swap = w1 < w0 && !g->a_run; /* runs are read on the A side only */
     pl->k = g->k;
-    struct side a = {g->a, g->a_off, g->lda, g->stride_a, ta};
-    struct side b = {g->b, g->b_off, g->ldb, g->stride_b, tb};
+    struct side a = {g->a, g->a_off, g->lda, g->stride_a, g->a_run, g->a_run_stride, ta};
+    struct side b = {g->b, g->b_off, g->ldb, g->stride_b, 0, 0, tb};
     if (pl->swap) {
         pl->rows = g->n;
         pl->cols = g->m;
@@ -157,12 +158,13 @@ static clgan_status gemm_naive(clgan_ctx *ctx, const struct clgan_gemm_args *g)
     size_t gs[3] = {g->n, g->m, g->batch};
     size_t ls[3] = {8, 8, 1};
     double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
-    return clgan_rt_launch(ctx, "gemm_naive", 3, gs, ls, flops, "iiuuufmlumlufmlulll", g->ta,
-                           g->b_packed ? 2 : g->tb, (unsigned)g->m, (unsigned)g->n, (unsigned)g->k,
-                           (double)g->alpha, g->a, (uint64_t)g->a_off, (unsigned)g->lda, g->b,
-                           (uint64_t)g->b_off, (unsigned)g->ldb, (double)g->beta, g->c,
-                           (uint64_t)g->c_off, (unsigned)g->ldc, (uint64_t)g->stride_a,
-                           (uint64_t)g->stride_b, (uint64_t)g->stride_c);
+    return clgan_rt_launch(
+        ctx, "gemm_naive", 3, gs, ls, flops, "iiuuufmlumlufmlulllllul", g->ta,
+        g->b_packed ? 2 : g->tb, (unsigned)g->m, (unsigned)g->n, (unsigned)g->k, (double)g->alpha,
+        g->a, (uint64_t)g->a_off, (unsigned)g->lda, g->b, (uint64_t)g->b_off, (unsigned)g->ldb,
+        (double)g->beta, g->c, (uint64_t)g->c_off, (unsigned)g->ldc, (uint64_t)g->stride_a,
+        (uint64_t)g->stride_b, (uint64_t)g->stride_c, (uint64_t)g->c_run, (uint64_t)g->c_run_stride,
+        (unsigned)g->a_run, (uint64_t)g->a_run_stride);
 }
 
 /* How the tile kernel splits the work: kc rows of K per local chunk, q column panels and group
@@ -249,10 +251,11 @@ static clgan_status pack_a(clgan_ctx *ctx, const struct plan *pl, size_t batch)
     }
     size_t gsa[3] = {(k + pchunk - 1) / pchunk, (mp + npan - 1) / npan, batch};
     size_t lsa[3] = {1, 1, 1};
-    return clgan_rt_launch(ctx, "gemm_pack_a", 3, gsa, lsa, 0, "iuuuumlulmll", a->t,
+    return clgan_rt_launch(ctx, "gemm_pack_a", 3, gsa, lsa, 0, "iuuuumlululmll", a->t,
                            (unsigned)pl->rows, (unsigned)k, (unsigned)pchunk, (unsigned)npan,
-                           a->mem, (uint64_t)a->off, (unsigned)a->ld, (uint64_t)a->stride, ws,
-                           (uint64_t)0, (uint64_t)plan_ws(pl));
+                           a->mem, (uint64_t)a->off, (unsigned)a->ld, (uint64_t)a->stride,
+                           (unsigned)a->run, (uint64_t)a->run_stride, ws, (uint64_t)0,
+                           (uint64_t)plan_ws(pl));
 }
 
 static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
@@ -299,7 +302,7 @@ static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
 static clgan_status gemm_packed_b(clgan_ctx *ctx, const struct clgan_gemm_args *g)
 {
     struct plan pl = {.swap = 0, .rows = g->m, .cols = g->n, .k = g->k};
-    pl.a = (struct side){g->a, g->a_off, g->lda, g->stride_a, g->ta};
+    pl.a = (struct side){g->a, g->a_off, g->lda, g->stride_a, g->a_run, g->a_run_stride, g->ta};
     size_t bytes = ws_bytes(&pl, g->batch);
     if (!bytes)
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
@@ -318,12 +321,12 @@ static clgan_status gemm_packed_b(clgan_ctx *ctx, const struct clgan_gemm_args *
     size_t group = (mp + ng - 1) / ng, kc = 512, q = 1;
     size_t gs[3] = {(np + q - 1) / q, (mp + group - 1) / group, g->batch}, ls[3] = {1, 1, 1};
     double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
-    return clgan_rt_launch(ctx, "gemm_tile_8x32_pb", 3, gs, ls, flops, "uuuuuufmllmllfmlll",
+    return clgan_rt_launch(ctx, "gemm_tile_8x32_pb", 3, gs, ls, flops, "uuuuuufmllmllfmlllll",
                            (unsigned)g->m, (unsigned)g->n, (unsigned)g->k, (unsigned)kc,
                            (unsigned)q, (unsigned)group, (double)g->alpha, ws, (uint64_t)0,
                            (uint64_t)plan_ws(&pl), g->b, (uint64_t)g->b_off, (uint64_t)g->stride_b,
                            (double)g->beta, g->c, (uint64_t)g->c_off, (uint64_t)g->stride_c,
-                           (uint64_t)g->ldc);
+                           (uint64_t)g->ldc, (uint64_t)g->c_run, (uint64_t)g->c_run_stride);
 }
 
 clgan_status clgan_gemm_own(clgan_ctx *ctx, const struct clgan_gemm_args *g)
@@ -331,7 +334,7 @@ clgan_status clgan_gemm_own(clgan_ctx *ctx, const struct clgan_gemm_args *g)
     if (g->m == 0 || g->n == 0)
         return CLGAN_STATUS_OK;
     if (g->m > UINT_MAX || g->n > UINT_MAX || g->k > UINT_MAX || g->lda > UINT_MAX ||
-        g->ldb > UINT_MAX || g->ldc > UINT_MAX)
+        g->a_run > UINT_MAX || g->ldb > UINT_MAX || g->ldc > UINT_MAX)
         return clgan_rt_fail(ctx, CLGAN_STATUS_UNSUPPORTED,
                              "gemm: own kernels take sizes below 2^32 (m=%zu n=%zu k=%zu)", g->m,
                              g->n, g->k);

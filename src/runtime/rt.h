@@ -52,6 +52,7 @@ struct clgan_ctx {
     int profiling;
     enum clgan_gemm_backend gemm; /* AUTO until the first GEMM resolves it (ops/gemm_auto.c) */
     char gemm_note[1300];         /* how the backend was chosen */
+    int clblast_tuned;            /* $CLGAN_CLBLAST_TUNING applied (clblast_tuning.c) */
     char err[2048];
     char prelude[1024];
 
@@ -144,6 +145,10 @@ struct clgan_cl_source {
 };
 extern const struct clgan_cl_source clgan_cl_sources[];
 extern const size_t clgan_cl_n_sources;
+
+/* Hand CLBlast the tuned parameters listed in $CLGAN_CLBLAST_TUNING that are for this device
+ * (once per context, before its first CLBlast call; problems are logged, never fatal). */
+void clgan_rt_clblast_tuning(clgan_ctx *ctx);
 
 /* Program binary cache (cache.c). dir NULL means disabled. */
 const char *clgan_cache_dir(char *buf, size_t len);
