@@ -317,14 +317,14 @@ struct clgan_mlp_params {
     int n_hidden;                     /* 0: no hidden layer */
     enum clgan_mlp_learn learn;
     double learn_params[CLGAN_MLP_MAX_LEARN_PARAMS];
-    int n_learn_params;               /* the first n replace the rule's defaults */
+    int n_learn_params; /* the first n replace the rule's defaults */
     enum clgan_mlp_loss loss;
-    int maxit;                        /* epochs clgan_mlp_train runs */
-    int batch;                        /* SGD and Adam: rows per update (0: all training rows) */
-    double test_ratio;                /* in [0, 1): share of the rows held out */
-    double init_range;                /* r: initial weights uniform in [-r, r) */
-    uint64_t seed;                    /* row shuffle, weights, per-epoch pattern order */
-    const char *class_column;         /* NULL or "": the last column */
+    int maxit;                /* epochs clgan_mlp_train runs */
+    int batch;                /* SGD and Adam: rows per update (0: all training rows) */
+    double test_ratio;        /* in [0, 1): share of the rows held out */
+    double init_range;        /* r: initial weights uniform in [-r, r) */
+    uint64_t seed;            /* row shuffle, weights, per-epoch pattern order */
+    const char *class_column; /* NULL or "": the last column */
 };
 
 /* RSNNS's example: one hidden layer of 5, Quickprop with its defaults, 100 epochs, test ratio
@@ -351,19 +351,19 @@ CLGAN_API void clgan_mlp_free(clgan_mlp *mlp);
 
 /* What a network is and what it was trained on. Pointers stay valid while mlp lives. */
 struct clgan_mlp_info {
-    int n_layers;                         /* sizes: inputs, hidden widths, outputs */
+    int n_layers; /* sizes: inputs, hidden widths, outputs */
     int sizes[CLGAN_MLP_MAX_HIDDEN + 2];
-    size_t n_params;                      /* weights and biases */
-    size_t n_train, n_test;               /* rows (0 for a loaded model) */
-    int epochs;                           /* epochs trained */
+    size_t n_params;        /* weights and biases */
+    size_t n_train, n_test; /* rows (0 for a loaded model) */
+    int epochs;             /* epochs trained */
     enum clgan_mlp_learn learn;
     enum clgan_mlp_loss loss;
     double learn_params[CLGAN_MLP_MAX_LEARN_PARAMS]; /* as used, defaults filled in */
     int n_learn_params;
     uint64_t seed;
     double test_ratio;
-    const char *const *class_names;       /* sizes[n_layers - 1] labels, in class order */
-    const char *const *feature_names;     /* sizes[0] column names, in input order */
+    const char *const *class_names;   /* sizes[n_layers - 1] labels, in class order */
+    const char *const *feature_names; /* sizes[0] column names, in input order */
     const char *class_column;
 };
 CLGAN_API void clgan_mlp_get_info(const clgan_mlp *mlp, struct clgan_mlp_info *info);
@@ -417,8 +417,8 @@ CLGAN_API clgan_status clgan_mlp_predict_csv(clgan_mlp *mlp, const char *path,
  * settings) as a safetensors file, atomically; load it back for prediction (no data, no
  * further training). */
 CLGAN_API clgan_status clgan_mlp_save(clgan_mlp *mlp, const char *path);
-CLGAN_API clgan_status clgan_mlp_load(clgan_ctx *ctx, const char *path, clgan_mlp **out,
-                                      char *msg, size_t msg_len);
+CLGAN_API clgan_status clgan_mlp_load(clgan_ctx *ctx, const char *path, clgan_mlp **out, char *msg,
+                                      size_t msg_len);
 
 /* The last error message of this network. */
 CLGAN_API const char *clgan_mlp_last_error(const clgan_mlp *mlp);

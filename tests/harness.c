@@ -156,8 +156,8 @@ int th_check(const char *name, const struct th_device *dev, const float *got, co
     printf("%-48s [%s] %s max_err=%.3g nmse=%.3g tol=(%.1g,%.1g,%.1g)", name,
            dev ? dev->tag : "host", ok ? "OK" : "FAIL", cs.worst, cs.nmse, atol, rtol, max_nmse);
     if (cs.bad)
-        printf(" bad=%zu first=[%zu] got=%.9g ref=%.9g", cs.bad, cs.first_bad,
-               got[cs.first_bad], ref[cs.first_bad]);
+        printf(" bad=%zu first=[%zu] got=%.9g ref=%.9g", cs.bad, cs.first_bad, got[cs.first_bad],
+               ref[cs.first_bad]);
     printf("\n");
     record(ok);
     return ok;

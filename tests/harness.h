@@ -17,8 +17,8 @@
 struct th_device {
     clgan_ctx *ctx;
     const struct clgan_device_info *info;
-    char tag[96];   /* "pocl:cpu" style label */
-    int small;      /* a simulator: use small shapes */
+    char tag[96]; /* "pocl:cpu" style label */
+    int small;    /* a simulator: use small shapes */
 };
 
 /* Parse options; open a context on each selected device (need_devices: fail if none). */
@@ -46,8 +46,8 @@ int th_status(clgan_status st, const char *name, const struct th_device *dev);
 int th_finish(void);
 
 /* Helpers. */
-float *th_rand(size_t n, float lo, float hi);          /* uniform, from the harness seed */
-float *th_alloc(size_t n);                              /* zeroed, exits on failure */
+float *th_rand(size_t n, float lo, float hi); /* uniform, from the harness seed */
+float *th_alloc(size_t n);                    /* zeroed, exits on failure */
 cl_mem th_upload(struct th_device *d, const float *x, size_t n);
 void th_download(struct th_device *d, cl_mem m, float *x, size_t n);
 void th_free_mem(struct th_device *d, cl_mem m, size_t n);

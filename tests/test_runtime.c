@@ -68,8 +68,8 @@ static void test_specs(void)
         if (devs[i].kind != CLGAN_KIND_CPU)
             continue;
         st = clgan_device_select("cpu", devs, n, &idx, msg, sizeof(msg));
-        th_expect(st == CLGAN_STATUS_OK && devs[idx].kind == CLGAN_KIND_CPU, "spec_type_cpu",
-                  NULL, "-> %d", idx);
+        th_expect(st == CLGAN_STATUS_OK && devs[idx].kind == CLGAN_KIND_CPU, "spec_type_cpu", NULL,
+                  "-> %d", idx);
         break;
     }
     free(devs);

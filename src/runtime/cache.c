@@ -16,7 +16,7 @@
 
 #include "runtime/rt.h"
 
-#define MAGIC "CLGANPC1"
+#define MAGIC      "CLGANPC1"
 #define MAX_BINARY ((uint64_t)1 << 30)
 
 const char *clgan_cache_dir(char *buf, size_t len)
@@ -119,8 +119,7 @@ clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **b
     fclose(f);
     free(data);
     if (st != CLGAN_STATUS_OK) {
-        clgan_log(CLGAN_LOG_INFO, "program cache entry %s is corrupt or foreign; rebuilding",
-                  path);
+        clgan_log(CLGAN_LOG_INFO, "program cache entry %s is corrupt or foreign; rebuilding", path);
         unlink(path);
     }
     (void)ctx;
