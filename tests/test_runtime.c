@@ -1,4 +1,4 @@
-/* labels: kernel; timeout: 300 */
+/* labels: kernel; timeout: 300; oclgrind: -o !kernel_dir */
 /*
  * test_runtime.c - the runtime on every device: device SPECs, error texts, buffer limits and
  * round trips, the program cache (hit, corrupt entry rebuilt, foreign entry ignored), kernel

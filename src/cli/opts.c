@@ -79,7 +79,8 @@ int clgan_opt_set(const struct opt *o, const char *val, char *err, size_t err_le
             return -1;
         }
         if (v < o->min || v > o->max) {
-            snprintf(err, err_len, "%s: %g is out of range [%g, %g]", o->name, v, o->min, o->max);
+            snprintf(err, err_len, "%s: %.10g is out of range [%.10g, %.10g]", o->name, v, o->min,
+                     o->max);
             return -1;
         }
         *(double *)o->dst = v;

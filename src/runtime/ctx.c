@@ -92,6 +92,7 @@ clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **o
     ctx->platform = ps[idx];
     ctx->device = ds[idx];
     ctx->profiling = params->profiling;
+    ctx->oclgrind_checks = clgan_env("CLGAN_OCLGRIND_CHECKS") != NULL;
     cl_int err = CL_SUCCESS;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->platform, 0};
     ctx->context = clCreateContext(props, 1, &ctx->device, NULL, NULL, &err);
@@ -132,6 +133,9 @@ void clgan_ctx_free(clgan_ctx *ctx)
     /* CLBlast keeps programs of every context in a process-wide cache that is otherwise torn
      * down at exit, after the drivers' own teardown (a crash in Oclgrind): empty it now. */
     CLBlastClearCache();
+    for (size_t i = 0; i < ctx->n_kept; i++)
+        clReleaseMemObject(ctx->kept[i]);
+    free(ctx->kept);
     for (int i = 0; i < ctx->n_pending; i++)
         clReleaseEvent(ctx->pending[i].ev);
     free(ctx->pending);
@@ -256,14 +260,59 @@ clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_m
     return CLGAN_STATUS_OK;
 }
 
+/*
+ * CLGAN_OCLGRIND_CHECKS (set when running under `oclgrind --uninitialized`) works around two
+ * limits of Oclgrind's uninitialised-value tracking, which otherwise reports reads of data that
+ * was written:
+ *  - it keeps what it learnt about a released buffer (its size included) and applies it to the
+ *    next buffer placed at that address: released buffers are kept until the context is freed,
+ *    so every address is used once;
+ *  - a host write to part of a buffer replaces the tracking of the whole buffer by that of the
+ *    part: such writes go to a staging buffer of their own size and from there to the target
+ *    with a device copy, which the tracker follows exactly.
+ * Results and the memory accounting are unchanged.
+ */
+static void keep_or_release(clgan_ctx *ctx, cl_mem mem)
+{
+    if (ctx->oclgrind_checks && ctx->n_kept == ctx->cap_kept) {
+        size_t cap = ctx->cap_kept ? ctx->cap_kept * 2 : 64;
+        cl_mem *p = realloc(ctx->kept, cap * sizeof(*p));
+        if (p) {
+            ctx->kept = p;
+            ctx->cap_kept = cap;
+        }
+    }
+    if (ctx->oclgrind_checks && ctx->n_kept < ctx->cap_kept)
+        ctx->kept[ctx->n_kept++] = mem;
+    else
+        clReleaseMemObject(mem);
+}
+
 void clgan_rt_release(clgan_ctx *ctx, cl_mem mem, size_t bytes)
 {
     if (!mem)
         return;
-    clReleaseMemObject(mem);
+    keep_or_release(ctx, mem);
     if (bytes == 0)
         bytes = 4;
     ctx->mem_in_use -= bytes <= ctx->mem_in_use ? bytes : ctx->mem_in_use;
+}
+
+/* A partial write under CLGAN_OCLGRIND_CHECKS: staging buffer, then a device copy (see above). */
+static clgan_status write_via_copy(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes,
+                                   const void *src)
+{
+    cl_int err = CL_SUCCESS;
+    cl_mem tmp = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+    clgan_status st = CLG_CL(ctx, err);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    st = CLG_CL(ctx, clEnqueueWriteBuffer(ctx->queue, tmp, CL_TRUE, 0, bytes, src, 0, NULL, NULL));
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_rt_launch1d(ctx, "elt_copy_u8", bytes, "lmlml", (uint64_t)bytes, tmp,
+                               (uint64_t)0, mem, (uint64_t)off);
+    keep_or_release(ctx, tmp);
+    return st;
 }
 
 clgan_status clgan_rt_write(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes, const void *src)
@@ -273,6 +322,12 @@ clgan_status clgan_rt_write(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes
     if (clgan_fault_hit(CLGAN_FAULT_WRITE))
         return clgan_rt_fail(ctx, CLGAN_STATUS_OPENCL,
                              "clEnqueueWriteBuffer failed: injected fault");
+    if (ctx->oclgrind_checks) {
+        size_t size = 0;
+        if (clGetMemObjectInfo(mem, CL_MEM_SIZE, sizeof(size), &size, NULL) == CL_SUCCESS &&
+            (off != 0 || bytes != size))
+            return write_via_copy(ctx, mem, off, bytes, src);
+    }
     return CLG_CL(ctx,
                   clEnqueueWriteBuffer(ctx->queue, mem, CL_TRUE, off, bytes, src, 0, NULL, NULL));
 }

@@ -69,6 +69,11 @@ struct clgan_ctx {
     struct rt_pending *pending;
     int n_pending, cap_pending;
 
+    /* CLGAN_OCLGRIND_CHECKS: released buffers held until the context is freed (see ctx.c) */
+    int oclgrind_checks;
+    cl_mem *kept;
+    size_t n_kept, cap_kept;
+
     /* GEMM backends' private state (own kernel's packing workspace, ...) */
     void *gemm_state;
     void (*gemm_state_free)(clgan_ctx *ctx);

@@ -241,9 +241,14 @@ static clgan_status check_params(clgan_gan *g, const struct clgan_gan_params *p)
         return fail(g, CLGAN_STATUS_INVALID_ARGUMENT, "--batch: %d outside 1..65536", p->batch);
     if (p->channels != 0 && p->channels != 1 && p->channels != 3)
         return fail(g, CLGAN_STATUS_INVALID_ARGUMENT, "channels must be 1 or 3");
-    if (!(p->lr > 0) || !(p->beta1 >= 0 && p->beta1 < 1) || !(p->beta2 >= 0 && p->beta2 < 1))
+    /* the optimizer runs in single precision: a value that rounds to 1 (beta2 0.999999999) or
+     * to infinity is refused here, not at the first Adam step after the data set is loaded */
+    if (!(p->lr > 0) || !isfinite((float)p->lr) || !(p->beta1 >= 0 && (float)p->beta1 < 1.0f) ||
+        !(p->beta2 >= 0 && (float)p->beta2 < 1.0f))
         return fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
-                    "--lr must be > 0 and --beta1/--beta2 in [0, 1)");
+                    "--lr must be > 0 and --beta1/--beta2 in [0, 1), as single-precision floats "
+                    "(lr %g, beta1 %.10g, beta2 %.10g)",
+                    p->lr, p->beta1, p->beta2);
     if (p->d_steps < 1 || p->d_steps > 100)
         return fail(g, CLGAN_STATUS_INVALID_ARGUMENT, "--d-steps: %d outside 1..100", p->d_steps);
     if (!(p->real_label > 0 && p->real_label <= 1))
@@ -523,8 +528,19 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
         st = resume_from(g, params->resume);
     if (st == CLGAN_STATUS_OK)
         st = new_permutation(g);
-    if (st == CLGAN_STATUS_OK && g->out_dir[0])
+    if (st == CLGAN_STATUS_OK && g->out_dir[0]) {
         st = ensure_dir(g, g->out_dir);
+        /* temporary files of an earlier run that was killed while writing */
+        static const char *const sub[] = {"", "/checkpoints", "/samples"};
+        for (int i = 0; i < 3 && st == CLGAN_STATUS_OK; i++) {
+            char dir[1200];
+            snprintf(dir, sizeof(dir), "%s%s", g->out_dir, sub[i]);
+            int n = clgan_io_atomic_sweep(dir);
+            if (n)
+                clgan_log(CLGAN_LOG_INFO, "%s: removed %d temporary file%s of an interrupted write",
+                          dir, n, n == 1 ? "" : "s");
+        }
+    }
     if (st != CLGAN_STATUS_OK) {
         if (msg && msg_len)
             snprintf(msg, msg_len, "%s", g->err);
@@ -740,12 +756,22 @@ clgan_status clgan_gan_sample(clgan_gan *g, uint64_t seed, int n, float *out)
     return CLGAN_STATUS_OK;
 }
 
+/* Prefix g->err with the file being written (device errors do not know the file). */
+static clgan_status saving_fail(clgan_gan *g, clgan_status st, const char *path)
+{
+    char tmp[2048];
+    snprintf(tmp, sizeof(tmp), "%s", g->err);
+    return fail(g, st, "writing %s: %s", path, tmp);
+}
+
 static clgan_status write_grid(clgan_gan *g, const char *path)
 {
     float *buf = malloc((size_t)GRID * g->img * sizeof(float));
     if (!buf)
         return fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
     clgan_status st = clgan_gan_sample(g, g->p.seed, GRID, buf);
+    if (st != CLGAN_STATUS_OK)
+        saving_fail(g, st, path);
     if (st == CLGAN_STATUS_OK)
         st = clgan_io_png_grid(path, buf, GRID, g->nc, g->size, g->size, 8, 8, g->err,
                                sizeof(g->err));
@@ -796,17 +822,21 @@ clgan_status clgan_gan_save(clgan_gan *g, const char *path)
     if (st == CLGAN_STATUS_OK)
         st = finite_params(g, g->D, &okd);
     if (st != CLGAN_STATUS_OK)
-        return st;
+        return saving_fail(g, st, path);
     if (!okg || !okd)
         return fail(g, CLGAN_STATUS_NUMERICAL,
-                    "step %lld: %s weights are not finite; not writing %s", g->step,
-                    !okg ? "G" : "D", path);
+                    "step %lld: training diverged: %s weights are not finite; not writing %s; "
+                    "last good checkpoint: %s",
+                    g->step, !okg ? "G" : "D", path,
+                    g->last_ckpt[0] ? g->last_ckpt : "none written yet");
     clgan_st_writer *w = NULL;
     st = clgan_io_st_writer_init(&w, g->err, sizeof(g->err));
     if (st == CLGAN_STATUS_OK)
         st = clgan_ckpt_add_model(w, g->G, "netG.", 1, g->err, sizeof(g->err));
     if (st == CLGAN_STATUS_OK)
         st = clgan_ckpt_add_model(w, g->D, "netD.", 1, g->err, sizeof(g->err));
+    if (st != CLGAN_STATUS_OK)
+        saving_fail(g, st, path);
     if (st == CLGAN_STATUS_OK) {
         clgan_io_st_writer_meta(w, "format", "clgan-gan-1", NULL, 0);
         clgan_io_st_writer_meta(w, "model", g->model, NULL, 0);
@@ -1018,8 +1048,9 @@ static clgan_status checkpoint(clgan_gan *g, int epoch_end)
         clgan_st_writer *w = NULL;
         snprintf(path, sizeof(path), "%s/generator.safetensors", dir);
         st = clgan_io_st_writer_init(&w, g->err, sizeof(g->err));
-        if (st == CLGAN_STATUS_OK)
-            st = clgan_ckpt_add_model(w, g->G, "", 0, g->err, sizeof(g->err));
+        if (st == CLGAN_STATUS_OK &&
+            (st = clgan_ckpt_add_model(w, g->G, "", 0, g->err, sizeof(g->err))) != CLGAN_STATUS_OK)
+            saving_fail(g, st, path);
         if (st == CLGAN_STATUS_OK) {
             clgan_io_st_writer_meta(w, "format", "clgan-generator-1", NULL, 0);
             clgan_io_st_writer_meta(w, "model", g->model, NULL, 0);
@@ -1036,14 +1067,56 @@ static clgan_status checkpoint(clgan_gan *g, int epoch_end)
 
 static const char *const METRICS_HEADER = "step,epoch,images_per_s,loss_d,loss_g,d_x,d_g_z1,d_g_z2";
 
+/*
+ * Drop the metrics rows of steps after the one training starts from. A run killed after logging
+ * step k but before its checkpoint resumes at an earlier step and logs k again; a new run in an
+ * old folder starts at 0. Either way the file then describes this run, one row per logged step.
+ * Rewritten atomically, and only when there is something to drop.
+ */
+static clgan_status trim_metrics(clgan_gan *g, const char *path)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (access(path, F_OK) != 0)
+        return CLGAN_STATUS_OK;
+    clgan_status st =
+        clgan_io_read_file(path, (size_t)1 << 30, &data, &len, g->err, sizeof(g->err));
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    struct clgan_io_buf out = {0};
+    int dropped = 0;
+    for (char *line = data; *line;) {
+        char *nl = strchr(line, '\n');
+        if (!nl)
+            break; /* a partial last row: clgan_io_csvlog_open cuts it */
+        char *end;
+        long long step = strtoll(line, &end, 10);
+        if (line != data && end != line && *end == ',' && step > g->step)
+            dropped++;
+        else
+            clgan_io_buf_append(&out, line, (size_t)(nl - line + 1));
+        line = nl + 1;
+    }
+    if (out.failed)
+        st = fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "%s: out of memory", path);
+    else if (dropped)
+        st = clgan_io_write_file(path, out.data ? out.data : "", out.len, g->err, sizeof(g->err));
+    clgan_io_buf_free(&out);
+    free(data);
+    return st;
+}
+
 clgan_status clgan_gan_train(clgan_gan *g, volatile int *stop, clgan_progress_fn fn, void *user)
 {
     char path[1300];
     clgan_csvlog *log = NULL;
     snprintf(path, sizeof(path), "%s/metrics.csv", g->out_dir);
+    clgan_status st = trim_metrics(g, path);
+    if (st != CLGAN_STATUS_OK)
+        return st;
     if (g->step > 0)
         load_hist(g, path);
-    clgan_status st = clgan_io_csvlog_open(path, METRICS_HEADER, &log, g->err, sizeof(g->err));
+    st = clgan_io_csvlog_open(path, METRICS_HEADER, &log, g->err, sizeof(g->err));
     if (st != CLGAN_STATUS_OK)
         return st;
     snprintf(path, sizeof(path), "%s/samples", g->out_dir);
