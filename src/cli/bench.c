@@ -272,21 +272,9 @@ int clgan_cli_bench(int argc, char **argv)
         return rr > 0 ? 0 : (clgan_cli_error("bench: %s", err), 2);
     struct clgan_device_info *devs = NULL;
     int n = 0, sel[MAX_DEV], n_sel = 0;
-    char msg[2048];
-    if (clgan_devices_query(&devs, &n, msg, sizeof(msg)) != CLGAN_STATUS_OK)
-        return clgan_cli_error("%s", msg);
-    if (device && !strcmp(device, "all")) {
-        for (int i = 0; i < n && n_sel < MAX_DEV; i++)
-            sel[n_sel++] = i;
-    } else {
-        int idx;
-        const char *spec = device ? device : clgan_env("CLGAN_DEVICE");
-        if (clgan_device_select(spec, devs, n, &idx, msg, sizeof(msg)) != CLGAN_STATUS_OK) {
-            free(devs);
-            return clgan_cli_error("%s", msg), 2;
-        }
-        sel[n_sel++] = idx;
-    }
+    int rc = clgan_cli_select_devices(device, &devs, &n, sel, MAX_DEV, &n_sel);
+    if (rc)
+        return rc;
     p.out_dir = "";
     p.epochs = 0;
     p.iters = 1000000;

@@ -14,6 +14,11 @@ int clgan_cli_check(int argc, char **argv);
 /* Open a device by SPEC (NULL: $CLGAN_DEVICE or auto); prints the error line on failure. */
 clgan_status clgan_cli_open(const char *spec, int profiling, enum clgan_gemm_backend gemm,
                             clgan_ctx **out);
+/* Devices a command runs on: "all", or one SPEC (NULL: $CLGAN_DEVICE or auto). *devs is the
+ * full list (free() it), sel[0..*n_sel) the chosen indices. Returns 0, or the exit code after
+ * printing the error. */
+int clgan_cli_select_devices(const char *spec, struct clgan_device_info **devs, int *n, int *sel,
+                             int max, int *n_sel);
 /* Exit code for a status: 0 ok, 130 interrupted, 2 bad argument, 1 otherwise. */
 int clgan_cli_status_exit(clgan_status st);
 

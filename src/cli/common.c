@@ -1,8 +1,10 @@
 /* common.c - helpers shared by the subcommands: opening devices with one-line errors. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "runtime/rt.h"
 
 clgan_status clgan_cli_open(const char *spec, int profiling, enum clgan_gemm_backend gemm,
                             clgan_ctx **out)
@@ -30,4 +32,29 @@ int clgan_cli_status_exit(clgan_status st)
     default:
         return 1;
     }
+}
+
+int clgan_cli_select_devices(const char *spec, struct clgan_device_info **devs, int *n, int *sel,
+                             int max, int *n_sel)
+{
+    char msg[2048];
+    *devs = NULL;
+    *n_sel = 0;
+    if (clgan_devices_query(devs, n, msg, sizeof(msg)) != CLGAN_STATUS_OK)
+        return clgan_cli_error("%s", msg);
+    if (spec && !strcmp(spec, "all")) {
+        for (int i = 0; i < *n && *n_sel < max; i++)
+            sel[(*n_sel)++] = i;
+        return 0;
+    }
+    int idx;
+    if (clgan_device_select(spec ? spec : clgan_env("CLGAN_DEVICE"), *devs, *n, &idx, msg,
+                            sizeof(msg)) != CLGAN_STATUS_OK) {
+        free(*devs);
+        *devs = NULL;
+        clgan_cli_error("%s", msg);
+        return 2;
+    }
+    sel[(*n_sel)++] = idx;
+    return 0;
 }
