@@ -103,8 +103,8 @@ static float16 act_gate16(int act, float slope, float16 y, float16 g)
     } while (0)
 
 kernel void bn_fwd_train(uint n, uint c, uint hw, float eps, float momentum, float unbias,
-                         int update, int act, float slope, global const float *x, ulong x_off, global float *y,
-                         ulong y_off, global const float *gamma, ulong gamma_off,
+                         int update, int act, float slope, global const float *x, ulong x_off,
+                         global float *y, ulong y_off, global const float *gamma, ulong gamma_off,
                          global const float *beta, ulong beta_off, global float *rmean,
                          ulong rmean_off, global float *rvar, ulong rvar_off, global float *smean,
                          ulong smean_off, global float *sinv, ulong sinv_off, local float *s)
@@ -149,10 +149,10 @@ kernel void bn_fwd_train(uint n, uint c, uint hw, float eps, float momentum, flo
 }
 
 kernel void bn_fwd_eval(ulong total, uint c, uint hw, float eps, int act, float slope,
-                        global const float *x, ulong x_off,
-                        global float *y, ulong y_off, global const float *gamma, ulong gamma_off,
-                        global const float *beta, ulong beta_off, global const float *rmean,
-                        ulong rmean_off, global const float *rvar, ulong rvar_off)
+                        global const float *x, ulong x_off, global float *y, ulong y_off,
+                        global const float *gamma, ulong gamma_off, global const float *beta,
+                        ulong beta_off, global const float *rmean, ulong rmean_off,
+                        global const float *rvar, ulong rvar_off)
 {
     size_t i = GID0;
     if (i >= total)
@@ -165,8 +165,8 @@ kernel void bn_fwd_eval(ulong total, uint c, uint hw, float eps, int act, float 
 
 kernel void bn_bwd(uint n, uint c, uint hw, int want_dx, int want_param, float gbeta, int act,
                    float slope, global const float *ay, ulong ay_off, global const float *x,
-                   ulong x_off, global const float *dy, ulong dy_off,
-                   global float *dx, ulong dx_off, global const float *gamma, ulong gamma_off,
+                   ulong x_off, global const float *dy, ulong dy_off, global float *dx,
+                   ulong dx_off, global const float *gamma, ulong gamma_off,
                    global const float *smean, ulong smean_off, global const float *sinv,
                    ulong sinv_off, global float *dgamma, ulong dgamma_off, global float *dbeta,
                    ulong dbeta_off, local float *s)
@@ -248,12 +248,12 @@ static float chan_sum(const global float *x, uint n, uint hw, size_t cs, int sq,
 }
 
 kernel void bn_fwd_train_cpu(uint n, uint c, uint hw, float eps, float momentum, float unbias,
-                             int update, int act, float slope, global const float *x, ulong x_off, global float *y,
-                             ulong y_off, global const float *gamma, ulong gamma_off,
-                             global const float *beta, ulong beta_off, global float *rmean,
-                             ulong rmean_off, global float *rvar, ulong rvar_off,
-                             global float *smean, ulong smean_off, global float *sinv,
-                             ulong sinv_off)
+                             int update, int act, float slope, global const float *x, ulong x_off,
+                             global float *y, ulong y_off, global const float *gamma,
+                             ulong gamma_off, global const float *beta, ulong beta_off,
+                             global float *rmean, ulong rmean_off, global float *rvar,
+                             ulong rvar_off, global float *smean, ulong smean_off,
+                             global float *sinv, ulong sinv_off)
 {
     uint ch = get_global_id(0);
     if (ch >= c)
@@ -284,13 +284,13 @@ kernel void bn_fwd_train_cpu(uint n, uint c, uint hw, float eps, float momentum,
     }
 }
 
-kernel void bn_bwd_cpu(uint n, uint c, uint hw, int want_dx, int want_param, float gbeta,
-                       int act, float slope, global const float *ay, ulong ay_off,
-                       global const float *x, ulong x_off, global const float *dy, ulong dy_off,
-                       global float *dx, ulong dx_off, global const float *gamma, ulong gamma_off,
+kernel void bn_bwd_cpu(uint n, uint c, uint hw, int want_dx, int want_param, float gbeta, int act,
+                       float slope, global const float *ay, ulong ay_off, global const float *x,
+                       ulong x_off, global const float *dy, ulong dy_off, global float *dx,
+                       ulong dx_off, global const float *gamma, ulong gamma_off,
                        global const float *smean, ulong smean_off, global const float *sinv,
-                       ulong sinv_off, global float *dgamma, ulong dgamma_off,
-                       global float *dbeta, ulong dbeta_off)
+                       ulong sinv_off, global float *dgamma, ulong dgamma_off, global float *dbeta,
+                       ulong dbeta_off)
 {
     uint ch = get_global_id(0);
     if (ch >= c)

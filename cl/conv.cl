@@ -251,7 +251,6 @@ kernel void conv_col2im(global const float *col, ulong col_off, global float *im
     img[img_off + ((size_t)nc * h + iy) * w + ix] = acc;
 }
 
-
 /* The adjoint on CPUs: taps added into the padded plane, then its inside (+ bias) stored. */
 kernel void conv_col2im_planes(global const float *col, ulong col_off, global float *img,
                                ulong img_off, int n, int c, int h, int w, int k, int s, int p,
@@ -277,8 +276,10 @@ kernel void conv_col2im_planes(global const float *col, ulong col_off, global fl
                     if (wc == 4) {
                         for (int i = 0; i < 4; i++) {
                             float8 t = vload8(0, a + 2 * i * pw);
-                            t.even += i == 0 ? v.s0123 : i == 1 ? v.s4567 : i == 2 ? v.s89ab
-                                                                                   : v.scdef;
+                            t.even += i == 0   ? v.s0123
+                                      : i == 1 ? v.s4567
+                                      : i == 2 ? v.s89ab
+                                               : v.scdef;
                             vstore8(t, 0, a + 2 * i * pw);
                         }
                     } else {

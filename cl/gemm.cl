@@ -46,8 +46,8 @@ kernel void gemm_naive(int ta, int tb, uint m, uint n, uint k, float alpha, glob
                            : b[(size_t)p * ldb + j];
         acc = fma(av, bv, acc);
     }
-    global float *e = crun ? c + (j / crun) * crun_stride + (size_t)i * ldc + j % crun
-                           : c + (size_t)i * ldc + j;
+    global float *e =
+        crun ? c + (j / crun) * crun_stride + (size_t)i * ldc + j % crun : c + (size_t)i * ldc + j;
     float prev = beta == 0.0f ? 0.0f : beta * *e;
     *e = alpha * acc + prev;
 }
@@ -145,8 +145,8 @@ kernel void gemm_pack_a(int ta, uint m, uint k, uint pchunk, uint npan, global c
  * contiguous when cs == 1 and cs floats apart otherwise; the second 16 start hoff floats after
  * the first (16 * cs, unless C's columns come in runs of 16, as a convolution's output rows of
  * 4 x 4 positions per image). */
-static void store_row(global float *crow, ulong cs, ulong hoff, uint ncols, float alpha,
-                      float beta, float16 lo, float16 hi)
+static void store_row(global float *crow, ulong cs, ulong hoff, uint ncols, float alpha, float beta,
+                      float16 lo, float16 hi)
 {
     lo *= alpha;
     hi *= alpha;
@@ -258,9 +258,9 @@ kernel void gemm_tile_8x32_pb(uint m, uint n, uint k, uint kc, uint q, uint grou
             global float *cj = crun ? c + (j0 / crun) * crun_stride + j0 % crun : c + j0;
             for (uint ip = ip0; ip < ip1; ip++) {
                 uint i0 = ip * 8;
-                tile_8x32_global(pa + ((size_t)ip * k + p0) * 8, b + ((size_t)jp * k + p0) * 32,
-                                 32, kl, alpha, bet, cj + i0 * ldc, ldc, 1, hoff,
-                                 min(8u, m - i0), min(32u, n - j0));
+                tile_8x32_global(pa + ((size_t)ip * k + p0) * 8, b + ((size_t)jp * k + p0) * 32, 32,
+                                 kl, alpha, bet, cj + i0 * ldc, ldc, 1, hoff, min(8u, m - i0),
+                                 min(32u, n - j0));
             }
         }
     }
