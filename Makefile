@@ -1,10 +1,14 @@
 # clgan - top-level wrapper around CMake.
 #   make run    install what is missing, build, train dcgan32 on Fashion-MNIST for one epoch
-#   make test   install what is missing, build, run the whole test suite (+ sanitizer build)
+#   make test   install what is missing, build, run the whole test suite (+ sanitizer build;
+#               the suite includes fuzz_smoke, 20 s per libFuzzer target)
+#   make fuzz   run every libFuzzer target for FUZZ_SECONDS (default 600), JOBS at a time
 #   make install PREFIX=/usr/local
 
 BUILD   ?= build
 ASAN    ?= build-asan
+FUZZ    ?= build-fuzz
+FUZZ_SECONDS ?= 600
 PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
@@ -17,7 +21,7 @@ PACKAGES = cmake make gcc pkg-config pocl-opencl-icd ocl-icd-opencl-dev opencl-h
 	clang libclang-rt-14-dev
 OCLGRIND_ICD = /etc/OpenCL/vendors/oclgrind.icd
 
-.PHONY: all deps build run test test-fast asan install clean
+.PHONY: all deps build run test test-fast asan fuzz install clean
 
 all: build
 
@@ -50,10 +54,12 @@ run: build
 	$(BUILD)/clgan train --model dcgan32 --data fashion-mnist --epochs 1 --out runs/dcgan32
 
 # The whole suite, then once more under AddressSanitizer and UndefinedBehaviorSanitizer, every
-# label but one:
-#  - oclgrind is left out there: the oclgrind command preloads its OpenCL runtime into the test
-#    process ahead of the ASan runtime, which must come first in the library list, so those
-#    programs abort before main; they check kernels, not host code, and run in $(BUILD).
+# label but two:
+#  - oclgrind: the oclgrind command preloads its OpenCL runtime into the test process ahead of
+#    the ASan runtime, which must come first in the library list, so those programs abort
+#    before main; they check kernels, not host code, and run in $(BUILD).
+#  - fuzz: fuzz_smoke builds and runs the libFuzzer targets with ASan and UBSan in a build
+#    directory of their own (build-fuzz); from $(ASAN) it would do the same work again.
 # Kernel tests there run their quick case set on PoCL only (CLGAN_TEST_QUICK, CLGAN_TEST_DEVICES):
 # the host code is the same on every device, and full-size shapes under the sanitizers take
 # minutes. tests/cli_kill.sh kills its run 10 times instead of 50 (CLGAN_TEST_KILLS): the same
@@ -63,15 +69,19 @@ ASAN_TEST_ENV = CLGAN_TEST_QUICK=1 CLGAN_TEST_DEVICES=pocl CLGAN_TEST_KILLS=10
 test: build oclgrind-icd asan
 	@$(BUILD)/clgan devices || true
 	cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 900
-	cd $(ASAN) && $(ASAN_TEST_ENV) ctest --output-on-failure -j 2 -LE oclgrind --timeout 900
+	cd $(ASAN) && $(ASAN_TEST_ENV) ctest --output-on-failure -j 2 -LE 'oclgrind|fuzz' --timeout 900
 
 # The sanitizer build (tests/lsan.supp: leaks inside driver libraries).
 asan: deps
 	@cmake -S . -B $(ASAN) -DCLGAN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(ASAN) -j $(JOBS)
 
+# libFuzzer targets (clang, own build directory), each for FUZZ_SECONDS over a copy of its corpus.
+fuzz: deps
+	fuzz/run.sh -t $(FUZZ_SECONDS) -j $(JOBS) -b $(abspath $(FUZZ)) -w $(abspath $(FUZZ))/long
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FUZZ)-cov

@@ -12,6 +12,7 @@
 
 #include "harness.h"
 #include "ops/bn.h"
+#include "ref/act.h"
 #include "ref/bn.h"
 
 static double *drand_vec(size_t n, double lo, double hi)
@@ -90,8 +91,9 @@ static void run_case(struct th_device *d, size_t n, size_t c, size_t hw)
     cl_mem dgam = th_upload(d, gamma, oc + c), dbet = th_upload(d, beta, oc + c);
     cl_mem drm = th_upload(d, rm, oc + c), drv = th_upload(d, rv, oc + c);
     cl_mem dsm = th_upload(d, NULL, oc + c), dsi = th_upload(d, NULL, oc + c);
-    struct clgan_ops_bn bn = {n,   c,  hw,  1e-5f, 0.1f, dgam, oc,  dbet, oc,
-                              drm, oc, drv, oc,    dsm,  oc,   dsi, oc};
+    struct clgan_ops_bn bn = {n,    c,    hw,  1e-5f, 0.1f, dgam, oc,  dbet, oc,
+                              drm,  oc,   drv, oc,    dsm,  oc,   dsi, oc,   CLGAN_OPS_BN_ACT_NONE,
+                              0.0f, NULL, 0};
 
     /* fp32 per-channel sums of m values: rounding grows like sqrt(m) ulps of the sums */
     double sq = sqrt((double)m) * 1.2e-7;
@@ -200,6 +202,97 @@ static void run_case(struct th_device *d, size_t n, size_t c, size_t hw)
         free(fs[i]);
 }
 
+/*
+ * Batch norm with a fused ReLU or leaky ReLU against the references composed: training and
+ * evaluation forward give act(bn(x)); backward gates dy by the activation's derivative at the
+ * forward's output, then is batch norm's backward (dx in place over dy, gradients overwritten).
+ */
+static void run_act_case(struct th_device *d, size_t n, size_t c, size_t hw, int act)
+{
+    char name[96], nm[128];
+    float slope = act == CLGAN_OPS_BN_ACT_LRELU ? 0.2f : 0.0f;
+    int rk = act == CLGAN_OPS_BN_ACT_LRELU ? 1 : 0; /* the reference's kinds: relu 0, lrelu 1 */
+    snprintf(name, sizeof(name), "bn_%s(n=%zu c=%zu hw=%zu)", rk ? "lrelu" : "relu", n, c, hw);
+    if (!th_want(name))
+        return;
+    size_t t = n * c * hw, m = n * hw;
+    float *x = th_rand(t, -1.0f, 2.5f), *dy = th_rand(t, -1, 1);
+    float *gamma = th_rand(c, 0.5f, 1.5f), *beta = th_rand(c, -0.5f, 0.5f);
+    float *rm = th_rand(c, -0.2f, 0.2f), *rv = th_rand(c, 0.5f, 2.0f);
+    float *z = th_alloc(t), *y = th_alloc(t), *ye = th_alloc(t), *g = th_alloc(t);
+    float *sm = th_alloc(c), *si = th_alloc(c), *dxr = th_alloc(t), *dgr = th_alloc(c);
+    float *dbr = th_alloc(c), *got = th_alloc(t);
+    clgan_ref_bn_fwd_eval(n, c, hw, 1e-5f, x, ye, gamma, beta, rm, rv);
+    clgan_ref_act_fwd(rk, slope, t, ye, ye);
+    clgan_ref_bn_fwd_train(n, c, hw, 1e-5f, 0.1f, x, z, gamma, beta, NULL, NULL, sm, si);
+    clgan_ref_act_fwd(rk, slope, t, z, y);
+    clgan_ref_act_bwd(rk, slope, t, y, dy, g);
+    clgan_ref_bn_bwd(n, c, hw, x, g, gamma, sm, si, dxr, dgr, dbr, 0.0f);
+
+    cl_mem dxm = th_upload(d, x, t), dym = th_upload(d, NULL, t), dgm = th_upload(d, dy, t);
+    cl_mem dgam = th_upload(d, gamma, c), dbet = th_upload(d, beta, c);
+    cl_mem drm = th_upload(d, rm, c), drv = th_upload(d, rv, c);
+    cl_mem dsm = th_upload(d, NULL, c), dsi = th_upload(d, NULL, c);
+    cl_mem ddg = th_upload(d, NULL, c), ddb = th_upload(d, NULL, c);
+    struct clgan_ops_bn bn = {.n = n,
+                              .c = c,
+                              .hw = hw,
+                              .eps = 1e-5f,
+                              .momentum = 0.1f,
+                              .gamma = dgam,
+                              .beta = dbet,
+                              .run_mean = drm,
+                              .run_var = drv,
+                              .save_mean = dsm,
+                              .save_invstd = dsi,
+                              .act = (enum clgan_ops_bn_act)act,
+                              .act_slope = slope,
+                              .act_y = dym};
+    double sq = sqrt((double)m) * 1.2e-7;
+    snprintf(nm, sizeof(nm), "%s eval", name);
+    clgan_status st = clgan_ops_bn_fwd_eval(d->ctx, &bn, dxm, 0, dym, 0);
+    if (th_status(st, nm, d)) {
+        th_download(d, dym, got, t);
+        th_check(nm, d, got, ye, t, 1e-6, 1e-6, 1e-12);
+    }
+    snprintf(nm, sizeof(nm), "%s fwd", name);
+    bn.run_mean = bn.run_var = NULL;
+    st = clgan_ops_bn_fwd_train(d->ctx, &bn, dxm, 0, dym, 0);
+    if (th_status(st, nm, d)) {
+        th_download(d, dym, got, t);
+        th_check(nm, d, got, y, t, 1e-6 + 4 * sq, 1e-6, 1e-11);
+    }
+    /* the gate reads the device's own forward output, as a model does */
+    snprintf(nm, sizeof(nm), "%s bwd inplace", name);
+    st = clgan_ops_bn_bwd(d->ctx, &bn, dxm, 0, dgm, 0, dgm, 0, ddg, 0, ddb, 0, 0.0f);
+    if (th_status(st, nm, d)) {
+        char part[160];
+        th_download(d, dgm, got, t);
+        snprintf(part, sizeof(part), "%s dx", nm);
+        th_check(part, d, got, dxr, t, 1e-6 + 4 * sq, 1e-5, 1e-10);
+        th_download(d, ddg, got, c);
+        snprintf(part, sizeof(part), "%s dgamma", nm);
+        th_check(part, d, got, dgr, c, 1e-6 + 8 * sq, 1e-5, 1e-10);
+        th_download(d, ddb, got, c);
+        snprintf(part, sizeof(part), "%s dbeta", nm);
+        th_check(part, d, got, dbr, c, 1e-6 + 8 * sq, 1e-5, 1e-10);
+    }
+    /* without the forward's output a fused backward cannot gate */
+    bn.act_y = NULL;
+    st = clgan_ops_bn_bwd(d->ctx, &bn, dxm, 0, dgm, 0, dgm, 0, NULL, 0, NULL, 0, 0.0f);
+    snprintf(nm, sizeof(nm), "%s bwd without output refused", name);
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT, nm, d, "status %d", (int)st);
+    cl_mem big[] = {dxm, dym, dgm};
+    for (size_t i = 0; i < 3; i++)
+        th_free_mem(d, big[i], t);
+    cl_mem small[] = {dgam, dbet, drm, drv, dsm, dsi, ddg, ddb};
+    for (size_t i = 0; i < 8; i++)
+        th_free_mem(d, small[i], c);
+    float *fs[] = {x, dy, gamma, beta, rm, rv, z, y, ye, g, sm, si, dxr, dgr, dbr, got};
+    for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+        free(fs[i]);
+}
+
 struct shape {
     size_t n, c, hw;
 };
@@ -219,7 +312,9 @@ int main(int argc, char **argv)
         struct th_device *d = th_dev(i);
         if (th_want("bn(one value per channel)")) {
             cl_mem m = th_upload(d, NULL, 8);
-            struct clgan_ops_bn bn = {1, 3, 1, 1e-5f, 0.1f, m, 0, m, 0, m, 0, m, 0, m, 0, m, 0};
+            struct clgan_ops_bn bn = {1,    3,    1, 1e-5f, 0.1f, m, 0, m, 0,
+                                      m,    0,    m, 0,     m,    0, m, 0, CLGAN_OPS_BN_ACT_NONE,
+                                      0.0f, NULL, 0};
             clgan_status st = clgan_ops_bn_fwd_train(d->ctx, &bn, m, 0, m, 0);
             th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT &&
                           strstr(clgan_ctx_last_error(d->ctx), "one value per channel"),
@@ -228,6 +323,12 @@ int main(int argc, char **argv)
         }
         for (size_t s = 0; s < sizeof(odd) / sizeof(odd[0]); s++)
             run_case(d, odd[s].n, odd[s].c, odd[s].hw);
+        /* fused activations: odd sizes (runs of 16 and a tail), 1-D, a dcgan32 layer */
+        for (int a = CLGAN_OPS_BN_ACT_RELU; a <= CLGAN_OPS_BN_ACT_LRELU; a++) {
+            run_act_case(d, 3, 5, 21, a);
+            run_act_case(d, 7, 4, 1, a);
+            run_act_case(d, d->small ? 4 : 64, d->small ? 8 : 128, 64, a);
+        }
         if (d->small) {
             run_case(d, 8, 4, 16); /* a scaled-down dcgan32 layer */
             continue;

@@ -1,4 +1,4 @@
-/* labels: kernel; timeout: 300 */
+/* labels: kernel; timeout: 900 */
 /*
  * test_conv.c - conv2d, transposed conv2d and linear on every device against the references
  * (ref/conv.c, direct loops): forward with and without bias, backward data, weights and bias,
@@ -465,7 +465,7 @@ int main(int argc, char **argv)
         run_invalid(d);
         if (!d->small) {
             /* the odd shapes again on the other GEMM backend */
-            enum clgan_gemm_backend keep = d->ctx->gemm;
+            enum clgan_gemm_backend keep = clgan_ctx_gemm_backend(d->ctx);
             d->ctx->gemm = keep == CLGAN_GEMM_CLBLAST ? CLGAN_GEMM_OWN : CLGAN_GEMM_CLBLAST;
             snprintf(gemm_tag, sizeof(gemm_tag), "/%s", clgan_gemm_backend_str(d->ctx->gemm));
             for (size_t j = 0; j < sizeof(conv) / sizeof(conv[0]); j++)

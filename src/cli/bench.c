@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,11 +27,12 @@ struct prof_row {
 };
 
 struct result {
-    char device[160], gemm[16];
+    char device[160], gemm[16], gemm_note[1300];
     int ok;
     char error[512];
     double build_cold_s, build_warm_s, first_step_s;
     double med_s, min_s, max_s, images_s, gflops, step_gflop;
+    double cpu_s; /* process CPU time (all threads) per timed step */
     double peak_mib;
     struct prof_row *prof;
     int n_prof;
@@ -41,6 +43,16 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* CPU time of the process so far (user + system, all threads). */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return NAN;
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec * 1e-6;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -102,6 +114,7 @@ static void run_device(int index, const struct clgan_gan_params *p, enum clgan_g
     const struct clgan_device_info *di = clgan_ctx_device(ctx);
     snprintf(r->device, sizeof(r->device), "%d:%d %s", di->platform, di->device, di->name);
     snprintf(r->gemm, sizeof(r->gemm), "%s", clgan_gemm_backend_str(clgan_ctx_gemm_backend(ctx)));
+    snprintf(r->gemm_note, sizeof(r->gemm_note), "%s", clgan_ctx_gemm_note(ctx));
     double t0 = now_s();
     clgan_status st = clgan_gan_init(ctx, NULL, p, &gan, r->error, sizeof(r->error));
     if (st == CLGAN_STATUS_OK)
@@ -114,6 +127,7 @@ static void run_device(int index, const struct clgan_gan_params *p, enum clgan_g
     if (st == CLGAN_STATUS_OK)
         st = clgan_ctx_finish(ctx);
     clgan_rt_prof_reset(ctx);
+    double c0 = cpu_s();
     for (int i = 0; i < steps && st == CLGAN_STATUS_OK; i++) {
         double s0 = now_s();
         st = clgan_gan_step(gan, NULL);
@@ -121,6 +135,7 @@ static void run_device(int index, const struct clgan_gan_params *p, enum clgan_g
             st = clgan_ctx_finish(ctx);
         t[i] = now_s() - s0;
     }
+    r->cpu_s = (cpu_s() - c0) / steps;
     if (st == CLGAN_STATUS_OK)
         st = clgan_rt_prof_collect(ctx);
     if (st != CLGAN_STATUS_OK) {
@@ -165,6 +180,7 @@ static void print_result(const struct result *r, int batch)
         printf("   failed: %s\n", r->error);
         return;
     }
+    printf("   GEMM backend: %s (%s)\n", r->gemm, r->gemm_note);
     printf("   kernel build: cold %.2f s, warm %.2f s (program cache)\n", r->build_cold_s,
            r->build_warm_s);
     printf("   first step:   %.2f s after start\n", r->first_step_s);
@@ -172,6 +188,9 @@ static void print_result(const struct result *r, int batch)
            r->min_s * 1e3, r->max_s * 1e3, batch);
     printf("   throughput:   %.1f images/s, %.1f GFLOP/s (%.2f GFLOP per step)\n", r->images_s,
            r->gflops, r->step_gflop);
+    printf("   CPU time:     %.1f ms per step (this process, all threads: on a CPU device "
+           "%.1f GFLOP per CPU second)\n",
+           r->cpu_s * 1e3, r->step_gflop / r->cpu_s);
     printf("   peak memory:  %.1f MiB\n", r->peak_mib);
     double total = 0;
     for (int i = 0; i < r->n_prof; i++)
@@ -192,6 +211,7 @@ static cJSON *json_result(const struct result *r)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "device", r->device);
     cJSON_AddStringToObject(o, "gemm", r->gemm);
+    cJSON_AddStringToObject(o, "gemm_note", r->gemm_note);
     cJSON_AddBoolToObject(o, "ok", r->ok);
     if (!r->ok) {
         cJSON_AddStringToObject(o, "error", r->error);
@@ -206,6 +226,7 @@ static cJSON *json_result(const struct result *r)
     cJSON_AddNumberToObject(o, "images_per_s", r->images_s);
     cJSON_AddNumberToObject(o, "gflops", r->gflops);
     cJSON_AddNumberToObject(o, "gflop_per_step", r->step_gflop);
+    cJSON_AddNumberToObject(o, "cpu_s_per_step", r->cpu_s);
     cJSON_AddNumberToObject(o, "peak_memory_mib", r->peak_mib);
     cJSON *ks = cJSON_AddArrayToObject(o, "kernels");
     for (int i = 0; i < r->n_prof; i++) {

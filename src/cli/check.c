@@ -178,8 +178,8 @@ static void check_gemm(struct chk *c)
             float *A = rnd(c, m * k, -1, 1), *B = rnd(c, k * n, -1, 1), *C = rnd(c, m * n, 0, 0);
             cl_mem da = up(c, &bb, A, m * k), db = up(c, &bb, B, k * n),
                    dc = up(c, &bb, NULL, m * n);
-            struct clgan_gemm_args g = {ta, tb, m,   n,  k, 1.0f, 0.0f, da, 0, lda,
-                                        db, 0,  ldb, dc, 0, n,    1,    0,  0, 0};
+            struct clgan_gemm_args g = {ta, tb, m, n, k, 1.0f, 0.0f, da, 0, lda, db, 0, ldb,
+                                        dc, 0,  n, 1, 0, 0,    0,    0,  0, 0,   0,  0};
             float *got = NULL;
             if (!da || !db || !dc || clgan_ops_gemm_on(c->ctx, be[b], &g) != CLGAN_STATUS_OK ||
                 !(got = down(c, dc, m * n))) {
@@ -411,7 +411,11 @@ static void check_bn(struct chk *c)
                               dst,
                               2 * ch,
                               dst,
-                              3 * ch};
+                              3 * ch,
+                              CLGAN_OPS_BN_ACT_NONE,
+                              0.0f,
+                              NULL,
+                              0};
     if (!dx || !ddy || !dgb || !dst || !o || !dg ||
         clgan_ops_bn_fwd_train(c->ctx, &bn, dx, 0, o, 0) != CLGAN_STATUS_OK ||
         !(got = down(c, o, nx))) {

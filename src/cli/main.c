@@ -15,6 +15,7 @@ static const struct {
     {"train", clgan_cli_train,
      "train a DCGAN (dcgan32, dcgan64) and write samples, logs, checkpoints"},
     {"sample", clgan_cli_sample, "draw samples from a trained generator"},
+    {"mlp", clgan_cli_mlp, "train an MLP classifier on a CSV table (SNNS Quickprop), or predict"},
     {"check", clgan_cli_check, "check every op on each device against the plain-C reference"},
     {"bench", clgan_cli_bench, "time GAN training steps per device, with a per-kernel profile"},
 };
@@ -30,8 +31,10 @@ static void usage(FILE *f)
                "accel, or part of a name)\n"
                "  CLGAN_KERNEL_DIR     read kernels from this folder instead of the built-in "
                "copies\n"
-               "  CLGAN_CACHE_DIR      program binary cache ('off' disables; default "
-               "$XDG_CACHE_HOME/clgan or ~/.cache/clgan)\n"
+               "  CLGAN_CACHE_DIR      program binary and GEMM-choice cache ('off' disables; "
+               "default $XDG_CACHE_HOME/clgan or ~/.cache/clgan)\n"
+               "  CLGAN_CLBLAST_TUNING CLBlast tuner result files (JSON), ':'-separated, applied "
+               "to their device\n"
                "  CLGAN_BUILD_OPTIONS  extra OpenCL compiler options\n"
                "  CLGAN_LOG            debug | info | warn\n"
                "  CLGAN_FAULT          test-only fault injection, e.g. alloc:3,file:1\n");

@@ -132,8 +132,9 @@ int clgan_cli_train(int argc, char **argv)
     } else {
         const struct clgan_device_info *gi = clgan_ctx_device(gctx);
         const struct clgan_device_info *di = clgan_ctx_device(dctx ? dctx : gctx);
-        fprintf(stderr, "clgan: G on %s (%s), D on %s (%s), GEMM %s\n", gi->name, gi->platform_name,
-                di->name, di->platform_name, clgan_gemm_backend_str(clgan_ctx_gemm_backend(gctx)));
+        fprintf(stderr, "clgan: G on %s (%s), D on %s (%s), GEMM %s (%s)\n", gi->name,
+                gi->platform_name, di->name, di->platform_name,
+                clgan_gemm_backend_str(clgan_ctx_gemm_backend(gctx)), clgan_ctx_gemm_note(gctx));
         struct progress pr = {.tty = isatty(2)};
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));

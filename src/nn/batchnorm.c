@@ -1,7 +1,8 @@
 /*
  * batchnorm.c - batch norm layer (PyTorch BatchNorm2d on NCHW, BatchNorm1d on N x C): gamma then
  * beta as parameters, running mean and variance as state, batch mean and inv-std saved for
- * backward. DCGAN initialisation: gamma N(1, 0.02), beta 0; running mean 0, variance 1.
+ * backward. DCGAN initialisation: gamma N(1, 0.02), beta 0; running mean 0, variance 1. A ReLU
+ * or leaky ReLU right after it is computed here (see fuse_next in nn.h).
  */
 #include <stdio.h>
 
@@ -30,6 +31,14 @@ static struct clgan_ops_bn desc(struct clgan_model *m, const struct clgan_layer 
                               .save_mean_off = l->save_off,
                               .save_invstd = m->save,
                               .save_invstd_off = l->save_off + c};
+    if (l->fuse_next) {
+        /* the activation layer after this one is folded in; both share this output slot */
+        const struct clgan_layer *a = l + 1;
+        bn.act = a->spec.act == CLGAN_ACT_LRELU ? CLGAN_OPS_BN_ACT_LRELU : CLGAN_OPS_BN_ACT_RELU;
+        bn.act_slope = a->spec.act == CLGAN_ACT_LRELU ? a->spec.slope : 0.0f;
+        bn.act_y = m->act;
+        bn.act_y_off = l->y_off;
+    }
     return bn;
 }
 

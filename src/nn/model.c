@@ -109,9 +109,16 @@ static clgan_status plan(clgan_ctx *ctx, const struct clgan_layer_spec *specs, i
         l->s_off = m->n_state;
         l->save_off = m->n_save;
         l->y_off = m->n_act;
+        if (i > 0 && l->spec.kind == CLGAN_LAYER_ACT && m->layers[i - 1].ops &&
+            m->layers[i - 1].spec.kind == CLGAN_LAYER_BATCHNORM &&
+            (l->spec.act == CLGAN_ACT_RELU || l->spec.act == CLGAN_ACT_LRELU)) {
+            m->layers[i - 1].fuse_next = 1;
+            l->folded = 1;
+            l->y_off = m->layers[i - 1].y_off;
+        }
         ok = ok && add_mul(&m->n_params, l->n_params, 1) && add_mul(&m->n_state, l->n_state, 1) &&
              add_mul(&m->n_save, l->n_save, 1) &&
-             add_mul(&m->n_act, clgan_shape_size(l->out), (size_t)max_batch);
+             add_mul(&m->n_act, l->folded ? 0 : clgan_shape_size(l->out), (size_t)max_batch);
         size_t ws = l->ops->workspace ? l->ops->workspace(l, max_batch) : 0;
         if (ws > m->n_work)
             m->n_work = ws;
@@ -252,6 +259,8 @@ clgan_status clgan_model_forward(struct clgan_model *m, cl_mem x, size_t x_off, 
         struct clgan_layer *l = &m->layers[i];
         cl_mem in = i ? m->act : x;
         size_t in_off = i ? m->layers[i - 1].y_off : x_off;
+        if (l->folded)
+            continue; /* the batch norm before it wrote its output */
         st = l->ops->forward(m, l, in, in_off, batch, train);
     }
     if (st == CLGAN_STATUS_OK && train == CLGAN_FWD_TRAIN)
@@ -272,6 +281,8 @@ clgan_status clgan_model_backward(struct clgan_model *m, cl_mem x, size_t x_off,
     size_t g_off = dy_off;
     for (int i = m->n_layers - 1; i >= 0 && st == CLGAN_STATUS_OK; i--) {
         struct clgan_layer *l = &m->layers[i];
+        if (l->folded)
+            continue; /* the batch norm before it takes this gradient and gates it */
         cl_mem in = i ? m->act : x;
         size_t in_off = i ? m->layers[i - 1].y_off : x_off;
         cl_mem dx = i ? m->dbuf[i & 1] : m->dx;

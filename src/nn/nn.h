@@ -97,6 +97,11 @@ struct clgan_layer {
     size_t n_state, s_off;   /* non-trained state (BN running mean, var) */
     size_t n_save, save_off; /* per-step saved values (BN batch mean, inv-std) */
     size_t y_off;            /* output activations in model->act */
+    /* A batch norm followed by ReLU or leaky ReLU computes that activation too (fuse_next):
+     * it writes act(bn(x)) and backward gates the gradient itself; the activation layer is
+     * then folded: it shares the batch norm's output slot and its forward and backward do
+     * nothing. */
+    int fuse_next, folded;
 };
 
 enum clgan_optim_kind {

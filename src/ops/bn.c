@@ -24,6 +24,13 @@ static clgan_status check_shape(clgan_ctx *ctx, const struct clgan_ops_bn *bn, c
                              op, bn ? bn->n : 0, bn ? bn->c : 0, bn ? bn->hw : 0);
     if (!bn->gamma || !bn->beta)
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "%s: no gamma or beta buffer", op);
+    if (bn->act != CLGAN_OPS_BN_ACT_NONE && bn->act != CLGAN_OPS_BN_ACT_RELU &&
+        bn->act != CLGAN_OPS_BN_ACT_LRELU)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "%s: unknown fused activation %d",
+                             op, (int)bn->act);
+    if (bn->act == CLGAN_OPS_BN_ACT_LRELU && !(bn->act_slope >= 0.0f))
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "%s: leaky ReLU slope %g must be >= 0", op, (double)bn->act_slope);
     return CLGAN_STATUS_OK;
 }
 
@@ -43,19 +50,31 @@ clgan_status clgan_ops_bn_fwd_train(clgan_ctx *ctx, const struct clgan_ops_bn *b
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
                              "bn_fwd_train: no buffers for the saved statistics");
     int update = bn->run_mean && bn->run_var;
+    if (ctx->info.kind == CLGAN_KIND_CPU) {
+        size_t g = bn->c, l1 = 1;
+        return clgan_rt_launch(
+            ctx, "bn_fwd_train_cpu", 1, &g, &l1, 0.0, "uuufffiifmlmlmlmlmlmlmlml", (unsigned)bn->n,
+            (unsigned)bn->c, (unsigned)bn->hw, (double)bn->eps, (double)bn->momentum,
+            (double)m / (double)(m - 1), update, (int)bn->act, (double)bn->act_slope, x,
+            (uint64_t)x_off, y, (uint64_t)y_off, bn->gamma, (uint64_t)bn->gamma_off, bn->beta,
+            (uint64_t)bn->beta_off, update ? bn->run_mean : x, (uint64_t)bn->run_mean_off,
+            update ? bn->run_var : x, (uint64_t)bn->run_var_off, bn->save_mean,
+            (uint64_t)bn->save_mean_off, bn->save_invstd, (uint64_t)bn->save_invstd_off);
+    }
     size_t l;
     if ((st = group_size(ctx, "bn_fwd_train", m, &l)) != CLGAN_STATUS_OK)
         return st;
     size_t g = bn->c * l;
     /* unused buffer arguments still need a valid object: pass x */
-    return clgan_rt_launch(ctx, "bn_fwd_train", 1, &g, &l, 0.0, "uuufffimlmlmlmlmlmlmlmlL",
+    return clgan_rt_launch(ctx, "bn_fwd_train", 1, &g, &l, 0.0, "uuufffiifmlmlmlmlmlmlmlmlL",
                            (unsigned)bn->n, (unsigned)bn->c, (unsigned)bn->hw, (double)bn->eps,
-                           (double)bn->momentum, (double)m / (double)(m - 1), update, x,
-                           (uint64_t)x_off, y, (uint64_t)y_off, bn->gamma, (uint64_t)bn->gamma_off,
-                           bn->beta, (uint64_t)bn->beta_off, update ? bn->run_mean : x,
-                           (uint64_t)bn->run_mean_off, update ? bn->run_var : x,
-                           (uint64_t)bn->run_var_off, bn->save_mean, (uint64_t)bn->save_mean_off,
-                           bn->save_invstd, (uint64_t)bn->save_invstd_off, l * sizeof(float));
+                           (double)bn->momentum, (double)m / (double)(m - 1), update, (int)bn->act,
+                           (double)bn->act_slope, x, (uint64_t)x_off, y, (uint64_t)y_off, bn->gamma,
+                           (uint64_t)bn->gamma_off, bn->beta, (uint64_t)bn->beta_off,
+                           update ? bn->run_mean : x, (uint64_t)bn->run_mean_off,
+                           update ? bn->run_var : x, (uint64_t)bn->run_var_off, bn->save_mean,
+                           (uint64_t)bn->save_mean_off, bn->save_invstd,
+                           (uint64_t)bn->save_invstd_off, l * sizeof(float));
 }
 
 clgan_status clgan_ops_bn_fwd_eval(clgan_ctx *ctx, const struct clgan_ops_bn *bn, cl_mem x,
@@ -68,11 +87,11 @@ clgan_status clgan_ops_bn_fwd_eval(clgan_ctx *ctx, const struct clgan_ops_bn *bn
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
                              "bn_fwd_eval: no running statistics");
     size_t total = bn->n * bn->c * bn->hw;
-    return clgan_rt_launch1d(ctx, "bn_fwd_eval", total, "luufmlmlmlmlmlml", (uint64_t)total,
-                             (unsigned)bn->c, (unsigned)bn->hw, (double)bn->eps, x, (uint64_t)x_off,
-                             y, (uint64_t)y_off, bn->gamma, (uint64_t)bn->gamma_off, bn->beta,
-                             (uint64_t)bn->beta_off, bn->run_mean, (uint64_t)bn->run_mean_off,
-                             bn->run_var, (uint64_t)bn->run_var_off);
+    return clgan_rt_launch1d(
+        ctx, "bn_fwd_eval", total, "luufifmlmlmlmlmlml", (uint64_t)total, (unsigned)bn->c,
+        (unsigned)bn->hw, (double)bn->eps, (int)bn->act, (double)bn->act_slope, x, (uint64_t)x_off,
+        y, (uint64_t)y_off, bn->gamma, (uint64_t)bn->gamma_off, bn->beta, (uint64_t)bn->beta_off,
+        bn->run_mean, (uint64_t)bn->run_mean_off, bn->run_var, (uint64_t)bn->run_var_off);
 }
 
 clgan_status clgan_ops_bn_bwd(clgan_ctx *ctx, const struct clgan_ops_bn *bn, cl_mem x, size_t x_off,
@@ -87,15 +106,33 @@ clgan_status clgan_ops_bn_bwd(clgan_ctx *ctx, const struct clgan_ops_bn *bn, cl_
     int want_dx = dx != NULL, want_param = dgamma != NULL && dbeta != NULL;
     if (!want_dx && !want_param)
         return CLGAN_STATUS_OK;
+    if (bn->act != CLGAN_OPS_BN_ACT_NONE && !bn->act_y)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "bn_bwd: a fused activation needs the forward's output (act_y)");
+    /* without an activation the output is never read: pass dy */
+    cl_mem ay = bn->act != CLGAN_OPS_BN_ACT_NONE ? bn->act_y : dy;
+    size_t ay_off = bn->act != CLGAN_OPS_BN_ACT_NONE ? bn->act_y_off : dy_off;
     size_t m = bn->n * bn->hw, l;
+    if (ctx->info.kind == CLGAN_KIND_CPU) {
+        size_t g = bn->c, l1 = 1;
+        return clgan_rt_launch(
+            ctx, "bn_bwd_cpu", 1, &g, &l1, 0.0, "uuuiififmlmlmlmlmlmlmlmlml", (unsigned)bn->n,
+            (unsigned)bn->c, (unsigned)bn->hw, want_dx, want_param, (double)gbeta, (int)bn->act,
+            (double)bn->act_slope, ay, (uint64_t)ay_off, x, (uint64_t)x_off, dy, (uint64_t)dy_off,
+            want_dx ? dx : dy, (uint64_t)dx_off, bn->gamma, (uint64_t)bn->gamma_off, bn->save_mean,
+            (uint64_t)bn->save_mean_off, bn->save_invstd, (uint64_t)bn->save_invstd_off,
+            want_param ? dgamma : dy, (uint64_t)dgamma_off, want_param ? dbeta : dy,
+            (uint64_t)dbeta_off);
+    }
     if ((st = group_size(ctx, "bn_bwd", m, &l)) != CLGAN_STATUS_OK)
         return st;
     size_t g = bn->c * l;
     return clgan_rt_launch(
-        ctx, "bn_bwd", 1, &g, &l, 0.0, "uuuiifmlmlmlmlmlmlmlmlL", (unsigned)bn->n, (unsigned)bn->c,
-        (unsigned)bn->hw, want_dx, want_param, (double)gbeta, x, (uint64_t)x_off, dy,
-        (uint64_t)dy_off, want_dx ? dx : dy, (uint64_t)dx_off, bn->gamma, (uint64_t)bn->gamma_off,
-        bn->save_mean, (uint64_t)bn->save_mean_off, bn->save_invstd, (uint64_t)bn->save_invstd_off,
+        ctx, "bn_bwd", 1, &g, &l, 0.0, "uuuiififmlmlmlmlmlmlmlmlmlL", (unsigned)bn->n,
+        (unsigned)bn->c, (unsigned)bn->hw, want_dx, want_param, (double)gbeta, (int)bn->act,
+        (double)bn->act_slope, ay, (uint64_t)ay_off, x, (uint64_t)x_off, dy, (uint64_t)dy_off,
+        want_dx ? dx : dy, (uint64_t)dx_off, bn->gamma, (uint64_t)bn->gamma_off, bn->save_mean,
+        (uint64_t)bn->save_mean_off, bn->save_invstd, (uint64_t)bn->save_invstd_off,
         want_param ? dgamma : dy, (uint64_t)dgamma_off, want_param ? dbeta : dy,
         (uint64_t)dbeta_off, l * sizeof(float));
 }

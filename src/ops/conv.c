@@ -24,6 +24,7 @@ struct geo {
     size_t kc;   /* column matrix rows: cb * k * k */
     size_t cols; /* column matrix columns: n * hs * ws */
     int perm;    /* the small side needs a CNHW <-> NCHW permute */
+    int full;    /* the kernel covers the whole unpadded big image and the small one is 1x1 */
 };
 
 /* ------------------------------------------------------------------ shapes */
@@ -125,6 +126,7 @@ static clgan_status make_geo(clgan_ctx *ctx, const struct clgan_conv_shape *s, i
     g->kc = (size_t)g->cb * g->k * g->k;
     g->cols = (size_t)g->n * g->hs * g->ws;
     g->perm = g->n > 1 && g->cs > 1;
+    g->full = g->hs == 1 && g->ws == 1 && g->p == 0 && g->hb == g->k && g->wb == g->k;
     return CLGAN_STATUS_OK;
 }
 
@@ -157,12 +159,20 @@ clgan_status clgan_ops_linear_check(clgan_ctx *ctx, const struct clgan_linear_sh
     return CLGAN_STATUS_OK;
 }
 
+/* Floats of the column matrix in its largest layout (packed ones pad to panels of 32). */
+static size_t col_size(const struct geo *g)
+{
+    size_t pj = clgan_ops_gemm_packed_b_size(g->kc, g->cols);
+    size_t pr = clgan_ops_gemm_packed_b_size(g->cols, g->kc);
+    return pj > pr ? pj : pr;
+}
+
 /* Column matrix, then (when permuting) the small side in CNHW. */
 static size_t geo_workspace(const struct geo *g, enum clgan_conv_pass pass)
 {
-    if (pass == CLGAN_CONV_BWD_BIAS)
+    if (pass == CLGAN_CONV_BWD_BIAS || g->full)
         return 0;
-    return g->kc * g->cols + (g->perm ? (size_t)g->cs * g->cols : 0);
+    return col_size(g) + (g->perm ? (size_t)g->cs * g->cols : 0);
 }
 
 static double geo_flops(const struct geo *g, enum clgan_conv_pass pass)
@@ -241,37 +251,141 @@ static size_t weight_size(const struct geo *g)
 
 /* ------------------------------------------------------------------ launches */
 
-static clgan_status im2col(clgan_ctx *ctx, const struct geo *g, cl_mem big, size_t big_off,
-                           cl_mem col, size_t col_off)
+/*
+ * Local size of an element kernel whose first dimension runs along rows of d0 items: the row
+ * (up to 64), and rows in the second dimension up to about 256 items per group (as large as
+ * the device allows: a CPU runs a group as one loop, vectorised along the first dimension).
+ */
+static void elem_local(const clgan_ctx *ctx, size_t d0, size_t d1, size_t ls[3])
 {
-    return clgan_rt_launch1d(ctx, "conv_im2col", g->kc * g->cols, "mlmliiiiiiiii", big,
-                             (uint64_t)big_off, col, (uint64_t)col_off, g->n, g->cb, g->hb, g->wb,
-                             g->k, g->s, g->p, g->hs, g->ws);
+    size_t most =
+        ctx->info.max_work_group && ctx->info.max_work_group < 256 ? ctx->info.max_work_group : 256;
+    ls[0] = d0 < 64 ? d0 : 64;
+    if (ls[0] > most)
+        ls[0] = most;
+    ls[1] = most / ls[0];
+    if (ls[1] > d1)
+        ls[1] = d1;
+    ls[2] = 1;
+}
+
+/* The whole-plane variants suit devices that run a work-group as one thread's loop. */
+static int use_planes(const clgan_ctx *ctx)
+{
+    return ctx->info.kind == CLGAN_KIND_CPU;
+}
+
+/* Layouts of the column matrix (col_at in cl/conv.cl): row-major, or packed as a GEMM's op(B)
+ * in panels of 32 columns (for W col) or of 32 rows (for small col^T). */
+enum col_layout { COL_ROWS = 0, COL_PANELS_J = 1, COL_PANELS_R = 2 };
+
+/*
+ * Local-memory geometry of the *_planes im2col / col2im: one work-item per image plane of the
+ * big side, each with a zero-padded copy of its plane (ph x pw floats) in local memory (see
+ * cl/conv.cl). Up to 16 work-items to a group, fewer when there are few planes or the copies
+ * would not fit in a quarter of local memory. 0 when even one copy does not fit.
+ */
+static int planes_fit(const clgan_ctx *ctx, const struct geo *g, int *ph, int *pw, size_t *ls)
+{
+    *ph = (g->hs - 1) * g->s + g->k;
+    *pw = g->k + g->s * g->ws - 1;
+    if (*ph < g->hb + 2 * g->p)
+        *ph = g->hb + 2 * g->p;
+    if (*pw < g->wb + 2 * g->p)
+        *pw = g->wb + 2 * g->p;
+    size_t planes = (size_t)g->n * g->cb, plane_bytes = (size_t)*ph * *pw * sizeof(float);
+    size_t budget = ctx->info.local_mem / 4, cu = ctx->info.compute_units;
+    *ls = 16;
+    while (*ls > 1 && (*ls * plane_bytes > budget || planes < *ls * 4 * (cu ? cu : 1) ||
+                       (ctx->info.max_work_group && *ls > ctx->info.max_work_group)))
+        *ls /= 2;
+    return use_planes(ctx) && plane_bytes <= budget;
+}
+
+/* The layout im2col writes for a GEMM that takes the column matrix as op(B) in the given
+ * packed form: packed when the planes kernel runs and the GEMM backend takes packed B. */
+static enum col_layout col_layout(const clgan_ctx *ctx, const struct geo *g, enum col_layout want)
+{
+    int ph, pw;
+    size_t ls;
+    return planes_fit(ctx, g, &ph, &pw, &ls) && clgan_ops_gemm_takes_packed_b(ctx) ? want
+                                                                                   : COL_ROWS;
+}
+
+static clgan_status im2col(clgan_ctx *ctx, const struct geo *g, cl_mem big, size_t big_off,
+                           cl_mem col, size_t col_off, enum col_layout layout)
+{
+    int ph, pw;
+    size_t ls, planes = (size_t)g->n * g->cb;
+    if (planes_fit(ctx, g, &ph, &pw, &ls))
+        return clgan_rt_launch(ctx, "conv_im2col_planes", 1, &planes, &ls, 0.0, "mlmliiiiiiiiiiiiL",
+                               big, (uint64_t)big_off, col, (uint64_t)col_off, g->n, g->cb, g->hb,
+                               g->wb, g->k, g->s, g->p, g->hs, g->ws, ph, pw, (int)layout,
+                               ls * (size_t)ph * pw * sizeof(float));
+    if (layout != COL_ROWS) /* col_layout() asks for packing only where the planes kernel runs */
+        return clgan_rt_fail(ctx, CLGAN_STATUS_UNSUPPORTED, "im2col: packed layout %d here",
+                             (int)layout);
+    size_t gs[3] = {(size_t)g->ws, (size_t)g->n * g->hs, g->kc}, lsz[3];
+    elem_local(ctx, gs[0], gs[1], lsz);
+    return clgan_rt_launch(ctx, "conv_im2col", 3, gs, lsz, 0.0, "mlmliiiiiiiii", big,
+                           (uint64_t)big_off, col, (uint64_t)col_off, g->n, g->cb, g->hb, g->wb,
+                           g->k, g->s, g->p, g->hs, g->ws);
 }
 
 /* big = col2im(col) (+ bias over big's channels when b is not NULL). */
 static clgan_status col2im(clgan_ctx *ctx, const struct geo *g, cl_mem col, size_t col_off,
                            cl_mem big, size_t big_off, cl_mem b, size_t b_off)
 {
-    return clgan_rt_launch1d(ctx, "conv_col2im", big_size(g), "mlmliiiiiiiiiiml", col,
-                             (uint64_t)col_off, big, (uint64_t)big_off, g->n, g->cb, g->hb, g->wb,
-                             g->k, g->s, g->p, g->hs, g->ws, b != NULL, b ? b : big,
-                             (uint64_t)(b ? b_off : 0));
+    int ph, pw;
+    size_t ls, planes = (size_t)g->n * g->cb;
+    if (planes_fit(ctx, g, &ph, &pw, &ls))
+        return clgan_rt_launch(ctx, "conv_col2im_planes", 1, &planes, &ls, 0.0,
+                               "mlmliiiiiiiiiimliiL", col, (uint64_t)col_off, big,
+                               (uint64_t)big_off, g->n, g->cb, g->hb, g->wb, g->k, g->s, g->p,
+                               g->hs, g->ws, b != NULL, b ? b : big, (uint64_t)(b ? b_off : 0), ph,
+                               pw, ls * (size_t)ph * pw * sizeof(float));
+    size_t gs[3] = {(size_t)g->wb, (size_t)g->hb, (size_t)g->n * g->cb}, lsz[3];
+    elem_local(ctx, gs[0], gs[1], lsz);
+    return clgan_rt_launch(ctx, "conv_col2im", 3, gs, lsz, 0.0, "mlmliiiiiiiiiiml", col,
+                           (uint64_t)col_off, big, (uint64_t)big_off, g->n, g->cb, g->hb, g->wb,
+                           g->k, g->s, g->p, g->hs, g->ws, b != NULL, b ? b : big,
+                           (uint64_t)(b ? b_off : 0));
+}
+
+/* The CPU form of both permutes: one work-item per output plane. */
+static clgan_status permute_planes(clgan_ctx *ctx, int n, int c, int hw, int to_cnhw, cl_mem src,
+                                   size_t src_off, cl_mem dst, size_t dst_off, cl_mem b,
+                                   size_t b_off)
+{
+    size_t gs = (size_t)n * c, ls = 16;
+    if (ctx->info.max_work_group && ls > ctx->info.max_work_group)
+        ls = ctx->info.max_work_group;
+    return clgan_rt_launch(ctx, "conv_permute_planes", 1, &gs, &ls, 0.0, "mlmliiiiiml", src,
+                           (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw, to_cnhw, b != NULL,
+                           b ? b : dst, (uint64_t)(b ? b_off : 0));
 }
 
 static clgan_status nchw_to_cnhw(clgan_ctx *ctx, int n, int c, int hw, cl_mem src, size_t src_off,
                                  cl_mem dst, size_t dst_off)
 {
-    return clgan_rt_launch1d(ctx, "conv_nchw_to_cnhw", (size_t)n * c * hw, "mlmliii", src,
-                             (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw);
+    if (use_planes(ctx))
+        return permute_planes(ctx, n, c, hw, 1, src, src_off, dst, dst_off, NULL, 0);
+    size_t gs[2] = {(size_t)hw, (size_t)n * c}, ls[3];
+    elem_local(ctx, gs[0], gs[1], ls);
+    return clgan_rt_launch(ctx, "conv_nchw_to_cnhw", 2, gs, ls, 0.0, "mlmliii", src,
+                           (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw);
 }
 
 static clgan_status cnhw_to_nchw(clgan_ctx *ctx, int n, int c, int hw, cl_mem src, size_t src_off,
                                  cl_mem dst, size_t dst_off, cl_mem b, size_t b_off)
 {
-    return clgan_rt_launch1d(ctx, "conv_cnhw_to_nchw", (size_t)n * c * hw, "mlmliiiiml", src,
-                             (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw, b != NULL,
-                             b ? b : dst, (uint64_t)(b ? b_off : 0));
+    if (use_planes(ctx))
+        return permute_planes(ctx, n, c, hw, 0, src, src_off, dst, dst_off, b, b_off);
+    size_t gs[2] = {(size_t)hw, (size_t)n * c}, ls[3];
+    elem_local(ctx, gs[0], gs[1], ls);
+    return clgan_rt_launch(ctx, "conv_cnhw_to_nchw", 2, gs, ls, 0.0, "mlmliiiiml", src,
+                           (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw, b != NULL,
+                           b ? b : dst, (uint64_t)(b ? b_off : 0));
 }
 
 /* y[o][c][i] += b[c], y viewed as [outer][c][inner]. */
@@ -309,25 +423,78 @@ static clgan_status bias_grad(clgan_ctx *ctx, int outer, int c, int inner, cl_me
 
 /* ------------------------------------------------------------------ the three routines */
 
+/*
+ * When the kernel covers the whole unpadded big image and the small image is 1 x 1 (D's last
+ * layer, G's first), the column matrix is the big side itself, transposed ([n][kc] with big
+ * NCHW), and the small side in NCHW is [n][cs]: each pass is one GEMM on the tensors as they
+ * are, with no im2col, col2im, permute or workspace.
+ *   small = big W^T   big = small W   dW = small^T big
+ */
+static clgan_status full_small_from_big(clgan_ctx *ctx, const struct geo *g, cl_mem big,
+                                        size_t big_off, cl_mem w, size_t w_off, cl_mem b,
+                                        size_t b_off, cl_mem small, size_t small_off)
+{
+    clgan_status st =
+        clgan_ops_gemm1(ctx, 0, 1, (size_t)g->n, (size_t)g->cs, g->kc, 1.0f, big, big_off, g->kc, w,
+                        w_off, g->kc, 0.0f, small, small_off, (size_t)g->cs);
+    if (st != CLGAN_STATUS_OK || !b)
+        return st;
+    return bias_add(ctx, g->n, g->cs, 1, small, small_off, b, b_off);
+}
+
+static clgan_status full_big_from_small(clgan_ctx *ctx, const struct geo *g, cl_mem small,
+                                        size_t small_off, cl_mem w, size_t w_off, cl_mem b,
+                                        size_t b_off, cl_mem big, size_t big_off)
+{
+    clgan_status st =
+        clgan_ops_gemm1(ctx, 0, 0, (size_t)g->n, g->kc, (size_t)g->cs, 1.0f, small, small_off,
+                        (size_t)g->cs, w, w_off, g->kc, 0.0f, big, big_off, g->kc);
+    if (st != CLGAN_STATUS_OK || !b)
+        return st;
+    return bias_add(ctx, g->n, g->cb, g->k * g->k, big, big_off, b, b_off);
+}
+
 /* small = W col(big) (+ b over small's channels). */
 static clgan_status small_from_big(clgan_ctx *ctx, const struct geo *g, cl_mem big, size_t big_off,
                                    cl_mem w, size_t w_off, cl_mem b, size_t b_off, cl_mem small,
                                    size_t small_off, cl_mem ws, size_t ws_off)
 {
-    size_t col_off = ws_off, sm_off = ws_off + g->kc * g->cols;
-    clgan_status st = im2col(ctx, g, big, big_off, ws, col_off);
+    if (g->full)
+        return full_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off);
+    size_t col_off = ws_off, sm_off = ws_off + col_size(g);
+    enum col_layout lay = col_layout(ctx, g, COL_PANELS_J);
+    clgan_status st = im2col(ctx, g, big, big_off, ws, col_off, lay);
     if (st != CLGAN_STATUS_OK)
         return st;
-    st = clgan_ops_gemm1(ctx, 0, 0, (size_t)g->cs, g->cols, g->kc, 1.0f, w, w_off, g->kc, ws,
-                         col_off, g->cols, 0.0f, g->perm ? ws : small, g->perm ? sm_off : small_off,
-                         g->cols);
+    /* with packed B the GEMM can write NCHW itself when an image's positions come in runs of
+     * 16 or of a multiple of 32 (the runs its tiles store); otherwise CNHW, then a permute */
+    size_t hw = (size_t)g->hs * g->ws;
+    int direct = lay != COL_ROWS && (hw == 16 || hw % 32 == 0);
+    int perm = g->perm && !direct;
+    struct clgan_gemm_args ga = {.m = (size_t)g->cs,
+                                 .n = g->cols,
+                                 .k = g->kc,
+                                 .alpha = 1.0f,
+                                 .a = w,
+                                 .a_off = w_off,
+                                 .lda = g->kc,
+                                 .b = ws,
+                                 .b_off = col_off,
+                                 .ldb = g->cols,
+                                 .c = perm ? ws : small,
+                                 .c_off = perm ? sm_off : small_off,
+                                 .ldc = direct ? hw : g->cols,
+                                 .batch = 1,
+                                 .b_packed = lay != COL_ROWS,
+                                 .c_run = direct ? hw : 0,
+                                 .c_run_stride = direct ? (size_t)g->cs * hw : 0};
+    st = clgan_ops_gemm(ctx, &ga);
     if (st != CLGAN_STATUS_OK)
         return st;
-    int hw = g->hs * g->ws;
-    if (g->perm)
-        return cnhw_to_nchw(ctx, g->n, g->cs, hw, ws, sm_off, small, small_off, b, b_off);
+    if (perm)
+        return cnhw_to_nchw(ctx, g->n, g->cs, (int)hw, ws, sm_off, small, small_off, b, b_off);
     if (b)
-        return bias_add(ctx, g->n, g->cs, hw, small, small_off, b, b_off);
+        return bias_add(ctx, g->n, g->cs, (int)hw, small, small_off, b, b_off);
     return CLGAN_STATUS_OK;
 }
 
@@ -336,7 +503,9 @@ static clgan_status big_from_small(clgan_ctx *ctx, const struct geo *g, cl_mem s
                                    size_t small_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
                                    cl_mem big, size_t big_off, cl_mem ws, size_t ws_off)
 {
-    size_t col_off = ws_off, sm_off = ws_off + g->kc * g->cols;
+    if (g->full)
+        return full_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off);
+    size_t col_off = ws_off, sm_off = ws_off + col_size(g);
     clgan_status st;
     if (g->perm) {
         st = nchw_to_cnhw(ctx, g->n, g->cs, g->hs * g->ws, small, small_off, ws, sm_off);
@@ -356,18 +525,45 @@ static clgan_status weight_grad(clgan_ctx *ctx, const struct geo *g, cl_mem big,
                                 cl_mem small, size_t small_off, float beta, cl_mem dw,
                                 size_t dw_off, cl_mem ws, size_t ws_off)
 {
-    size_t col_off = ws_off, sm_off = ws_off + g->kc * g->cols;
-    clgan_status st = im2col(ctx, g, big, big_off, ws, col_off);
+    if (g->full)
+        return clgan_ops_gemm1(ctx, 1, 0, (size_t)g->cs, g->kc, (size_t)g->n, 1.0f, small,
+                               small_off, (size_t)g->cs, big, big_off, g->kc, beta, dw, dw_off,
+                               g->kc);
+    size_t col_off = ws_off, sm_off = ws_off + col_size(g);
+    enum col_layout lay = col_layout(ctx, g, COL_PANELS_R);
+    clgan_status st = im2col(ctx, g, big, big_off, ws, col_off, lay);
     if (st != CLGAN_STATUS_OK)
         return st;
-    if (g->perm) {
-        st = nchw_to_cnhw(ctx, g->n, g->cs, g->hs * g->ws, small, small_off, ws, sm_off);
+    /* the own GEMM reads the small side in NCHW itself, as runs of K, when an image's positions
+     * are a multiple of 8 (its packing goes 8 steps at a time); otherwise CNHW by a permute */
+    size_t hw = (size_t)g->hs * g->ws;
+    int runs = lay != COL_ROWS && hw % 8 == 0;
+    int perm = g->perm && !runs;
+    if (perm) {
+        st = nchw_to_cnhw(ctx, g->n, g->cs, (int)hw, small, small_off, ws, sm_off);
         if (st != CLGAN_STATUS_OK)
             return st;
     }
-    return clgan_ops_gemm1(ctx, 0, 1, (size_t)g->cs, g->kc, g->cols, 1.0f, g->perm ? ws : small,
-                           g->perm ? sm_off : small_off, g->cols, ws, col_off, g->cols, beta, dw,
-                           dw_off, g->kc);
+    struct clgan_gemm_args ga = {.tb = 1,
+                                 .m = (size_t)g->cs,
+                                 .n = g->kc,
+                                 .k = g->cols,
+                                 .alpha = 1.0f,
+                                 .beta = beta,
+                                 .a = perm ? ws : small,
+                                 .a_off = perm ? sm_off : small_off,
+                                 .lda = runs ? hw : g->cols,
+                                 .b = ws,
+                                 .b_off = col_off,
+                                 .ldb = g->cols,
+                                 .c = dw,
+                                 .c_off = dw_off,
+                                 .ldc = g->kc,
+                                 .batch = 1,
+                                 .b_packed = lay != COL_ROWS,
+                                 .a_run = runs ? hw : 0,
+                                 .a_run_stride = runs ? (size_t)g->cs * hw : 0};
+    return clgan_ops_gemm(ctx, &ga);
 }
 
 /* ------------------------------------------------------------------ conv2d / convt2d */

@@ -108,11 +108,10 @@ clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **o
         goto out;
     }
     make_prelude(ctx);
+    /* AUTO is resolved on first use, by measurement (ops/gemm_auto.c) */
     ctx->gemm = params->gemm;
-    if (ctx->gemm == CLGAN_GEMM_AUTO)
-        ctx->gemm = (ctx->info.kind == CLGAN_KIND_CPU || ctx->info.kind == CLGAN_KIND_SIMULATOR)
-                        ? CLGAN_GEMM_OWN
-                        : CLGAN_GEMM_CLBLAST;
+    snprintf(ctx->gemm_note, sizeof(ctx->gemm_note), "%s",
+             ctx->gemm == CLGAN_GEMM_AUTO ? "auto: not resolved yet" : "chosen by the caller");
     clgan_log(CLGAN_LOG_INFO, "device %d:%d %s (%s), GEMM %s", ctx->info.platform, ctx->info.device,
               ctx->info.name, ctx->info.platform_name, clgan_gemm_backend_str(ctx->gemm));
     *out = ctx;
@@ -172,11 +171,6 @@ void clgan_ctx_memory(const clgan_ctx *ctx, uint64_t *in_use, uint64_t *peak)
         *in_use = ctx->mem_in_use;
     if (peak)
         *peak = ctx->mem_peak;
-}
-
-enum clgan_gemm_backend clgan_ctx_gemm_backend(const clgan_ctx *ctx)
-{
-    return ctx->gemm;
 }
 
 const char *clgan_gemm_backend_str(enum clgan_gemm_backend b)

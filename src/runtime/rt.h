@@ -50,7 +50,9 @@ struct clgan_ctx {
     cl_context context;
     cl_command_queue queue;
     int profiling;
-    enum clgan_gemm_backend gemm;
+    enum clgan_gemm_backend gemm; /* AUTO until the first GEMM resolves it (ops/gemm_auto.c) */
+    char gemm_note[1300];         /* how the backend was chosen */
+    int clblast_tuned;            /* $CLGAN_CLBLAST_TUNING applied (clblast_tuning.c) */
     char err[2048];
     char prelude[1024];
 
@@ -149,10 +151,20 @@ struct clgan_cl_source {
 extern const struct clgan_cl_source clgan_cl_sources[];
 extern const size_t clgan_cl_n_sources;
 
+/* Hand CLBlast the tuned parameters listed in $CLGAN_CLBLAST_TUNING that are for this device
+ * (once per context, before its first CLBlast call; problems are logged, never fatal). */
+void clgan_rt_clblast_tuning(clgan_ctx *ctx);
+
 /* Program binary cache (cache.c). dir NULL means disabled. */
 const char *clgan_cache_dir(char *buf, size_t len);
 clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **bin, size_t *len);
 void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin, size_t len);
+/*
+ * Check a cache entry held in memory (size bytes) against key: OK with the binary's offset and
+ * length in data when it is well formed and for this key, CORRUPT_FILE otherwise.
+ */
+clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const char *key,
+                               size_t *bin_off, size_t *bin_len);
 
 /* Logging from inside the library. */
 void clgan_log(enum clgan_log_level level, const char *fmt, ...)

@@ -1024,8 +1024,8 @@ static clgan_status write_curves(clgan_gan *g)
     struct clgan_series loss[2] = {{"Loss_D", cols[0], cols[1], n},
                                    {"Loss_G", cols[0], cols[2], n}};
     struct clgan_series prob[3] = {{"D(x)", cols[0], cols[3], n},
-                                   {"D(G(z)) before G step", cols[0], cols[4], n},
-                                   {"D(G(z)) after D step", cols[0], cols[5], n}};
+                                   {"D(G(z)) in the D step", cols[0], cols[4], n},
+                                   {"D(G(z)) in the G step", cols[0], cols[5], n}};
     char path[1200], title[1200];
     snprintf(path, sizeof(path), "%s/curves.svg", g->out_dir);
     snprintf(title, sizeof(title), "%s on %s", g->model, g->data);

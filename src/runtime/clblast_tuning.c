@@ -1,0 +1,139 @@
+/*
+ * clblast_tuning.c - CLBlast kernel parameters found by CLBlast's own tuners
+ * (clblast_tuner_xgemm and friends, Debian's clblast-utils), loaded before a context's first
+ * CLBlast call.
+ *
+ * $CLGAN_CLBLAST_TUNING lists tuner output files (JSON) separated by ':'. A file applies to the
+ * devices whose name is its "device" field and to single precision ("precision": "32"); its
+ * "best_kernel" gets the parameters of "best_parameters" ("NAME=VALUE ..." without PRECISION)
+ * through CLBlastOverrideParameters, which replaces CLBlast's built-in database entry for that
+ * device and kernel in this process. Files for other devices are skipped (INFO); unreadable
+ * files and parameters CLBlast refuses are reported (WARN) and skipped: CLBlast then keeps its
+ * defaults, and nothing fails.
+ */
+#include <cjson/cJSON.h>
+#include <clblast_c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/rt.h"
+
+#define MAX_PARAMS 32
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4097 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            if (cap > ((size_t)64 << 20)) /* tuner files are a few MB at most */
+                break;
+            char *nb = realloc(buf, cap);
+            if (!nb)
+                break;
+            buf = nb;
+        }
+        size_t r = fread(buf + len, 1, 4096, f);
+        len += r;
+        if (r < 4096) {
+            fclose(f);
+            buf[len] = 0;
+            return buf;
+        }
+    }
+    fclose(f);
+    free(buf);
+    return NULL;
+}
+
+/* Apply one tuner file; 1 when its parameters were taken. */
+static int apply_file(clgan_ctx *ctx, const char *path)
+{
+    char *text = read_text(path);
+    cJSON *root = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    const cJSON *dev = cJSON_GetObjectItemCaseSensitive(root, "device");
+    const cJSON *prec = cJSON_GetObjectItemCaseSensitive(root, "precision");
+    const cJSON *kern = cJSON_GetObjectItemCaseSensitive(root, "best_kernel");
+    const cJSON *best = cJSON_GetObjectItemCaseSensitive(root, "best_parameters");
+    int ok = 0;
+    if (!cJSON_IsString(dev) || !cJSON_IsString(prec) || !cJSON_IsString(kern) ||
+        !cJSON_IsString(best)) {
+        clgan_log(CLGAN_LOG_WARN, "CLGAN_CLBLAST_TUNING: %s is not a CLBlast tuner result", path);
+        goto out;
+    }
+    if (strcmp(dev->valuestring, ctx->info.name) || strcmp(prec->valuestring, "32")) {
+        clgan_log(CLGAN_LOG_INFO, "CLGAN_CLBLAST_TUNING: %s is for %s (precision %s), not %s", path,
+                  dev->valuestring, prec->valuestring, ctx->info.name);
+        goto out;
+    }
+    char names[MAX_PARAMS][32];
+    const char *np[MAX_PARAMS];
+    size_t vals[MAX_PARAMS], n = 0;
+    const char *s = best->valuestring;
+    while (*s && n < MAX_PARAMS) {
+        while (*s == ' ')
+            s++;
+        const char *eq = strchr(s, '=');
+        if (!*s || !eq || eq - s >= (long)sizeof(names[0]))
+            break;
+        char *end;
+        unsigned long v = strtoul(eq + 1, &end, 10);
+        if (end == eq + 1)
+            break;
+        if (strncmp(s, "PRECISION", (size_t)(eq - s))) {
+            memcpy(names[n], s, (size_t)(eq - s));
+            names[n][eq - s] = 0;
+            np[n] = names[n];
+            vals[n++] = v;
+        }
+        s = end;
+    }
+    if (*s) {
+        clgan_log(CLGAN_LOG_WARN, "CLGAN_CLBLAST_TUNING: %s: cannot read best_parameters \"%s\"",
+                  path, best->valuestring);
+        goto out;
+    }
+    CLBlastStatusCode st = CLBlastOverrideParameters(ctx->device, kern->valuestring,
+                                                     CLBlastPrecisionSingle, n, np, vals);
+    if (st != CLBlastSuccess) {
+        clgan_log(CLGAN_LOG_WARN,
+                  "CLGAN_CLBLAST_TUNING: %s: CLBlast refused the %s parameters "
+                  "(status %d)",
+                  path, kern->valuestring, (int)st);
+        goto out;
+    }
+    clgan_log(CLGAN_LOG_INFO, "CLBlast %s on %s: tuned parameters from %s (%s)", kern->valuestring,
+              ctx->info.name, path, best->valuestring);
+    ok = 1;
+out:
+    cJSON_Delete(root);
+    return ok;
+}
+
+void clgan_rt_clblast_tuning(clgan_ctx *ctx)
+{
+    if (ctx->clblast_tuned)
+        return;
+    ctx->clblast_tuned = 1;
+    const char *list = clgan_env("CLGAN_CLBLAST_TUNING");
+    if (!list)
+        return;
+    char path[1024];
+    while (*list) {
+        size_t len = strcspn(list, ":");
+        if (len > 0 && len < sizeof(path)) {
+            memcpy(path, list, len);
+            path[len] = 0;
+            apply_file(ctx, path);
+        }
+        list += len;
+        if (*list == ':')
+            list++;
+    }
+}
