@@ -62,6 +62,7 @@ fault_run() { # kind n
     # the fault came after the last event of its kind: the run is complete
     if [ "$w" = ref4 ] && [ $loads -eq 1 ] && [ "$tmps" -eq 0 ]; then ok "$name" "(no fault hit)"
     else bad "$name" "rc 0 but checkpoint $w, loads $loads, temp files $tmps"; fi
+    completed=1
     return
   fi
   if [ $rc -ge 128 ]; then bad "$name" "crashed: rc $rc: $msg"; return; fi
@@ -83,8 +84,11 @@ for n in 1 3 12 30; do fault_run alloc $n; done
 for n in 1 4 8; do fault_run build $n; done
 for n in 1 2 4 7 11; do fault_run read $n; done
 for n in 1 2 9 25; do fault_run write $n; done
-# every file write of the run: grids, metrics rows, checkpoints, generator, curves
-for n in $(seq 1 10); do fault_run file $n; done
+# every file write of the run (grids, metrics rows, checkpoints, generator, curves), up to the
+# first N that the run outlives
+completed=0
+for n in $(seq 1 40); do fault_run file $n; [ $completed -eq 1 ] && break; done
+[ $completed -eq 1 ] && ok fault_file_scan "($n runs)" || bad fault_file_scan "no run completed"
 # the two checkpoint writes that failed (steps 3 and 4) left steps 2 and 3 in place
 if [ "${latest_fail_prev[*]:-}" = "base ref3" ]; then ok fault_checkpoint_write_keeps_previous
 else bad fault_checkpoint_write_keeps_previous "after failed writes of latest: ${latest_fail_prev[*]:-none}"; fi

@@ -20,13 +20,24 @@ run=(train --device "$dev" --data "idx:$T/data.idx" --ngf 8 --ndf 8 --batch 16 -
 ck=$T/run/checkpoints
 RANDOM=${CLGAN_TEST_SEED:-4242}
 last=0; bad_ckpt=0; back=0; stray=0; loaded=0; none=0
+now_ms() { date +%s%3N; }
+# Calibration: how long a start takes to its first checkpoint on this machine (a sanitizer
+# build starts several times slower); that run is then killed like the others.
+t0=$(now_ms)
+"$bin" "${run[@]}" >/dev/null 2>>"$T/err.log" &
+pid=$!
+while [ ! -f "$ck/latest.safetensors" ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done
+first=$(($(now_ms) - t0))
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+echo "first checkpoint after $first ms"
 t0=$SECONDS
-for i in $(seq 1 "$kills"); do
+for i in $(seq 2 "$kills"); do
   resume=(); [ -f "$ck/latest.safetensors" ] && resume=(--resume "$T/run")
   "$bin" "${run[@]}" "${resume[@]}" >/dev/null 2>>"$T/err.log" &
   pid=$!
-  # 0.2 .. 1.6 s: from before the first checkpoint to several steps in
-  sleep "$(printf '0.%03d' $((RANDOM % 1000)))"; sleep "0.$((2 + RANDOM % 5))"
+  # from half the start-up time (before any checkpoint) to a second past the first checkpoint
+  ms=$((first / 2 + (RANDOM * 32768 + RANDOM) % (first + 1000)))
+  sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
   kill -9 $pid 2>/dev/null
   wait $pid 2>/dev/null
   if [ ! -f "$ck/latest.safetensors" ]; then none=$((none+1)); continue; fi
@@ -42,7 +53,7 @@ for i in $(seq 1 "$kills"); do
       *) stray=$((stray+1)); echo "kill $i: unexpected file $(basename "$f")" ;;
     esac
   done
-  if [ $((i % 5)) -eq 0 ]; then
+  if [ $((i % 5)) -eq 0 ] || [ "$i" -eq "$kills" ]; then
     "$bin" sample --device "$dev" --ckpt "$ck/latest.safetensors" --n 4 --out "$T/s.png" \
       2>>"$T/err.log" && loaded=$((loaded+1)) || { bad_ckpt=$((bad_ckpt+1)); echo "kill $i: sample failed"; }
   fi
@@ -57,9 +68,10 @@ check kill_checkpoints_load test $loaded -gt 0
 
 # one clean run to the end: it sweeps the last temporary files and leaves one metrics row per
 # step, steps strictly increasing (rows of steps a killed run did past its checkpoint dropped)
+resume=(); [ -f "$ck/latest.safetensors" ] && resume=(--resume "$T/run")
 "$bin" train --device "$dev" --data "idx:$T/data.idx" --ngf 8 --ndf 8 --batch 16 --epochs 100000 \
   --iters $((last + 2)) --ckpt-every 1 --log-every 1 --sample-every 0 --quiet --out "$T/run" \
-  --resume "$T/run" >/dev/null 2>"$T/final.err"
+  "${resume[@]}" >/dev/null 2>"$T/final.err"
 check kill_final_run test $? -eq 0
 left=$(ls "$ck" | grep -c '\.tmp\.')
 check kill_temp_files_swept test "$left" -eq 0

@@ -1,9 +1,9 @@
 /* labels: unit; timeout: 120 */
 /*
  * test_io.c - host-side writers and readers: atomic writes (and an injected write fault that
- * must leave the previous file intact), safetensors round trips and every kind of corruption,
- * PNG grids decoded back with stb_image, SVG charts checked for well-formed tags, and the
- * appending metrics CSV.
+ * must leave the previous file intact, and the sweep of temporary files of dead writers),
+ * safetensors round trips and every kind of corruption, PNG grids decoded back with stb_image, SVG
+ * charts checked for well-formed tags, and the appending metrics CSV.
  *
  * The fault case runs first: CLGAN_FAULT is read once, at the first file write of the process.
  */
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <stb_image.h>
@@ -181,6 +182,44 @@ static void test_atomic(void)
                   count_tmp_files() == 0 &&
                   clgan_io_atomic_write(&a, "x", 1, errbuf, sizeof(errbuf)) == CLGAN_STATUS_IO,
               "atomic_abort", NULL, "nothing left after abort");
+}
+
+/* The sweep removes temporary files of writers that no longer run, and nothing else. */
+static void test_atomic_sweep(void)
+{
+    /* a pid that is certainly dead: a child that has exited and been reaped */
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    if (dead < 0 || waitpid(dead, NULL, 0) != dead) {
+        th_expect(0, "atomic_sweep", NULL, "fork failed");
+        return;
+    }
+    char name[6][64];
+    snprintf(name[0], 64, "latest.safetensors.tmp.%ld.0", (long)dead); /* removed */
+    snprintf(name[1], 64, "g.png.tmp.%ld.12", (long)dead);             /* removed */
+    snprintf(name[2], 64, "mine.tmp.%ld.3", (long)getpid());           /* a live writer */
+    snprintf(name[3], 64, "init.tmp.1.0");                             /* pid 1 lives */
+    snprintf(name[4], 64, "notes.tmp.%ld", (long)dead);                /* not our pattern */
+    snprintf(name[5], 64, "latest.safetensors");
+    mkdir(tpath("sweep"), 0755);
+    for (int i = 0; i < 6; i++) {
+        char rel[400]; /* gcc sizes name[i] as the whole array */
+        snprintf(rel, sizeof(rel), "sweep/%s", name[i]);
+        write_bytes(tpath(rel), "x", 1);
+    }
+    int n = clgan_io_atomic_sweep(tpath("sweep"));
+    int left[6];
+    for (int i = 0; i < 6; i++) {
+        char rel[400]; /* gcc sizes name[i] as the whole array */
+        snprintf(rel, sizeof(rel), "sweep/%s", name[i]);
+        left[i] = access(tpath(rel), F_OK) == 0;
+    }
+    th_expect(n == 2 && !left[0] && !left[1] && left[2] && left[3] && left[4] && left[5],
+              "atomic_sweep", NULL, "removed %d; left: %d %d %d %d %d %d", n, left[0], left[1],
+              left[2], left[3], left[4], left[5]);
+    th_expect(clgan_io_atomic_sweep(tpath("no/such/folder")) == 0, "atomic_sweep_no_folder", NULL,
+              "a missing folder sweeps nothing");
 }
 
 /* ---------------------------------------------------------------- safetensors */
@@ -744,8 +783,10 @@ int main(int argc, char **argv)
     }
     if (th_want("fault"))
         test_fault();
-    if (th_want("atomic"))
+    if (th_want("atomic")) {
         test_atomic();
+        test_atomic_sweep();
+    }
     if (th_want("st")) {
         test_st_roundtrip();
         test_st_corrupt();

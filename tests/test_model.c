@@ -275,6 +275,77 @@ static void test_flops(void)
     clgan_model_free(D);
 }
 
+/* Sizes are checked before anything is allocated: the estimate matches what init allocates, a
+ * model larger than the device (or than one allocation) fails with the sizes named and nothing
+ * allocated, and sizes that overflow are refused. */
+static void test_limits(struct th_device *dev)
+{
+    if (!th_want("model_limits"))
+        return;
+    clgan_ctx *ctx = dev->ctx;
+    struct clgan_layer_spec sp[CLGAN_MAX_LAYERS];
+    struct clgan_shape xin = {1, 32, 32};
+    int n = clgan_preset_dcgan_d(32, 8, 1, sp);
+    struct clgan_model_mem mem;
+    struct clgan_model *m = NULL;
+    uint64_t before, after;
+    clgan_status st = clgan_model_mem(ctx, sp, n, xin, 4, 0, &mem);
+    clgan_ctx_memory(ctx, &before, NULL);
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_model_init(ctx, sp, n, xin, 4, "main", &m);
+    clgan_ctx_memory(ctx, &after, NULL);
+    if (th_status(st, "model_limits_estimate", dev))
+        th_expect(after - before == mem.total, "model_limits_estimate", dev,
+                  "estimate %llu bytes, allocated %llu", (unsigned long long)mem.total,
+                  (unsigned long long)(after - before));
+    clgan_model_free(m);
+    m = NULL;
+
+    /* the device shrunk to less than the model: refused whole, nothing allocated */
+    struct clgan_device_info keep = ctx->info;
+    ctx->info.global_mem = mem.total / 2;
+    clgan_ctx_memory(ctx, &before, NULL);
+    st = clgan_model_init(ctx, sp, n, xin, 4, "main", &m);
+    clgan_ctx_memory(ctx, &after, NULL);
+    const char *e = clgan_ctx_last_error(ctx);
+    th_expect(st == CLGAN_STATUS_OUT_OF_DEVICE_MEMORY && !m && after == before &&
+                  strstr(e, "needs") && strstr(e, "device memory") && strstr(e, "has"),
+              "model_limits_device_memory", dev, "%s: %s", clgan_status_str(st), e);
+    ctx->info = keep;
+    ctx->info.max_alloc = mem.largest - 1;
+    st = clgan_model_init(ctx, sp, n, xin, 4, "main", &m);
+    e = clgan_ctx_last_error(ctx);
+    th_expect(st == CLGAN_STATUS_OUT_OF_DEVICE_MEMORY && !m && strstr(e, "per allocation") &&
+                  strstr(e, mem.largest_what),
+              "model_limits_one_allocation", dev, "%s: %s", clgan_status_str(st), e);
+    ctx->info = keep;
+    clgan_model_free(m);
+    m = NULL;
+
+    /* two layers of 2^30 x 2^30 weights: 2^61 parameters, whose bytes overflow size_t */
+    static const int huge[] = {1 << 30, 1 << 30, 1 << 30};
+    n = clgan_preset_mlp(huge, 3, -1, -1, sp);
+    struct clgan_shape hin = {1 << 30, 1, 1};
+    st = clgan_model_mem(ctx, sp, n, hin, 1, 2, &mem);
+    e = clgan_ctx_last_error(ctx);
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(e, "overflow"), "model_limits_overflow",
+              dev, "%s: %s", clgan_status_str(st), e);
+    st = clgan_model_init(ctx, sp, n, hin, 1, "main", &m);
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && !m, "model_limits_overflow_init", dev, "%s",
+              clgan_status_str(st));
+    /* one such layer: each buffer's bytes fit, their sum (parameters, gradients and two
+     * optimizer states of 4 GiB x 2^30 each) does not; the total saturates instead of wrapping
+     * to a small number that would pass the device check */
+    n = clgan_preset_mlp(huge, 2, -1, -1, sp);
+    st = clgan_model_mem(ctx, sp, n, hin, 1, 2, &mem);
+    th_expect(st == CLGAN_STATUS_OK && mem.total == UINT64_MAX, "model_limits_total_saturates", dev,
+              "%s, total %llu", clgan_status_str(st), (unsigned long long)mem.total);
+    st = clgan_model_init(ctx, sp, n, hin, 1, "main", &m);
+    e = clgan_ctx_last_error(ctx);
+    th_expect(st == CLGAN_STATUS_OUT_OF_DEVICE_MEMORY && !m, "model_limits_huge_init", dev,
+              "%s: %s", clgan_status_str(st), e);
+}
+
 int main(int argc, char **argv)
 {
     th_init(argc, argv, 1);
@@ -303,6 +374,7 @@ int main(int argc, char **argv)
         struct clgan_shape mi = {4, 1, 1};
         if (th_want("model_mlp"))
             check_model(d, "mlp", sp, n, mi, 9);
+        test_limits(d);
     }
     if (th_want("flops") || th_want("dcgan32_param"))
         test_flops();

@@ -7,6 +7,9 @@
  * output pixel covers (a box filter with fractional edges), which does not alias as point
  * sampling would; enlarging uses bilinear weights around pixel centres (area weights would
  * give blocky nearest-neighbour output there).
+ *
+ * An image's size is read from its header before it is decoded: a small file can claim (and a
+ * compressed one inflate to) gigabytes, so images of more than MAX_PIXELS are refused.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -21,6 +24,9 @@
 
 #include "data/data.h"
 #include "io/file.h"
+
+/* 8192 x 8192: every image is cropped and shrunk to at most 16384 on a side anyway */
+#define MAX_PIXELS ((uint64_t)1 << 26)
 
 /* Contributions of source pixels to one output pixel along one axis. */
 struct taps {
@@ -243,6 +249,18 @@ clgan_status clgan_data_folder_read(const char *dir, int channels, int size,
     }
     for (size_t i = 0; i < n; i++) {
         int w = 0, h = 0, comp = 0;
+        if (!stbi_info(names[i], &w, &h, &comp)) {
+            st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                               "%s: cannot decode image: %s", names[i], stbi_failure_reason());
+            goto out;
+        }
+        if (w <= 0 || h <= 0 || (uint64_t)w * (uint64_t)h > MAX_PIXELS) {
+            st = clgan_io_fail(err, err_len, CLGAN_STATUS_UNSUPPORTED,
+                               "%s: image of %dx%d pixels is larger than the %llu pixels this "
+                               "reader decodes",
+                               names[i], w, h, (unsigned long long)MAX_PIXELS);
+            goto out;
+        }
         unsigned char *img = stbi_load(names[i], &w, &h, &comp, channels);
         if (!img) {
             st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,

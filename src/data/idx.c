@@ -19,6 +19,7 @@
 #define IDX_IMAGES     0x00000803u
 #define IDX_LABELS     0x00000801u
 #define GZ_FIRST_ALLOC (64u << 10) /* then doubling: a lying header costs little */
+#define IDX_MAX_SIDE   16384
 
 /* The bytes of a file; for gzip, the inflate state over them. */
 struct src {
@@ -250,6 +251,15 @@ static clgan_status idx_parse(const uint8_t *data, size_t len, uint8_t *owned, c
         need *= dims[i];
     }
     describe(dims, want_ndim, claim, sizeof(claim));
+    /* the trainer indexes images with int32 and no model takes images this large: refuse from
+     * the header, before reading (or allocating for) gigabytes of data */
+    if (want == IDX_IMAGES &&
+        (dims[0] > INT32_MAX || dims[1] > IDX_MAX_SIDE || dims[2] > IDX_MAX_SIDE)) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_UNSUPPORTED,
+                           "%s: header says %s: at most %d images of at most %dx%d are supported",
+                           path, claim, INT32_MAX, IDX_MAX_SIDE, IDX_MAX_SIDE);
+        goto out;
+    }
     const size_t header = 4 + 4 * (size_t)ndim;
 
     if (!gz) {

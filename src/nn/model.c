@@ -173,7 +173,8 @@ static void sum_buffers(const struct clgan_model *m, int opt_bufs, struct clgan_
     mem->largest_what = what[0];
     for (int i = 0; i < k; i++) {
         uint64_t b = (uint64_t)n[i] * sizeof(float); /* plan() checked each product */
-        mem->total += b;
+        /* the sum can still pass 2^64 (four buffers of the parameters' size): saturate */
+        mem->total = mem->total > UINT64_MAX - b ? UINT64_MAX : mem->total + b;
         if (b > mem->largest) {
             mem->largest = b;
             mem->largest_what = what[i];

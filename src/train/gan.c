@@ -79,6 +79,7 @@ struct clgan_gan {
     struct hist_row *hist;
     size_t n_hist, cap_hist;
     char last_ckpt[1400];
+    long long last_ckpt_step;
     char err[2048];
 };
 
@@ -91,6 +92,15 @@ static clgan_status fail(clgan_gan *g, clgan_status st, const char *fmt, ...)
     vsnprintf(g->err, sizeof(g->err), fmt, ap);
     va_end(ap);
     return st;
+}
+
+/* "PATH (step N)" of the last checkpoint written or resumed from, for divergence messages. */
+static const char *last_good(clgan_gan *g, char *buf, size_t len)
+{
+    if (!g->last_ckpt[0])
+        return "none written yet";
+    snprintf(buf, len, "%s (step %lld)", g->last_ckpt, g->last_ckpt_step);
+    return buf;
 }
 
 /* A device failure: take the context's message. */
@@ -271,6 +281,12 @@ static int data_streams(const clgan_gan *g, size_t bytes)
     return bytes > di->max_alloc || bytes > di->global_mem / 4;
 }
 
+/* a + b, or UINT64_MAX when that overflows (model totals saturate there) */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 /* Bytes of the trainer's own buffers on D's and on G's device (alloc_buffers). */
 static void own_bytes(const clgan_gan *g, uint64_t *on_d, uint64_t *on_g)
 {
@@ -316,14 +332,14 @@ static clgan_status check_memory(clgan_gan *g)
         return dev_fail(g, g->gctx, st);
     if ((st = clgan_rt_fits(g->dctx, 0, dm.largest, dm.largest_what, who)) != CLGAN_STATUS_OK)
         return dev_fail(g, g->dctx, st);
-    uint64_t tg = gm.total + own_g, td = dm.total + own_d;
+    uint64_t tg = sat_add(gm.total, own_g), td = sat_add(dm.total, own_d);
     if (g->gctx == g->dctx) {
         clgan_rt_fmt_bytes(a, sizeof(a), gm.total);
         clgan_rt_fmt_bytes(b, sizeof(b), dm.total);
         clgan_rt_fmt_bytes(c, sizeof(c), own_d + own_g);
         char who2[512];
         snprintf(who2, sizeof(who2), "%s (G %s, D %s, data and batches %s)", who, a, b, c);
-        return dev_fail(g, g->dctx, clgan_rt_fits(g->dctx, tg + td, 0, "", who2));
+        return dev_fail(g, g->dctx, clgan_rt_fits(g->dctx, sat_add(tg, td), 0, "", who2));
     }
     clgan_rt_fmt_bytes(a, sizeof(a), gm.total);
     clgan_rt_fmt_bytes(b, sizeof(b), own_g);
@@ -823,12 +839,12 @@ clgan_status clgan_gan_save(clgan_gan *g, const char *path)
         st = finite_params(g, g->D, &okd);
     if (st != CLGAN_STATUS_OK)
         return saving_fail(g, st, path);
+    char good[1500];
     if (!okg || !okd)
         return fail(g, CLGAN_STATUS_NUMERICAL,
                     "step %lld: training diverged: %s weights are not finite; not writing %s; "
                     "last good checkpoint: %s",
-                    g->step, !okg ? "G" : "D", path,
-                    g->last_ckpt[0] ? g->last_ckpt : "none written yet");
+                    g->step, !okg ? "G" : "D", path, last_good(g, good, sizeof(good)));
     clgan_st_writer *w = NULL;
     st = clgan_io_st_writer_init(&w, g->err, sizeof(g->err));
     if (st == CLGAN_STATUS_OK)
@@ -865,8 +881,10 @@ clgan_status clgan_gan_save(clgan_gan *g, const char *path)
         st = clgan_io_st_writer_save(w, path, g->err, sizeof(g->err));
     }
     clgan_io_st_writer_free(w);
-    if (st == CLGAN_STATUS_OK)
+    if (st == CLGAN_STATUS_OK) {
         snprintf(g->last_ckpt, sizeof(g->last_ckpt), "%s", path);
+        g->last_ckpt_step = g->step;
+    }
     return st;
 }
 
@@ -939,6 +957,7 @@ static clgan_status resume_from(clgan_gan *g, const char *path)
     g->shuffle_state = shuffle;
     g->noise_counter = noise;
     snprintf(g->last_ckpt, sizeof(g->last_ckpt), "%s", file);
+    g->last_ckpt_step = g->step;
 out:
     clgan_io_st_free(f);
     return st;
@@ -1142,11 +1161,11 @@ clgan_status clgan_gan_train(clgan_gan *g, volatile int *stop, clgan_progress_fn
                               s.loss_g,       s.d_x,   s.d_g_z1, s.d_g_z2};
             for (int i = 3; i < 8; i++)
                 if (!isfinite(vals[i])) {
+                    char good[1500];
                     st = fail(g, CLGAN_STATUS_NUMERICAL,
                               "step %lld: training diverged (Loss_D %g, Loss_G %g); last good "
                               "checkpoint: %s",
-                              g->step, s.loss_d, s.loss_g,
-                              g->last_ckpt[0] ? g->last_ckpt : "none written yet");
+                              g->step, s.loss_d, s.loss_g, last_good(g, good, sizeof(good)));
                     goto out;
                 }
             add_hist(g, &s);
