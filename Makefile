@@ -1,10 +1,14 @@
 # clgan - top-level wrapper around CMake.
 #   make run    install what is missing, build, train dcgan32 on Fashion-MNIST for one epoch
-#   make test   install what is missing, build, run the whole test suite (+ sanitizer build)
+#   make test   install what is missing, build, run the whole test suite (+ sanitizer build;
+#               the suite includes fuzz_smoke, 20 s per libFuzzer target)
+#   make fuzz   run every libFuzzer target for FUZZ_SECONDS (default 600), JOBS at a time
 #   make install PREFIX=/usr/local
 
 BUILD   ?= build
 ASAN    ?= build-asan
+FUZZ    ?= build-fuzz
+FUZZ_SECONDS ?= 600
 PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
@@ -17,7 +21,7 @@ PACKAGES = cmake make gcc pkg-config pocl-opencl-icd ocl-icd-opencl-dev opencl-h
 	clang libclang-rt-14-dev
 OCLGRIND_ICD = /etc/OpenCL/vendors/oclgrind.icd
 
-.PHONY: all deps build run test test-fast asan install clean
+.PHONY: all deps build run test test-fast asan fuzz install clean
 
 all: build
 
@@ -59,8 +63,12 @@ asan: deps
 	@cmake -S . -B $(ASAN) -DCLGAN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(ASAN) -j $(JOBS)
 
+# libFuzzer targets (clang, own build directory), each for FUZZ_SECONDS over a copy of its corpus.
+fuzz: deps
+	fuzz/run.sh -t $(FUZZ_SECONDS) -j $(JOBS) -b $(abspath $(FUZZ)) -w $(abspath $(FUZZ))/long
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FUZZ)-cov

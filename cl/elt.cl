@@ -4,6 +4,8 @@
  * Every buffer is (global float *p, ulong p_off); element i of p is p[p_off + i].
  *
  * elt_fill, elt_copy, elt_scale, elt_axpy, elt_add: one work-item per element i < n.
+ * elt_copy_u8: bytes (offsets in bytes), one work-item per byte; the runtime's device-side
+ *   write path under CLGAN_OCLGRIND_CHECKS (runtime/ctx.c).
  * elt_sum_part: G work-groups of size L (a power of two); work-item t = g*L + l adds the
  *   elements i = t + k*G*L (k = 0, 1, ...) in that order (on CPUs: the t-th contiguous run of
  *   ceil(n / (G*L)) elements), then the group sums its L values by a local-memory tree and
@@ -41,6 +43,14 @@ kernel void elt_fill(ulong n, float v, global float *y, ulong y_off)
 }
 
 kernel void elt_copy(ulong n, global const float *x, ulong x_off, global float *y, ulong y_off)
+{
+    size_t i = GID0;
+    if (i >= n)
+        return;
+    y[y_off + i] = x[x_off + i];
+}
+
+kernel void elt_copy_u8(ulong n, global const uchar *x, ulong x_off, global uchar *y, ulong y_off)
 {
     size_t i = GID0;
     if (i >= n)

@@ -279,6 +279,150 @@ CLGAN_API clgan_status clgan_generator_forward(clgan_generator *gen, const float
 /* n standard-normal noise vectors from the device RNG (the same on every device). */
 CLGAN_API clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n, float *z);
 
+/* ---------------------------------------------------------------- MLP classifiers */
+
+/*
+ * Multilayer perceptrons on CSV tables, trained as RSNNS's mlp() trains them with SNNS: the rows
+ * shuffled with the seed, the first floor(n (1 - test_ratio)) for training and the last ones for
+ * testing; every input column z-scored with the training rows' mean and sample standard
+ * deviation (n - 1; a constant column is only centred); one-hot 0/1 targets, classes numbered
+ * in sorted label order; fully connected logistic hidden and output units with a bias each
+ * (softmax outputs with the cross-entropy loss); weights and biases uniform in [-r, r); the class
+ * of a row is the output unit with the largest value, a tie leaves the row unclassified. The whole
+ * epoch runs on the device; the errors are read back once per epoch.
+ */
+
+/* Learning rules and their parameters (defaults in brackets). */
+enum clgan_mlp_learn {
+    CLGAN_MLP_QUICKPROP = 0,    /* SNNS batch Quickprop: eta, mu, decay, dmax [0.1, 2, 1e-4, 0.1] */
+    CLGAN_MLP_STD_BACKPROP = 1, /* SNNS online backprop, one update per pattern: eta, dmax
+                                   [0.2, 0] */
+    CLGAN_MLP_SGD = 2,          /* PyTorch SGD on mini-batches: lr, momentum, weight decay
+                                   [1e-3, 0, 0] */
+    CLGAN_MLP_ADAM = 3,         /* PyTorch Adam on mini-batches: lr, beta1, beta2, eps, weight
+                                   decay [1e-3, 0.9, 0.999, 1e-8, 0] */
+};
+
+/* The error a network learns. */
+enum clgan_mlp_loss {
+    CLGAN_MLP_LOSS_SSE = 0, /* logistic outputs, SNNS's squared error sum d^2 (dead zone dmax) */
+    CLGAN_MLP_LOSS_CE = 1,  /* softmax outputs, cross-entropy (summed over the rows when logged) */
+};
+
+#define CLGAN_MLP_MAX_HIDDEN       8
+#define CLGAN_MLP_MAX_LEARN_PARAMS 5
+
+struct clgan_mlp_params {
+    int hidden[CLGAN_MLP_MAX_HIDDEN]; /* hidden layer widths */
+    int n_hidden;                     /* 0: no hidden layer */
+    enum clgan_mlp_learn learn;
+    double learn_params[CLGAN_MLP_MAX_LEARN_PARAMS];
+    int n_learn_params; /* the first n replace the rule's defaults */
+    enum clgan_mlp_loss loss;
+    int maxit;                /* epochs clgan_mlp_train runs */
+    int batch;                /* SGD and Adam: rows per update (0: all training rows) */
+    double test_ratio;        /* in [0, 1): share of the rows held out */
+    double init_range;        /* r: initial weights uniform in [-r, r) */
+    uint64_t seed;            /* row shuffle, weights, per-epoch pattern order */
+    const char *class_column; /* NULL or "": the last column */
+};
+
+/* RSNNS's example: one hidden layer of 5, Quickprop with its defaults, 100 epochs, test ratio
+ * 0.15, SSE, r = 0.3, batch 1 for SGD and Adam (PyTorch's DataLoader default), seed 1. */
+CLGAN_API struct clgan_mlp_params clgan_mlp_default_params(void);
+
+/* "quickprop", "std-backprop", "sgd", "adam"; the number of parameters a rule takes and their
+ * defaults (into defaults[CLGAN_MLP_MAX_LEARN_PARAMS]); -1 for an unknown rule. */
+CLGAN_API const char *clgan_mlp_learn_str(enum clgan_mlp_learn learn);
+CLGAN_API int clgan_mlp_learn_defaults(enum clgan_mlp_learn learn, double *defaults);
+
+typedef struct clgan_mlp clgan_mlp;
+
+/*
+ * Read a CSV table (header row, numeric feature columns, one class column), split and
+ * normalise it, build the network on ctx and initialise it. On failure *out is NULL and msg gets
+ * one line (the file, line and column of bad data; which parameter is wrong). Statuses:
+ * INVALID_ARGUMENT, IO, CORRUPT_FILE, and device errors.
+ */
+CLGAN_API clgan_status clgan_mlp_init(clgan_ctx *ctx, const char *csv_path,
+                                      const struct clgan_mlp_params *params, clgan_mlp **out,
+                                      char *msg, size_t msg_len);
+CLGAN_API void clgan_mlp_free(clgan_mlp *mlp);
+
+/* What a network is and what it was trained on. Pointers stay valid while mlp lives. */
+struct clgan_mlp_info {
+    int n_layers; /* sizes: inputs, hidden widths, outputs */
+    int sizes[CLGAN_MLP_MAX_HIDDEN + 2];
+    size_t n_params;        /* weights and biases */
+    size_t n_train, n_test; /* rows (0 for a loaded model) */
+    int epochs;             /* epochs trained */
+    enum clgan_mlp_learn learn;
+    enum clgan_mlp_loss loss;
+    double learn_params[CLGAN_MLP_MAX_LEARN_PARAMS]; /* as used, defaults filled in */
+    int n_learn_params;
+    uint64_t seed;
+    double test_ratio;
+    const char *const *class_names;   /* sizes[n_layers - 1] labels, in class order */
+    const char *const *feature_names; /* sizes[0] column names, in input order */
+    const char *class_column;
+};
+CLGAN_API void clgan_mlp_get_info(const clgan_mlp *mlp, struct clgan_mlp_info *info);
+
+/* One epoch: one update (Quickprop), one per pattern (std-backprop) or per batch (SGD, Adam).
+ * train_error is summed during the epoch, before its update(s); test_error after them (NaN
+ * without test rows). Either pointer may be NULL. */
+CLGAN_API clgan_status clgan_mlp_epoch(clgan_mlp *mlp, double *train_error, double *test_error);
+
+/* Run epochs until params.maxit are done, calling fn (may be NULL) after each. A non-finite
+ * error stops with NUMERICAL. */
+typedef void (*clgan_mlp_epoch_fn)(int epoch, double train_error, double test_error, void *user);
+CLGAN_API clgan_status clgan_mlp_train(clgan_mlp *mlp, clgan_mlp_epoch_fn fn, void *user);
+
+/* Row sets: every row, or the training or test rows of the split. */
+enum clgan_mlp_rows {
+    CLGAN_MLP_ROWS_ALL = 0,
+    CLGAN_MLP_ROWS_TRAIN = 1,
+    CLGAN_MLP_ROWS_TEST = 2,
+};
+
+/* Confusion matrix of the training or test rows: conf holds k rows (targets) of k + 1 counts
+ * (predicted classes, then unclassified), k = the number of classes. */
+CLGAN_API clgan_status clgan_mlp_confusion(clgan_mlp *mlp, enum clgan_mlp_rows rows, int *conf);
+
+/* Classify n rows of raw (not normalised) features x [n x inputs] in the network's feature
+ * order: cls[i] a class or -1 (tie); out (may be NULL) n x k outputs (logistic or softmax). */
+CLGAN_API clgan_status clgan_mlp_predict(clgan_mlp *mlp, const double *x, size_t n, int *cls,
+                                         float *out);
+
+/* Rows of a CSV file classified by clgan_mlp_predict_csv; free with clgan_mlp_pred_free. */
+struct clgan_mlp_pred {
+    size_t n;
+    int *cls;    /* n predicted classes (-1: unclassified) */
+    int *target; /* n classes of the file's class column, NULL when it has none */
+    float *out;  /* n x k outputs */
+    size_t *row; /* n row numbers (0-based data rows of the file) */
+};
+CLGAN_API void clgan_mlp_pred_free(struct clgan_mlp_pred *p);
+
+/*
+ * Classify a CSV file. Feature columns are found by name (any order; other numeric columns are
+ * ignored); the class column is optional, and its labels must be classes of the network. rows
+ * picks every row or the rows that the network's seed and test ratio put in its training or
+ * test set (the file it was trained on gives the same split again).
+ */
+CLGAN_API clgan_status clgan_mlp_predict_csv(clgan_mlp *mlp, const char *path,
+                                             enum clgan_mlp_rows rows, struct clgan_mlp_pred *out);
+
+/* Save the network (weights, sizes, activations, classes, features, normalisation, training
+ * settings) as a safetensors file, atomically; load it back for prediction (no data, no
+ * further training). */
+CLGAN_API clgan_status clgan_mlp_save(clgan_mlp *mlp, const char *path);
+CLGAN_API clgan_status clgan_mlp_load(clgan_ctx *ctx, const char *path, clgan_mlp **out, char *msg,
+                                      size_t msg_len);
+
+/* The last error message of this network. */
+CLGAN_API const char *clgan_mlp_last_error(const clgan_mlp *mlp);
+
 #ifdef __cplusplus
 }
 #endif

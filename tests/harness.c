@@ -97,9 +97,33 @@ uint64_t th_seed(void)
     return seed;
 }
 
+int th_quick(void)
+{
+    const char *q = clgan_env("CLGAN_TEST_QUICK");
+    return q && strcmp(q, "0") != 0;
+}
+
+/* -o holds comma-separated prefixes; "!prefix" excludes the names it matches. A name runs when
+ * no exclusion matches it and it matches an inclusion (or there is none). */
 int th_want(const char *name)
 {
-    return !op_filter || !strncmp(name, op_filter, strlen(op_filter));
+    if (!op_filter)
+        return 1;
+    int any_include = 0, included = 0;
+    for (const char *p = op_filter; *p;) {
+        size_t len = strcspn(p, ",");
+        int neg = *p == '!';
+        const char *pre = p + neg;
+        size_t plen = len - (size_t)neg;
+        if (plen && !strncmp(name, pre, plen)) {
+            if (neg)
+                return 0;
+            included = 1;
+        }
+        any_include |= !neg;
+        p += len + (p[len] == ',');
+    }
+    return included || !any_include;
 }
 
 static void record(int ok)
@@ -156,8 +180,8 @@ int th_check(const char *name, const struct th_device *dev, const float *got, co
     printf("%-48s [%s] %s max_err=%.3g nmse=%.3g tol=(%.1g,%.1g,%.1g)", name,
            dev ? dev->tag : "host", ok ? "OK" : "FAIL", cs.worst, cs.nmse, atol, rtol, max_nmse);
     if (cs.bad)
-        printf(" bad=%zu first=[%zu] got=%.9g ref=%.9g", cs.bad, cs.first_bad,
-               got[cs.first_bad], ref[cs.first_bad]);
+        printf(" bad=%zu first=[%zu] got=%.9g ref=%.9g", cs.bad, cs.first_bad, got[cs.first_bad],
+               ref[cs.first_bad]);
     printf("\n");
     record(ok);
     return ok;

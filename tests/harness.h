@@ -2,8 +2,11 @@
  * harness.h - the test harness: every case runs on every OpenCL device of every platform and is
  * compared with the plain-C reference. One line per case and device, then "N passed, N failed".
  *
- * Options of every test program: -o OP (only cases whose name starts with OP), -d SPEC (only
- * devices matching SPEC, as --device), -s SEED. CLGAN_TEST_DEVICES=SPEC,SPEC does the same as -d.
+ * Options of every test program: -o OP (only cases whose name starts with OP; a comma-separated
+ * list of prefixes, "!OP" leaving those out), -d SPEC (only devices matching SPEC, as --device),
+ * -s SEED. CLGAN_TEST_DEVICES=SPEC,SPEC does the same as -d. CLGAN_TEST_QUICK=1 asks for the
+ * reduced set of cases (th_quick): the odd and edge shapes without the full-size model layers,
+ * for runs under slow checkers (Oclgrind's --data-races, the sanitizer build).
  */
 #ifndef CLGAN_HARNESS_H
 #define CLGAN_HARNESS_H
@@ -17,8 +20,8 @@
 struct th_device {
     clgan_ctx *ctx;
     const struct clgan_device_info *info;
-    char tag[96];   /* "pocl:cpu" style label */
-    int small;      /* a simulator: use small shapes */
+    char tag[96]; /* "pocl:cpu" style label */
+    int small;    /* a simulator: use small shapes */
 };
 
 /* Parse options; open a context on each selected device (need_devices: fail if none). */
@@ -26,6 +29,8 @@ void th_init(int argc, char **argv, int need_devices);
 int th_ndev(void);
 struct th_device *th_dev(int i);
 uint64_t th_seed(void);
+/* True when CLGAN_TEST_QUICK asks for the reduced set of cases. */
+int th_quick(void);
 /* True when the -o filter lets this case name run. */
 int th_want(const char *name);
 
@@ -46,8 +51,8 @@ int th_status(clgan_status st, const char *name, const struct th_device *dev);
 int th_finish(void);
 
 /* Helpers. */
-float *th_rand(size_t n, float lo, float hi);          /* uniform, from the harness seed */
-float *th_alloc(size_t n);                              /* zeroed, exits on failure */
+float *th_rand(size_t n, float lo, float hi); /* uniform, from the harness seed */
+float *th_alloc(size_t n);                    /* zeroed, exits on failure */
 cl_mem th_upload(struct th_device *d, const float *x, size_t n);
 void th_download(struct th_device *d, cl_mem m, float *x, size_t n);
 void th_free_mem(struct th_device *d, cl_mem m, size_t n);

@@ -239,6 +239,89 @@ static void test_idx(void)
     clgan_data_free(&ds);
 }
 
+/* The bytes of a file written by the test (exits on failure); returns the length. */
+static size_t read_back(const char *path, unsigned char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, cap, f) : 0;
+    if (!f || n == cap) {
+        fprintf(stderr, "cannot read back fixture %s\n", path);
+        exit(1);
+    }
+    fclose(f);
+    return n;
+}
+
+/* The in-memory readers, and gzip streams: concatenated members, bytes after the stream, a
+ * stream cut inside its trailer. */
+static void test_idx_mem(void)
+{
+    unsigned char px[3 * 4 * 5], file[256], z[512], z2[1024];
+    for (size_t i = 0; i < sizeof(px); i++)
+        px[i] = (unsigned char)(i * 37 + 11);
+    const uint32_t dims[3] = {3, 4, 5};
+    size_t n = make_idx(file, 0x803, 3, dims, px, sizeof(px));
+    struct clgan_dataset ds = {0};
+
+    clgan_status st =
+        clgan_data_idx_read_images_mem(file, n, "mem.idx", &ds, errbuf, sizeof(errbuf));
+    int ok = st == CLGAN_STATUS_OK && ds.count == 3 && ds.height == 4 && ds.width == 5 &&
+             !memcmp(ds.pixels, px, sizeof(px));
+    th_expect(ok, "idx_mem_images_plain", NULL, "%s", st ? errbuf : "");
+    clgan_data_free(&ds);
+    st = clgan_data_idx_read_images_mem(file, n - 1, "mem.idx", &ds, errbuf, sizeof(errbuf));
+    expect_fail("idx_mem_truncated", st, CLGAN_STATUS_CORRUPT_FILE, "mem.idx: truncated",
+                "59 bytes of data");
+    st = clgan_data_idx_read_images_mem(file, 0, NULL, &ds, errbuf, sizeof(errbuf));
+    expect_fail("idx_mem_empty", st, CLGAN_STATUS_CORRUPT_FILE, "(memory)", "too short");
+
+    write_gz(tpath("mem.gz"), file, n);
+    size_t zn = read_back(tpath("mem.gz"), z, sizeof(z));
+    st = clgan_data_idx_read_images_mem(z, zn, "mem.gz", &ds, errbuf, sizeof(errbuf));
+    ok = st == CLGAN_STATUS_OK && ds.count == 3 && !memcmp(ds.pixels, px, sizeof(px));
+    th_expect(ok, "idx_mem_images_gzip", NULL, "%s", st ? errbuf : "");
+    clgan_data_free(&ds);
+
+    unsigned char lab[7] = {0, 9, 3, 3, 1, 0, 255};
+    const uint32_t ldim[1] = {7};
+    size_t ln = make_idx(file + 128, 0x801, 1, ldim, lab, sizeof(lab));
+    uint8_t *got = NULL;
+    size_t cnt = 0;
+    st = clgan_data_idx_read_labels_mem(file + 128, ln, "lab", &got, &cnt, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_OK && cnt == 7 && !memcmp(got, lab, 7), "idx_mem_labels", NULL,
+              "%s", st ? errbuf : "");
+    free(got);
+
+    /* the file split over two gzip members is one stream */
+    write_gz(tpath("part1.gz"), file, 10);
+    write_gz(tpath("part2.gz"), file + 10, n - 10);
+    size_t n1 = read_back(tpath("part1.gz"), z2, sizeof(z2));
+    size_t n2 = read_back(tpath("part2.gz"), z2 + n1, sizeof(z2) - n1);
+    write_bytes(tpath("members.gz"), z2, n1 + n2);
+    st = clgan_data_idx_read_images(tpath("members.gz"), &ds, errbuf, sizeof(errbuf));
+    ok = st == CLGAN_STATUS_OK && ds.count == 3 && !memcmp(ds.pixels, px, sizeof(px));
+    th_expect(ok, "idx_gzip_two_members", NULL, "%s", st ? errbuf : "");
+    clgan_data_free(&ds);
+
+    /* bytes that are not a gzip member after the stream */
+    memcpy(z2, z, zn);
+    memcpy(z2 + zn, "junk", 4);
+    write_bytes(tpath("junk.gz"), z2, zn + 4);
+    st = clgan_data_idx_read_images(tpath("junk.gz"), &ds, errbuf, sizeof(errbuf));
+    expect_fail("idx_gzip_junk_after_stream", st, CLGAN_STATUS_CORRUPT_FILE, "junk.gz: gzip",
+                "4 bytes after the end of the compressed stream");
+
+    /* complete data, but the stream stops inside its CRC: nothing to check the data against */
+    st = clgan_data_idx_read_images_mem(z, zn - 6, "cut.gz", &ds, errbuf, sizeof(errbuf));
+    expect_fail("idx_gzip_cut_trailer", st, CLGAN_STATUS_CORRUPT_FILE, "cut.gz: gzip",
+                "unexpected end of file");
+    /* cut inside the data: reported as truncated data */
+    st = clgan_data_idx_read_images_mem(z, 30, "cut2.gz", &ds, errbuf, sizeof(errbuf));
+    expect_fail("idx_gzip_cut_data", st, CLGAN_STATUS_CORRUPT_FILE, "cut2.gz: truncated",
+                "after decompression");
+    clgan_data_free(&ds);
+}
+
 /* ---------------------------------------------------------------- specs */
 
 static void test_specs(void)
@@ -566,6 +649,18 @@ static void test_csv_forms(void)
     th_expect(st == CLGAN_STATUS_OK && t.n == 2, "csv_no_final_newline", NULL, "%s",
               st ? errbuf : "");
     clgan_data_table_free(&t);
+    /* from memory: no NUL after the bytes, and the caller's bytes are left as they were */
+    const char text[] = "a,c\n1,x\n2,\"y\"";
+    char copy[sizeof(text)];
+    memcpy(copy, text, sizeof(text));
+    st = clgan_data_csv_read_mem(copy, sizeof(text) - 1, "mem.csv", NULL, &t, errbuf,
+                                 sizeof(errbuf));
+    ok = st == CLGAN_STATUS_OK && t.n == 2 && !strcmp(t.class_names[1], "y") &&
+         !memcmp(copy, text, sizeof(text));
+    th_expect(ok, "csv_mem", NULL, "%s", st ? errbuf : "");
+    clgan_data_table_free(&t);
+    st = clgan_data_csv_read_mem(text, 4, NULL, NULL, &t, errbuf, sizeof(errbuf));
+    expect_fail("csv_mem_bad", st, CLGAN_STATUS_CORRUPT_FILE, "(memory)", "no data rows");
 }
 
 static void test_csv_errors(void)
@@ -600,6 +695,9 @@ static void test_csv_errors(void)
         {"afterquote", "a,b,c\n1,\"2\"x,y\n", NULL, CLGAN_STATUS_CORRUPT_FILE,
          "afterquote.csv:2:", "after a closing quote"},
         {"dup", "a,b,a\n1,2,x\n", NULL, CLGAN_STATUS_CORRUPT_FILE, "dup.csv:1:", "columns 1 and 3"},
+        /* the first column that repeats an earlier one, named with that one's first place */
+        {"dup2", "a,b,c,b,a,b\n1,2,3,4,5,x\n", NULL, CLGAN_STATUS_CORRUPT_FILE,
+         "dup2.csv:1:", "columns 2 and 4 are both named 'b'"},
         {"emptyname", "a,,c\n1,2,x\n", NULL, CLGAN_STATUS_CORRUPT_FILE,
          "emptyname.csv:1:", "empty column name"},
     };
@@ -613,6 +711,20 @@ static void test_csv_errors(void)
     }
     clgan_status st = clgan_data_csv_read(tpath("none.csv"), NULL, &t, errbuf, sizeof(errbuf));
     expect_fail("csv_missing_file", st, CLGAN_STATUS_IO, "none.csv", "cannot open");
+    /* a wide header whose last column repeats one near the start (found by sorting the names) */
+    size_t cap = 16 * 5000 + 64, used = 0;
+    char *wide = malloc(cap);
+    if (!wide) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    for (int i = 0; i < 5000; i++)
+        used += (size_t)snprintf(wide + used, cap - used, "c%d,", i);
+    used += (size_t)snprintf(wide + used, cap - used, "c7\n");
+    st = clgan_data_csv_read_mem(wide, used, "wide.csv", NULL, &t, errbuf, sizeof(errbuf));
+    expect_fail("csv_bad_dup_wide", st, CLGAN_STATUS_CORRUPT_FILE,
+                "wide.csv:1:", "columns 8 and 5001 are both named 'c7'");
+    free(wide);
 }
 
 int main(int argc, char **argv)
@@ -626,6 +738,8 @@ int main(int argc, char **argv)
     }
     if (th_want("idx"))
         test_idx();
+    if (th_want("idx"))
+        test_idx_mem();
     if (th_want("spec"))
         test_specs();
     if (th_want("fashion"))

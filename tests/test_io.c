@@ -374,6 +374,8 @@ static void test_st_corrupt(void)
         {"meta_not_string", "{\"__metadata__\":{\"step\":7}}", -1, 0,
          "metadata 'step' is a number, not a string", NULL},
         {"meta_not_object", "{\"__metadata__\":\"x\"}", -1, 0, "__metadata__ is a string", NULL},
+        {"meta_duplicate", "{\"__metadata__\":{\"b\":\"1\",\"a\":\"2\",\"b\":\"3\"}}", -1, 0,
+         "metadata key 'b' appears twice", NULL},
         {"empty_name", "{\"\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", -1, 2,
          "empty name", NULL},
     };
@@ -392,6 +394,28 @@ static void test_st_corrupt(void)
         th_expect(ok, name, NULL, "%s: %s", clgan_status_str(st), errbuf);
         clgan_io_st_free(f);
     }
+    /* many metadata keys, the last repeating the first: found (by sorting, not pairwise) */
+    {
+        struct clgan_io_buf h = {0};
+        clgan_io_buf_printf(&h, "{\"__metadata__\":{");
+        for (int i = 0; i < 5000; i++)
+            clgan_io_buf_printf(&h, "\"k%d\":\"v\",", i);
+        clgan_io_buf_printf(&h, "\"k0\":\"again\"}}");
+        unsigned char *big = malloc(h.len + 8);
+        if (h.failed || !big) {
+            fprintf(stderr, "out of memory\n");
+            exit(1);
+        }
+        n = make_st(big, h.len, h.data, 0);
+        f = NULL;
+        st = clgan_io_st_load_mem(big, n, "many.safetensors", &f, errbuf, sizeof(errbuf));
+        expect_fail("st_bad_meta_duplicate_many", st, CLGAN_STATUS_CORRUPT_FILE, "many.safetensors",
+                    "metadata key 'k0' appears twice");
+        clgan_io_st_free(f);
+        free(big);
+        clgan_io_buf_free(&h);
+    }
+
     /* shorter than the length field; a NUL inside the header */
     write_bytes(tpath("short.safetensors"), "\x02\0\0", 3);
     st = clgan_io_st_load(tpath("short.safetensors"), &f, errbuf, sizeof(errbuf));

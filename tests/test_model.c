@@ -282,7 +282,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < th_ndev(); i++) {
         struct th_device *d = th_dev(i);
         int small = d->small;
-        int w = small ? 4 : 64, batch = small ? 2 : 16;
+        /* quick runs (under checkers): the narrowest models that still have every layer */
+        int w = th_quick() ? 2 : small ? 4 : 64, batch = small || th_quick() ? 2 : 16;
         struct clgan_shape zin = {small ? 8 : 100, 1, 1}, xin = {1, 32, 32};
         int n = clgan_preset_dcgan_g(32, zin.c, w, 1, sp);
         if (th_want("model_dcgan32_G"))

@@ -1,4 +1,4 @@
-/* labels: kernel; timeout: 300 */
+/* labels: kernel; timeout: 300; oclgrind: -o !kernel_dir */
 /*
  * test_runtime.c - the runtime on every device: device SPECs, error texts, buffer limits and
  * round trips, the program cache (hit, corrupt entry rebuilt, foreign entry ignored), kernel
@@ -51,6 +51,13 @@ static void test_specs(void)
               "spec_unknown_lists_devices", NULL, "%s", msg);
     st = clgan_device_select("99:0", devs, n, &idx, msg, sizeof(msg));
     th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT, "spec_bad_pd", NULL, "%s", msg);
+    /* no message buffer, or an empty one: the status alone, nothing read or written */
+    st = clgan_device_select("nosuch", devs, n, &idx, NULL, 0);
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT, "spec_unknown_no_msg", NULL, "%d", (int)st);
+    memset(msg, 'x', sizeof(msg));
+    st = clgan_device_select("gpu-nosuch", devs, n, &idx, msg, 0);
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && msg[0] == 'x' && msg[sizeof(msg) - 1] == 'x',
+              "spec_unknown_empty_msg", NULL, "%d", (int)st);
     for (int i = 0; i < n; i++) {
         if (devs[i].kind != CLGAN_KIND_SIMULATOR)
             continue;
@@ -61,8 +68,8 @@ static void test_specs(void)
         if (devs[i].kind != CLGAN_KIND_CPU)
             continue;
         st = clgan_device_select("cpu", devs, n, &idx, msg, sizeof(msg));
-        th_expect(st == CLGAN_STATUS_OK && devs[idx].kind == CLGAN_KIND_CPU, "spec_type_cpu",
-                  NULL, "-> %d", idx);
+        th_expect(st == CLGAN_STATUS_OK && devs[idx].kind == CLGAN_KIND_CPU, "spec_type_cpu", NULL,
+                  "-> %d", idx);
         break;
     }
     free(devs);

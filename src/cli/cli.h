@@ -7,6 +7,7 @@
 int clgan_cli_devices(int argc, char **argv);
 int clgan_cli_train(int argc, char **argv);
 int clgan_cli_sample(int argc, char **argv);
+int clgan_cli_mlp(int argc, char **argv);
 int clgan_cli_bench(int argc, char **argv);
 int clgan_cli_check(int argc, char **argv);
 

@@ -15,6 +15,7 @@ static const struct {
     {"train", clgan_cli_train,
      "train a DCGAN (dcgan32, dcgan64) and write samples, logs, checkpoints"},
     {"sample", clgan_cli_sample, "draw samples from a trained generator"},
+    {"mlp", clgan_cli_mlp, "train an MLP classifier on a CSV table (SNNS Quickprop), or predict"},
     {"check", clgan_cli_check, "check every op on each device against the plain-C reference"},
     {"bench", clgan_cli_bench, "time GAN training steps per device, with a per-kernel profile"},
 };

@@ -1,5 +1,6 @@
 /* opts.c - see opts.h. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,30 @@ static int in_choices(const char *choices, const char *v)
     return 0;
 }
 
+/* d as a long long within [lo, hi]: beyond either end (or NaN) gives that end. */
+static long long clamp_ll(double d, long long lo, long long hi)
+{
+    if (!(d > (double)lo))
+        return lo;
+    /* (double)LLONG_MAX rounds up to 2^63, so >= catches everything that does not fit */
+    if (d >= (double)hi)
+        return hi;
+    return (long long)d;
+}
+
+/*
+ * The table's [min, max] of an integer option as integers, rounded inward and clipped to what
+ * the destination holds. Comparing the value as a double instead would round it: 2^53 + 1
+ * would pass a maximum of 2^53, and an int option would wrap values beyond INT_MAX.
+ */
+static void int_range(const struct opt *o, long long *lo, long long *hi)
+{
+    long long tmin = o->type == OPT_INT ? INT_MIN : LLONG_MIN;
+    long long tmax = o->type == OPT_INT ? INT_MAX : LLONG_MAX;
+    *lo = clamp_ll(ceil(o->min), tmin, tmax);
+    *hi = clamp_ll(floor(o->max), tmin, tmax);
+}
+
 int clgan_opt_set(const struct opt *o, const char *val, char *err, size_t err_len)
 {
     char *end = NULL;
@@ -35,9 +60,10 @@ int clgan_opt_set(const struct opt *o, const char *val, char *err, size_t err_le
             snprintf(err, err_len, "%s: '%s' is not an integer", o->name, val);
             return -1;
         }
-        if ((double)v < o->min || (double)v > o->max) {
-            snprintf(err, err_len, "%s: %lld is out of range [%.15g, %.15g]", o->name, v, o->min,
-                     o->max);
+        long long lo, hi;
+        int_range(o, &lo, &hi);
+        if (v < lo || v > hi) {
+            snprintf(err, err_len, "%s: %lld is out of range [%lld, %lld]", o->name, v, lo, hi);
             return -1;
         }
         if (o->type == OPT_INT)
@@ -53,7 +79,8 @@ int clgan_opt_set(const struct opt *o, const char *val, char *err, size_t err_le
             return -1;
         }
         if (v < o->min || v > o->max) {
-            snprintf(err, err_len, "%s: %g is out of range [%g, %g]", o->name, v, o->min, o->max);
+            snprintf(err, err_len, "%s: %.10g is out of range [%.10g, %.10g]", o->name, v, o->min,
+                     o->max);
             return -1;
         }
         *(double *)o->dst = v;

@@ -68,9 +68,12 @@ int clgan_cli_train(int argc, char **argv)
         {"--epochs", OPT_INT, &p.epochs, 0, 1e6, NULL, "N", "epochs"},
         {"--iters", OPT_LONG, &p.iters, 0, 1e15, NULL, "N", "stop after N steps (0: no cap)"},
         {"--batch", OPT_INT, &p.batch, 1, 65536, NULL, "N", "batch size"},
-        {"--lr", OPT_FLOAT, &p.lr, 1e-12, 10, NULL, "X", "Adam learning rate"},
-        {"--beta1", OPT_FLOAT, &p.beta1, 0, 0.999999, NULL, "X", "Adam beta1"},
-        {"--beta2", OPT_FLOAT, &p.beta2, 0, 0.999999999, NULL, "X", "Adam beta2"},
+        /* no sensible rate is above 10, but a huge one is the quickest way to make training
+         * diverge (the tests do); the trainer refuses rates that are infinite as floats */
+        {"--lr", OPT_FLOAT, &p.lr, 1e-12, 1e30, NULL, "X", "Adam learning rate"},
+        /* single precision: 1 - 6e-8 is the largest float below 1 */
+        {"--beta1", OPT_FLOAT, &p.beta1, 0, 0.9999999, NULL, "X", "Adam beta1"},
+        {"--beta2", OPT_FLOAT, &p.beta2, 0, 0.9999999, NULL, "X", "Adam beta2"},
         {"--d-steps", OPT_INT, &p.d_steps, 1, 100, NULL, "K", "D updates per G update"},
         {"--g-loss", OPT_CHOICE, &p.g_loss, 0, 0, "ns|minimax", "NAME",
          "G loss: non-saturating or the minimax log(1 - D(G(z)))"},

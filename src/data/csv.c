@@ -138,6 +138,46 @@ static int cmp_num(const void *a, const void *b)
     return strcmp(x->s, y->s);
 }
 
+struct named {
+    const char *s;
+    size_t i;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+    const struct named *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    if (c)
+        return c;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * The first name (in order) equal to an earlier one: 1 with *b its index and *a that of its
+ * first occurrence, 0 when all differ, -1 out of memory. Sorted, not compared pairwise: a
+ * header of a few hundred kilobytes made that take seconds, a few megabytes hours.
+ */
+static int first_duplicate(char *const *names, size_t n, size_t *a, size_t *b)
+{
+    struct named *v = malloc((n ? n : 1) * sizeof(*v));
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        v[i] = (struct named){names[i], i};
+    qsort(v, n, sizeof(*v), cmp_named);
+    int found = 0;
+    /* in each run of equal names, sorted by index, the first two are the candidates */
+    for (size_t k = 1; k < n; k++)
+        if (!strcmp(v[k - 1].s, v[k].s) && (k < 2 || strcmp(v[k - 2].s, v[k].s)) &&
+            (!found || v[k].i < *b)) {
+            *a = v[k - 1].i;
+            *b = v[k].i;
+            found = 1;
+        }
+    free(v);
+    return found;
+}
+
 void clgan_data_table_free(struct clgan_table *t)
 {
     if (!t)
@@ -155,8 +195,8 @@ void clgan_data_table_free(struct clgan_table *t)
 }
 
 /* Number the distinct labels (see csv.h) and fill t->y and t->class_names. */
-static clgan_status number_classes(struct clgan_table *t, char **labels, const char *path,
-                                   char *err, size_t err_len)
+static clgan_status number_classes(struct clgan_table *t, char **labels, size_t min_classes,
+                                   const char *path, char *err, size_t err_len)
 {
     clgan_status st = CLGAN_STATUS_OK;
     size_t n = t->n, k = 0;
@@ -170,7 +210,7 @@ static clgan_status number_classes(struct clgan_table *t, char **labels, const c
     for (size_t i = 0; i < n; i++)
         if (k == 0 || strcmp(uniq[k - 1], uniq[i]))
             uniq[k++] = uniq[i];
-    if (k < 2) {
+    if (k < min_classes) {
         st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
                            "%s: class column '%s' has a single class '%.64s'; a classifier needs "
                            "at least 2",
@@ -212,15 +252,15 @@ out:
     return st;
 }
 
-clgan_status clgan_data_csv_read(const char *path, const char *class_column,
-                                 struct clgan_table *out, char *err, size_t err_len)
+/*
+ * Parse buf (len bytes followed by a NUL byte, modified in place; the caller frees it) into out,
+ * which is zeroed first and freed on failure.
+ */
+static clgan_status parse(char *buf, size_t len, const char *path, const char *class_column,
+                          int flags, struct clgan_table *out, char *err, size_t err_len)
 {
+    clgan_status st = CLGAN_STATUS_OK;
     memset(out, 0, sizeof(*out));
-    char *buf = NULL;
-    size_t len = 0;
-    clgan_status st = clgan_io_read_file(path, CSV_MAX_BYTES, &buf, &len, err, err_len);
-    if (st != CLGAN_STATUS_OK)
-        return st;
     struct fields f = {0};
     char **labels = NULL;
     size_t pos = 0, line = 0, ll, ncols = 0, cls = 0, cap = 0;
@@ -248,24 +288,26 @@ clgan_status clgan_data_csv_read(const char *path, const char *class_column,
     if ((st = split(s, &f, path, line, err, err_len)) != CLGAN_STATUS_OK)
         goto out;
     ncols = f.n;
-    for (size_t c = 0; c < ncols; c++) {
+    for (size_t c = 0; c < ncols; c++)
         if (!*f.v[c]) {
             st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
                                "%s:%zu: column %zu: empty column name", path, line, c + 1);
             goto out;
         }
-        for (size_t e = 0; e < c; e++)
-            if (!strcmp(f.v[e], f.v[c])) {
-                st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
-                                   "%s:%zu: columns %zu and %zu are both named '%.64s'", path, line,
-                                   e + 1, c + 1, f.v[c]);
-                goto out;
-            }
+    size_t dup_a = 0, dup_b = 0;
+    int dup = first_duplicate(f.v, ncols, &dup_a, &dup_b);
+    if (dup < 0)
+        goto oom;
+    if (dup) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                           "%s:%zu: columns %zu and %zu are both named '%.64s'", path, line,
+                           dup_a + 1, dup_b + 1, f.v[dup_b]);
+        goto out;
     }
     if (class_column && *class_column) {
         for (cls = 0; cls < ncols && strcmp(f.v[cls], class_column); cls++)
             ;
-        if (cls == ncols) {
+        if (cls == ncols && !(flags & CLGAN_CSV_CLASS_OPTIONAL)) {
             char list[256] = "";
             size_t used = 0;
             for (size_t c = 0; c < ncols && used < sizeof(list); c++)
@@ -279,16 +321,17 @@ clgan_status clgan_data_csv_read(const char *path, const char *class_column,
     } else {
         cls = ncols - 1;
     }
-    if (ncols < 2) {
+    if (cls < ncols && ncols < 2) {
         st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
                            "%s:%zu: no feature columns, only the class column '%.64s'", path, line,
                            f.v[cls]);
         goto out;
     }
-    out->d = ncols - 1;
+    /* cls == ncols: no class column (CLGAN_CSV_CLASS_OPTIONAL), every column is a feature */
+    out->d = cls < ncols ? ncols - 1 : ncols;
     out->feature_names = calloc(out->d, sizeof(char *));
-    out->class_column = strdup(f.v[cls]);
-    if (!out->feature_names || !out->class_column)
+    out->class_column = cls < ncols ? strdup(f.v[cls]) : NULL;
+    if (!out->feature_names || (cls < ncols && !out->class_column))
         goto oom;
     for (size_t c = 0, j = 0; c < ncols; c++)
         if (c != cls && !(out->feature_names[j++] = strdup(f.v[c])))
@@ -344,17 +387,19 @@ clgan_status clgan_data_csv_read(const char *path, const char *class_column,
             }
             j++;
         }
-        labels[out->n++] = f.v[cls];
+        labels[out->n++] = cls < ncols ? f.v[cls] : NULL;
     }
     if (out->n == 0) {
         st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
                            "%s: no data rows after the header", path);
         goto out;
     }
+    if (cls == ncols)
+        goto out;
     out->y = malloc(out->n * sizeof(*out->y));
     if (!out->y)
         goto oom;
-    st = number_classes(out, labels, path, err, err_len);
+    st = number_classes(out, labels, (flags & CLGAN_CSV_ONE_CLASS) ? 1 : 2, path, err, err_len);
     goto out;
 oom:
     st = clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "%s: out of memory", path);
@@ -363,6 +408,49 @@ out:
         clgan_data_table_free(out);
     free(labels);
     free(f.v);
+    return st;
+}
+
+clgan_status clgan_data_csv_read(const char *path, const char *class_column,
+                                 struct clgan_table *out, char *err, size_t err_len)
+{
+    return clgan_data_csv_read_flags(path, class_column, 0, out, err, err_len);
+}
+
+clgan_status clgan_data_csv_read_flags(const char *path, const char *class_column, int flags,
+                                       struct clgan_table *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof(*out));
+    char *buf = NULL;
+    size_t len = 0;
+    clgan_status st = clgan_io_read_file(path, CSV_MAX_BYTES, &buf, &len, err, err_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    st = parse(buf, len, path, class_column, flags, out, err, err_len);
+    free(buf);
+    return st;
+}
+
+clgan_status clgan_data_csv_read_mem(const char *data, size_t len, const char *name,
+                                     const char *class_column, struct clgan_table *out, char *err,
+                                     size_t err_len)
+{
+    memset(out, 0, sizeof(*out));
+    if (!name)
+        name = "(memory)";
+    if (len > CSV_MAX_BYTES)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: %zu bytes, more than the %llu this reader accepts", name, len,
+                             CSV_MAX_BYTES);
+    /* parsed in place, with a NUL after the last byte as a file read gives */
+    char *buf = malloc(len + 1);
+    if (!buf)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
+                             "%s: out of memory for %zu bytes", name, len);
+    if (len)
+        memcpy(buf, data, len);
+    buf[len] = 0;
+    clgan_status st = parse(buf, len, name, class_column, 0, out, err, err_len);
     free(buf);
     return st;
 }

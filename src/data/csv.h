@@ -39,6 +39,25 @@ struct clgan_table {
 clgan_status clgan_data_csv_read(const char *path, const char *class_column,
                                  struct clgan_table *out, char *err, size_t err_len);
 
+/* Flags of clgan_data_csv_read_flags. */
+enum {
+    /* A class_column missing from the header is no error: every column is a feature, class_column
+     * is NULL, y is NULL and n_classes 0 (reading rows to classify). */
+    CLGAN_CSV_CLASS_OPTIONAL = 1,
+    /* Accept a class column that holds a single class (rows to check a trained model on). */
+    CLGAN_CSV_ONE_CLASS = 2,
+};
+
+/* clgan_data_csv_read with flags (0 is clgan_data_csv_read). */
+clgan_status clgan_data_csv_read_flags(const char *path, const char *class_column, int flags,
+                                       struct clgan_table *out, char *err, size_t err_len);
+
+/* The same from memory: data holds a whole file (len bytes, not modified; no NUL needed after
+ * it), name is used in messages (NULL: "(memory)"). */
+clgan_status clgan_data_csv_read_mem(const char *data, size_t len, const char *name,
+                                     const char *class_column, struct clgan_table *out, char *err,
+                                     size_t err_len);
+
 /* Free the arrays and zero the struct. NULL does nothing. */
 void clgan_data_table_free(struct clgan_table *t);
 

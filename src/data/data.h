@@ -31,9 +31,10 @@ void clgan_data_free(struct clgan_dataset *ds);
 /*
  * IDX files (the MNIST format): big-endian magic 0x00000803 (u8 images, dims N x H x W) or
  * 0x00000801 (u8 labels, dim N), then the dims as big-endian u32, then the data. gzip is
- * detected by its magic bytes (1f 8b), not by the file name. Checked: magic, dimension count,
- * every dim > 0, size overflow, truncated data. Bytes after the data are an error too: a file
- * longer than its header says is not the file the header describes.
+ * detected by its magic bytes (1f 8b), not by the file name; concatenated gzip members are one
+ * stream. Checked: magic, dimension count, every dim > 0, size overflow, truncated data, each
+ * gzip member's CRC. Bytes after the data are an error too (a file longer than its header says
+ * is not the file the header describes), and so are bytes after the gzip stream.
  * CORRUPT_FILE for a bad file, UNSUPPORTED for other IDX element types, IO when unreadable.
  */
 clgan_status clgan_data_idx_read_images(const char *path, struct clgan_dataset *out, char *err,
@@ -41,6 +42,16 @@ clgan_status clgan_data_idx_read_images(const char *path, struct clgan_dataset *
 /* Labels file: *labels is malloc'ed (free() it), *count its length. */
 clgan_status clgan_data_idx_read_labels(const char *path, uint8_t **labels, size_t *count,
                                         char *err, size_t err_len);
+
+/*
+ * The same from memory: data holds a whole IDX file (len bytes, plain or gzip; not modified),
+ * name is used in messages (NULL: "(memory)"). The results are copies, as from a file.
+ */
+clgan_status clgan_data_idx_read_images_mem(const void *data, size_t len, const char *name,
+                                            struct clgan_dataset *out, char *err, size_t err_len);
+clgan_status clgan_data_idx_read_labels_mem(const void *data, size_t len, const char *name,
+                                            uint8_t **labels, size_t *count, char *err,
+                                            size_t err_len);
 
 /*
  * Read every PNG, JPEG and BMP file of a folder (by extension, case-insensitive; not recursive;

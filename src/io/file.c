@@ -1,6 +1,8 @@
 /* file.c - error lines, whole-file reads, byte buffers and atomic writes (see file.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -299,6 +301,41 @@ clgan_status clgan_io_atomic_commit(struct clgan_io_atomic *a, char *err, size_t
     free(dir);
     atomic_clear(a);
     return st;
+}
+
+/* The writer's pid when name is "<something>.tmp.<pid>.<n>", else 0. */
+static long tmp_writer(const char *name)
+{
+    const char *t = strstr(name, ".tmp.");
+    if (!t || t == name)
+        return 0;
+    char *end;
+    long pid = strtol(t + 5, &end, 10);
+    if (pid <= 0 || *end != '.' || end[1] < '0' || end[1] > '9')
+        return 0;
+    strtoul(end + 1, &end, 10);
+    return *end ? 0 : pid;
+}
+
+int clgan_io_atomic_sweep(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long pid = tmp_writer(e->d_name);
+        /* kill(pid, 0) fails with ESRCH only when no such process exists */
+        if (!pid || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[4096];
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < sizeof(path) &&
+            unlink(path) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
 }
 
 clgan_status clgan_io_write_file(const char *path, const void *data, size_t n, char *err,

@@ -64,6 +64,12 @@ clgan_status clgan_io_atomic_commit(struct clgan_io_atomic *a, char *err, size_t
 /* Drop an unfinished write (removes the temporary file). Safe to call more than once. */
 void clgan_io_atomic_abort(struct clgan_io_atomic *a);
 
+/* Remove the temporary files ("<name>.tmp.<pid>.<n>") in dir whose writer no longer runs: a
+ * process killed between open and commit leaves its temporary file behind, never a partial
+ * <name>. Files of processes still running are left alone; errors are ignored (a leftover file
+ * only wastes space). Returns how many were removed. */
+int clgan_io_atomic_sweep(const char *dir);
+
 /* Write n bytes to path atomically (open, write, commit). */
 clgan_status clgan_io_write_file(const char *path, const void *data, size_t n, char *err,
                                  size_t err_len);

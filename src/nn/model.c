@@ -73,27 +73,26 @@ static int add_mul(size_t *a, size_t b, size_t c)
     return 1;
 }
 
-clgan_status clgan_model_init(clgan_ctx *ctx, const struct clgan_layer_spec *specs, int n,
-                              struct clgan_shape in, int max_batch, const char *name_prefix,
-                              struct clgan_model **out)
+/*
+ * Lay the layers out in m (shapes, offsets and every buffer size) without allocating anything.
+ * Errors are recorded in ctx.
+ */
+static clgan_status plan(clgan_ctx *ctx, const struct clgan_layer_spec *specs, int n,
+                         struct clgan_shape in, int max_batch, const char *name_prefix,
+                         struct clgan_model *m)
 {
-    *out = NULL;
     if (n <= 0 || n > CLGAN_MAX_LAYERS || max_batch <= 0 || in.c <= 0 || in.h <= 0 || in.w <= 0)
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
                              "model: bad description (%d layers, batch %d, input %dx%dx%d)", n,
                              max_batch, in.c, in.h, in.w);
-    struct clgan_model *m = calloc(1, sizeof(*m));
-    if (!m)
-        return CLGAN_STATUS_OUT_OF_HOST_MEMORY;
     m->ctx = ctx;
     m->in = in;
     m->max_batch = max_batch;
     m->n_layers = n;
     struct clgan_shape cur = in;
     size_t max_io = clgan_shape_size(in);
-    clgan_status st = CLGAN_STATUS_OK;
     int ok = 1;
-    for (int i = 0; i < n && st == CLGAN_STATUS_OK; i++) {
+    for (int i = 0; i < n; i++) {
         struct clgan_layer *l = &m->layers[i];
         l->spec = specs[i];
         l->ops = kind_ops(specs[i].kind);
@@ -101,15 +100,11 @@ clgan_status clgan_model_init(clgan_ctx *ctx, const struct clgan_layer_spec *spe
         snprintf(l->name, sizeof(l->name), "%s%s%d", name_prefix ? name_prefix : "",
                  name_prefix && *name_prefix ? "." : "", i);
         char err[256] = "";
-        if (!l->ops) {
-            st = clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "layer %d: unknown kind", i);
-            break;
-        }
-        if (l->ops->setup(l, err, sizeof(err)) != CLGAN_STATUS_OK) {
-            st = clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "layer %s (%s): %s", l->name,
-                               l->ops->name, err);
-            break;
-        }
+        if (!l->ops)
+            return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "layer %d: unknown kind", i);
+        if (l->ops->setup(l, err, sizeof(err)) != CLGAN_STATUS_OK)
+            return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "layer %s (%s): %s", l->name,
+                                 l->ops->name, err);
         l->p_off = m->n_params;
         l->s_off = m->n_state;
         l->save_off = m->n_save;
@@ -132,25 +127,98 @@ clgan_status clgan_model_init(clgan_ctx *ctx, const struct clgan_layer_spec *spe
         cur = l->out;
     }
     m->out = cur;
-    if (st == CLGAN_STATUS_OK && (!ok || !clgan_mul_ok(max_io, (size_t)max_batch, &m->n_grad)))
-        st = clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "model: sizes overflow at batch %d",
-                           max_batch);
+    /* every buffer is allocated in bytes: its float count times 4 must fit too */
+    size_t bytes;
+    if (!ok || !clgan_mul_ok(max_io, (size_t)max_batch, &m->n_grad) ||
+        !clgan_mul_ok(m->n_params, 2 * sizeof(float), &bytes) ||
+        !clgan_mul_ok(m->n_act, sizeof(float), &bytes) ||
+        !clgan_mul_ok(m->n_work, sizeof(float), &bytes) ||
+        !clgan_mul_ok(m->n_grad, sizeof(float), &bytes))
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "model: sizes overflow at batch %d", max_batch);
+    return CLGAN_STATUS_OK;
+}
+
+/* Sizes (floats) and names of the buffers clgan_model_init allocates, in that order, then the
+ * optimizer state buffers. Returns the count. */
+static int buffer_list(const struct clgan_model *m, int opt_bufs, size_t *n, const char **what)
+{
+    int k = 0;
+#define ADD(count, name)              \
+    do {                              \
+        n[k] = (count) ? (count) : 1; \
+        what[k++] = (name);           \
+    } while (0)
+    ADD(m->n_params, "model parameters");
+    ADD(m->n_params, "model gradients");
+    ADD(m->n_state, "model running statistics");
+    ADD(m->n_act, "model activations");
+    ADD(m->n_save, "model saved values");
+    ADD(m->n_work, "model workspace");
+    ADD(m->n_grad, "model gradient buffers");
+    ADD(m->n_grad, "model gradient buffers");
+    ADD(m->n_grad, "model input gradient");
+    for (int i = 0; i < opt_bufs && i < 2; i++)
+        ADD(m->n_params, "optimizer state");
+#undef ADD
+    return k;
+}
+
+static void sum_buffers(const struct clgan_model *m, int opt_bufs, struct clgan_model_mem *mem)
+{
+    size_t n[12] = {0};
+    const char *what[12] = {NULL};
+    int k = buffer_list(m, opt_bufs, n, what);
+    memset(mem, 0, sizeof(*mem));
+    mem->largest_what = what[0];
+    for (int i = 0; i < k; i++) {
+        uint64_t b = (uint64_t)n[i] * sizeof(float); /* plan() checked each product */
+        mem->total += b;
+        if (b > mem->largest) {
+            mem->largest = b;
+            mem->largest_what = what[i];
+        }
+    }
+}
+
+clgan_status clgan_model_mem(clgan_ctx *ctx, const struct clgan_layer_spec *specs, int n,
+                             struct clgan_shape in, int max_batch, int opt_bufs,
+                             struct clgan_model_mem *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct clgan_model *m = calloc(1, sizeof(*m));
+    if (!m)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "model: out of host memory");
+    clgan_status st = plan(ctx, specs, n, in, max_batch, NULL, m);
     if (st == CLGAN_STATUS_OK)
-        st = alloc_floats(ctx, m->n_params, "model parameters", &m->params);
-    if (st == CLGAN_STATUS_OK)
-        st = alloc_floats(ctx, m->n_params, "model gradients", &m->grads);
-    if (st == CLGAN_STATUS_OK)
-        st = alloc_floats(ctx, m->n_state, "model running statistics", &m->state);
-    if (st == CLGAN_STATUS_OK)
-        st = alloc_floats(ctx, m->n_act, "model activations", &m->act);
-    if (st == CLGAN_STATUS_OK)
-        st = alloc_floats(ctx, m->n_save, "model saved values", &m->save);
-    if (st == CLGAN_STATUS_OK)
-        st = alloc_floats(ctx, m->n_work, "model workspace", &m->work);
-    for (int b = 0; b < 2 && st == CLGAN_STATUS_OK; b++)
-        st = alloc_floats(ctx, m->n_grad, "model gradient buffers", &m->dbuf[b]);
-    if (st == CLGAN_STATUS_OK)
-        st = alloc_floats(ctx, m->n_grad, "model input gradient", &m->dx);
+        sum_buffers(m, opt_bufs, out);
+    free(m);
+    return st;
+}
+
+clgan_status clgan_model_init(clgan_ctx *ctx, const struct clgan_layer_spec *specs, int n,
+                              struct clgan_shape in, int max_batch, const char *name_prefix,
+                              struct clgan_model **out)
+{
+    *out = NULL;
+    struct clgan_model *m = calloc(1, sizeof(*m));
+    if (!m)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "model: out of host memory");
+    clgan_status st = plan(ctx, specs, n, in, max_batch, name_prefix, m);
+    if (st == CLGAN_STATUS_OK) {
+        /* the whole model against the device before the first buffer, so that a model too
+         * large fails with its total size instead of at whichever buffer comes last */
+        struct clgan_model_mem mem;
+        sum_buffers(m, 0, &mem);
+        st = clgan_rt_fits(ctx, mem.total, mem.largest, mem.largest_what, "the model");
+    }
+    cl_mem *bufs[] = {&m->params, &m->grads,   &m->state,   &m->act, &m->save,
+                      &m->work,   &m->dbuf[0], &m->dbuf[1], &m->dx};
+    size_t sizes[12] = {0};
+    const char *what[12] = {NULL};
+    buffer_list(m, 0, sizes, what);
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]) && st == CLGAN_STATUS_OK; i++)
+        st = alloc_floats(ctx, sizes[i], what[i], bufs[i]);
     if (st != CLGAN_STATUS_OK) {
         clgan_model_free(m);
         return st;

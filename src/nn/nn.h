@@ -138,11 +138,24 @@ struct clgan_model {
 };
 
 /* Build a sequential model for inputs of shape in, batches up to max_batch. name_prefix gives
- * layer names "<prefix>.<i>" (PyTorch's Sequential naming). */
+ * layer names "<prefix>.<i>" (PyTorch's Sequential naming). The model's total size is checked
+ * against the device (clgan_rt_fits) before the first allocation. */
 clgan_status clgan_model_init(clgan_ctx *ctx, const struct clgan_layer_spec *specs, int n,
                               struct clgan_shape in, int max_batch, const char *name_prefix,
                               struct clgan_model **out);
 void clgan_model_free(struct clgan_model *m);
+
+/* Device memory a model of this description takes: every buffer clgan_model_init allocates plus
+ * opt_bufs optimizer state buffers (Adam 2, SGD 1), without allocating anything. INVALID_ARGUMENT
+ * when the description is bad or a size overflows. */
+struct clgan_model_mem {
+    uint64_t total;           /* bytes */
+    uint64_t largest;         /* bytes of the largest single buffer */
+    const char *largest_what; /* its name, e.g. "model activations" */
+};
+clgan_status clgan_model_mem(clgan_ctx *ctx, const struct clgan_layer_spec *specs, int n,
+                             struct clgan_shape in, int max_batch, int opt_bufs,
+                             struct clgan_model_mem *out);
 
 /* Initialise every layer's parameters with its default scheme, seeded. */
 clgan_status clgan_model_init_params(struct clgan_model *m, uint64_t seed);

@@ -16,7 +16,7 @@
 
 #include "runtime/rt.h"
 
-#define MAGIC "CLGANPC1"
+#define MAGIC      "CLGANPC1"
 #define MAX_BINARY ((uint64_t)1 << 30)
 
 const char *clgan_cache_dir(char *buf, size_t len)
@@ -67,9 +67,6 @@ static void entry_path(const char *dir, const char *key, char *out, size_t len)
     snprintf(out, len, "%s/%016llx.bin", dir, (unsigned long long)h);
 }
 
-/* Parse an entry held in memory: OK and the binary's position when it matches key. */
-clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const char *key,
-                               size_t *bin_off, size_t *bin_len);
 clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const char *key,
                                size_t *bin_off, size_t *bin_len)
 {
@@ -122,8 +119,7 @@ clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **b
     fclose(f);
     free(data);
     if (st != CLGAN_STATUS_OK) {
-        clgan_log(CLGAN_LOG_INFO, "program cache entry %s is corrupt or foreign; rebuilding",
-                  path);
+        clgan_log(CLGAN_LOG_INFO, "program cache entry %s is corrupt or foreign; rebuilding", path);
         unlink(path);
     }
     (void)ctx;

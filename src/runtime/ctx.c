@@ -92,6 +92,7 @@ clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **o
     ctx->platform = ps[idx];
     ctx->device = ds[idx];
     ctx->profiling = params->profiling;
+    ctx->oclgrind_checks = clgan_env("CLGAN_OCLGRIND_CHECKS") != NULL;
     cl_int err = CL_SUCCESS;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->platform, 0};
     ctx->context = clCreateContext(props, 1, &ctx->device, NULL, NULL, &err);
@@ -132,6 +133,9 @@ void clgan_ctx_free(clgan_ctx *ctx)
     /* CLBlast keeps programs of every context in a process-wide cache that is otherwise torn
      * down at exit, after the drivers' own teardown (a crash in Oclgrind): empty it now. */
     CLBlastClearCache();
+    for (size_t i = 0; i < ctx->n_kept; i++)
+        clReleaseMemObject(ctx->kept[i]);
+    free(ctx->kept);
     for (int i = 0; i < ctx->n_pending; i++)
         clReleaseEvent(ctx->pending[i].ev);
     free(ctx->pending);
@@ -182,14 +186,40 @@ const char *clgan_gemm_backend_str(enum clgan_gemm_backend b)
     return "?";
 }
 
-static void fmt_bytes(char *buf, size_t len, uint64_t b)
+void clgan_rt_fmt_bytes(char *buf, size_t len, uint64_t b)
 {
     if (b >= (1ull << 30))
         snprintf(buf, len, "%.2f GiB", b / (double)(1ull << 30));
     else if (b >= (1ull << 20))
         snprintf(buf, len, "%.1f MiB", b / (double)(1ull << 20));
+    else if (b >= (1ull << 10))
+        snprintf(buf, len, "%.1f KiB", b / (double)(1ull << 10));
     else
         snprintf(buf, len, "%llu bytes", (unsigned long long)b);
+}
+
+clgan_status clgan_rt_fits(clgan_ctx *ctx, uint64_t total, uint64_t largest,
+                           const char *largest_what, const char *who)
+{
+    char a[32], b[32], c[32];
+    if (largest > ctx->info.max_alloc) {
+        clgan_rt_fmt_bytes(a, sizeof(a), largest);
+        clgan_rt_fmt_bytes(b, sizeof(b), ctx->info.max_alloc);
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
+                             "%s needs %s for %s in one buffer but %s allows at most %s per "
+                             "allocation",
+                             who, a, largest_what, ctx->info.name, b);
+    }
+    if (total > ctx->info.global_mem || ctx->mem_in_use > ctx->info.global_mem - total) {
+        clgan_rt_fmt_bytes(a, sizeof(a), total);
+        clgan_rt_fmt_bytes(b, sizeof(b), ctx->info.global_mem);
+        clgan_rt_fmt_bytes(c, sizeof(c), ctx->mem_in_use);
+        return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
+                             "%s needs %s of device memory but %s has %s%s%s%s", who, a,
+                             ctx->info.name, b, ctx->mem_in_use ? " (" : "",
+                             ctx->mem_in_use ? c : "", ctx->mem_in_use ? " in use already)" : "");
+    }
+    return CLGAN_STATUS_OK;
 }
 
 clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_mem *out)
@@ -199,15 +229,15 @@ clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_m
     if (bytes == 0)
         bytes = 4;
     if (bytes > ctx->info.max_alloc) {
-        fmt_bytes(a, sizeof(a), bytes);
-        fmt_bytes(b, sizeof(b), ctx->info.max_alloc);
+        clgan_rt_fmt_bytes(a, sizeof(a), bytes);
+        clgan_rt_fmt_bytes(b, sizeof(b), ctx->info.max_alloc);
         return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
                              "%s needs %s in one buffer but %s allows at most %s per allocation",
                              what, a, ctx->info.name, b);
     }
     if (ctx->mem_in_use + bytes > ctx->info.global_mem) {
-        fmt_bytes(a, sizeof(a), ctx->mem_in_use + bytes);
-        fmt_bytes(b, sizeof(b), ctx->info.global_mem);
+        clgan_rt_fmt_bytes(a, sizeof(a), ctx->mem_in_use + bytes);
+        clgan_rt_fmt_bytes(b, sizeof(b), ctx->info.global_mem);
         return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
                              "%s would bring device memory to %s but %s has %s", what, a,
                              ctx->info.name, b);
@@ -218,7 +248,7 @@ clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_m
     cl_int err = CL_SUCCESS;
     cl_mem m = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
     if (err != CL_SUCCESS) {
-        fmt_bytes(a, sizeof(a), bytes);
+        clgan_rt_fmt_bytes(a, sizeof(a), bytes);
         return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_DEVICE_MEMORY,
                              "clCreateBuffer failed for %s (%s): %s", what, a,
                              clgan_cl_errname(err));
@@ -230,14 +260,59 @@ clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_m
     return CLGAN_STATUS_OK;
 }
 
+/*
+ * CLGAN_OCLGRIND_CHECKS (set when running under `oclgrind --uninitialized`) works around two
+ * limits of Oclgrind's uninitialised-value tracking, which otherwise reports reads of data that
+ * was written:
+ *  - it keeps what it learnt about a released buffer (its size included) and applies it to the
+ *    next buffer placed at that address: released buffers are kept until the context is freed,
+ *    so every address is used once;
+ *  - a host write to part of a buffer replaces the tracking of the whole buffer by that of the
+ *    part: such writes go to a staging buffer of their own size and from there to the target
+ *    with a device copy, which the tracker follows exactly.
+ * Results and the memory accounting are unchanged.
+ */
+static void keep_or_release(clgan_ctx *ctx, cl_mem mem)
+{
+    if (ctx->oclgrind_checks && ctx->n_kept == ctx->cap_kept) {
+        size_t cap = ctx->cap_kept ? ctx->cap_kept * 2 : 64;
+        cl_mem *p = realloc(ctx->kept, cap * sizeof(*p));
+        if (p) {
+            ctx->kept = p;
+            ctx->cap_kept = cap;
+        }
+    }
+    if (ctx->oclgrind_checks && ctx->n_kept < ctx->cap_kept)
+        ctx->kept[ctx->n_kept++] = mem;
+    else
+        clReleaseMemObject(mem);
+}
+
 void clgan_rt_release(clgan_ctx *ctx, cl_mem mem, size_t bytes)
 {
     if (!mem)
         return;
-    clReleaseMemObject(mem);
+    keep_or_release(ctx, mem);
     if (bytes == 0)
         bytes = 4;
     ctx->mem_in_use -= bytes <= ctx->mem_in_use ? bytes : ctx->mem_in_use;
+}
+
+/* A partial write under CLGAN_OCLGRIND_CHECKS: staging buffer, then a device copy (see above). */
+static clgan_status write_via_copy(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes,
+                                   const void *src)
+{
+    cl_int err = CL_SUCCESS;
+    cl_mem tmp = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+    clgan_status st = CLG_CL(ctx, err);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    st = CLG_CL(ctx, clEnqueueWriteBuffer(ctx->queue, tmp, CL_TRUE, 0, bytes, src, 0, NULL, NULL));
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_rt_launch1d(ctx, "elt_copy_u8", bytes, "lmlml", (uint64_t)bytes, tmp,
+                               (uint64_t)0, mem, (uint64_t)off);
+    keep_or_release(ctx, tmp);
+    return st;
 }
 
 clgan_status clgan_rt_write(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes, const void *src)
@@ -247,6 +322,12 @@ clgan_status clgan_rt_write(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes
     if (clgan_fault_hit(CLGAN_FAULT_WRITE))
         return clgan_rt_fail(ctx, CLGAN_STATUS_OPENCL,
                              "clEnqueueWriteBuffer failed: injected fault");
+    if (ctx->oclgrind_checks) {
+        size_t size = 0;
+        if (clGetMemObjectInfo(mem, CL_MEM_SIZE, sizeof(size), &size, NULL) == CL_SUCCESS &&
+            (off != 0 || bytes != size))
+            return write_via_copy(ctx, mem, off, bytes, src);
+    }
     return CLG_CL(ctx,
                   clEnqueueWriteBuffer(ctx->queue, mem, CL_TRUE, off, bytes, src, 0, NULL, NULL));
 }

@@ -69,7 +69,8 @@ static int icontains(const char *hay, const char *needle)
         return 0;
     for (; *hay; hay++) {
         size_t i = 0;
-        while (i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+        while (i < n && hay[i] &&
+               tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
             i++;
         if (i == n)
             return 1;
@@ -252,21 +253,25 @@ static int kind_rank(enum clgan_device_kind k)
     return 99;
 }
 
+/* Append the device list to the message in buf, when there is one (msgf leaves none for a NULL
+ * or empty buffer, and then buf holds no string to measure). */
 static void list_devices(char *buf, size_t len, const struct clgan_device_info *devs, int count)
 {
+    if (!buf || !len)
+        return;
     size_t used = strlen(buf);
     for (int i = 0; i < count && used + 1 < len; i++) {
-        int w = snprintf(buf + used, len - used, "%s%d (%d:%d %s / %s)", i ? ", " : "",
-                         devs[i].index, devs[i].platform, devs[i].device, devs[i].platform_name,
-                         devs[i].name);
+        int w =
+            snprintf(buf + used, len - used, "%s%d (%d:%d %s / %s)", i ? ", " : "", devs[i].index,
+                     devs[i].platform, devs[i].device, devs[i].platform_name, devs[i].name);
         if (w < 0)
             break;
         used += (size_t)w;
     }
 }
 
-clgan_status clgan_device_select(const char *spec, const struct clgan_device_info *devs,
-                                 int count, int *index, char *msg, size_t msg_len)
+clgan_status clgan_device_select(const char *spec, const struct clgan_device_info *devs, int count,
+                                 int *index, char *msg, size_t msg_len)
 {
     if (!spec || !*spec)
         spec = "auto";
@@ -281,8 +286,9 @@ clgan_status clgan_device_select(const char *spec, const struct clgan_device_inf
                 (best < 0 || kind_rank(devs[i].kind) < kind_rank(devs[best].kind)))
                 best = i;
         if (best < 0) {
-            msgf(msg, msg_len, "device 'auto': only simulators are present; name one "
-                               "explicitly (e.g. --device oclgrind) or install pocl-opencl-icd");
+            msgf(msg, msg_len,
+                 "device 'auto': only simulators are present; name one "
+                 "explicitly (e.g. --device oclgrind) or install pocl-opencl-icd");
             return CLGAN_STATUS_NO_DEVICE;
         }
         *index = best;
@@ -331,8 +337,8 @@ clgan_status clgan_device_select(const char *spec, const struct clgan_device_inf
             return CLGAN_STATUS_INVALID_ARGUMENT;
         }
         for (int i = 0; i < count; i++)
-            if (icontains(devs[i].platform_name, spec) || icontains(devs[i].platform_vendor, spec) ||
-                icontains(devs[i].name, spec)) {
+            if (icontains(devs[i].platform_name, spec) ||
+                icontains(devs[i].platform_vendor, spec) || icontains(devs[i].name, spec)) {
                 *index = i;
                 return CLGAN_STATUS_OK;
             }

@@ -6,6 +6,8 @@
  *   CLGAN_BUILD_OPTIONS  extra OpenCL build options appended to ours
  *   CLGAN_LOG            debug | info | warn (default)
  *   CLGAN_FAULT          test-only fault injection (runtime/fault.c)
+ *   CLGAN_OCLGRIND_CHECKS  set under `oclgrind --uninitialized`: buffer handling its tracker
+ *                        follows (runtime/ctx.c)
  *   XDG_CACHE_HOME, HOME for the default cache location
  */
 #include <stdlib.h>

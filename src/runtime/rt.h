@@ -69,6 +69,11 @@ struct clgan_ctx {
     struct rt_pending *pending;
     int n_pending, cap_pending;
 
+    /* CLGAN_OCLGRIND_CHECKS: released buffers held until the context is freed (see ctx.c) */
+    int oclgrind_checks;
+    cl_mem *kept;
+    size_t n_kept, cap_kept;
+
     /* GEMM backends' private state (own kernel's packing workspace, ...) */
     void *gemm_state;
     void (*gemm_state_free)(clgan_ctx *ctx);
@@ -125,6 +130,13 @@ void clgan_rt_prof_reset(clgan_ctx *ctx);
 /* Raw device allocation of bytes with limit checks and memory accounting (what names it). */
 clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_mem *out);
 void clgan_rt_release(clgan_ctx *ctx, cl_mem mem, size_t bytes);
+/* Would buffers of total bytes, the largest of them `largest` bytes (named largest_what), fit
+ * next to what is allocated already? OUT_OF_DEVICE_MEMORY with a message naming who (e.g. "the
+ * model"), the sizes asked for and the device's limits; allocates nothing. */
+clgan_status clgan_rt_fits(clgan_ctx *ctx, uint64_t total, uint64_t largest,
+                           const char *largest_what, const char *who);
+/* "1.50 GiB", "12.0 MiB" or "512 bytes". */
+void clgan_rt_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 
 /* Blocking copies of bytes at byte offsets. */
 clgan_status clgan_rt_write(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes, const void *src);
@@ -147,6 +159,12 @@ void clgan_rt_clblast_tuning(clgan_ctx *ctx);
 const char *clgan_cache_dir(char *buf, size_t len);
 clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **bin, size_t *len);
 void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin, size_t len);
+/*
+ * Check a cache entry held in memory (size bytes) against key: OK with the binary's offset and
+ * length in data when it is well formed and for this key, CORRUPT_FILE otherwise.
+ */
+clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const char *key,
+                               size_t *bin_off, size_t *bin_len);
 
 /* Logging from inside the library. */
 void clgan_log(enum clgan_log_level level, const char *fmt, ...)

@@ -241,9 +241,14 @@ static clgan_status check_params(clgan_gan *g, const struct clgan_gan_params *p)
         return fail(g, CLGAN_STATUS_INVALID_ARGUMENT, "--batch: %d outside 1..65536", p->batch);
     if (p->channels != 0 && p->channels != 1 && p->channels != 3)
         return fail(g, CLGAN_STATUS_INVALID_ARGUMENT, "channels must be 1 or 3");
-    if (!(p->lr > 0) || !(p->beta1 >= 0 && p->beta1 < 1) || !(p->beta2 >= 0 && p->beta2 < 1))
+    /* the optimizer runs in single precision: a value that rounds to 1 (beta2 0.999999999) or
+     * to infinity is refused here, not at the first Adam step after the data set is loaded */
+    if (!(p->lr > 0) || !isfinite((float)p->lr) || !(p->beta1 >= 0 && (float)p->beta1 < 1.0f) ||
+        !(p->beta2 >= 0 && (float)p->beta2 < 1.0f))
         return fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
-                    "--lr must be > 0 and --beta1/--beta2 in [0, 1)");
+                    "--lr must be > 0 and --beta1/--beta2 in [0, 1), as single-precision floats "
+                    "(lr %g, beta1 %.10g, beta2 %.10g)",
+                    p->lr, p->beta1, p->beta2);
     if (p->d_steps < 1 || p->d_steps > 100)
         return fail(g, CLGAN_STATUS_INVALID_ARGUMENT, "--d-steps: %d outside 1..100", p->d_steps);
     if (!(p->real_label > 0 && p->real_label <= 1))
@@ -258,6 +263,80 @@ static clgan_status check_params(clgan_gan *g, const struct clgan_gan_params *p)
     return CLGAN_STATUS_OK;
 }
 
+/* The data set stays on D's device when it takes at most a quarter of it and one allocation;
+ * else batches stream from host memory. */
+static int data_streams(const clgan_gan *g, size_t bytes)
+{
+    const struct clgan_device_info *di = clgan_ctx_device(g->dctx);
+    return bytes > di->max_alloc || bytes > di->global_mem / 4;
+}
+
+/* Bytes of the trainer's own buffers on D's and on G's device (alloc_buffers). */
+static void own_bytes(const clgan_gan *g, uint64_t *on_d, uint64_t *on_g)
+{
+    uint64_t img_u8 = (uint64_t)g->ds.channels * g->ds.height * g->ds.width;
+    uint64_t set = (uint64_t)g->ds.count * img_u8, b = (uint64_t)g->batch;
+    uint64_t fb = b * g->img * sizeof(float); /* one float batch of images */
+    int grid = g->batch > GRID ? g->batch : GRID;
+    *on_d = data_streams(g, (size_t)set) ? 2 * b * img_u8 + b * sizeof(int32_t)
+                                         : set + (uint64_t)g->ds.count * sizeof(int32_t);
+    *on_d += fb + b * sizeof(float) + S_N * sizeof(float) +
+             clgan_ops_elt_sum_workspace((size_t)g->batch) * sizeof(float);
+    *on_g = (uint64_t)grid * g->nz * sizeof(float) + sizeof(float);
+    if (g->gctx != g->dctx) {
+        *on_d += fb;
+        *on_g += fb;
+    }
+}
+
+/*
+ * Everything training will allocate, against each device, before allocating anything: a model
+ * too large for the device is refused with its total size and the device's, instead of failing
+ * at whichever buffer happens to come last (or, on a driver that allocates lazily, swapping).
+ */
+static clgan_status check_memory(clgan_gan *g)
+{
+    struct clgan_layer_spec gs[CLGAN_MAX_LAYERS], ds[CLGAN_MAX_LAYERS];
+    int ng = clgan_preset_dcgan_g(g->size, g->nz, g->p.ngf, g->nc, gs);
+    int nd = clgan_preset_dcgan_d(g->size, g->p.ndf, g->nc, ds);
+    struct clgan_shape zin = {g->nz, 1, 1}, xin = {g->nc, g->size, g->size};
+    int gbatch = g->batch > GRID ? g->batch : GRID;
+    struct clgan_model_mem gm, dm;
+    clgan_status st = clgan_model_mem(g->gctx, gs, ng, zin, gbatch, 2, &gm);
+    if (st != CLGAN_STATUS_OK)
+        return dev_fail(g, g->gctx, st);
+    if ((st = clgan_model_mem(g->dctx, ds, nd, xin, g->batch, 2, &dm)) != CLGAN_STATUS_OK)
+        return dev_fail(g, g->dctx, st);
+    uint64_t own_d, own_g;
+    own_bytes(g, &own_d, &own_g);
+    char who[256], a[32], b[32], c[32];
+    snprintf(who, sizeof(who), "%s (ngf %d, ndf %d, nz %d) at batch %d", g->model, g->p.ngf,
+             g->p.ndf, g->nz, g->batch);
+    if ((st = clgan_rt_fits(g->gctx, 0, gm.largest, gm.largest_what, who)) != CLGAN_STATUS_OK)
+        return dev_fail(g, g->gctx, st);
+    if ((st = clgan_rt_fits(g->dctx, 0, dm.largest, dm.largest_what, who)) != CLGAN_STATUS_OK)
+        return dev_fail(g, g->dctx, st);
+    uint64_t tg = gm.total + own_g, td = dm.total + own_d;
+    if (g->gctx == g->dctx) {
+        clgan_rt_fmt_bytes(a, sizeof(a), gm.total);
+        clgan_rt_fmt_bytes(b, sizeof(b), dm.total);
+        clgan_rt_fmt_bytes(c, sizeof(c), own_d + own_g);
+        char who2[512];
+        snprintf(who2, sizeof(who2), "%s (G %s, D %s, data and batches %s)", who, a, b, c);
+        return dev_fail(g, g->dctx, clgan_rt_fits(g->dctx, tg + td, 0, "", who2));
+    }
+    clgan_rt_fmt_bytes(a, sizeof(a), gm.total);
+    clgan_rt_fmt_bytes(b, sizeof(b), own_g);
+    char who2[512];
+    snprintf(who2, sizeof(who2), "%s: G (%s, noise and batches %s)", who, a, b);
+    if ((st = clgan_rt_fits(g->gctx, tg, 0, "", who2)) != CLGAN_STATUS_OK)
+        return dev_fail(g, g->gctx, st);
+    clgan_rt_fmt_bytes(a, sizeof(a), dm.total);
+    clgan_rt_fmt_bytes(b, sizeof(b), own_d);
+    snprintf(who2, sizeof(who2), "%s: D (%s, data and batches %s)", who, a, b);
+    return dev_fail(g, g->dctx, clgan_rt_fits(g->dctx, td, 0, "", who2));
+}
+
 static clgan_status build_models(clgan_gan *g)
 {
     struct clgan_layer_spec gs[CLGAN_MAX_LAYERS], ds[CLGAN_MAX_LAYERS];
@@ -265,7 +344,10 @@ static clgan_status build_models(clgan_gan *g)
     int nd = clgan_preset_dcgan_d(g->size, g->p.ndf, g->nc, ds);
     struct clgan_shape zin = {g->nz, 1, 1}, xin = {g->nc, g->size, g->size};
     int gbatch = g->batch > GRID ? g->batch : GRID;
-    clgan_status st = clgan_model_init(g->gctx, gs, ng, zin, gbatch, "main", &g->G);
+    clgan_status st = check_memory(g);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    st = clgan_model_init(g->gctx, gs, ng, zin, gbatch, "main", &g->G);
     if (st != CLGAN_STATUS_OK)
         return dev_fail(g, g->gctx, st);
     st = clgan_model_init(g->dctx, ds, nd, xin, g->batch, "main", &g->D);
@@ -291,9 +373,7 @@ static clgan_status build_models(clgan_gan *g)
 static clgan_status load_data(clgan_gan *g)
 {
     char err[1024];
-    /* unless asked: gray for IDX sets, RGB for image folders */
-    int channels = g->p.channels ? g->p.channels : !strncmp(g->data, "folder:", 7) ? 3 : 1;
-    clgan_status st = clgan_data_load(g->data, channels, g->size, &g->ds, err, sizeof(err));
+    clgan_status st = clgan_data_load(g->data, g->nc, g->size, &g->ds, err, sizeof(err));
     if (st != CLGAN_STATUS_OK)
         return fail(g, st, "%s", err);
     if (g->ds.height > g->size || g->ds.width > g->size)
@@ -319,11 +399,9 @@ static clgan_status alloc_buffers(clgan_gan *g)
     g->perm_host = malloc(g->ds.count * sizeof(int32_t));
     if (!g->perm_host)
         return fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
-    /* Resident when the data set takes at most a quarter of the device and one allocation. */
     if (!clgan_mul_ok(g->ds.count, img_bytes, &bytes))
         return fail(g, CLGAN_STATUS_INVALID_ARGUMENT, "data set size overflows");
-    const struct clgan_device_info *di = clgan_ctx_device(d);
-    g->streaming = bytes > di->max_alloc || bytes > di->global_mem / 4;
+    g->streaming = data_streams(g, bytes);
     if (!g->streaming) {
         g->data_bytes = bytes;
         st = clgan_rt_alloc(d, bytes, "data set", &g->data_u8);
@@ -426,8 +504,15 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
         g->size = !strcmp(g->model, "dcgan64") ? 64 : 32;
         g->nz = params->nz;
         g->batch = params->batch;
-        st = load_data(g);
+        /* unless asked: gray for IDX sets, RGB for image folders */
+        g->nc = g->p.channels ? g->p.channels : !strncmp(g->data, "folder:", 7) ? 3 : 1;
+        g->img = (size_t)g->nc * g->size * g->size;
+        /* the models alone first: a size the device cannot hold fails before the data set is
+         * read; build_models checks again with the data set */
+        st = check_memory(g);
     }
+    if (st == CLGAN_STATUS_OK)
+        st = load_data(g);
     if (st == CLGAN_STATUS_OK) {
         g->img = (size_t)g->nc * g->size * g->size;
         g->per_epoch = (long long)(g->ds.count / ((size_t)g->batch * g->p.d_steps));
@@ -443,8 +528,19 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
         st = resume_from(g, params->resume);
     if (st == CLGAN_STATUS_OK)
         st = new_permutation(g);
-    if (st == CLGAN_STATUS_OK && g->out_dir[0])
+    if (st == CLGAN_STATUS_OK && g->out_dir[0]) {
         st = ensure_dir(g, g->out_dir);
+        /* temporary files of an earlier run that was killed while writing */
+        static const char *const sub[] = {"", "/checkpoints", "/samples"};
+        for (int i = 0; i < 3 && st == CLGAN_STATUS_OK; i++) {
+            char dir[1200];
+            snprintf(dir, sizeof(dir), "%s%s", g->out_dir, sub[i]);
+            int n = clgan_io_atomic_sweep(dir);
+            if (n)
+                clgan_log(CLGAN_LOG_INFO, "%s: removed %d temporary file%s of an interrupted write",
+                          dir, n, n == 1 ? "" : "s");
+        }
+    }
     if (st != CLGAN_STATUS_OK) {
         if (msg && msg_len)
             snprintf(msg, msg_len, "%s", g->err);
@@ -660,12 +756,22 @@ clgan_status clgan_gan_sample(clgan_gan *g, uint64_t seed, int n, float *out)
     return CLGAN_STATUS_OK;
 }
 
+/* Prefix g->err with the file being written (device errors do not know the file). */
+static clgan_status saving_fail(clgan_gan *g, clgan_status st, const char *path)
+{
+    char tmp[2048];
+    snprintf(tmp, sizeof(tmp), "%s", g->err);
+    return fail(g, st, "writing %s: %s", path, tmp);
+}
+
 static clgan_status write_grid(clgan_gan *g, const char *path)
 {
     float *buf = malloc((size_t)GRID * g->img * sizeof(float));
     if (!buf)
         return fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
     clgan_status st = clgan_gan_sample(g, g->p.seed, GRID, buf);
+    if (st != CLGAN_STATUS_OK)
+        saving_fail(g, st, path);
     if (st == CLGAN_STATUS_OK)
         st = clgan_io_png_grid(path, buf, GRID, g->nc, g->size, g->size, 8, 8, g->err,
                                sizeof(g->err));
@@ -716,17 +822,21 @@ clgan_status clgan_gan_save(clgan_gan *g, const char *path)
     if (st == CLGAN_STATUS_OK)
         st = finite_params(g, g->D, &okd);
     if (st != CLGAN_STATUS_OK)
-        return st;
+        return saving_fail(g, st, path);
     if (!okg || !okd)
         return fail(g, CLGAN_STATUS_NUMERICAL,
-                    "step %lld: %s weights are not finite; not writing %s", g->step,
-                    !okg ? "G" : "D", path);
+                    "step %lld: training diverged: %s weights are not finite; not writing %s; "
+                    "last good checkpoint: %s",
+                    g->step, !okg ? "G" : "D", path,
+                    g->last_ckpt[0] ? g->last_ckpt : "none written yet");
     clgan_st_writer *w = NULL;
     st = clgan_io_st_writer_init(&w, g->err, sizeof(g->err));
     if (st == CLGAN_STATUS_OK)
         st = clgan_ckpt_add_model(w, g->G, "netG.", 1, g->err, sizeof(g->err));
     if (st == CLGAN_STATUS_OK)
         st = clgan_ckpt_add_model(w, g->D, "netD.", 1, g->err, sizeof(g->err));
+    if (st != CLGAN_STATUS_OK)
+        saving_fail(g, st, path);
     if (st == CLGAN_STATUS_OK) {
         clgan_io_st_writer_meta(w, "format", "clgan-gan-1", NULL, 0);
         clgan_io_st_writer_meta(w, "model", g->model, NULL, 0);
@@ -895,8 +1005,8 @@ static clgan_status write_curves(clgan_gan *g)
     struct clgan_series loss[2] = {{"Loss_D", cols[0], cols[1], n},
                                    {"Loss_G", cols[0], cols[2], n}};
     struct clgan_series prob[3] = {{"D(x)", cols[0], cols[3], n},
-                                   {"D(G(z)) before G step", cols[0], cols[4], n},
-                                   {"D(G(z)) after D step", cols[0], cols[5], n}};
+                                   {"D(G(z)) in the D step", cols[0], cols[4], n},
+                                   {"D(G(z)) in the G step", cols[0], cols[5], n}};
     char path[1200], title[1200];
     snprintf(path, sizeof(path), "%s/curves.svg", g->out_dir);
     snprintf(title, sizeof(title), "%s on %s", g->model, g->data);
@@ -938,8 +1048,9 @@ static clgan_status checkpoint(clgan_gan *g, int epoch_end)
         clgan_st_writer *w = NULL;
         snprintf(path, sizeof(path), "%s/generator.safetensors", dir);
         st = clgan_io_st_writer_init(&w, g->err, sizeof(g->err));
-        if (st == CLGAN_STATUS_OK)
-            st = clgan_ckpt_add_model(w, g->G, "", 0, g->err, sizeof(g->err));
+        if (st == CLGAN_STATUS_OK &&
+            (st = clgan_ckpt_add_model(w, g->G, "", 0, g->err, sizeof(g->err))) != CLGAN_STATUS_OK)
+            saving_fail(g, st, path);
         if (st == CLGAN_STATUS_OK) {
             clgan_io_st_writer_meta(w, "format", "clgan-generator-1", NULL, 0);
             clgan_io_st_writer_meta(w, "model", g->model, NULL, 0);
@@ -956,14 +1067,56 @@ static clgan_status checkpoint(clgan_gan *g, int epoch_end)
 
 static const char *const METRICS_HEADER = "step,epoch,images_per_s,loss_d,loss_g,d_x,d_g_z1,d_g_z2";
 
+/*
+ * Drop the metrics rows of steps after the one training starts from. A run killed after logging
+ * step k but before its checkpoint resumes at an earlier step and logs k again; a new run in an
+ * old folder starts at 0. Either way the file then describes this run, one row per logged step.
+ * Rewritten atomically, and only when there is something to drop.
+ */
+static clgan_status trim_metrics(clgan_gan *g, const char *path)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (access(path, F_OK) != 0)
+        return CLGAN_STATUS_OK;
+    clgan_status st =
+        clgan_io_read_file(path, (size_t)1 << 30, &data, &len, g->err, sizeof(g->err));
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    struct clgan_io_buf out = {0};
+    int dropped = 0;
+    for (char *line = data; *line;) {
+        char *nl = strchr(line, '\n');
+        if (!nl)
+            break; /* a partial last row: clgan_io_csvlog_open cuts it */
+        char *end;
+        long long step = strtoll(line, &end, 10);
+        if (line != data && end != line && *end == ',' && step > g->step)
+            dropped++;
+        else
+            clgan_io_buf_append(&out, line, (size_t)(nl - line + 1));
+        line = nl + 1;
+    }
+    if (out.failed)
+        st = fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "%s: out of memory", path);
+    else if (dropped)
+        st = clgan_io_write_file(path, out.data ? out.data : "", out.len, g->err, sizeof(g->err));
+    clgan_io_buf_free(&out);
+    free(data);
+    return st;
+}
+
 clgan_status clgan_gan_train(clgan_gan *g, volatile int *stop, clgan_progress_fn fn, void *user)
 {
     char path[1300];
     clgan_csvlog *log = NULL;
     snprintf(path, sizeof(path), "%s/metrics.csv", g->out_dir);
+    clgan_status st = trim_metrics(g, path);
+    if (st != CLGAN_STATUS_OK)
+        return st;
     if (g->step > 0)
         load_hist(g, path);
-    clgan_status st = clgan_io_csvlog_open(path, METRICS_HEADER, &log, g->err, sizeof(g->err));
+    st = clgan_io_csvlog_open(path, METRICS_HEADER, &log, g->err, sizeof(g->err));
     if (st != CLGAN_STATUS_OK)
         return st;
     snprintf(path, sizeof(path), "%s/samples", g->out_dir);

@@ -1,0 +1,68 @@
+/*
+ * fuzz_cache.c - program cache entries (runtime/cache.c, clgan_cache_parse).
+ *
+ * Input: one byte k, then a key of up to k bytes (to its first NUL), then the entry. The entry
+ * is checked against that key, and again against the key it spells itself, so the fuzzer
+ * reaches the length and binary checks without having to guess a matching key. An accepted
+ * entry's binary must fill the rest of the entry exactly.
+ */
+#include <string.h>
+
+#include "fuzz.h"
+#include "runtime/rt.h"
+
+static void parse(const uint8_t *entry, size_t size, const char *key)
+{
+    /* the entry in a buffer of its own size, so ASan sees any read past its end */
+    uint8_t *copy = malloc(size ? size : 1);
+    FUZZ_CHECK(copy, "out of memory");
+    if (size)
+        memcpy(copy, entry, size);
+    size_t off = 0, len = 0;
+    clgan_status st = clgan_cache_parse(copy, size, key, &off, &len);
+    if (st == CLGAN_STATUS_OK) {
+        size_t kl = strlen(key);
+        FUZZ_CHECK(off == 8 + 4 + kl + 8 && len > 0 && off + len == size,
+                   "binary at %zu, %zu bytes, in a %zu-byte entry for a %zu-byte key", off, len,
+                   size, kl);
+        FUZZ_CHECK(!memcmp(copy, "CLGANPC1", 8) && !memcmp(copy + 12, key, kl), "wrong entry");
+        unsigned sum = 0;
+        for (size_t i = 0; i < len; i++)
+            sum += copy[off + i];
+        (void)sum;
+    } else {
+        FUZZ_CHECK(st == CLGAN_STATUS_CORRUPT_FILE, "status %s", clgan_status_str(st));
+    }
+    free(copy);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    size_t k = data[0];
+    data++;
+    size--;
+    if (k > size)
+        k = size;
+    char key[256];
+    memcpy(key, data, k);
+    key[k] = 0;
+    parse(data + k, size - k, key);
+
+    /* the key the entry names: u32 little-endian length at 8, the text at 12 */
+    const uint8_t *e = data + k;
+    size_t es = size - k;
+    if (es >= 12) {
+        size_t kl = (size_t)e[8] | (size_t)e[9] << 8 | (size_t)e[10] << 16 | (size_t)e[11] << 24;
+        if (kl <= es - 12 && kl < 4096) {
+            char *own = malloc(kl + 1);
+            FUZZ_CHECK(own, "out of memory");
+            memcpy(own, e + 12, kl);
+            own[kl] = 0;
+            parse(e, es, own);
+            free(own);
+        }
+    }
+    return 0;
+}
