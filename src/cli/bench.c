@@ -5,11 +5,13 @@
  * per-kernel profile from OpenCL events (CLBlast's calls included).
  */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -241,13 +243,34 @@ static cJSON *json_result(const struct result *r)
     return o;
 }
 
+/* Whether a file can be created or replaced at path: its folder exists and is writable, and
+ * the file, if it exists, is not a folder (errno tells why not). */
+static int writable_path(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (access(dir, W_OK | X_OK) != 0)
+        return 0;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        errno = EISDIR;
+        return 0;
+    }
+    return 1;
+}
+
 int clgan_cli_bench(int argc, char **argv)
 {
     struct clgan_gan_params p = clgan_gan_default_params();
     const char *device = NULL, *gemm = "auto", *json = NULL;
     int steps = 10, warmup = 3;
     const struct opt opts[] = {
-        {"--device", OPT_STRING, &device, 0, 0, NULL, "SPEC|all", "device(s) to compare"},
+        {"--device", OPT_STRING, &device, 0, 0, NULL, "SPEC|all",
+         "device(s) to compare (all: every device but simulators)"},
         {"--model", OPT_CHOICE, &p.model, 0, 0, "dcgan32|dcgan64", "NAME", "architecture"},
         {"--batch", OPT_INT, &p.batch, 1, 65536, NULL, "N", "batch size"},
         {"--ngf", OPT_INT, &p.ngf, 1, 1024, NULL, "N", "generator width"},
@@ -275,6 +298,31 @@ int clgan_cli_bench(int argc, char **argv)
     int rc = clgan_cli_select_devices(device, &devs, &n, sel, MAX_DEV, &n_sel);
     if (rc)
         return rc;
+    /* a simulator takes minutes per step and its times say nothing of any hardware: "all"
+     * leaves it out, naming it explicitly still benches it */
+    if (device && !strcmp(device, "all")) {
+        int kept = 0;
+        for (int i = 0; i < n_sel; i++) {
+            const struct clgan_device_info *d = &devs[sel[i]];
+            if (d->kind == CLGAN_KIND_SIMULATOR)
+                printf("bench: skipping %d:%d %s (a simulator; name it with --device to bench "
+                       "it)\n",
+                       d->platform, d->device, d->name);
+            else
+                sel[kept++] = sel[i];
+        }
+        n_sel = kept;
+        if (!n_sel) {
+            free(devs);
+            return clgan_cli_error("bench: no device but simulators; name one with --device");
+        }
+    }
+    /* a results file that cannot be written is found now, not after minutes of timing */
+    if (json && !writable_path(json)) {
+        clgan_cli_error("bench: %s: cannot write: %s", json, strerror(errno));
+        free(devs);
+        return 2;
+    }
     p.out_dir = "";
     p.epochs = 0;
     p.iters = 1000000;
@@ -304,6 +352,7 @@ int clgan_cli_bench(int argc, char **argv)
             int st_warm = devs[sel[i]].kind == CLGAN_KIND_SIMULATOR ? 1 : warmup;
             run_device(sel[i], &p, backends[b], st_steps, st_warm, r);
             print_result(r, p.batch);
+            fflush(stdout); /* each device's result shows as it completes */
             failed += !r->ok;
         }
     }
@@ -326,12 +375,18 @@ int clgan_cli_bench(int argc, char **argv)
             cJSON_AddItemToArray(arr, json_result(&res[i]));
         char *s = cJSON_Print(root);
         FILE *f = s ? fopen(json, "w") : NULL;
-        if (!f || fputs(s, f) < 0 || fclose(f) != 0) {
-            clgan_cli_error("%s: cannot write", json);
-            failed++;
-        }
+        int wrote = f && fputs(s, f) >= 0;
+        if (f && fclose(f) != 0)
+            wrote = 0;
         free(s);
         cJSON_Delete(root);
+        if (!wrote) {
+            clgan_cli_error("bench: %s: cannot write: %s", json, strerror(errno));
+            failed++;
+            json = NULL; /* no chart beside a file that is not there */
+        }
+    }
+    if (json) {
         const char *labels[2 * MAX_DEV];
         char lab[2 * MAX_DEV][200];
         double vals[2 * MAX_DEV];

@@ -693,6 +693,12 @@ int clgan_cli_check(int argc, char **argv)
                        c.rows[r].note[0] ? " " : "", c.rows[r].note);
     }
     any_failed = c.failed;
+    if (op && c.n_rows == 0) {
+        free(c.rows);
+        free(devs);
+        clgan_cli_error("check: no op name starts with '%s' (clgan check lists them all)", op);
+        return 2;
+    }
     if (json) {
         cJSON *arr = cJSON_CreateArray();
         for (int r = 0; r < c.n_rows; r++) {
