@@ -18,6 +18,10 @@
  *     column panels and a group of row panels and stages its columns of B' in local memory, kc
  *     steps at a time (double-buffered), or reads them in place when it has a single row panel.
  *     B' element (p, j) is b[p*ldb + j] (bt == 0) or b[j*ldb + p] (bt == 1).
+ *   gemm_tile_8x32_pb takes B packed in panels of 32 columns instead, read in place.
+ *   gemm_tile_16x16_pb, for a packed B of at most 16 columns (where half of an 8 x 32 tile would
+ *     be padding), computes 16 x 16 tiles: 16 rows of one float16 accumulator each, fed by 16
+ *     floats of A and the 16 used floats of the B panel per step of K, A read in place.
  *     Work-groups must hold one work-item (a CPU device runs each work-group on one thread).
  */
 /* Where step p of K of a row of A (ta == 0) is: p, or with runs (arun > 0) p % arun in run
@@ -262,6 +266,177 @@ kernel void gemm_tile_8x32_pb(uint m, uint n, uint k, uint kc, uint q, uint grou
                                  kl, alpha, bet, cj + i0 * ldc, ldc, 1, hoff, min(8u, m - i0),
                                  min(32u, n - j0));
             }
+        }
+    }
+}
+
+/* One row of a 16-column tile: alpha * acc + beta * C for the ncols (<= 16) columns inside C,
+ * which are contiguous. */
+static void store_row16(global float *crow, uint ncols, float alpha, float beta, float16 acc)
+{
+    acc *= alpha;
+    if (ncols == 16) {
+        if (beta != 0.0f)
+            acc = fma((float16)beta, vload16(0, crow), acc);
+        vstore16(acc, 0, crow);
+        return;
+    }
+    float t[16];
+    vstore16(acc, 0, t);
+    for (uint c = 0; c < ncols; c++)
+        crow[c] = beta != 0.0f ? fma(beta, crow[c], t[c]) : t[c];
+}
+
+#define A_ROW(r, space) const space float *a##r = a + (size_t)min(r##u, last) * rs
+#define FMA16(r)        acc##r = fma((float16)a##r[o], b0, acc##r)
+/* four steps of K of row r, the row's address computed once (o: the offset of the first) */
+#define FMA16X4(r, space, PS)                            \
+    do {                                                 \
+        const space float *ar = a##r + o;                \
+        acc##r = fma((float16)ar[0], b0, acc##r);        \
+        acc##r = fma((float16)ar[PS], b1, acc##r);       \
+        acc##r = fma((float16)ar[2 * (PS)], b2, acc##r); \
+        acc##r = fma((float16)ar[3 * (PS)], b3, acc##r); \
+    } while (0)
+
+/*
+ * One 16 x 16 tile over kl steps of K: A element (r, p) at a[r*rs + p*PS] (rows past nrows read
+ * the last row again), B from the first 16 columns of a packed panel (rows 32 floats apart);
+ * then alpha/beta into the first nrows rows of C (rows crs apart, ncols contiguous columns).
+ * Four steps at a time, so that each row's address is formed once per four multiply-adds
+ * (sixteen row addresses do not fit in a CPU's general registers).
+ */
+#define TILE_16X16(name, space, PS)                                                             \
+    static void name(const space float *a, ulong rs, ulong ps, const global float *bp, uint kl, \
+                     float alpha, float beta, global float *crow, ulong crs, uint nrows,        \
+                     uint ncols)                                                                \
+    {                                                                                           \
+        uint last = nrows - 1;                                                                  \
+        A_ROW(0, space);                                                                        \
+        A_ROW(1, space);                                                                        \
+        A_ROW(2, space);                                                                        \
+        A_ROW(3, space);                                                                        \
+        A_ROW(4, space);                                                                        \
+        A_ROW(5, space);                                                                        \
+        A_ROW(6, space);                                                                        \
+        A_ROW(7, space);                                                                        \
+        A_ROW(8, space);                                                                        \
+        A_ROW(9, space);                                                                        \
+        A_ROW(10, space);                                                                       \
+        A_ROW(11, space);                                                                       \
+        A_ROW(12, space);                                                                       \
+        A_ROW(13, space);                                                                       \
+        A_ROW(14, space);                                                                       \
+        A_ROW(15, space);                                                                       \
+        float16 acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f, acc4 = 0.0f, acc5 = 0.0f;   \
+        float16 acc6 = 0.0f, acc7 = 0.0f, acc8 = 0.0f, acc9 = 0.0f, acc10 = 0.0f;               \
+        float16 acc11 = 0.0f, acc12 = 0.0f, acc13 = 0.0f, acc14 = 0.0f, acc15 = 0.0f;           \
+        uint p = 0;                                                                             \
+        for (; p + 4 <= kl; p += 4) {                                                           \
+            float16 b0 = vload16(0, bp + (size_t)p * 32);                                       \
+            float16 b1 = vload16(0, bp + (size_t)p * 32 + 32);                                  \
+            float16 b2 = vload16(0, bp + (size_t)p * 32 + 64);                                  \
+            float16 b3 = vload16(0, bp + (size_t)p * 32 + 96);                                  \
+            size_t o = (size_t)p * (PS);                                                        \
+            FMA16X4(0, space, PS);                                                              \
+            FMA16X4(1, space, PS);                                                              \
+            FMA16X4(2, space, PS);                                                              \
+            FMA16X4(3, space, PS);                                                              \
+            FMA16X4(4, space, PS);                                                              \
+            FMA16X4(5, space, PS);                                                              \
+            FMA16X4(6, space, PS);                                                              \
+            FMA16X4(7, space, PS);                                                              \
+            FMA16X4(8, space, PS);                                                              \
+            FMA16X4(9, space, PS);                                                              \
+            FMA16X4(10, space, PS);                                                             \
+            FMA16X4(11, space, PS);                                                             \
+            FMA16X4(12, space, PS);                                                             \
+            FMA16X4(13, space, PS);                                                             \
+            FMA16X4(14, space, PS);                                                             \
+            FMA16X4(15, space, PS);                                                             \
+        }                                                                                       \
+        for (; p < kl; p++) {                                                                   \
+            size_t o = (size_t)p * (PS);                                                        \
+            float16 b0 = vload16(0, bp + (size_t)p * 32);                                       \
+            FMA16(0);                                                                           \
+            FMA16(1);                                                                           \
+            FMA16(2);                                                                           \
+            FMA16(3);                                                                           \
+            FMA16(4);                                                                           \
+            FMA16(5);                                                                           \
+            FMA16(6);                                                                           \
+            FMA16(7);                                                                           \
+            FMA16(8);                                                                           \
+            FMA16(9);                                                                           \
+            FMA16(10);                                                                          \
+            FMA16(11);                                                                          \
+            FMA16(12);                                                                          \
+            FMA16(13);                                                                          \
+            FMA16(14);                                                                          \
+            FMA16(15);                                                                          \
+        }                                                                                       \
+        float16 accs[16] = {acc0, acc1, acc2,  acc3,  acc4,  acc5,  acc6,  acc7,                \
+                            acc8, acc9, acc10, acc11, acc12, acc13, acc14, acc15};              \
+        for (uint r = 0; r < nrows; r++)                                                        \
+            store_row16(crow + r * crs, ncols, alpha, beta, accs[r]);                           \
+    }
+
+TILE_16X16(tile_16x16_rows, global, 1)
+TILE_16X16(tile_16x16_local, local, 1)
+TILE_16X16(tile_16x16_cols, global, ps)
+
+/*
+ * gemm_tile_16x16_pb: the packed-B product for n <= 16, where half of an 8 x 32 tile would be
+ * padding: 16 x 16 tiles against the 16 used columns of the single B panel (rows 32 floats
+ * apart), A read in place (no packing: each row of A is used by one tile only). Element (i, p)
+ * of op(A) is a[i*lda + p] (ta == 0, with runs as gemm_naive's arun) or a[p*lda + i] (ta == 1).
+ * Work-item (0, ig, z) owns the row tiles ig*group .. ig*group+group-1 and goes through K in
+ * chunks of at most kc steps (inside one run) over all of them. C's columns are contiguous: the
+ * first 16 lie within the first run when crun > 0, so element (i, j) is c[i*ldc + j].
+ */
+kernel void gemm_tile_16x16_pb(uint m, uint n, uint k, uint kc, uint group, float alpha, int ta,
+                               global const float *a, ulong a_off, uint lda, ulong sa, uint arun,
+                               ulong ars, global const float *b, ulong b_off, ulong sb, float beta,
+                               global float *c, ulong c_off, ulong sc, ulong ldc, int stage,
+                               local float *al)
+{
+    uint ig = get_global_id(1), z = get_global_id(2);
+    uint mt = (m + 15) / 16, it0 = ig * group;
+    if (it0 >= mt || get_global_id(0) > 0)
+        return;
+    uint it1 = min(mt, it0 + group);
+    a += a_off + z * sa;
+    b += b_off + z * sb;
+    c += c_off + z * sc;
+    for (uint p0 = 0, kl; p0 < k; p0 += kl) {
+        kl = min(kc, k - p0);
+        if (arun)
+            kl = min(kl, arun - p0 % arun);
+        float bet = p0 == 0 ? beta : 1.0f;
+        const global float *ac = ta ? a + (size_t)p0 * lda : a + kat(p0, arun, ars);
+        for (uint it = it0; it < it1; it++) {
+            uint i0 = it * 16, rows = min(16u, m - i0);
+            global float *ct = c + i0 * ldc;
+            if (stage) {
+                /* rows of A that share cache sets (stage, chosen by the host): copy this chunk
+                 * of the tile's rows to local memory, rows kc + 16 floats apart */
+                for (uint r = 0; r < rows; r++) {
+                    const global float *src = ac + (size_t)(i0 + r) * lda;
+                    local float *dst = al + r * (kc + 16);
+                    uint p = 0;
+                    for (; p + 16 <= kl; p += 16)
+                        vstore16(vload16(0, src + p), 0, dst + p);
+                    for (; p < kl; p++)
+                        dst[p] = src[p];
+                }
+                tile_16x16_local(al, kc + 16, 1, b + (size_t)p0 * 32, kl, alpha, bet, ct, ldc, rows,
+                                 n);
+            } else if (ta)
+                tile_16x16_cols(ac + i0, 1, lda, b + (size_t)p0 * 32, kl, alpha, bet, ct, ldc, rows,
+                                n);
+            else
+                tile_16x16_rows(ac + (size_t)i0 * lda, lda, 1, b + (size_t)p0 * 32, kl, alpha, bet,
+                                ct, ldc, rows, n);
         }
     }
 }

@@ -454,6 +454,10 @@ int main(int argc, char **argv)
         packed_case(d, 1, 37, 70, 150, 1, -1.5f, 0.5f);
         packed_case(d, 0, 9, 33, 129, 3, 1.0f, 1.0f);
         packed_case(d, 1, 40, 8, 50, 2, 0.5f, 0.0f);
+        /* at most 16 columns (16 x 16 tiles, A in place): partial row tiles, K over chunks */
+        packed_case(d, 0, 37, 16, 600, 1, 1.0f, 0.5f);
+        packed_case(d, 1, 21, 13, 140, 2, -1.0f, 1.0f);
+        packed_case(d, 0, 8, 5, 1030, 3, 2.0f, 0.0f);
         if (!d->small && !th_quick()) {
             packed_case(d, 0, 128, 4096, 1024, 1, 1.0f, 0.0f);
             packed_case(d, 0, 128, 1024, 4096, 1, 1.0f, 1.0f);
@@ -463,11 +467,14 @@ int main(int argc, char **argv)
         runs_case(d, 37, 80, 150, 16, 0.0f);
         runs_case(d, 9, 160, 70, 64, 0.5f);
         runs_case(d, 3, 48, 5, 16, 1.0f);
+        runs_case(d, 19, 16, 300, 16, 0.5f);
         /* A in runs: naive, tiled (copied B, transposed B), packed B; K over several chunks */
         runs_a_case(d, 3, 5, 16, 8, 0, 0);
         runs_a_case(d, 37, 70, 160, 16, 0, 0);
         runs_a_case(d, 20, 45, 320, 64, 1, 0);
         runs_a_case(d, 64, 40, 512, 16, 1, 1);
+        runs_a_case(d, 37, 10, 600, 64, 0, 1);
+        runs_a_case(d, 20, 16, 1100, 1024, 0, 1); /* rows 4 KiB apart: staged */
         reserve_case(d, 70, 90, 300, 2);
         auto_case(d);
     }
