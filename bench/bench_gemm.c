@@ -10,7 +10,8 @@
  * device backends per shape (OpenCL profiling events, which add a little overhead); -B reports the
  * best run instead of the median (steadier on a machine shared with other work); -c divides by
  * the CPU time of the process instead of wall time (GFLOP/s per busy core: a tuning aid that
- * other programs' load hardly disturbs, but blind to idle threads).
+ * other programs' load hardly disturbs, but blind to idle threads). The last column compares
+ * with OpenBLAS the variant training uses for that shape (own or own-pB, named after it).
  */
 #include <math.h>
 #include <stdio.h>
@@ -63,6 +64,20 @@ enum { BE_CLBLAST, BE_OWN, BE_PACKED, BE_OPENBLAS, NBE };
 static const char *be_names[NBE] = {"CLBlast", "own", "own-pB", "OpenBLAS"};
 
 static int report_best, use_cpu_time;
+
+/* Whether training hands this shape's op(B) to the own GEMM packed (the own-pB column): the
+ * convolution forward and weight gradient of D1-D3 and the input and weight gradients of G2-G4,
+ * whose column matrices im2col writes packed. D4 and G1 run as plain GEMMs on the tensors, the
+ * input gradients of D and the forward passes of G with op(B) as it is (column "own"); the big
+ * shapes are no layer's and compare "own". */
+static int train_packed(const char *name)
+{
+    if (!strncmp(name, "big", 3) || !strncmp(name, "D4", 2) || !strncmp(name, "G1", 2))
+        return 0;
+    if (strstr(name, ".dw"))
+        return 1;
+    return name[0] == 'D' ? strstr(name, ".fwd") != NULL : strstr(name, ".dx") != NULL;
+}
 
 /* Wall-clock seconds, or with -c the CPU seconds of all threads of the process. */
 static double now(void)
@@ -331,8 +346,8 @@ int main(int argc, char **argv)
         }
     }
 
-    printf("%-8s %2s %6s %6s %6s %9s %9s %9s %9s %10s\n", "shape", "op", "M", "N", "K", "CLBlast",
-           "own", "own-pB", "OpenBLAS", "own/OpenBLAS");
+    printf("%-8s %2s %6s %6s %6s %9s %9s %9s %9s %14s\n", "shape", "op", "M", "N", "K", "CLBlast",
+           "own", "own-pB", "OpenBLAS", "train/OpenBLAS");
     double tsum[NBE] = {0};
     for (size_t i = 0; i < NSHAPES; i++) {
         const struct bshape *s = &shapes[i];
@@ -349,8 +364,9 @@ int main(int argc, char **argv)
             if (strncmp(s->name, "big", 3) != 0)
                 tsum[b] += 2.0 * (double)s->m * (double)s->n * (double)s->k / (res[i][b] * 1e9);
         }
-        if (!isnan(res[i][BE_OWN]) && !isnan(res[i][BE_OPENBLAS]))
-            printf(" %9.0f%%", 100.0 * res[i][BE_OWN] / res[i][BE_OPENBLAS]);
+        int used = train_packed(s->name) ? BE_PACKED : BE_OWN;
+        if (!isnan(res[i][used]) && !isnan(res[i][BE_OPENBLAS]))
+            printf(" %9.0f%% %s", 100.0 * res[i][used] / res[i][BE_OPENBLAS], be_names[used]);
         printf("\n");
     }
     printf("sum of the layer GEMMs' times (each once), ms:");
