@@ -29,22 +29,6 @@
  * rather than one serial chain) and the rest one by one, in a fixed order.
  */
 
-/* Sum of v over the work-group (size a power of two); every work-item gets the result. */
-float wg_sum(local float *s, float v)
-{
-    uint l = get_local_id(0);
-    s[l] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint h = get_local_size(0) / 2; h > 0; h /= 2) {
-        if (l < h)
-            s[l] += s[l + h];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    float r = s[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return r;
-}
-
 /*
  * The elements j0, j0 + js, ... below j1 of a channel that work-item l of L visits: on CPUs a
  * contiguous run each (one work-item streams through memory; interleaved, the work-items that

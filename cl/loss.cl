@@ -18,22 +18,6 @@
  *   first largest logit is at the first largest target.
  */
 
-/* Sum of v over the work-group (size a power of two); every work-item gets the result. */
-float wg_sum(local float *s, float v)
-{
-    uint l = get_local_id(0);
-    s[l] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint h = get_local_size(0) / 2; h > 0; h /= 2) {
-        if (l < h)
-            s[l] += s[l + h];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    float r = s[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return r;
-}
-
 kernel void loss_bce_logits(ulong n, float t, float s, float inv_n, global const float *x,
                             ulong x_off, int want_dx, global float *dx, ulong dx_off, float dx_beta,
                             int want_loss, global float *loss, ulong loss_off, float loss_beta,

@@ -17,22 +17,6 @@
  *     dx_i = dy_i * (y_i (1 - y_i) + flat)          (dx may be dy)
  */
 
-/* Sum of v over the work-group (size a power of two); every work-item gets the result. */
-float wg_sum(local float *s, float v)
-{
-    uint l = get_local_id(0);
-    s[l] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint h = get_local_size(0) / 2; h > 0; h /= 2) {
-        if (l < h)
-            s[l] += s[l + h];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    float r = s[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return r;
-}
-
 kernel void snns_sse(ulong n, float dmax, float flat, float scale, global const float *o,
                      ulong o_off, global const float *t, ulong t_off, int want_delta,
                      global float *delta, ulong delta_off, int want_err, global float *err,
