@@ -185,7 +185,14 @@ CLGAN_API clgan_status clgan_buffer_read(clgan_buffer *buf, size_t off, size_t n
 /* Everything `clgan train` can be told. clgan_gan_default_params() gives PyTorch's DCGAN
  * example defaults (Adam 2e-4, betas 0.5/0.999, batch 64, nz 100, ngf = ndf = 64). */
 struct clgan_gan_params {
-    const char *model; /* "dcgan32" or "dcgan64" */
+    /* the networks: a DCGAN preset "dcgan<N>" (N a power of two from 16: dcgan32, dcgan64, ...;
+     * NULL: dcgan32, or what the checkpoint holds when resuming), the preset at image_size
+     * (0: the model's), or a JSON architecture file (arch, as `clgan arch` prints; then model,
+     * image_size, nz, ngf and ndf are not used). A checkpoint stores the architecture, so a
+     * resumed run needs none of these; if given, they must match it. */
+    const char *model;
+    int image_size;
+    const char *arch;
     int nz, ngf, ndf;
     int channels; /* 0: from the data (1 for Fashion-MNIST) */
     int batch;
@@ -261,6 +268,19 @@ typedef void (*clgan_progress_fn)(const struct clgan_gan_stats *st, double image
                                   double eta_s, long long total, void *user);
 CLGAN_API clgan_status clgan_gan_train(clgan_gan *gan, volatile int *stop, clgan_progress_fn fn,
                                        void *user);
+
+/*
+ * The architecture of a DCGAN preset ("dcgan32", "dcgan64", or "dcgan<N>"; image_size, when not
+ * 0, overrides N) as the JSON text that `clgan train --arch` reads: both networks, every layer.
+ * classes > 0 gives the class-conditional pair. *json is malloc'ed (free() it). On failure msg
+ * gets one line.
+ */
+CLGAN_API clgan_status clgan_arch_preset_json(const char *model, int image_size, int nz, int ngf,
+                                              int ndf, int channels, int classes, char **json,
+                                              char *msg, size_t msg_len);
+/* Check an architecture text (as read from a file): OK, or one line naming the network, the
+ * layer and the key in msg. */
+CLGAN_API clgan_status clgan_arch_check_json(const char *json, char *msg, size_t msg_len);
 
 /* ---------------------------------------------------------------- generators */
 

@@ -25,26 +25,26 @@ static clgan_status setup(struct clgan_layer *l, char *err, size_t err_len)
     return CLGAN_STATUS_OK;
 }
 
-static clgan_status forward(struct clgan_model *m, struct clgan_layer *l, cl_mem x, size_t x_off,
-                            int batch, int train)
+static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
+                            const struct clgan_tensor *x, const struct clgan_tensor *y, int mode)
 {
-    (void)train;
-    return clgan_ops_act_fwd(m->ctx, kind(l), l->spec.slope,
-                             (size_t)batch * clgan_shape_size(l->in), x, x_off, m->act, l->y_off);
+    (void)mode;
+    return clgan_ops_act_fwd(m->ctx, kind(l), l->spec.slope, clgan_tensor_numel(y), x->mem, x->off,
+                             y->mem, y->off);
 }
 
-static clgan_status backward(struct clgan_model *m, struct clgan_layer *l, cl_mem x, size_t x_off,
-                             cl_mem dy, size_t dy_off, cl_mem dx, size_t dx_off, int batch,
-                             int flags)
+static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
+                             const struct clgan_tensor *x, const struct clgan_tensor *y,
+                             const struct clgan_tensor *dy, const struct clgan_tensor *dx,
+                             const float *beta, int flags)
 {
     (void)x;
-    (void)x_off;
+    (void)beta;
     (void)flags;
-    if (!dx)
+    if (!dx->mem)
         return CLGAN_STATUS_OK;
-    return clgan_ops_act_bwd(m->ctx, kind(l), l->spec.slope,
-                             (size_t)batch * clgan_shape_size(l->in), m->act, l->y_off, dy, dy_off,
-                             dx, dx_off);
+    return clgan_ops_act_bwd(m->ctx, kind(l), l->spec.slope, clgan_tensor_numel(y), y->mem, y->off,
+                             dy->mem, dy->off, dx->mem, dx->off);
 }
 
 static double flops(const struct clgan_layer *l, int batch, int pass)

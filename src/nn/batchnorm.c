@@ -67,29 +67,33 @@ static clgan_status init(struct clgan_model *m, struct clgan_layer *l, uint64_t 
     return st;
 }
 
-static clgan_status forward(struct clgan_model *m, struct clgan_layer *l, cl_mem x, size_t x_off,
-                            int batch, int train)
+static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
+                            const struct clgan_tensor *x, const struct clgan_tensor *y, int mode)
 {
-    struct clgan_ops_bn bn = desc(m, l, batch);
-    if (train == CLGAN_FWD_BATCH_STATS) {
+    struct clgan_ops_bn bn = desc(m, l, y->n);
+    if (mode == CLGAN_FWD_BATCH_STATS) {
         bn.run_mean = NULL;
         bn.run_var = NULL;
     }
-    if (train)
-        return clgan_ops_bn_fwd_train(m->ctx, &bn, x, x_off, m->act, l->y_off);
-    return clgan_ops_bn_fwd_eval(m->ctx, &bn, x, x_off, m->act, l->y_off);
+    if (mode)
+        return clgan_ops_bn_fwd_train(m->ctx, &bn, x->mem, x->off, y->mem, y->off);
+    return clgan_ops_bn_fwd_eval(m->ctx, &bn, x->mem, x->off, y->mem, y->off);
 }
 
-static clgan_status backward(struct clgan_model *m, struct clgan_layer *l, cl_mem x, size_t x_off,
-                             cl_mem dy, size_t dy_off, cl_mem dx, size_t dx_off, int batch,
-                             int flags)
+static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
+                             const struct clgan_tensor *x, const struct clgan_tensor *y,
+                             const struct clgan_tensor *dy, const struct clgan_tensor *dx,
+                             const float *beta_x, int flags)
 {
-    struct clgan_ops_bn bn = desc(m, l, batch);
+    struct clgan_ops_bn bn = desc(m, l, dy->n);
     size_t c = (size_t)l->in.c;
     int no_pg = (flags & CLGAN_BWD_NO_PARAM_GRAD) != 0;
     float beta = (flags & CLGAN_BWD_ACCUMULATE) ? 1.0f : 0.0f;
-    return clgan_ops_bn_bwd(m->ctx, &bn, x, x_off, dy, dy_off, dx, dx_off, no_pg ? NULL : m->grads,
-                            l->p_off, no_pg ? NULL : m->grads, l->p_off + c, beta);
+    (void)y;
+    (void)beta_x;
+    return clgan_ops_bn_bwd(m->ctx, &bn, x->mem, x->off, dy->mem, dy->off, dx->mem, dx->off,
+                            no_pg ? NULL : m->grads, l->p_off, no_pg ? NULL : m->grads,
+                            l->p_off + c, beta);
 }
 
 static double flops(const struct clgan_layer *l, int batch, int pass)

@@ -79,25 +79,30 @@ static clgan_status init(struct clgan_model *m, struct clgan_layer *l, uint64_t 
     return st;
 }
 
-static clgan_status forward(struct clgan_model *m, struct clgan_layer *l, cl_mem x, size_t x_off,
-                            int batch, int train)
+static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
+                            const struct clgan_tensor *xv, const struct clgan_tensor *y, int mode)
 {
-    struct clgan_conv_shape s = shape_of(l, batch);
+    struct clgan_conv_shape s = shape_of(l, y->n);
     cl_mem b = l->spec.bias ? m->params : NULL;
     size_t b_off = l->p_off + l->n_weight;
-    (void)train;
+    (void)mode;
     if (is_t(l))
-        return clgan_ops_convt2d_fwd(m->ctx, &s, x, x_off, m->params, l->p_off, b, b_off, m->act,
-                                     l->y_off, m->work, 0);
-    return clgan_ops_conv2d_fwd(m->ctx, &s, x, x_off, m->params, l->p_off, b, b_off, m->act,
-                                l->y_off, m->work, 0);
+        return clgan_ops_convt2d_fwd(m->ctx, &s, xv->mem, xv->off, m->params, l->p_off, b, b_off,
+                                     y->mem, y->off, m->work, 0);
+    return clgan_ops_conv2d_fwd(m->ctx, &s, xv->mem, xv->off, m->params, l->p_off, b, b_off, y->mem,
+                                y->off, m->work, 0);
 }
 
-static clgan_status backward(struct clgan_model *m, struct clgan_layer *l, cl_mem x, size_t x_off,
-                             cl_mem dy, size_t dy_off, cl_mem dx, size_t dx_off, int batch,
-                             int flags)
+static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
+                             const struct clgan_tensor *xv, const struct clgan_tensor *yv,
+                             const struct clgan_tensor *dyv, const struct clgan_tensor *dxv,
+                             const float *beta_x, int flags)
 {
-    struct clgan_conv_shape s = shape_of(l, batch);
+    struct clgan_conv_shape s = shape_of(l, dyv->n);
+    cl_mem x = xv->mem, dy = dyv->mem, dx = dxv->mem;
+    size_t x_off = xv->off, dy_off = dyv->off, dx_off = dxv->off;
+    (void)yv;
+    (void)beta_x;
     float beta = (flags & CLGAN_BWD_ACCUMULATE) ? 1.0f : 0.0f;
     clgan_status st = CLGAN_STATUS_OK;
     if (!(flags & CLGAN_BWD_NO_PARAM_GRAD)) {

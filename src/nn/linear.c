@@ -40,21 +40,26 @@ static clgan_status init(struct clgan_model *m, struct clgan_layer *l, uint64_t 
     return st;
 }
 
-static clgan_status forward(struct clgan_model *m, struct clgan_layer *l, cl_mem x, size_t x_off,
-                            int batch, int train)
+static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
+                            const struct clgan_tensor *x, const struct clgan_tensor *y, int mode)
 {
-    struct clgan_linear_shape s = shape_of(l, batch);
-    (void)train;
-    return clgan_ops_linear_fwd(m->ctx, &s, x, x_off, m->params, l->p_off,
-                                l->spec.bias ? m->params : NULL, l->p_off + l->n_weight, m->act,
-                                l->y_off);
+    struct clgan_linear_shape s = shape_of(l, y->n);
+    (void)mode;
+    return clgan_ops_linear_fwd(m->ctx, &s, x->mem, x->off, m->params, l->p_off,
+                                l->spec.bias ? m->params : NULL, l->p_off + l->n_weight, y->mem,
+                                y->off);
 }
 
-static clgan_status backward(struct clgan_model *m, struct clgan_layer *l, cl_mem x, size_t x_off,
-                             cl_mem dy, size_t dy_off, cl_mem dx, size_t dx_off, int batch,
-                             int flags)
+static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
+                             const struct clgan_tensor *xv, const struct clgan_tensor *yv,
+                             const struct clgan_tensor *dyv, const struct clgan_tensor *dxv,
+                             const float *beta_x, int flags)
 {
-    struct clgan_linear_shape s = shape_of(l, batch);
+    struct clgan_linear_shape s = shape_of(l, dyv->n);
+    cl_mem x = xv->mem, dy = dyv->mem, dx = dxv->mem;
+    size_t x_off = xv->off, dy_off = dyv->off, dx_off = dxv->off;
+    (void)yv;
+    (void)beta_x;
     float beta = (flags & CLGAN_BWD_ACCUMULATE) ? 1.0f : 0.0f;
     clgan_status st = CLGAN_STATUS_OK;
     if (!(flags & CLGAN_BWD_NO_PARAM_GRAD)) {

@@ -27,7 +27,14 @@ static int weight_shape(const struct clgan_layer *l, int64_t *shape)
     case CLGAN_LAYER_BATCHNORM:
         shape[0] = l->in.c;
         return 1;
+    case CLGAN_LAYER_EMBED: /* nn.Embedding: [classes, dim] */
+        shape[0] = l->spec.classes;
+        shape[1] = l->spec.out;
+        return 2;
     case CLGAN_LAYER_ACT:
+    case CLGAN_LAYER_CONCAT:
+    case CLGAN_LAYER_INNER:
+    case CLGAN_LAYER_ADD:
         break;
     }
     return 0;

@@ -652,6 +652,23 @@ const struct clgan_mlp_split *clgan_mlp_split_of(const clgan_mlp *mm)
 
 /* Backward from mm->delta (dE/dnet of the output units, or of the logits) through the network
  * for rows of input x; Quickprop accumulates the parameter gradients. */
+/* One layer's backward on views of (in, in_off), g and dx (dx NULL: no input gradient). */
+static clgan_status layer_backward(struct clgan_model *m, struct clgan_layer *l, cl_mem in,
+                                   size_t in_off, cl_mem g, cl_mem dx, int rows, int flags)
+{
+    static const float beta0[CLGAN_MAX_INPUTS] = {0};
+    struct clgan_tensor xv =
+        clgan_tensor_view(in, in_off, CLGAN_DTYPE_F32, rows, l->in.c, l->in.h, l->in.w);
+    struct clgan_tensor yv =
+        clgan_tensor_view(m->act, l->y_off, CLGAN_DTYPE_F32, rows, l->out.c, l->out.h, l->out.w);
+    struct clgan_tensor gv = yv, dxv = xv;
+    gv.mem = g;
+    gv.off = 0;
+    dxv.mem = dx;
+    dxv.off = 0;
+    return l->ops->backward(m, l, &xv, &yv, &gv, &dxv, beta0, flags);
+}
+
 static clgan_status backward(struct clgan_mlp *mm, cl_mem x, size_t x_off, int rows)
 {
     struct clgan_model *m = mm->m;
@@ -671,8 +688,8 @@ static clgan_status backward(struct clgan_mlp *mm, cl_mem x, size_t x_off, int r
             st = clgan_ops_snns_logistic_bwd(mm->ctx, (size_t)rows * clgan_shape_size(l->in), flat,
                                              m->act, l->y_off, g, 0, dx, 0);
         else
-            st = l->ops->backward(m, l, in, in_off, g, 0, dx, 0, rows,
-                                  accumulate ? CLGAN_BWD_ACCUMULATE : 0);
+            st = layer_backward(m, l, in, in_off, g, dx, rows,
+                                accumulate ? CLGAN_BWD_ACCUMULATE : 0);
         g = dx;
     }
     return st;

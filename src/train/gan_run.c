@@ -1,0 +1,219 @@
+/*
+ * gan_run.c - the run loop above the step core: steps until the run is done, progress through
+ * the caller's callback, metrics.csv (trimmed to the step a resumed run starts from), sample
+ * grids, checkpoints at their cadence and on a stop request, the curves picture.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "train/gan.h"
+
+/* ---------------------------------------------------------------- the loop */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void add_hist(clgan_gan *g, const struct clgan_gan_stats *s)
+{
+    if (g->n_hist == g->cap_hist) {
+        size_t cap = g->cap_hist ? g->cap_hist * 2 : 256;
+        void *p = realloc(g->hist, cap * sizeof(*g->hist));
+        if (!p)
+            return;
+        g->hist = p;
+        g->cap_hist = cap;
+    }
+    struct hist_row r = {(double)s->step, s->loss_d, s->loss_g, s->d_x, s->d_g_z1, s->d_g_z2};
+    g->hist[g->n_hist++] = r;
+}
+
+/* Read metrics.csv back (a resumed run's curves cover the whole training). */
+static void load_hist(clgan_gan *g, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        struct clgan_gan_stats s;
+        double ep, ips;
+        if (sscanf(line, "%lld,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &s.step, &ep, &ips, &s.loss_d,
+                   &s.loss_g, &s.d_x, &s.d_g_z1, &s.d_g_z2) == 8 &&
+            s.step <= g->step)
+            add_hist(g, &s);
+    }
+    fclose(f);
+}
+
+static clgan_status write_curves(clgan_gan *g)
+{
+    size_t n = g->n_hist;
+    double *x = malloc((n ? n : 1) * sizeof(double) * 6);
+    if (!x)
+        return clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
+    double *cols[6];
+    for (int c = 0; c < 6; c++)
+        cols[c] = x + (size_t)c * (n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        cols[0][i] = g->hist[i].step;
+        cols[1][i] = g->hist[i].loss_d;
+        cols[2][i] = g->hist[i].loss_g;
+        cols[3][i] = g->hist[i].d_x;
+        cols[4][i] = g->hist[i].d_gz1;
+        cols[5][i] = g->hist[i].d_gz2;
+    }
+    struct clgan_series loss[2] = {{"Loss_D", cols[0], cols[1], n},
+                                   {"Loss_G", cols[0], cols[2], n}};
+    struct clgan_series prob[3] = {{"D(x)", cols[0], cols[3], n},
+                                   {"D(G(z)) in the D step", cols[0], cols[4], n},
+                                   {"D(G(z)) in the G step", cols[0], cols[5], n}};
+    char path[1200], title[1200];
+    snprintf(path, sizeof(path), "%s/curves.svg", g->out_dir);
+    snprintf(title, sizeof(title), "%s on %s", g->model, g->data);
+    clgan_status st = clgan_io_svg_curves(path, title, loss, 2, prob, 3, g->err, sizeof(g->err));
+    free(x);
+    return st;
+}
+
+static const char *const METRICS_HEADER = "step,epoch,images_per_s,loss_d,loss_g,d_x,d_g_z1,d_g_z2";
+
+/*
+ * Drop the metrics rows of steps after the one training starts from. A run killed after logging
+ * step k but before its checkpoint resumes at an earlier step and logs k again; a new run in an
+ * old folder starts at 0. Either way the file then describes this run, one row per logged step.
+ * Rewritten atomically, and only when there is something to drop.
+ */
+static clgan_status trim_metrics(clgan_gan *g, const char *path)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (access(path, F_OK) != 0)
+        return CLGAN_STATUS_OK;
+    clgan_status st =
+        clgan_io_read_file(path, (size_t)1 << 30, &data, &len, g->err, sizeof(g->err));
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    struct clgan_io_buf out = {0};
+    int dropped = 0;
+    for (char *line = data; *line;) {
+        char *nl = strchr(line, '\n');
+        if (!nl)
+            break; /* a partial last row: clgan_io_csvlog_open cuts it */
+        char *end;
+        long long step = strtoll(line, &end, 10);
+        if (line != data && end != line && *end == ',' && step > g->step)
+            dropped++;
+        else
+            clgan_io_buf_append(&out, line, (size_t)(nl - line + 1));
+        line = nl + 1;
+    }
+    if (out.failed)
+        st = clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "%s: out of memory", path);
+    else if (dropped)
+        st = clgan_io_write_file(path, out.data ? out.data : "", out.len, g->err, sizeof(g->err));
+    clgan_io_buf_free(&out);
+    free(data);
+    return st;
+}
+
+clgan_status clgan_gan_train(clgan_gan *g, volatile int *stop, clgan_progress_fn fn, void *user)
+{
+    char path[1300];
+    clgan_csvlog *log = NULL;
+    snprintf(path, sizeof(path), "%s/metrics.csv", g->out_dir);
+    clgan_status st = trim_metrics(g, path);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    if (g->step > 0)
+        load_hist(g, path);
+    st = clgan_io_csvlog_open(path, METRICS_HEADER, &log, g->err, sizeof(g->err));
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    snprintf(path, sizeof(path), "%s/samples", g->out_dir);
+    if ((st = clgan_gan_ensure_dir(g, path)) != CLGAN_STATUS_OK)
+        goto out;
+    int log_every = g->p.log_every > 0 ? g->p.log_every : 50;
+    double t0 = now_s(), t_last = t0;
+    long long s_last = g->step, s0 = g->step;
+    while (g->step < g->total) {
+        int want = (g->step + 1) % log_every == 0 || g->step + 1 == g->total;
+        struct clgan_gan_stats s;
+        int epoch_before = g->epoch;
+        st = clgan_gan_step(g, want ? &s : NULL);
+        if (st != CLGAN_STATUS_OK)
+            goto out;
+        if (want) {
+            double t = now_s();
+            double ips = (double)(g->step - s_last) * g->batch * g->p.d_steps /
+                         (t - t_last > 1e-9 ? t - t_last : 1e-9);
+            t_last = t;
+            s_last = g->step;
+            double vals[8] = {(double)s.step, s.epoch, ips,      s.loss_d,
+                              s.loss_g,       s.d_x,   s.d_g_z1, s.d_g_z2};
+            for (int i = 3; i < 8; i++)
+                if (!isfinite(vals[i])) {
+                    char good[1500];
+                    st = clgan_gan_fail(
+                        g, CLGAN_STATUS_NUMERICAL,
+                        "step %lld: training diverged (Loss_D %g, Loss_G %g); last good "
+                        "checkpoint: %s",
+                        g->step, s.loss_d, s.loss_g, clgan_gan_last_good(g, good, sizeof(good)));
+                    goto out;
+                }
+            add_hist(g, &s);
+            if ((st = clgan_io_csvlog_values(log, vals, 8, g->err, sizeof(g->err))) !=
+                CLGAN_STATUS_OK)
+                goto out;
+            if (fn) {
+                double rate = (double)(g->step - s0) / (t - t0 > 1e-9 ? t - t0 : 1e-9);
+                fn(&s, ips, rate > 0 ? (g->total - g->step) / rate : 0, g->total, user);
+            }
+        }
+        if (g->p.sample_every > 0 && g->step % g->p.sample_every == 0) {
+            snprintf(path, sizeof(path), "%s/samples/step_%07lld.png", g->out_dir, g->step);
+            if ((st = clgan_gan_grid(g, path)) != CLGAN_STATUS_OK)
+                goto out;
+        }
+        int epoch_end = g->epoch != epoch_before;
+        if (epoch_end) {
+            snprintf(path, sizeof(path), "%s/samples/epoch_%03d.png", g->out_dir, g->epoch);
+            if ((st = clgan_gan_grid(g, path)) != CLGAN_STATUS_OK)
+                goto out;
+        }
+        if (epoch_end || (g->p.ckpt_every > 0 && g->step % g->p.ckpt_every == 0) ||
+            g->step == g->total) {
+            if ((st = clgan_gan_checkpoint(g, epoch_end)) != CLGAN_STATUS_OK)
+                goto out;
+        }
+        if (stop && *stop) {
+            if ((st = clgan_gan_checkpoint(g, 0)) == CLGAN_STATUS_OK)
+                st = clgan_gan_fail(g, CLGAN_STATUS_INTERRUPTED,
+                                    "interrupted at step %lld; checkpoint %s", g->step,
+                                    g->last_ckpt);
+            goto out;
+        }
+    }
+    snprintf(path, sizeof(path), "%s/samples/final.png", g->out_dir);
+    if ((st = clgan_gan_grid(g, path)) == CLGAN_STATUS_OK)
+        st = write_curves(g);
+out:
+    if (st != CLGAN_STATUS_OK && st != CLGAN_STATUS_INTERRUPTED && g->n_hist)
+        write_curves(g); /* best effort: the curves up to the failure */
+    {
+        char e2[256];
+        clgan_io_csvlog_close(log, e2, sizeof(e2));
+    }
+    return st;
+}
