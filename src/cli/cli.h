@@ -10,6 +10,7 @@ int clgan_cli_sample(int argc, char **argv);
 int clgan_cli_mlp(int argc, char **argv);
 int clgan_cli_bench(int argc, char **argv);
 int clgan_cli_check(int argc, char **argv);
+int clgan_cli_arch(int argc, char **argv);
 
 /* Open a device by SPEC (NULL: $CLGAN_DEVICE or auto); prints the error line on failure. */
 clgan_status clgan_cli_open(const char *spec, int profiling, enum clgan_gemm_backend gemm,

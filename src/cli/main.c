@@ -13,7 +13,10 @@ static const struct {
 } commands[] = {
     {"devices", clgan_cli_devices, "list OpenCL platforms and devices"},
     {"train", clgan_cli_train,
-     "train a DCGAN (dcgan32, dcgan64) and write samples, logs, checkpoints"},
+     "train a DCGAN (a preset at any size, or an architecture file) and write samples, logs, "
+     "checkpoints"},
+    {"arch", clgan_cli_arch,
+     "print a preset's architecture as an editable JSON file, or check one"},
     {"sample", clgan_cli_sample, "draw samples from a trained generator"},
     {"mlp", clgan_cli_mlp, "train an MLP classifier on a CSV table (SNNS Quickprop), or predict"},
     {"check", clgan_cli_check, "check every op on each device against the plain-C reference"},

@@ -53,11 +53,18 @@ static void on_progress(const struct clgan_gan_stats *s, double ips, double eta,
 int clgan_cli_train(int argc, char **argv)
 {
     struct clgan_gan_params p = clgan_gan_default_params();
+    /* no default architecture: without one, a resumed run takes its checkpoint's */
+    p.model = NULL;
     const char *device = NULL, *d_device = NULL, *g_device = NULL, *gemm = "auto";
     long long seed = (long long)p.seed;
     int quiet = 0;
     const struct opt opts[] = {
-        {"--model", OPT_CHOICE, &p.model, 0, 0, "dcgan32|dcgan64", "NAME", "architecture"},
+        {"--model", OPT_STRING, &p.model, 0, 0, NULL, "NAME",
+         "DCGAN preset: dcgan32 (default), dcgan64, dcgan<N> for N x N images"},
+        {"--image-size", OPT_INT, &p.image_size, 0, 4096, NULL, "N",
+         "the DCGAN preset for N x N images (16, 32, 64, 128, ...), as PyTorch's --imageSize"},
+        {"--arch", OPT_STRING, &p.arch, 0, 0, NULL, "FILE",
+         "networks from a JSON architecture file (clgan arch prints one to edit)"},
         {"--data", OPT_STRING, &p.data, 0, 0, NULL, "SPEC",
          "fashion-mnist, mnist:DIR, idx:FILE or folder:DIR"},
         {"--max-images", OPT_LONG, &p.max_images, 0, 1e12, NULL, "N",
@@ -97,14 +104,16 @@ int clgan_cli_train(int argc, char **argv)
         {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
     };
     char err[512];
-    int r = clgan_opts_parse(opts, argc, argv, 1,
-                             "usage: clgan train [--model dcgan32|dcgan64] [--data SPEC] "
-                             "[--epochs N] [--device SPEC] [--out DIR] ...\n\n"
-                             "Trains a DCGAN (PyTorch's example: Adam 2e-4, betas 0.5/0.999, "
-                             "batch 64, nz 100) and writes\nOUT/metrics.csv, OUT/samples/*.png, "
-                             "OUT/curves.svg and OUT/checkpoints/*.safetensors.\n"
-                             "Ctrl-C finishes the step, writes a checkpoint and exits 130.",
-                             NULL, NULL, 0, err, sizeof(err));
+    int r = clgan_opts_parse(
+        opts, argc, argv, 1,
+        "usage: clgan train [--model dcgan32|dcgan64 | --image-size N | --arch FILE] "
+        "[--data SPEC] "
+        "[--epochs N] [--device SPEC] [--out DIR] ...\n\n"
+        "Trains a DCGAN (PyTorch's example: Adam 2e-4, betas 0.5/0.999, "
+        "batch 64, nz 100) and writes\nOUT/metrics.csv, OUT/samples/*.png, "
+        "OUT/curves.svg and OUT/checkpoints/*.safetensors.\n"
+        "Ctrl-C finishes the step, writes a checkpoint and exits 130.",
+        NULL, NULL, 0, err, sizeof(err));
     if (r)
         return r > 0 ? 0 : (clgan_cli_error("train: %s", err), 2);
     p.seed = (uint64_t)seed;

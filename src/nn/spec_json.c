@@ -117,8 +117,12 @@ static cJSON *net_object(const struct clgan_net_spec *net)
         }
         if (keys & K_BIAS)
             cJSON_AddBoolToObject(e, "bias", l->bias);
-        if (keys & K_SLOPE)
-            cJSON_AddNumberToObject(e, "slope", l->slope);
+        if (keys & K_SLOPE) {
+            /* the float's shortest decimal form (0.2, not 0.20000000298023224) */
+            char buf[32];
+            snprintf(buf, sizeof(buf), "%.7g", (double)l->slope);
+            cJSON_AddNumberToObject(e, "slope", strtod(buf, NULL));
+        }
     }
     return o;
 }

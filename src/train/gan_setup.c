@@ -282,7 +282,8 @@ static clgan_status choose_nets(clgan_gan *g, const struct clgan_gan_params *p)
     if (!cg)
         return clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
     int found = 0;
-    char file[1200];
+    char file[1200], asked_name[sizeof(g->model)];
+    snprintf(asked_name, sizeof(asked_name), "%s", g->model);
     clgan_gan_resume_file(p->resume, file, sizeof(file));
     st = clgan_gan_ckpt_arch(g, file, &cg[0], &cg[1], &found);
     if (st == CLGAN_STATUS_OK && found) {
@@ -292,7 +293,7 @@ static clgan_status choose_nets(clgan_gan *g, const struct clgan_gan_params *p)
             st = clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
                                 "%s: the checkpoint's networks differ from the architecture "
                                 "asked for (%s)",
-                                file, p->arch && p->arch[0] ? p->arch : g->model);
+                                file, p->arch && p->arch[0] ? p->arch : asked_name);
         free(a);
         free(b);
         g->gnet = cg[0];

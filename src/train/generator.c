@@ -29,6 +29,38 @@ static int meta_int(const clgan_st_file *f, const char *k, int lo, int hi, int *
     return 1;
 }
 
+/*
+ * G's network spec from a file's metadata: "arch" (a training checkpoint: G and D), "arch_g" (a
+ * generator file), or for files written before specs were stored, the preset their "model",
+ * "nz", "ngf" and "nc" name. net has room for two specs.
+ */
+static clgan_status generator_spec(const clgan_st_file *f, const char *path,
+                                   struct clgan_net_spec *net, char *msg, size_t msg_len)
+{
+    const char *arch = clgan_io_st_meta(f, "arch"), *arch_g = clgan_io_st_meta(f, "arch_g");
+    const char *model = clgan_io_st_meta(f, "model");
+    char err[700];
+    clgan_status st = CLGAN_STATUS_OK;
+    if (arch)
+        st = clgan_arch_from_json(arch, &net[0], &net[1], err, sizeof(err));
+    else if (arch_g)
+        st = clgan_net_from_json(arch_g, &net[0], err, sizeof(err));
+    if (arch || arch_g) {
+        if (st != CLGAN_STATUS_OK)
+            snprintf(msg, msg_len, "%s: architecture metadata: %s", path, err);
+        return st == CLGAN_STATUS_OK ? st : CLGAN_STATUS_CORRUPT_FILE;
+    }
+    int nz = 0, ngf = 0, nc = 0;
+    int size = !model ? 0 : !strcmp(model, "dcgan32") ? 32 : !strcmp(model, "dcgan64") ? 64 : 0;
+    if (!size || !meta_int(f, "nz", 1, 4096, &nz) || !meta_int(f, "ngf", 1, 1024, &ngf) ||
+        !meta_int(f, "nc", 1, 3, &nc) || nc == 2) {
+        snprintf(msg, msg_len, "%s: not a clgan generator checkpoint (metadata missing or bad)",
+                 path);
+        return CLGAN_STATUS_CORRUPT_FILE;
+    }
+    return clgan_preset_dcgan(size, nz, ngf, ngf, nc, 0, &net[0], &net[1], msg, msg_len);
+}
+
 void clgan_generator_free(clgan_generator *gen)
 {
     if (!gen)
@@ -51,29 +83,38 @@ clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, int max_batc
         return st;
     }
     clgan_generator *gen = calloc(1, sizeof(*gen));
-    const char *model = clgan_io_st_meta(f, "model");
+    struct clgan_net_spec *net = malloc(2 * sizeof(*net));
     const char *fmt = clgan_io_st_meta(f, "format");
-    int ngf = 0;
-    if (!gen) {
+    if (!gen || !net) {
         st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
         goto out;
     }
     gen->ctx = ctx;
     gen->max_batch = max_batch > 0 ? max_batch : 64;
-    if (!fmt || (strcmp(fmt, "clgan-gan-1") && strcmp(fmt, "clgan-generator-1")) || !model ||
-        (strcmp(model, "dcgan32") && strcmp(model, "dcgan64")) ||
-        !meta_int(f, "nz", 1, 4096, &gen->nz) || !meta_int(f, "ngf", 1, 1024, &ngf) ||
-        !meta_int(f, "nc", 1, 3, &gen->nc)) {
-        snprintf(msg, msg_len, "%s: not a clgan generator checkpoint (metadata missing or bad)",
+    if (!fmt || (strcmp(fmt, "clgan-gan-1") && strcmp(fmt, "clgan-generator-1"))) {
+        snprintf(msg, msg_len,
+                 "%s: not a clgan generator checkpoint (format metadata missing or "
+                 "unknown)",
                  path);
         st = CLGAN_STATUS_CORRUPT_FILE;
         goto out;
     }
-    gen->size = !strcmp(model, "dcgan64") ? 64 : 32;
-    struct clgan_layer_spec specs[CLGAN_MAX_LAYERS];
-    int n = clgan_preset_dcgan_g(gen->size, gen->nz, ngf, gen->nc, specs);
-    struct clgan_shape zin = {gen->nz, 1, 1};
-    st = clgan_model_init(ctx, specs, n, zin, gen->max_batch, "main", &gen->G);
+    if ((st = generator_spec(f, path, net, msg, msg_len)) != CLGAN_STATUS_OK)
+        goto out;
+    struct clgan_shape gout[CLGAN_MAX_LAYERS];
+    if (clgan_net_shapes(net, gout, err, sizeof(err)) != CLGAN_STATUS_OK || net->n_inputs != 1 ||
+        net->inputs[0].shape.h != 1 || net->inputs[0].shape.w != 1 ||
+        gout[net->n_layers - 1].h != gout[net->n_layers - 1].w ||
+        (gout[net->n_layers - 1].c != 1 && gout[net->n_layers - 1].c != 3)) {
+        snprintf(msg, msg_len, "%s: the generator's architecture is not noise to square images%s%s",
+                 path, err[0] ? ": " : "", err);
+        st = CLGAN_STATUS_CORRUPT_FILE;
+        goto out;
+    }
+    gen->nz = net->inputs[0].shape.c;
+    gen->nc = gout[net->n_layers - 1].c;
+    gen->size = gout[net->n_layers - 1].h;
+    st = clgan_model_init_net(ctx, net, gen->max_batch, "main", &gen->G);
     if (st == CLGAN_STATUS_OK)
         st =
             clgan_rt_alloc(ctx, (size_t)gen->max_batch * gen->nz * sizeof(float), "noise", &gen->z);
@@ -86,6 +127,7 @@ clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, int max_batc
     if (st != CLGAN_STATUS_OK)
         snprintf(msg, msg_len, "%s: %s", path, err);
 out:
+    free(net);
     clgan_io_st_free(f);
     if (st != CLGAN_STATUS_OK)
         clgan_generator_free(gen);
