@@ -6,6 +6,10 @@
  * its queue, its built programs and a one-line message describing the last failure, read with
  * clgan_ctx_last_error(). The library never writes to stdout and never exits; messages go to
  * the callback set with clgan_log_set() (default: warnings and errors to stderr).
+ *
+ * Settings (device, cache and kernel folders, build options, CLBlast tuning, log level) are
+ * context parameters. clgan_ctx_default_params() takes their defaults from the environment
+ * (CLGAN_DEVICE, CLGAN_CACHE_DIR, ...), read once per process; nothing else reads it.
  */
 #ifndef CLGAN_H
 #define CLGAN_H
@@ -55,7 +59,9 @@ enum clgan_log_level {
     CLGAN_LOG_ERROR = 3,
 };
 typedef void (*clgan_log_fn)(enum clgan_log_level level, const char *msg, void *user);
-/* Replace the log callback (NULL restores the default stderr logger for WARN and above). */
+/* Replace the log callback (NULL restores the default stderr logger). Messages below the
+ * log_level of their context (of the environment's CLGAN_LOG for messages of no context) are
+ * dropped before either. */
 CLGAN_API void clgan_log_set(clgan_log_fn fn, void *user);
 
 /* ---------------------------------------------------------------- devices */
@@ -118,7 +124,7 @@ CLGAN_API clgan_status clgan_device_select(const char *spec, const struct clgan_
 
 enum clgan_gemm_backend {
     /* the faster of the two on this device, timed on first use and remembered in the disk
-     * cache; without measuring (simulators, CLGAN_CACHE_DIR=off) own on CPUs, CLBlast elsewhere */
+     * cache; without measuring (simulators, no cache_dir) own on CPUs, CLBlast elsewhere */
     CLGAN_GEMM_AUTO = 0,
     CLGAN_GEMM_CLBLAST = 1,
     CLGAN_GEMM_OWN = 2,
@@ -126,18 +132,35 @@ enum clgan_gemm_backend {
 
 typedef struct clgan_ctx clgan_ctx;
 
+/* How to open a context. Start from clgan_ctx_default_params(), which fills every field (the
+ * environment variable named gives the default), then change what you need. The context copies
+ * the strings: params may go away after clgan_ctx_init. */
 struct clgan_ctx_params {
-    const char *device; /* SPEC; NULL: $CLGAN_DEVICE, else "auto" */
-    int profiling;      /* record per-kernel times with OpenCL events */
-    enum clgan_gemm_backend gemm;
+    const char *device; /* device SPEC as for clgan_device_select (NULL: "auto"); $CLGAN_DEVICE */
+    int device_index;   /* >= 0: the device of that index in clgan_devices_query's list, device
+                           is then ignored; -1 (default): the SPEC decides */
+    int profiling;      /* record per-kernel times with OpenCL events (clgan_ctx_profile); 0 */
+    enum clgan_gemm_backend gemm; /* CLGAN_GEMM_AUTO */
+    const char *cache_dir;        /* program binary and GEMM-choice cache folder (NULL, "" or "off":
+                                     none); $CLGAN_CACHE_DIR, else $XDG_CACHE_HOME/clgan or
+                                     ~/.cache/clgan */
+    const char *kernel_dir;       /* read <dir>/<family>.cl instead of the built-in kernels (NULL:
+                                     built in); $CLGAN_KERNEL_DIR */
+    const char *build_options;    /* extra OpenCL build options after -cl-std=CL1.2 (NULL: none);
+                                     $CLGAN_BUILD_OPTIONS */
+    const char *clblast_tuning;   /* ':'-separated CLBlast tuner result files (JSON), each applied
+                                     to the device it names (NULL: none); $CLGAN_CLBLAST_TUNING */
+    enum clgan_log_level log_level; /* least severe message of this context that is logged;
+                                       $CLGAN_LOG (debug, info, warn, error), else WARN */
 };
 
-/* Defaults: device NULL, no profiling, GEMM auto. */
+/* The defaults above. */
 CLGAN_API struct clgan_ctx_params clgan_ctx_default_params(void);
 
 /*
- * Open the device named by params, create its context and queue. On failure *out is NULL and
- * msg receives one line (e.g. the unknown SPEC and the list of devices).
+ * Open the device named by params (NULL: the defaults), create its context and queue. On
+ * failure *out is NULL and msg receives one line (e.g. the unknown SPEC or index and the list of
+ * devices).
  */
 CLGAN_API clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **out,
                                       char *msg, size_t msg_len);
@@ -165,6 +188,25 @@ CLGAN_API enum clgan_gemm_backend clgan_ctx_gemm_backend(const clgan_ctx *ctx);
  * "chosen by the caller", ...); resolves AUTO like clgan_ctx_gemm_backend. */
 CLGAN_API const char *clgan_ctx_gemm_note(const clgan_ctx *ctx);
 CLGAN_API const char *clgan_gemm_backend_str(enum clgan_gemm_backend b);
+
+/* One kernel's share of a profile: every launch of that name (a CLBlast routine counts as one
+ * name) since the context was opened or the profile last reset. */
+struct clgan_prof_entry {
+    char name[64];
+    long calls;
+    double ms;    /* device time summed over the calls (OpenCL event start to end) */
+    double flops; /* FLOPs counted for the calls (GEMMs); 0 when not counted */
+};
+
+/*
+ * The per-kernel profile of a context opened with profiling: waits for queued work, copies up to
+ * max entries (in first-launch order) into out (NULL when max is 0) and sets *n to the number of
+ * entries there are (may exceed max). Without profiling, *n is 0. Returns the status of the wait.
+ */
+CLGAN_API clgan_status clgan_ctx_profile(clgan_ctx *ctx, struct clgan_prof_entry *out, int max,
+                                         int *n);
+/* Wait for queued work and empty the profile. */
+CLGAN_API void clgan_ctx_profile_reset(clgan_ctx *ctx);
 
 /* ---------------------------------------------------------------- buffers */
 
@@ -298,6 +340,31 @@ CLGAN_API clgan_status clgan_generator_forward(clgan_generator *gen, const float
                                                float *out);
 /* n standard-normal noise vectors from the device RNG (the same on every device). */
 CLGAN_API clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n, float *z);
+
+/* ---------------------------------------------------------------- pictures */
+
+/*
+ * Write images (n x c x h x w floats, c = 1 gray or 3 RGB, values in [-1, 1] as the generator's
+ * tanh gives them) as a PNG grid of rows x cols cells, row-major, with a 2-pixel black border
+ * around every cell. rows or cols <= 0 picks them (cols = ceil(sqrt(n)), rows = ceil(n / cols)).
+ * The file is written atomically. INVALID_ARGUMENT for bad sizes, IO for write failures, with
+ * one line in msg.
+ */
+CLGAN_API clgan_status clgan_png_write_grid(const char *path, const float *images, int n, int c,
+                                            int h, int w, int rows, int cols, char *msg,
+                                            size_t msg_len);
+/* Write one image (c x h x w, as above) as a PNG file. */
+CLGAN_API clgan_status clgan_png_write_image(const char *path, const float *image, int c, int h,
+                                             int w, char *msg, size_t msg_len);
+
+/*
+ * Write an SVG horizontal bar chart: one bar per label with its value (and unit, NULL for none)
+ * after it; title may be NULL. A non-finite value shows "n/a". Written atomically.
+ * INVALID_ARGUMENT for no bars, IO for write failures, with one line in msg.
+ */
+CLGAN_API clgan_status clgan_svg_write_bars(const char *path, const char *title, const char *unit,
+                                            const char *const *labels, const double *values, int n,
+                                            char *msg, size_t msg_len);
 
 /* ---------------------------------------------------------------- MLP classifiers */
 

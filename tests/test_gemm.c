@@ -254,13 +254,14 @@ static void runs_a_case(struct th_device *d, size_t m, size_t n, size_t k, size_
         free(fs[i]);
 }
 
-/* A fresh context on d's device with GEMM auto; NULL (and a failure recorded) if it fails. */
-static clgan_ctx *auto_ctx(struct th_device *d, const char *name)
+/* A fresh context on d's device with GEMM auto and this cache folder; NULL (and a failure
+ * recorded) if it fails. */
+static clgan_ctx *auto_ctx(struct th_device *d, const char *name, const char *cache_dir)
 {
-    char spec[16], msg[512];
-    snprintf(spec, sizeof(spec), "%d", d->info->index);
+    char msg[512];
     struct clgan_ctx_params p = clgan_ctx_default_params();
-    p.device = spec;
+    p.device_index = d->info->index;
+    p.cache_dir = cache_dir;
     clgan_ctx *c = NULL;
     if (clgan_ctx_init(&p, &c, msg, sizeof(msg)) != CLGAN_STATUS_OK)
         th_expect(0, name, d, "%s", msg);
@@ -299,20 +300,16 @@ static void auto_case(struct th_device *d)
     const char *name = "gemm_auto";
     if (!th_want(name))
         return;
-    char dir[] = "/tmp/clgan-gemm-auto.XXXXXX", old[1024] = "";
-    const char *o = getenv("CLGAN_CACHE_DIR");
-    if (o)
-        snprintf(old, sizeof(old), "%s", o);
+    char dir[] = "/tmp/clgan-gemm-auto.XXXXXX";
     if (!mkdtemp(dir)) {
         th_expect(0, name, d, "mkdtemp failed");
         return;
     }
     const char *want[] = {"measured own", "measured before", "measured own", "heuristic"};
     for (int round = 0; round < 4; round++) {
-        setenv("CLGAN_CACHE_DIR", round == 3 ? "off" : dir, 1);
         if (round == 2)
             th_expect(damage_smallest(dir), "gemm_auto_damage_entry", d, "no cache entry");
-        clgan_ctx *c = auto_ctx(d, name);
+        clgan_ctx *c = auto_ctx(d, name, round == 3 ? "off" : dir);
         if (!c)
             break;
         enum clgan_gemm_backend be = clgan_ctx_gemm_backend(c);
@@ -351,10 +348,6 @@ static void auto_case(struct th_device *d)
         clgan_buffer_free(bc);
         clgan_ctx_free(c);
     }
-    if (old[0])
-        setenv("CLGAN_CACHE_DIR", old, 1);
-    else
-        unsetenv("CLGAN_CACHE_DIR");
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     if (system(cmd) != 0)

@@ -5,7 +5,7 @@
  * safetensors round trips and every kind of corruption, PNG grids decoded back with stb_image, SVG
  * charts checked for well-formed tags, and the appending metrics CSV.
  *
- * The fault case runs first: CLGAN_FAULT is read once, at the first file write of the process.
+ * The fault case sets its fault with clgan_fault_set (CLGAN_FAULT is read once per process).
  */
 #include <dirent.h>
 #include <math.h>
@@ -24,6 +24,7 @@
 #include "io/plot.h"
 #include "io/png.h"
 #include "io/safetensors.h"
+#include "runtime/fault.h"
 
 static char tmpdir[512];
 static char errbuf[1024];
@@ -128,7 +129,7 @@ static void test_fault(void)
     const char *p = tpath("fault.safetensors");
     const char old[] = "previous checkpoint";
     write_bytes(p, old, sizeof(old) - 1);
-    setenv("CLGAN_FAULT", "file:1", 1);
+    clgan_fault_set("file:1");
     clgan_st_writer *w = small_writer(1);
     clgan_status st = clgan_io_st_writer_save(w, p, errbuf, sizeof(errbuf));
     expect_fail("fault_file_write_fails", st, CLGAN_STATUS_IO, "fault.safetensors",
@@ -147,7 +148,7 @@ static void test_fault(void)
               "%s", st ? errbuf : "");
     clgan_io_st_free(f);
     clgan_io_st_writer_free(w);
-    unsetenv("CLGAN_FAULT");
+    clgan_fault_set(NULL);
 }
 
 static void test_atomic(void)

@@ -167,17 +167,19 @@ static void corrupt_all(const char *dir, int mode)
     closedir(dp);
 }
 
-/* Build the gemm program in a fresh context with the given cache folder; seconds taken. */
+/* Build the gemm program in a fresh context with the given cache folder; seconds taken. The
+ * folder's name is passed in a buffer wiped right after init: the context keeps its own copy. */
 static double build_once(struct th_device *d, const char *dir, clgan_status *st)
 {
-    setenv("CLGAN_CACHE_DIR", dir, 1);
     struct clgan_ctx_params p = clgan_ctx_default_params();
-    char spec[16], msg[512];
-    snprintf(spec, sizeof(spec), "%d", d->info->index);
-    p.device = spec;
+    char dirbuf[256], msg[512];
+    snprintf(dirbuf, sizeof(dirbuf), "%s", dir);
+    p.device_index = d->info->index;
+    p.cache_dir = dirbuf;
     clgan_ctx *ctx = NULL;
     double t0 = now_s();
     *st = clgan_ctx_init(&p, &ctx, msg, sizeof(msg));
+    memset(dirbuf, 0, sizeof(dirbuf));
     cl_program prog;
     if (*st == CLGAN_STATUS_OK)
         *st = clgan_rt_program(ctx, "gemm", &prog);
@@ -190,10 +192,6 @@ static void test_cache(struct th_device *d)
 {
     char dir[256];
     snprintf(dir, sizeof(dir), "/tmp/clgan-cache-test-%ld-%d", (long)getpid(), d->info->index);
-    const char *old = clgan_env("CLGAN_CACHE_DIR");
-    char saved[1024] = "";
-    if (old)
-        snprintf(saved, sizeof(saved), "%s", old);
     clgan_status st;
     double cold = build_once(d, dir, &st);
     th_status(st, "cache_cold_build", d);
@@ -210,16 +208,13 @@ static void test_cache(struct th_device *d)
     build_once(d, dir, &st);
     th_expect(st == CLGAN_STATUS_OK && count_entries(dir) == 1, "cache_corrupt_rebuilt", d,
               "status %s", clgan_status_str(st));
-    build_once(d, "off", &st);
-    th_status(st, "cache_off", d);
     char cmd[512];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         perror("rm");
-    if (*saved)
-        setenv("CLGAN_CACHE_DIR", saved, 1);
-    else
-        unsetenv("CLGAN_CACHE_DIR");
+    build_once(d, "off", &st);
+    th_expect(st == CLGAN_STATUS_OK && access("off", F_OK) != 0 && access(dir, F_OK) != 0,
+              "cache_off", d, "status %s", clgan_status_str(st));
 }
 
 /* A kernel folder with a broken gemm.cl: the build fails with the file named and the log. */
@@ -240,11 +235,10 @@ static void test_kernel_dir(struct th_device *d)
         fputs("kernel void gemm_broken(global float *x) { x[0] = undefined_name; }\n", f);
         fclose(f);
     }
-    setenv("CLGAN_KERNEL_DIR", dir, 1);
     struct clgan_ctx_params p = clgan_ctx_default_params();
-    char spec[16], msg[512];
-    snprintf(spec, sizeof(spec), "%d", d->info->index);
-    p.device = spec;
+    char msg[512];
+    p.device_index = d->info->index;
+    p.kernel_dir = dir;
     clgan_ctx *ctx = NULL;
     clgan_status st = clgan_ctx_init(&p, &ctx, msg, sizeof(msg));
     cl_kernel k;
@@ -259,10 +253,110 @@ static void test_kernel_dir(struct th_device *d)
                   "kernel_dir_missing_file", d, "%s", clgan_ctx_last_error(ctx));
     }
     clgan_ctx_free(ctx);
-    unsetenv("CLGAN_KERNEL_DIR");
     snprintf(path, sizeof(path), "rm -rf '%s'", dir);
     if (system(path) != 0)
         perror("rm");
+}
+
+/* Default parameters come from the environment (ctest sets CLGAN_CACHE_DIR); a device index
+ * out of range is refused with the index and the device list. */
+static void test_params(void)
+{
+    struct clgan_ctx_params p = clgan_ctx_default_params();
+    const char *env_cache = getenv("CLGAN_CACHE_DIR");
+    th_expect(p.device_index == -1 && p.profiling == 0 && p.gemm == CLGAN_GEMM_AUTO &&
+                  (!env_cache || !*env_cache || (p.cache_dir && !strcmp(p.cache_dir, env_cache))),
+              "params_defaults", NULL, "index %d, cache_dir %s (CLGAN_CACHE_DIR %s)",
+              p.device_index, p.cache_dir ? p.cache_dir : "(none)", env_cache ? env_cache : "");
+    struct clgan_device_info *devs = NULL;
+    int n = 0;
+    char msg[2048];
+    if (clgan_devices_query(&devs, &n, msg, sizeof(msg)) != CLGAN_STATUS_OK || n == 0) {
+        th_expect(0, "params_device_index_bad", NULL, "%s", msg);
+        free(devs);
+        return;
+    }
+    p.device_index = n;
+    p.device = "no-such-device"; /* ignored when an index is given */
+    clgan_ctx *ctx = NULL;
+    msg[0] = 0;
+    clgan_status st = clgan_ctx_init(&p, &ctx, msg, sizeof(msg));
+    char want[32];
+    snprintf(want, sizeof(want), "index %d", n);
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && !ctx && strstr(msg, want) &&
+                  strstr(msg, devs[0].name),
+              "params_device_index_bad", NULL, "%s", msg);
+    free(devs);
+}
+
+struct log_count {
+    int n;
+    char last[256];
+};
+
+static void count_log(enum clgan_log_level level, const char *msg, void *user)
+{
+    struct log_count *c = user;
+    (void)level;
+    c->n++;
+    snprintf(c->last, sizeof(c->last), "%s", msg);
+}
+
+/* A context opened by index is that device; its log level decides which of its messages reach
+ * the callback; its profile lists the kernels launched since the last reset. */
+static void test_ctx_settings(struct th_device *d)
+{
+    struct log_count lc = {0, ""};
+    clgan_log_set(count_log, &lc);
+    struct clgan_ctx_params p = clgan_ctx_default_params();
+    p.device_index = d->info->index;
+    p.device = "no-such-device";
+    p.log_level = CLGAN_LOG_INFO;
+    p.profiling = 1;
+    clgan_ctx *ctx = NULL;
+    char msg[2048];
+    clgan_status st = clgan_ctx_init(&p, &ctx, msg, sizeof(msg));
+    int opened = st == CLGAN_STATUS_OK;
+    th_expect(opened && clgan_ctx_device(ctx)->index == d->info->index &&
+                  !strcmp(clgan_ctx_device(ctx)->name, d->info->name),
+              "params_device_index", d, "%s", opened ? clgan_ctx_device(ctx)->name : msg);
+    th_expect(opened && lc.n >= 1 && strstr(lc.last, d->info->name), "params_log_info", d,
+              "%d messages, last '%s'", lc.n, lc.last);
+    if (opened) {
+        const float x[4] = {1, 2, 3, 4};
+        clgan_buffer *a = NULL, *b = NULL;
+        struct clgan_prof_entry e[4];
+        int n = -1;
+        st = clgan_buffer_init(ctx, 4, &a);
+        if (st == CLGAN_STATUS_OK)
+            st = clgan_buffer_init(ctx, 4, &b);
+        if (st == CLGAN_STATUS_OK)
+            st = clgan_buffer_write(a, 0, 4, x);
+        clgan_ctx_profile_reset(ctx);
+        if (st == CLGAN_STATUS_OK)
+            st = clgan_rt_launch1d(ctx, "elt_copy_u8", 16, "lmlml", (uint64_t)16, a->mem,
+                                   (uint64_t)0, b->mem, (uint64_t)0);
+        if (st == CLGAN_STATUS_OK)
+            st = clgan_ctx_profile(ctx, e, 4, &n);
+        th_expect(st == CLGAN_STATUS_OK && n == 1 && !strcmp(e[0].name, "elt_copy_u8") &&
+                      e[0].calls == 1 && e[0].ms >= 0,
+                  "profile_one_kernel", d, "status %s, %d entries, %s x%ld", clgan_status_str(st),
+                  n, n > 0 ? e[0].name : "-", n > 0 ? e[0].calls : 0L);
+        clgan_ctx_profile_reset(ctx);
+        st = clgan_ctx_profile(ctx, NULL, 0, &n);
+        th_expect(st == CLGAN_STATUS_OK && n == 0, "profile_reset", d, "%d entries", n);
+        clgan_buffer_free(a);
+        clgan_buffer_free(b);
+    }
+    clgan_ctx_free(ctx);
+    p.log_level = CLGAN_LOG_WARN;
+    p.profiling = 0;
+    lc.n = 0;
+    st = clgan_ctx_init(&p, &ctx, msg, sizeof(msg));
+    th_expect(st == CLGAN_STATUS_OK && lc.n == 0, "params_log_warn_quiet", d,
+              "%d messages, last '%s'", lc.n, lc.last);
+    clgan_log_set(NULL, NULL);
+    clgan_ctx_free(ctx);
 }
 
 int main(int argc, char **argv)
@@ -270,11 +364,15 @@ int main(int argc, char **argv)
     th_init(argc, argv, 1);
     if (th_want("spec"))
         test_specs();
+    if (th_want("params"))
+        test_params();
     test_comparator();
     for (int i = 0; i < th_ndev(); i++) {
         struct th_device *d = th_dev(i);
         if (th_want("buffer"))
             test_buffers(d);
+        if (th_want("params") || th_want("profile"))
+            test_ctx_settings(d);
         if (th_want("cache"))
             test_cache(d);
         if (th_want("kernel_dir"))

@@ -17,8 +17,6 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
-#include "io/plot.h"
-#include "runtime/rt.h"
 
 #define MAX_DEV 16
 
@@ -69,35 +67,36 @@ static int cmp_prof(const void *a, const void *b)
     return x->ms < y->ms ? 1 : x->ms > y->ms ? -1 : 0;
 }
 
+/* A context on device index with the default settings, this GEMM backend and profiling. */
+static struct clgan_ctx_params bench_params(int index, enum clgan_gemm_backend gb, int profiling)
+{
+    struct clgan_ctx_params p = clgan_ctx_default_params();
+    p.device_index = index;
+    p.gemm = gb;
+    p.profiling = profiling;
+    return p;
+}
+
 /* Build every kernel program in a fresh context with the cache at dir ("off" for none). */
 static double build_time(int index, const char *dir, enum clgan_gemm_backend gb)
 {
-    char spec[16], old[1024] = "";
-    const char *o = clgan_env("CLGAN_CACHE_DIR");
-    if (o)
-        snprintf(old, sizeof(old), "%s", o);
-    setenv("CLGAN_CACHE_DIR", dir, 1);
-    snprintf(spec, sizeof(spec), "%d", index);
+    struct clgan_ctx_params p = bench_params(index, gb, 0);
+    p.cache_dir = dir;
     clgan_ctx *ctx = NULL;
     double t = NAN;
-    if (clgan_cli_open(spec, 0, gb, &ctx) == CLGAN_STATUS_OK) {
+    if (clgan_cli_open_params(&p, &ctx) == CLGAN_STATUS_OK) {
         double t0 = now_s();
         if (clgan_ctx_build_all(ctx) == CLGAN_STATUS_OK)
             t = now_s() - t0;
     }
     clgan_ctx_free(ctx);
-    if (*old)
-        setenv("CLGAN_CACHE_DIR", old, 1);
-    else
-        unsetenv("CLGAN_CACHE_DIR");
     return t;
 }
 
 static void run_device(int index, const struct clgan_gan_params *p, enum clgan_gemm_backend gb,
                        int steps, int warmup, struct result *r)
 {
-    char spec[16], tmpdir[64];
-    snprintf(spec, sizeof(spec), "%d", index);
+    char tmpdir[64];
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/clgan-bench-cache.%ld", (long)getpid());
     r->build_cold_s = build_time(index, tmpdir, gb);
     r->build_warm_s = build_time(index, tmpdir, gb);
@@ -108,8 +107,11 @@ static void run_device(int index, const struct clgan_gan_params *p, enum clgan_g
 
     clgan_ctx *ctx = NULL;
     clgan_gan *gan = NULL;
+    struct clgan_prof_entry *prof = NULL;
+    int n_prof = 0;
     double *t = calloc((size_t)steps, sizeof(double));
-    if (!t || clgan_cli_open(spec, 1, gb, &ctx) != CLGAN_STATUS_OK) {
+    struct clgan_ctx_params cp = bench_params(index, gb, 1);
+    if (!t || clgan_cli_open_params(&cp, &ctx) != CLGAN_STATUS_OK) {
         snprintf(r->error, sizeof(r->error), "cannot open device %d", index);
         goto out;
     }
@@ -128,7 +130,7 @@ static void run_device(int index, const struct clgan_gan_params *p, enum clgan_g
         st = clgan_gan_step(gan, NULL);
     if (st == CLGAN_STATUS_OK)
         st = clgan_ctx_finish(ctx);
-    clgan_rt_prof_reset(ctx);
+    clgan_ctx_profile_reset(ctx);
     double c0 = cpu_s();
     for (int i = 0; i < steps && st == CLGAN_STATUS_OK; i++) {
         double s0 = now_s();
@@ -139,7 +141,14 @@ static void run_device(int index, const struct clgan_gan_params *p, enum clgan_g
     }
     r->cpu_s = (cpu_s() - c0) / steps;
     if (st == CLGAN_STATUS_OK)
-        st = clgan_rt_prof_collect(ctx);
+        st = clgan_ctx_profile(ctx, NULL, 0, &n_prof);
+    if (st == CLGAN_STATUS_OK && n_prof > 0) {
+        prof = calloc((size_t)n_prof, sizeof(*prof));
+        if (prof)
+            st = clgan_ctx_profile(ctx, prof, n_prof, &n_prof);
+        else
+            n_prof = 0;
+    }
     if (st != CLGAN_STATUS_OK) {
         if (!r->error[0])
             snprintf(r->error, sizeof(r->error), "%s",
@@ -156,21 +165,21 @@ static void run_device(int index, const struct clgan_gan_params *p, enum clgan_g
     uint64_t peak;
     clgan_ctx_memory(ctx, NULL, &peak);
     r->peak_mib = peak / 1048576.0;
-    r->prof = calloc((size_t)ctx->n_prof + 1, sizeof(*r->prof));
-    for (int i = 0; r->prof && i < ctx->n_prof; i++) {
+    r->prof = calloc((size_t)n_prof + 1, sizeof(*r->prof));
+    for (int i = 0; r->prof && i < n_prof; i++) {
         struct prof_row *row = &r->prof[r->n_prof++];
-        snprintf(row->name, sizeof(row->name), "%s", ctx->prof[i].name);
-        row->calls = ctx->prof[i].calls / steps;
-        row->ms = ctx->prof[i].ms / steps;
-        row->gflops = ctx->prof[i].flops > 0 && ctx->prof[i].ms > 0
-                          ? ctx->prof[i].flops / (ctx->prof[i].ms * 1e-3) / 1e9
-                          : 0;
+        snprintf(row->name, sizeof(row->name), "%s", prof[i].name);
+        row->calls = prof[i].calls / steps;
+        row->ms = prof[i].ms / steps;
+        row->gflops =
+            prof[i].flops > 0 && prof[i].ms > 0 ? prof[i].flops / (prof[i].ms * 1e-3) / 1e9 : 0;
     }
     if (r->prof)
         qsort(r->prof, (size_t)r->n_prof, sizeof(*r->prof), cmp_prof);
     r->ok = 1;
 out:
     free(t);
+    free(prof);
     clgan_gan_free(gan);
     clgan_ctx_free(ctx);
 }
@@ -398,7 +407,7 @@ int clgan_cli_bench(int argc, char **argv)
         char svg[1200], title[128];
         snprintf(svg, sizeof(svg), "%s.svg", json);
         snprintf(title, sizeof(title), "%s training, batch %d: images/s", p.model, p.batch);
-        if (clgan_io_svg_bars(svg, title, "img/s", labels, vals, n_res, err, sizeof(err)) !=
+        if (clgan_svg_write_bars(svg, title, "img/s", labels, vals, n_res, err, sizeof(err)) !=
             CLGAN_STATUS_OK) {
             clgan_cli_error("%s", err);
             failed++;

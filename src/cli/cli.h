@@ -12,9 +12,12 @@ int clgan_cli_bench(int argc, char **argv);
 int clgan_cli_check(int argc, char **argv);
 int clgan_cli_arch(int argc, char **argv);
 
-/* Open a device by SPEC (NULL: $CLGAN_DEVICE or auto); prints the error line on failure. */
+/* Open a device by SPEC (NULL: $CLGAN_DEVICE or auto), the other settings at their defaults;
+ * prints the error line on failure. */
 clgan_status clgan_cli_open(const char *spec, int profiling, enum clgan_gemm_backend gemm,
                             clgan_ctx **out);
+/* Open a context with these parameters; prints the error line on failure. */
+clgan_status clgan_cli_open_params(const struct clgan_ctx_params *p, clgan_ctx **out);
 /* Devices a command runs on: "all", or one SPEC (NULL: $CLGAN_DEVICE or auto). *devs is the
  * full list (free() it), sel[0..*n_sel) the chosen indices. Returns 0, or the exit code after
  * printing the error. */

@@ -4,20 +4,25 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "runtime/rt.h"
+
+clgan_status clgan_cli_open_params(const struct clgan_ctx_params *p, clgan_ctx **out)
+{
+    char msg[2048];
+    clgan_status st = clgan_ctx_init(p, out, msg, sizeof(msg));
+    if (st != CLGAN_STATUS_OK)
+        clgan_cli_error("%s", msg);
+    return st;
+}
 
 clgan_status clgan_cli_open(const char *spec, int profiling, enum clgan_gemm_backend gemm,
                             clgan_ctx **out)
 {
     struct clgan_ctx_params p = clgan_ctx_default_params();
-    char msg[2048];
-    p.device = spec;
+    if (spec)
+        p.device = spec;
     p.profiling = profiling;
     p.gemm = gemm;
-    clgan_status st = clgan_ctx_init(&p, out, msg, sizeof(msg));
-    if (st != CLGAN_STATUS_OK)
-        clgan_cli_error("%s", msg);
-    return st;
+    return clgan_cli_open_params(&p, out);
 }
 
 int clgan_cli_status_exit(clgan_status st)
@@ -48,7 +53,7 @@ int clgan_cli_select_devices(const char *spec, struct clgan_device_info **devs, 
         return 0;
     }
     int idx;
-    if (clgan_device_select(spec ? spec : clgan_env("CLGAN_DEVICE"), *devs, *n, &idx, msg,
+    if (clgan_device_select(spec ? spec : clgan_ctx_default_params().device, *devs, *n, &idx, msg,
                             sizeof(msg)) != CLGAN_STATUS_OK) {
         free(*devs);
         *devs = NULL;

@@ -39,7 +39,7 @@ static void usage(FILE *f)
                "  CLGAN_CLBLAST_TUNING CLBlast tuner result files (JSON), ':'-separated, applied "
                "to their device\n"
                "  CLGAN_BUILD_OPTIONS  extra OpenCL compiler options\n"
-               "  CLGAN_LOG            debug | info | warn\n"
+               "  CLGAN_LOG            debug | info | warn | error\n"
                "  CLGAN_FAULT          test-only fault injection, e.g. alloc:3,file:1\n");
 }
 

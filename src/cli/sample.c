@@ -11,7 +11,6 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
-#include "io/png.h"
 
 /* Spherical interpolation between two Gaussian noise vectors (keeps the norm plausible). */
 static void slerp(const float *a, const float *b, int nz, float t, float *out)
@@ -116,11 +115,12 @@ int clgan_cli_sample(int argc, char **argv)
         for (int i = 0; i < n && st == CLGAN_STATUS_OK; i++) {
             char path[1200];
             snprintf(path, sizeof(path), "%s/sample_%06d.png", out, i);
-            st = clgan_io_png_image(path, img + (size_t)i * per, nc, size, size, msg, sizeof(msg));
+            st = clgan_png_write_image(path, img + (size_t)i * per, nc, size, size, msg,
+                                       sizeof(msg));
         }
     } else {
         int rows = (n + grid - 1) / grid;
-        st = clgan_io_png_grid(out, img, n, nc, size, size, rows, grid, msg, sizeof(msg));
+        st = clgan_png_write_grid(out, img, n, nc, size, size, rows, grid, msg, sizeof(msg));
     }
     if (st != CLGAN_STATUS_OK)
         clgan_cli_error("%s", msg);

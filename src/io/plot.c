@@ -317,3 +317,12 @@ clgan_status clgan_io_svg_bars(const char *path, const char *title, const char *
                         x0, p.y0, x0, p.y0 + p.h);
     return svg_finish(&b, path, err, err_len);
 }
+
+/* ---------------------------------------------------------------- public API */
+
+clgan_status clgan_svg_write_bars(const char *path, const char *title, const char *unit,
+                                  const char *const *labels, const double *values, int n, char *msg,
+                                  size_t msg_len)
+{
+    return clgan_io_svg_bars(path, title, unit, labels, values, n, msg, msg_len);
+}

@@ -111,3 +111,17 @@ clgan_status clgan_io_png_image(const char *path, const float *image, int c, int
     free(px);
     return st;
 }
+
+/* ---------------------------------------------------------------- public API */
+
+clgan_status clgan_png_write_grid(const char *path, const float *images, int n, int c, int h, int w,
+                                  int rows, int cols, char *msg, size_t msg_len)
+{
+    return clgan_io_png_grid(path, images, n, c, h, w, rows, cols, msg, msg_len);
+}
+
+clgan_status clgan_png_write_image(const char *path, const float *image, int c, int h, int w,
+                                   char *msg, size_t msg_len)
+{
+    return clgan_io_png_image(path, image, c, h, w, msg, msg_len);
+}

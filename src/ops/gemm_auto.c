@@ -7,13 +7,13 @@
  * so that a slow backend still takes well under a second), keeps the faster one, and stores the
  * choice in the disk cache beside the program binaries (runtime/cache.c), keyed like them by
  * platform, device and driver, plus a hash of cl/gemm.cl, the CLBlast tuning files in use
- * ($CLGAN_CLBLAST_TUNING) and a version of this procedure: a new device, driver, kernel or
+ * (the context's clblast_tuning) and a version of this procedure: a new device, driver, kernel or
  * tuning measures again; later runs read the entry. No measurement where it
  * would mislead or cost too much: on a simulator (minutes per GEMM), or with the cache off
- * (CLGAN_CACHE_DIR=off: every run would pay for it); the choice is then the heuristic, our own
- * kernel on CPUs and simulators, CLBlast elsewhere. A backend that fails during the measurement
- * loses; if both fail, the heuristic stands. Resolving never fails a run. The choice and why are
- * logged (INFO) and kept for clgan_ctx_gemm_note.
+ * (no cache_dir, e.g. CLGAN_CACHE_DIR=off: every run would pay for it); the choice is then the
+ * heuristic, our own kernel on CPUs and simulators, CLBlast elsewhere. A backend that fails during
+ * the measurement loses; if both fail, the heuristic stands. Resolving never fails a run. The
+ * choice and why are logged (INFO) and kept for clgan_ctx_gemm_note.
  */
 #include <math.h>
 #include <stdio.h>
@@ -69,7 +69,7 @@ static void make_key(const clgan_ctx *ctx, char *key, size_t len)
     for (size_t i = 0; i < clgan_cl_n_sources; i++)
         if (!strcmp(clgan_cl_sources[i].name, "gemm"))
             h = fnv1a((const char *)clgan_cl_sources[i].data, clgan_cl_sources[i].len);
-    const char *tuning = clgan_env("CLGAN_CLBLAST_TUNING");
+    const char *tuning = ctx->clblast_tuning;
     snprintf(key, len,
              "clgan-gemm-choice %d\ngemm.cl=%016llx\nclblast-tuning=%s\nplatform=%s|%s\n"
              "device=%s|%s|%s\ndriver=%s\n",
@@ -182,15 +182,16 @@ void clgan_ops_gemm_resolve(clgan_ctx *ctx)
 {
     if (ctx->gemm != CLGAN_GEMM_AUTO)
         return;
-    char dirbuf[1024], key[2048], a[32], b[32];
+    char key[2048], a[32], b[32];
+    const char *dir = ctx->cache_dir;
     enum clgan_gemm_backend be = heuristic(ctx);
     double t_own = INFINITY, t_cl = INFINITY;
     if (ctx->info.kind == CLGAN_KIND_SIMULATOR) {
         snprintf(ctx->gemm_note, sizeof(ctx->gemm_note),
                  "auto: heuristic (simulator, not measured)");
-    } else if (!clgan_cache_dir(dirbuf, sizeof(dirbuf))) {
+    } else if (!dir) {
         snprintf(ctx->gemm_note, sizeof(ctx->gemm_note),
-                 "auto: heuristic (CLGAN_CACHE_DIR=off, not measured)");
+                 "auto: heuristic (program cache off, not measured)");
     } else {
         unsigned char *bin = NULL;
         size_t len = 0;
@@ -200,12 +201,12 @@ void clgan_ops_gemm_resolve(clgan_ctx *ctx)
             fmt_ms(a, sizeof(a), t_own);
             fmt_ms(b, sizeof(b), t_cl);
             snprintf(ctx->gemm_note, sizeof(ctx->gemm_note),
-                     "auto: measured before (own %s, CLBlast %s; cached in %s)", a, b, dirbuf);
+                     "auto: measured before (own %s, CLBlast %s; cached in %s)", a, b, dir);
         } else {
-            clgan_log(CLGAN_LOG_INFO,
-                      "timing the GEMM backends on %s (once per device and "
-                      "driver; the choice is cached)",
-                      ctx->info.name);
+            clgan_rt_log(ctx, CLGAN_LOG_INFO,
+                         "timing the GEMM backends on %s (once per device and "
+                         "driver; the choice is cached)",
+                         ctx->info.name);
             be = measure(ctx, &t_own, &t_cl);
             char entry[128];
             int n = snprintf(entry, sizeof(entry), "%s %.9f %.9f\n",
@@ -215,13 +216,13 @@ void clgan_ops_gemm_resolve(clgan_ctx *ctx)
             fmt_ms(a, sizeof(a), t_own);
             fmt_ms(b, sizeof(b), t_cl);
             snprintf(ctx->gemm_note, sizeof(ctx->gemm_note),
-                     "auto: measured own %s, CLBlast %s (cached in %s)", a, b, dirbuf);
+                     "auto: measured own %s, CLBlast %s (cached in %s)", a, b, dir);
         }
         free(bin);
     }
     ctx->gemm = be;
-    clgan_log(CLGAN_LOG_INFO, "GEMM on %s: %s (%s)", ctx->info.name, clgan_gemm_backend_str(be),
-              ctx->gemm_note);
+    clgan_rt_log(ctx, CLGAN_LOG_INFO, "GEMM on %s: %s (%s)", ctx->info.name,
+                 clgan_gemm_backend_str(be), ctx->gemm_note);
 }
 
 enum clgan_gemm_backend clgan_ctx_gemm_backend(const clgan_ctx *ctx)

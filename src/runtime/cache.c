@@ -1,7 +1,8 @@
 /*
  * cache.c - on-disk cache of built program binaries.
  *
- * Folder: $CLGAN_CACHE_DIR ("off" disables), else $XDG_CACHE_HOME/clgan, else ~/.cache/clgan.
+ * Folder: the context's cache_dir (parameter; by default $CLGAN_CACHE_DIR, "off" disables, else
+ * $XDG_CACHE_HOME/clgan, else ~/.cache/clgan).
  * File <hash of key>.bin: "CLGANPC1", u32 key length, key text, u64 binary length, binary.
  * The whole key is compared on load, so a hash collision or a foreign file is only a miss. Writes
  * go to <name>.tmp.<pid> and are renamed into place. Nothing here ever fails a run: a bad entry
@@ -18,27 +19,6 @@
 
 #define MAGIC      "CLGANPC1"
 #define MAX_BINARY ((uint64_t)1 << 30)
-
-const char *clgan_cache_dir(char *buf, size_t len)
-{
-    const char *d = clgan_env("CLGAN_CACHE_DIR");
-    if (d) {
-        if (!strcmp(d, "off"))
-            return NULL;
-        snprintf(buf, len, "%s", d);
-        return buf;
-    }
-    const char *x = clgan_env("XDG_CACHE_HOME");
-    if (x) {
-        snprintf(buf, len, "%s/clgan", x);
-        return buf;
-    }
-    const char *h = clgan_env("HOME");
-    if (!h)
-        return NULL;
-    snprintf(buf, len, "%s/.cache/clgan", h);
-    return buf;
-}
 
 static int mkdirs(const char *path)
 {
@@ -91,8 +71,8 @@ clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const cha
 
 clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **bin, size_t *len)
 {
-    char dirbuf[1024], path[1200];
-    const char *dir = clgan_cache_dir(dirbuf, sizeof(dirbuf));
+    char path[1200];
+    const char *dir = ctx->cache_dir;
     *bin = NULL;
     if (!dir)
         return CLGAN_STATUS_IO;
@@ -119,17 +99,17 @@ clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **b
     fclose(f);
     free(data);
     if (st != CLGAN_STATUS_OK) {
-        clgan_log(CLGAN_LOG_INFO, "program cache entry %s is corrupt or foreign; rebuilding", path);
+        clgan_rt_log(ctx, CLGAN_LOG_INFO,
+                     "program cache entry %s is corrupt or foreign; rebuilding", path);
         unlink(path);
     }
-    (void)ctx;
     return st;
 }
 
 void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin, size_t len)
 {
-    char dirbuf[1024], path[1200], tmp[1300];
-    const char *dir = clgan_cache_dir(dirbuf, sizeof(dirbuf));
+    char path[1200], tmp[1300];
+    const char *dir = ctx->cache_dir;
     if (!dir || mkdirs(dir))
         return;
     entry_path(dir, key, path, sizeof(path));
@@ -149,7 +129,6 @@ void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path)) {
         unlink(tmp);
-        clgan_log(CLGAN_LOG_INFO, "could not write program cache entry %s", path);
+        clgan_rt_log(ctx, CLGAN_LOG_INFO, "could not write program cache entry %s", path);
     }
-    (void)ctx;
 }

@@ -3,13 +3,13 @@
  * (clblast_tuner_xgemm and friends, Debian's clblast-utils), loaded before a context's first
  * CLBlast call.
  *
- * $CLGAN_CLBLAST_TUNING lists tuner output files (JSON) separated by ':'. A file applies to the
- * devices whose name is its "device" field and to single precision ("precision": "32"); its
- * "best_kernel" gets the parameters of "best_parameters" ("NAME=VALUE ..." without PRECISION)
- * through CLBlastOverrideParameters, which replaces CLBlast's built-in database entry for that
- * device and kernel in this process. Files for other devices are skipped (INFO); unreadable
- * files and parameters CLBlast refuses are reported (WARN) and skipped: CLBlast then keeps its
- * defaults, and nothing fails.
+ * The context's clblast_tuning (parameter; by default $CLGAN_CLBLAST_TUNING) lists tuner output
+ * files (JSON) separated by ':'. A file applies to the devices whose name is its "device" field and
+ * to single precision ("precision": "32"); its "best_kernel" gets the parameters of
+ * "best_parameters" ("NAME=VALUE ..." without PRECISION) through CLBlastOverrideParameters, which
+ * replaces CLBlast's built-in database entry for that device and kernel in this process. Files for
+ * other devices are skipped (INFO); unreadable files and parameters CLBlast refuses are reported
+ * (WARN) and skipped: CLBlast then keeps its defaults, and nothing fails.
  */
 #include <cjson/cJSON.h>
 #include <clblast_c.h>
@@ -64,12 +64,13 @@ static int apply_file(clgan_ctx *ctx, const char *path)
     int ok = 0;
     if (!cJSON_IsString(dev) || !cJSON_IsString(prec) || !cJSON_IsString(kern) ||
         !cJSON_IsString(best)) {
-        clgan_log(CLGAN_LOG_WARN, "CLGAN_CLBLAST_TUNING: %s is not a CLBlast tuner result", path);
+        clgan_rt_log(ctx, CLGAN_LOG_WARN, "CLBlast tuning file %s is not a CLBlast tuner result",
+                     path);
         goto out;
     }
     if (strcmp(dev->valuestring, ctx->info.name) || strcmp(prec->valuestring, "32")) {
-        clgan_log(CLGAN_LOG_INFO, "CLGAN_CLBLAST_TUNING: %s is for %s (precision %s), not %s", path,
-                  dev->valuestring, prec->valuestring, ctx->info.name);
+        clgan_rt_log(ctx, CLGAN_LOG_INFO, "CLBlast tuning file %s is for %s (precision %s), not %s",
+                     path, dev->valuestring, prec->valuestring, ctx->info.name);
         goto out;
     }
     char names[MAX_PARAMS][32];
@@ -95,21 +96,22 @@ static int apply_file(clgan_ctx *ctx, const char *path)
         s = end;
     }
     if (*s) {
-        clgan_log(CLGAN_LOG_WARN, "CLGAN_CLBLAST_TUNING: %s: cannot read best_parameters \"%s\"",
-                  path, best->valuestring);
+        clgan_rt_log(ctx, CLGAN_LOG_WARN,
+                     "CLBlast tuning file %s: cannot read best_parameters \"%s\"", path,
+                     best->valuestring);
         goto out;
     }
     CLBlastStatusCode st = CLBlastOverrideParameters(ctx->device, kern->valuestring,
                                                      CLBlastPrecisionSingle, n, np, vals);
     if (st != CLBlastSuccess) {
-        clgan_log(CLGAN_LOG_WARN,
-                  "CLGAN_CLBLAST_TUNING: %s: CLBlast refused the %s parameters "
-                  "(status %d)",
-                  path, kern->valuestring, (int)st);
+        clgan_rt_log(ctx, CLGAN_LOG_WARN,
+                     "CLBlast tuning file %s: CLBlast refused the %s parameters "
+                     "(status %d)",
+                     path, kern->valuestring, (int)st);
         goto out;
     }
-    clgan_log(CLGAN_LOG_INFO, "CLBlast %s on %s: tuned parameters from %s (%s)", kern->valuestring,
-              ctx->info.name, path, best->valuestring);
+    clgan_rt_log(ctx, CLGAN_LOG_INFO, "CLBlast %s on %s: tuned parameters from %s (%s)",
+                 kern->valuestring, ctx->info.name, path, best->valuestring);
     ok = 1;
 out:
     cJSON_Delete(root);
@@ -121,7 +123,7 @@ void clgan_rt_clblast_tuning(clgan_ctx *ctx)
     if (ctx->clblast_tuned)
         return;
     ctx->clblast_tuned = 1;
-    const char *list = clgan_env("CLGAN_CLBLAST_TUNING");
+    const char *list = ctx->clblast_tuning;
     if (!list)
         return;
     char path[1024];

@@ -19,7 +19,7 @@ clgan_status clgan_rt_fail(clgan_ctx *ctx, clgan_status st, const char *fmt, ...
         va_start(ap, fmt);
         vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
         va_end(ap);
-        clgan_log(CLGAN_LOG_DEBUG, "error: %s", ctx->err);
+        clgan_rt_log(ctx, CLGAN_LOG_DEBUG, "error: %s", ctx->err);
     }
     return st;
 }
@@ -47,10 +47,57 @@ clgan_status clgan_rt_check(clgan_ctx *ctx, cl_int err, const char *call, const 
 
 struct clgan_ctx_params clgan_ctx_default_params(void)
 {
+    const struct clgan_env_settings *env = clgan_env_defaults();
     struct clgan_ctx_params p;
     memset(&p, 0, sizeof(p));
+    p.device = env->device;
+    p.device_index = -1;
     p.gemm = CLGAN_GEMM_AUTO;
+    p.cache_dir = env->cache_dir;
+    p.kernel_dir = env->kernel_dir;
+    p.build_options = env->build_options;
+    p.clblast_tuning = env->clblast_tuning;
+    p.log_level = env->log_level;
     return p;
+}
+
+/* A copy of a setting string: NULL for NULL or "" (and for "off" when off_means_none). */
+static int copy_setting(const char *s, int off_means_none, char **out)
+{
+    *out = NULL;
+    if (!s || !*s || (off_means_none && !strcmp(s, "off")))
+        return 1;
+    *out = strdup(s);
+    return *out != NULL;
+}
+
+/* Copy the settings of params into ctx; 0 when out of host memory. */
+static int copy_settings(clgan_ctx *ctx, const struct clgan_ctx_params *params)
+{
+    ctx->log_level = params->log_level;
+    ctx->oclgrind_checks = clgan_env_defaults()->oclgrind_checks;
+    return copy_setting(params->cache_dir, 1, &ctx->cache_dir) &&
+           copy_setting(params->kernel_dir, 0, &ctx->kernel_dir) &&
+           copy_setting(params->build_options, 0, &ctx->build_options) &&
+           copy_setting(params->clblast_tuning, 0, &ctx->clblast_tuning);
+}
+
+/* The device params name: by index when device_index >= 0, else by SPEC. */
+static clgan_status pick_device(const struct clgan_ctx_params *params,
+                                const struct clgan_device_info *devs, int n, int *idx, char *msg,
+                                size_t msg_len)
+{
+    if (params->device_index < 0)
+        return clgan_device_select(params->device, devs, n, idx, msg, msg_len);
+    if (params->device_index >= n) {
+        if (msg && msg_len) {
+            snprintf(msg, msg_len, "no device of index %d; devices: ", params->device_index);
+            clgan_rt_list_devices(msg, msg_len, devs, n);
+        }
+        return CLGAN_STATUS_INVALID_ARGUMENT;
+    }
+    *idx = params->device_index;
+    return CLGAN_STATUS_OK;
 }
 
 static void make_prelude(clgan_ctx *ctx)
@@ -79,12 +126,14 @@ clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **o
     clgan_status st = clgan_rt_enumerate(&devs, &ps, &ds, &n, msg, msg_len);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const char *spec = params->device ? params->device : clgan_env("CLGAN_DEVICE");
-    st = clgan_device_select(spec, devs, n, &idx, msg, msg_len);
+    st = pick_device(params, devs, n, &idx, msg, msg_len);
     if (st != CLGAN_STATUS_OK)
         goto out;
     clgan_ctx *ctx = calloc(1, sizeof(*ctx));
-    if (!ctx) {
+    if (!ctx || !copy_settings(ctx, params)) {
+        if (msg && msg_len)
+            snprintf(msg, msg_len, "out of host memory opening device %d", idx);
+        clgan_ctx_free(ctx);
         st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
         goto out;
     }
@@ -92,7 +141,6 @@ clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **o
     ctx->platform = ps[idx];
     ctx->device = ds[idx];
     ctx->profiling = params->profiling;
-    ctx->oclgrind_checks = clgan_env("CLGAN_OCLGRIND_CHECKS") != NULL;
     cl_int err = CL_SUCCESS;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->platform, 0};
     ctx->context = clCreateContext(props, 1, &ctx->device, NULL, NULL, &err);
@@ -112,8 +160,9 @@ clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **o
     ctx->gemm = params->gemm;
     snprintf(ctx->gemm_note, sizeof(ctx->gemm_note), "%s",
              ctx->gemm == CLGAN_GEMM_AUTO ? "auto: not resolved yet" : "chosen by the caller");
-    clgan_log(CLGAN_LOG_INFO, "device %d:%d %s (%s), GEMM %s", ctx->info.platform, ctx->info.device,
-              ctx->info.name, ctx->info.platform_name, clgan_gemm_backend_str(ctx->gemm));
+    clgan_rt_log(ctx, CLGAN_LOG_INFO, "device %d:%d %s (%s), GEMM %s", ctx->info.platform,
+                 ctx->info.device, ctx->info.name, ctx->info.platform_name,
+                 clgan_gemm_backend_str(ctx->gemm));
     *out = ctx;
 out:
     free(devs);
@@ -147,6 +196,10 @@ void clgan_ctx_free(clgan_ctx *ctx)
         clReleaseCommandQueue(ctx->queue);
     if (ctx->context)
         clReleaseContext(ctx->context);
+    free(ctx->cache_dir);
+    free(ctx->kernel_dir);
+    free(ctx->build_options);
+    free(ctx->clblast_tuning);
     free(ctx);
 }
 

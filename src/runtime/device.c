@@ -255,7 +255,7 @@ static int kind_rank(enum clgan_device_kind k)
 
 /* Append the device list to the message in buf, when there is one (msgf leaves none for a NULL
  * or empty buffer, and then buf holds no string to measure). */
-static void list_devices(char *buf, size_t len, const struct clgan_device_info *devs, int count)
+void clgan_rt_list_devices(char *buf, size_t len, const struct clgan_device_info *devs, int count)
 {
     if (!buf || !len)
         return;
@@ -288,7 +288,7 @@ clgan_status clgan_device_select(const char *spec, const struct clgan_device_inf
         if (best < 0) {
             msgf(msg, msg_len,
                  "device 'auto': only simulators are present; name one "
-                 "explicitly (e.g. --device oclgrind) or install pocl-opencl-icd");
+                 "explicitly (e.g. the SPEC oclgrind) or install pocl-opencl-icd");
             return CLGAN_STATUS_NO_DEVICE;
         }
         *index = best;
@@ -333,7 +333,7 @@ clgan_status clgan_device_select(const char *spec, const struct clgan_device_inf
                 return CLGAN_STATUS_OK;
             }
             msgf(msg, msg_len, "device '%s': no device of that type; devices: ", spec);
-            list_devices(msg, msg_len, devs, count);
+            clgan_rt_list_devices(msg, msg_len, devs, count);
             return CLGAN_STATUS_INVALID_ARGUMENT;
         }
         for (int i = 0; i < count; i++)
@@ -344,6 +344,6 @@ clgan_status clgan_device_select(const char *spec, const struct clgan_device_inf
             }
     }
     msgf(msg, msg_len, "unknown device '%s'; devices: ", spec);
-    list_devices(msg, msg_len, devs, count);
+    clgan_rt_list_devices(msg, msg_len, devs, count);
     return CLGAN_STATUS_INVALID_ARGUMENT;
 }

@@ -11,10 +11,11 @@ static long counts[CLGAN_FAULT_N_KINDS];
 static long targets[CLGAN_FAULT_N_KINDS];
 static int parsed;
 
-static void parse(void)
+void clgan_fault_set(const char *s)
 {
     parsed = 1;
-    const char *s = clgan_env("CLGAN_FAULT");
+    memset(counts, 0, sizeof(counts));
+    memset(targets, 0, sizeof(targets));
     while (s && *s) {
         for (int k = 0; k < CLGAN_FAULT_N_KINDS; k++) {
             size_t n = strlen(kind_names[k]);
@@ -32,7 +33,7 @@ static void parse(void)
 int clgan_fault_hit(enum clgan_fault_kind kind)
 {
     if (!parsed)
-        parse();
+        clgan_fault_set(clgan_env_defaults()->fault);
     if (targets[kind] <= 0)
         return 0;
     return ++counts[kind] == targets[kind];

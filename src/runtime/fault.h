@@ -18,4 +18,8 @@ enum clgan_fault_kind {
 /* Count one event of this kind; true when it is the one CLGAN_FAULT asks to fail. */
 int clgan_fault_hit(enum clgan_fault_kind kind);
 
+/* Replace the faults CLGAN_FAULT asked for by list (same syntax; NULL: none) and restart the
+ * counts: for test programs, which cannot change the environment once it has been read. */
+void clgan_fault_set(const char *list);
+
 #endif /* CLGAN_FAULT_H */

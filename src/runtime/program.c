@@ -1,5 +1,5 @@
 /*
- * program.c - kernel programs: source (embedded or $CLGAN_KERNEL_DIR), the device prelude,
+ * program.c - kernel programs: source (embedded or the context's kernel_dir), the device prelude,
  * build through the disk cache, kernel lookup by name, launches and profiling events.
  *
  * A program is prelude + cl/common.cl + cl/<family>.cl. Kernel "<family>_<rest>" lives in the
@@ -18,7 +18,7 @@
 /* Read a family's source into a malloc'ed NUL-terminated string. */
 static clgan_status family_source(clgan_ctx *ctx, const char *family, char **out)
 {
-    const char *dir = clgan_env("CLGAN_KERNEL_DIR");
+    const char *dir = ctx->kernel_dir;
     *out = NULL;
     if (dir) {
         char path[1024];
@@ -26,7 +26,7 @@ static clgan_status family_source(clgan_ctx *ctx, const char *family, char **out
         FILE *f = fopen(path, "rb");
         if (!f)
             return clgan_rt_fail(ctx, CLGAN_STATUS_IO,
-                                 "cannot read kernel source %s (CLGAN_KERNEL_DIR)", path);
+                                 "cannot read kernel source %s (kernel folder %s)", path, dir);
         char *buf = NULL;
         size_t len = 0, cap = 0;
         for (;;) {
@@ -47,7 +47,7 @@ static clgan_status family_source(clgan_ctx *ctx, const char *family, char **out
         }
         fclose(f);
         buf[len] = 0;
-        clgan_log(CLGAN_LOG_DEBUG, "kernel source %s from %s", family, path);
+        clgan_rt_log(ctx, CLGAN_LOG_DEBUG, "kernel source %s from %s", family, path);
         *out = buf;
         return CLGAN_STATUS_OK;
     }
@@ -136,7 +136,7 @@ clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *ou
     snprintf(src, n, "%s\n%s\n#line 1\n%s", ctx->prelude, common, fam);
 
     char opts[1024];
-    const char *extra = clgan_env("CLGAN_BUILD_OPTIONS");
+    const char *extra = ctx->build_options;
     snprintf(opts, sizeof(opts), "%s%s%s", BUILD_OPTIONS, extra ? " " : "", extra ? extra : "");
     key = cache_key(ctx, family, src, opts);
     if (!key) {
@@ -157,8 +157,8 @@ clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *ou
         if (err == CL_SUCCESS && bst == CL_SUCCESS)
             err = clBuildProgram(prog, 1, &ctx->device, opts, NULL, NULL);
         if (err != CL_SUCCESS || bst != CL_SUCCESS) {
-            clgan_log(CLGAN_LOG_INFO, "cached binary of %s rejected (%s); rebuilding", family,
-                      clgan_cl_errname(err != CL_SUCCESS ? err : bst));
+            clgan_rt_log(ctx, CLGAN_LOG_INFO, "cached binary of %s rejected (%s); rebuilding",
+                         family, clgan_cl_errname(err != CL_SUCCESS ? err : bst));
             if (prog)
                 clReleaseProgram(prog);
             prog = NULL;
@@ -255,7 +255,7 @@ static int prof_entry(clgan_ctx *ctx, const char *name)
             return i;
     if (ctx->n_prof == RT_MAX_PROF)
         return RT_MAX_PROF - 1;
-    struct rt_prof_entry *e = &ctx->prof[ctx->n_prof];
+    struct clgan_prof_entry *e = &ctx->prof[ctx->n_prof];
     memset(e, 0, sizeof(*e));
     snprintf(e->name, sizeof(e->name), "%s", name);
     return ctx->n_prof++;
@@ -318,6 +318,20 @@ void clgan_rt_prof_reset(clgan_ctx *ctx)
 {
     clgan_rt_prof_collect(ctx);
     ctx->n_prof = 0;
+}
+
+clgan_status clgan_ctx_profile(clgan_ctx *ctx, struct clgan_prof_entry *out, int max, int *n)
+{
+    clgan_status st = clgan_rt_prof_collect(ctx);
+    for (int i = 0; i < ctx->n_prof && i < max; i++)
+        out[i] = ctx->prof[i];
+    *n = ctx->n_prof;
+    return st;
+}
+
+void clgan_ctx_profile_reset(clgan_ctx *ctx)
+{
+    clgan_rt_prof_reset(ctx);
 }
 
 /* ---------------------------------------------------------------- launches */

@@ -29,14 +29,6 @@ struct rt_kernel {
     cl_kernel k;
 };
 
-/* Per-kernel profile aggregate (bench). */
-struct rt_prof_entry {
-    char name[64];
-    long calls;
-    double ms;
-    double flops; /* counted FLOPs, for GEMMs */
-};
-
 /* An event waiting to be read into the profile. */
 struct rt_pending {
     cl_event ev;
@@ -52,7 +44,15 @@ struct clgan_ctx {
     int profiling;
     enum clgan_gemm_backend gemm; /* AUTO until the first GEMM resolves it (ops/gemm_auto.c) */
     char gemm_note[1300];         /* how the backend was chosen */
-    int clblast_tuned;            /* $CLGAN_CLBLAST_TUNING applied (clblast_tuning.c) */
+    int clblast_tuned;            /* clblast_tuning applied (clblast_tuning.c) */
+
+    /* settings, copied from the parameters at init: the library reads them only here */
+    char *cache_dir;      /* NULL: no disk cache */
+    char *kernel_dir;     /* NULL: the embedded kernel sources */
+    char *build_options;  /* NULL: none beyond ours */
+    char *clblast_tuning; /* NULL: none */
+    enum clgan_log_level log_level;
+
     char err[2048];
     char prelude[1024];
 
@@ -64,7 +64,7 @@ struct clgan_ctx {
     uint64_t mem_in_use;
     uint64_t mem_peak;
 
-    struct rt_prof_entry prof[RT_MAX_PROF];
+    struct clgan_prof_entry prof[RT_MAX_PROF];
     int n_prof;
     struct rt_pending *pending;
     int n_pending, cap_pending;
@@ -97,8 +97,26 @@ clgan_status clgan_rt_check(clgan_ctx *ctx, cl_int err, const char *call, const 
                             int line);
 #define CLG_CL(ctx, expr) clgan_rt_check((ctx), (expr), #expr, __FILE__, __LINE__)
 
-/* Read environment settings (only place that calls getenv). NULL when unset or empty. */
+/* The environment's settings (env.c), read on the first call and kept for the process. The
+ * strings are NULL when unset, except cache_dir ("off" when there is no folder to use). */
+struct clgan_env_settings {
+    const char *device;         /* CLGAN_DEVICE */
+    const char *cache_dir;      /* CLGAN_CACHE_DIR, else $XDG_CACHE_HOME/clgan, ~/.cache/clgan */
+    const char *kernel_dir;     /* CLGAN_KERNEL_DIR */
+    const char *build_options;  /* CLGAN_BUILD_OPTIONS */
+    const char *clblast_tuning; /* CLGAN_CLBLAST_TUNING */
+    enum clgan_log_level log_level; /* CLGAN_LOG */
+    const char *fault;              /* CLGAN_FAULT (fault.c) */
+    int oclgrind_checks;            /* CLGAN_OCLGRIND_CHECKS set (ctx.c) */
+};
+const struct clgan_env_settings *clgan_env_defaults(void);
+
+/* One variable, NULL when unset or empty: the primitive under clgan_env_defaults, kept for the
+ * test programs' own switches. The library reads its settings through the context. */
 const char *clgan_env(const char *name);
+
+/* Append ", "-separated "INDEX (P:D PLATFORM / NAME)" of every device to the string in buf. */
+void clgan_rt_list_devices(char *buf, size_t len, const struct clgan_device_info *devs, int count);
 
 /* Find (building on first use) the kernel with this name. */
 clgan_status clgan_rt_kernel(clgan_ctx *ctx, const char *name, cl_kernel *out);
@@ -123,7 +141,7 @@ clgan_status clgan_rt_launch1d(clgan_ctx *ctx, const char *name, size_t n, const
  * pointer to fill (or NULL when not profiling); rt_prof_add registers the filled event. */
 cl_event *clgan_rt_prof_event(clgan_ctx *ctx);
 void clgan_rt_prof_add(clgan_ctx *ctx, const char *name, cl_event ev, double flops);
-/* Wait and fold all pending events into ctx->prof. */
+/* Wait and fold all pending events into ctx->prof (clgan_ctx_profile reads it). */
 clgan_status clgan_rt_prof_collect(clgan_ctx *ctx);
 void clgan_rt_prof_reset(clgan_ctx *ctx);
 
@@ -151,12 +169,11 @@ struct clgan_cl_source {
 extern const struct clgan_cl_source clgan_cl_sources[];
 extern const size_t clgan_cl_n_sources;
 
-/* Hand CLBlast the tuned parameters listed in $CLGAN_CLBLAST_TUNING that are for this device
+/* Hand CLBlast the tuned parameters listed in ctx->clblast_tuning that are for this device
  * (once per context, before its first CLBlast call; problems are logged, never fatal). */
 void clgan_rt_clblast_tuning(clgan_ctx *ctx);
 
-/* Program binary cache (cache.c). dir NULL means disabled. */
-const char *clgan_cache_dir(char *buf, size_t len);
+/* Program binary cache (cache.c) in ctx->cache_dir; nothing is stored without one. */
 clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **bin, size_t *len);
 void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin, size_t len);
 /*
@@ -166,7 +183,10 @@ void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin
 clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const char *key,
                                size_t *bin_off, size_t *bin_len);
 
-/* Logging from inside the library. */
+/* Logging from inside the library: a context's messages below its log_level are dropped, and
+ * messages of no context below the environment's level (CLGAN_LOG). */
+void clgan_rt_log(const clgan_ctx *ctx, enum clgan_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void clgan_log(enum clgan_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

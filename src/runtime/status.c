@@ -119,25 +119,35 @@ void clgan_log_set(clgan_log_fn fn, void *user)
     log_user = user;
 }
 
-void clgan_log(enum clgan_log_level level, const char *fmt, ...)
+static void emit(enum clgan_log_level level, const char *fmt, va_list ap)
 {
     char line[2048];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    if (log_fn)
+        log_fn(level, line, log_user);
+    else
+        fprintf(stderr, "clgan: %s\n", line);
+}
+
+void clgan_rt_log(const clgan_ctx *ctx, enum clgan_log_level level, const char *fmt, ...)
+{
+    int min = ctx ? (int)ctx->log_level : (int)clgan_env_defaults()->log_level;
+    if ((int)level < min)
+        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    emit(level, fmt, ap);
     va_end(ap);
-    if (log_fn) {
-        log_fn(level, line, log_user);
+}
+
+void clgan_log(enum clgan_log_level level, const char *fmt, ...)
+{
+    if ((int)level < (int)clgan_env_defaults()->log_level)
         return;
-    }
-    int min = CLGAN_LOG_WARN;
-    const char *env = clgan_env("CLGAN_LOG");
-    if (env && !strcmp(env, "debug"))
-        min = CLGAN_LOG_DEBUG;
-    else if (env && !strcmp(env, "info"))
-        min = CLGAN_LOG_INFO;
-    if ((int)level >= min)
-        fprintf(stderr, "clgan: %s\n", line);
+    va_list ap;
+    va_start(ap, fmt);
+    emit(level, fmt, ap);
+    va_end(ap);
 }
 
 int clgan_mul_ok(size_t a, size_t b, size_t *out)
