@@ -177,6 +177,9 @@ static int resolve(struct clgan_model *m, const char *prefix, char *err, size_t 
         for (int j = 0; j < i; j++)
             if (!strcmp(m->layers[j].name, l->name))
                 return fail(err, len, "layer %d: name '%s' is also layer %d's", i, l->name, j);
+        for (int k = 0; k < net->n_inputs; k++)
+            if (!strcmp(net->inputs[k].name, l->name))
+                return fail(err, len, "layer %d: name '%s' is also input %d's", i, l->name, k);
         int want = kind_inputs(sp->kind);
         if (sp->n_in == 0 && want == 1) {
             l->n_in = 1;

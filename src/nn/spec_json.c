@@ -399,6 +399,10 @@ static int read_layer(struct rd *r, const cJSON *e, int i, struct clgan_net_spec
         if (!ok)
             return 0;
     }
+    int clash;
+    if (l->name[0] && find_ref(net, i, l->name, &clash))
+        return bad(r, "layers[%d] (%s): name '%s' is also %s", i, tn->name, l->name,
+                   clash >= 0 ? "an earlier layer's" : "a model input's");
     if ((tn->keys & K_OUT) && !have_out)
         return bad(r, "layers[%d] (%s): \"out\" is required", i, tn->name);
     if ((tn->keys & K_CONV) && !have_k)
