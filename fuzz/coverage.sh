@@ -36,12 +36,12 @@ cmake --build "$build" --target clgan_fuzz_targets -j "$(nproc 2>/dev/null || ec
     >"$build/build.log" 2>&1 || { tail -30 "$build/build.log"; exit 1; }
 
 # target -> the source file of the parser it drives
-declare -A file=([idx]=src/data/idx.c [csv]=src/data/csv.c [safetensors]=src/io/safetensors.c
+declare -A file=([idx]=src/data/idx.c [csv]=src/data/csv.c [safetensors]=src/io/safetensors_read.c
     [cache]=src/runtime/cache.c [device]=src/runtime/device.c [opts]=src/cli/opts.c)
 export ASAN_OPTIONS=detect_leaks=0
 # Columns: the parser's own code (the functions of the file the target reaches), then the whole
 # file, which also holds entry points no target calls (file readers, writers, enumeration).
-printf '%-12s %-22s %6s  %-32s  %s\n' target file inputs "reached functions: lines, branches" \
+printf '%-12s %-26s %6s  %-32s  %s\n' target file inputs "reached functions: lines, branches" \
     "whole file: lines"
 for t in idx csv safetensors cache device opts; do
     [ -d "$corpus/$t" ] || continue
@@ -56,7 +56,7 @@ for t in idx csv safetensors cache device opts; do
         $1 == "TOTAL" { fl = $5; fm = $6 }
         NF == 10 && $1 != "Name" && $1 != "TOTAL" && $5 > $6 {
             nf++; l += $5; lm += $6; b += $8; bm += $9 }
-        END { printf "%-12s %-22s %6d  %2d fns %4d/%-4d %5.1f%% %3d/%-3d %5.1f%%  %d/%d %.1f%%\n",
+        END { printf "%-12s %-26s %6d  %2d fns %4d/%-4d %5.1f%% %3d/%-3d %5.1f%%  %d/%d %.1f%%\n",
               t, f, n, nf, l - lm, l, 100 * (l - lm) / l, b - bm, b, b ? 100 * (b - bm) / b : 100,
               fl - fm, fl, 100 * (fl - fm) / fl }' "$build/$t.functions.txt"
 done

@@ -1,250 +1,32 @@
 /*
- * conv.c - conv2d, transposed conv2d and linear on the device (see conv.h for the layouts and
- * the launches of each pass).
+ * conv.c - conv2d and transposed conv2d on the device: their kernel launches (im2col, col2im,
+ * permutes, biases) and passes (see conv.h for the layouts and the launches of each pass).
+ * Shape checks, workspace sizes and FLOPs are in conv_shape.c, linear in conv_linear.c.
  *
- * Both convolutions reduce to one geometry (struct geo): a "big" image, the conv2d input side,
- * and a "small" one, the conv2d output side, whose positions are the columns of the column
- * matrix. For conv2d big = x and small = y; for the transposed convolution big = y and small = x.
- * In both the weight is a [cs][cb * k * k] matrix (conv2d [cout][cin k k], transposed
- * [cin][cout k k]), so three routines serve both:
+ * Both convolutions reduce to one geometry (struct clgan_conv_geo in conv_internal.h): a "big"
+ * image, the conv2d input side, and a "small" one, the conv2d output side, whose positions are
+ * the columns of the column matrix. For conv2d big = x and small = y; for the transposed
+ * convolution big = y and small = x. In both the weight is a [cs][cb * k * k] matrix (conv2d
+ * [cout][cin k k], transposed [cin][cout k k]), so three routines serve both:
  *   small_from_big  conv2d fwd, transposed bwd_data
  *   big_from_small  conv2d bwd_data, transposed fwd
  *   weight_grad     both bwd_weight
  */
-#include <limits.h>
-
 #include "ops/conv.h"
+#include "ops/conv_internal.h"
 #include "ops/gemm.h"
 
-struct geo {
-    int n;
-    int cb, hb, wb; /* big image */
-    int cs, hs, ws; /* small image: the positions of the column matrix */
-    int k, s, p;
-    size_t kc;   /* column matrix rows: cb * k * k */
-    size_t cols; /* column matrix columns: n * hs * ws */
-    int perm;    /* the small side needs a CNHW <-> NCHW permute */
-    int full;    /* the kernel covers the whole unpadded big image and the small one is 1x1 */
-};
-
-/* ------------------------------------------------------------------ shapes */
-
-static long long conv_out(long long h, long long k, long long s, long long p)
-{
-    return (h + 2 * p - k) / s + 1;
-}
-
-static long long convt_out(long long h, long long k, long long s, long long p, long long op)
-{
-    return (h - 1) * s - 2 * p + k + op;
-}
-
-void clgan_ops_conv2d_out_hw(const struct clgan_conv_shape *s, int *ho, int *wo)
-{
-    *ho = (int)conv_out(s->h, s->k, s->stride, s->pad);
-    *wo = (int)conv_out(s->w, s->k, s->stride, s->pad);
-}
-
-void clgan_ops_convt2d_out_hw(const struct clgan_conv_shape *s, int *ho, int *wo)
-{
-    *ho = (int)convt_out(s->h, s->k, s->stride, s->pad, s->out_pad);
-    *wo = (int)convt_out(s->w, s->k, s->stride, s->pad, s->out_pad);
-}
-
-static const char *op_name(int transposed)
-{
-    return transposed ? "convt2d" : "conv2d";
-}
-
-/* Validate s; on success fill g. Messages say what is wrong with which value. */
-static clgan_status make_geo(clgan_ctx *ctx, const struct clgan_conv_shape *s, int transposed,
-                             struct geo *g)
-{
-    const char *op = op_name(transposed);
-    if (!s)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "%s: shape is NULL", op);
-    if (s->n < 1 || s->cin < 1 || s->h < 1 || s->w < 1 || s->cout < 1 || s->k < 1 ||
-        s->stride < 1 || s->pad < 0 || s->out_pad < 0)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "%s: bad shape n=%d cin=%d h=%d w=%d cout=%d k=%d stride=%d pad=%d "
-                             "out_pad=%d (sizes, kernel and stride must be >= 1, pads >= 0)",
-                             op, s->n, s->cin, s->h, s->w, s->cout, s->k, s->stride, s->pad,
-                             s->out_pad);
-    if (!transposed && s->out_pad != 0)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "conv2d: out_pad=%d given; output padding only applies to the "
-                             "transposed convolution",
-                             s->out_pad);
-    if (transposed && s->out_pad >= s->stride)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "convt2d: out_pad=%d must be smaller than stride=%d", s->out_pad,
-                             s->stride);
-    long long ho, wo;
-    if (transposed) {
-        ho = convt_out(s->h, s->k, s->stride, s->pad, s->out_pad);
-        wo = convt_out(s->w, s->k, s->stride, s->pad, s->out_pad);
-    } else {
-        ho = s->h + 2LL * s->pad < s->k ? 0 : conv_out(s->h, s->k, s->stride, s->pad);
-        wo = s->w + 2LL * s->pad < s->k ? 0 : conv_out(s->w, s->k, s->stride, s->pad);
-    }
-    if (ho < 1 || wo < 1)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "%s: empty output (%lld x %lld) for input %d x %d, k=%d stride=%d "
-                             "pad=%d out_pad=%d",
-                             op, ho, wo, s->h, s->w, s->k, s->stride, s->pad, s->out_pad);
-    /* Everything a kernel indexes stays under 2^31 elements, so int coordinates never wrap. */
-    const double lim = (double)INT_MAX;
-    double kk = (double)s->k * s->k, in = (double)s->n * s->cin * s->h * s->w;
-    double out = (double)s->n * s->cout * (double)ho * (double)wo;
-    double small_pos = transposed ? (double)s->h * s->w : (double)ho * (double)wo;
-    double col = (transposed ? s->cout : s->cin) * kk * s->n * small_pos;
-    double wsz = (double)s->cin * s->cout * kk;
-    if (in > lim || out > lim || col > lim || wsz > lim || ho > INT_MAX || wo > INT_MAX)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "%s: shape too large (input %.0f, output %.0f, column matrix %.0f, "
-                             "weight %.0f elements; each must be below 2^31)",
-                             op, in, out, col, wsz);
-    g->n = s->n;
-    g->k = s->k;
-    g->s = s->stride;
-    g->p = s->pad;
-    if (transposed) {
-        g->cb = s->cout;
-        g->hb = (int)ho;
-        g->wb = (int)wo;
-        g->cs = s->cin;
-        g->hs = s->h;
-        g->ws = s->w;
-    } else {
-        g->cb = s->cin;
-        g->hb = s->h;
-        g->wb = s->w;
-        g->cs = s->cout;
-        g->hs = (int)ho;
-        g->ws = (int)wo;
-    }
-    g->kc = (size_t)g->cb * g->k * g->k;
-    g->cols = (size_t)g->n * g->hs * g->ws;
-    g->perm = g->n > 1 && g->cs > 1;
-    g->full = g->hs == 1 && g->ws == 1 && g->p == 0 && g->hb == g->k && g->wb == g->k;
-    return CLGAN_STATUS_OK;
-}
-
-clgan_status clgan_ops_conv2d_check(clgan_ctx *ctx, const struct clgan_conv_shape *s)
-{
-    struct geo g;
-    return make_geo(ctx, s, 0, &g);
-}
-
-clgan_status clgan_ops_convt2d_check(clgan_ctx *ctx, const struct clgan_conv_shape *s)
-{
-    struct geo g;
-    return make_geo(ctx, s, 1, &g);
-}
-
-clgan_status clgan_ops_linear_check(clgan_ctx *ctx, const struct clgan_linear_shape *s)
-{
-    if (!s)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "linear: shape is NULL");
-    if (s->n < 1 || s->in < 1 || s->out < 1)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "linear: bad shape n=%d in=%d out=%d (each must be >= 1)", s->n, s->in,
-                             s->out);
-    double lim = (double)INT_MAX;
-    if ((double)s->n * s->in > lim || (double)s->n * s->out > lim || (double)s->in * s->out > lim)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "linear: shape too large n=%d in=%d out=%d (each tensor must stay "
-                             "below 2^31 elements)",
-                             s->n, s->in, s->out);
-    return CLGAN_STATUS_OK;
-}
-
-/* Floats of the column matrix in its largest layout (packed ones pad to panels of 32). */
-static size_t col_size(const struct geo *g)
-{
-    size_t pj = clgan_ops_gemm_packed_b_size(g->kc, g->cols);
-    size_t pr = clgan_ops_gemm_packed_b_size(g->cols, g->kc);
-    return pj > pr ? pj : pr;
-}
-
-/* Column matrix, then (when permuting) the small side in CNHW. */
-static size_t geo_workspace(const struct geo *g, enum clgan_conv_pass pass)
-{
-    if (pass == CLGAN_CONV_BWD_BIAS || g->full)
-        return 0;
-    return col_size(g) + (g->perm ? (size_t)g->cs * g->cols : 0);
-}
-
-static double geo_flops(const struct geo *g, enum clgan_conv_pass pass)
-{
-    if (pass == CLGAN_CONV_BWD_BIAS)
-        return (double)g->cs * (double)g->cols;
-    return 2.0 * (double)g->cs * (double)g->kc * (double)g->cols;
-}
-
-size_t clgan_ops_conv2d_workspace(const struct clgan_conv_shape *s, enum clgan_conv_pass pass)
-{
-    struct geo g;
-    return make_geo(NULL, s, 0, &g) == CLGAN_STATUS_OK ? geo_workspace(&g, pass) : 0;
-}
-
-size_t clgan_ops_convt2d_workspace(const struct clgan_conv_shape *s, enum clgan_conv_pass pass)
-{
-    struct geo g;
-    return make_geo(NULL, s, 1, &g) == CLGAN_STATUS_OK ? geo_workspace(&g, pass) : 0;
-}
-
-double clgan_ops_conv2d_flops(const struct clgan_conv_shape *s, enum clgan_conv_pass pass)
-{
-    struct geo g;
-    return make_geo(NULL, s, 0, &g) == CLGAN_STATUS_OK ? geo_flops(&g, pass) : 0.0;
-}
-
-double clgan_ops_convt2d_flops(const struct clgan_conv_shape *s, enum clgan_conv_pass pass)
-{
-    struct geo g;
-    return make_geo(NULL, s, 1, &g) == CLGAN_STATUS_OK ? geo_flops(&g, pass) : 0.0;
-}
-
-double clgan_ops_linear_flops(const struct clgan_linear_shape *s, enum clgan_conv_pass pass)
-{
-    if (clgan_ops_linear_check(NULL, s) != CLGAN_STATUS_OK)
-        return 0.0;
-    double mn = (double)s->n * s->out;
-    return pass == CLGAN_CONV_BWD_BIAS ? mn : 2.0 * mn * s->in;
-}
-
-/* ------------------------------------------------------------------ buffers */
-
-/* The buffer must exist and hold floats [off, off + n). */
-static clgan_status check_buf(clgan_ctx *ctx, const char *op, const char *what, cl_mem m,
-                              size_t off, size_t n)
-{
-    if (!m)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "%s: %s buffer is NULL", op, what);
-    size_t bytes = 0;
-    clgan_status st = CLG_CL(ctx, clGetMemObjectInfo(m, CL_MEM_SIZE, sizeof(bytes), &bytes, NULL));
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    size_t have = bytes / sizeof(float);
-    if (off > have || n > have - off)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "%s: %s needs floats [%zu, %zu) but its buffer holds %zu", op, what,
-                             off, off + n, have);
-    return CLGAN_STATUS_OK;
-}
-
-static size_t big_size(const struct geo *g)
+static size_t big_size(const struct clgan_conv_geo *g)
 {
     return (size_t)g->n * g->cb * g->hb * g->wb;
 }
 
-static size_t small_size(const struct geo *g)
+static size_t small_size(const struct clgan_conv_geo *g)
 {
     return (size_t)g->n * g->cs * g->hs * g->ws;
 }
 
-static size_t weight_size(const struct geo *g)
+static size_t weight_size(const struct clgan_conv_geo *g)
 {
     return (size_t)g->cs * g->kc;
 }
@@ -285,7 +67,8 @@ enum col_layout { COL_ROWS = 0, COL_PANELS_J = 1, COL_PANELS_R = 2 };
  * cl/conv.cl). Up to 16 work-items to a group, fewer when there are few planes or the copies
  * would not fit in a quarter of local memory. 0 when even one copy does not fit.
  */
-static int planes_fit(const clgan_ctx *ctx, const struct geo *g, int *ph, int *pw, size_t *ls)
+static int planes_fit(const clgan_ctx *ctx, const struct clgan_conv_geo *g, int *ph, int *pw,
+                      size_t *ls)
 {
     *ph = (g->hs - 1) * g->s + g->k;
     *pw = g->k + g->s * g->ws - 1;
@@ -304,7 +87,8 @@ static int planes_fit(const clgan_ctx *ctx, const struct geo *g, int *ph, int *p
 
 /* The layout im2col writes for a GEMM that takes the column matrix as op(B) in the given
  * packed form: packed when the planes kernel runs and the GEMM backend takes packed B. */
-static enum col_layout col_layout(const clgan_ctx *ctx, const struct geo *g, enum col_layout want)
+static enum col_layout col_layout(const clgan_ctx *ctx, const struct clgan_conv_geo *g,
+                                  enum col_layout want)
 {
     int ph, pw;
     size_t ls;
@@ -312,8 +96,8 @@ static enum col_layout col_layout(const clgan_ctx *ctx, const struct geo *g, enu
                                                                                    : COL_ROWS;
 }
 
-static clgan_status im2col(clgan_ctx *ctx, const struct geo *g, cl_mem big, size_t big_off,
-                           cl_mem col, size_t col_off, enum col_layout layout)
+static clgan_status im2col(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
+                           size_t big_off, cl_mem col, size_t col_off, enum col_layout layout)
 {
     int ph, pw;
     size_t ls, planes = (size_t)g->n * g->cb;
@@ -333,8 +117,8 @@ static clgan_status im2col(clgan_ctx *ctx, const struct geo *g, cl_mem big, size
 }
 
 /* big = col2im(col) (+ bias over big's channels when b is not NULL). */
-static clgan_status col2im(clgan_ctx *ctx, const struct geo *g, cl_mem col, size_t col_off,
-                           cl_mem big, size_t big_off, cl_mem b, size_t b_off)
+static clgan_status col2im(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem col,
+                           size_t col_off, cl_mem big, size_t big_off, cl_mem b, size_t b_off)
 {
     int ph, pw;
     size_t ls, planes = (size_t)g->n * g->cb;
@@ -389,8 +173,8 @@ static clgan_status cnhw_to_nchw(clgan_ctx *ctx, int n, int c, int hw, cl_mem sr
 }
 
 /* y[o][c][i] += b[c], y viewed as [outer][c][inner]. */
-static clgan_status bias_add(clgan_ctx *ctx, int outer, int c, int inner, cl_mem y, size_t y_off,
-                             cl_mem b, size_t b_off)
+clgan_status clgan_ops_conv_bias_add(clgan_ctx *ctx, int outer, int c, int inner, cl_mem y,
+                                     size_t y_off, cl_mem b, size_t b_off)
 {
     size_t total = (size_t)outer * c * inner;
     return clgan_rt_launch1d(ctx, "conv_bias_add", total, "mlliiml", y, (uint64_t)y_off,
@@ -398,8 +182,8 @@ static clgan_status bias_add(clgan_ctx *ctx, int outer, int c, int inner, cl_mem
 }
 
 /* db[c] = beta db[c] + sum of dy[o][c][i], dy viewed as [outer][c][inner]. */
-static clgan_status bias_grad(clgan_ctx *ctx, int outer, int c, int inner, cl_mem dy, size_t dy_off,
-                              float beta, cl_mem db, size_t db_off)
+clgan_status clgan_ops_conv_bias_grad(clgan_ctx *ctx, int outer, int c, int inner, cl_mem dy,
+                                      size_t dy_off, float beta, cl_mem db, size_t db_off)
 {
     cl_kernel k;
     clgan_status st = clgan_rt_kernel(ctx, "conv_bias_grad", &k);
@@ -430,7 +214,7 @@ static clgan_status bias_grad(clgan_ctx *ctx, int outer, int c, int inner, cl_me
  * are, with no im2col, col2im, permute or workspace.
  *   small = big W^T   big = small W   dW = small^T big
  */
-static clgan_status full_small_from_big(clgan_ctx *ctx, const struct geo *g, cl_mem big,
+static clgan_status full_small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
                                         size_t big_off, cl_mem w, size_t w_off, cl_mem b,
                                         size_t b_off, cl_mem small, size_t small_off)
 {
@@ -439,29 +223,29 @@ static clgan_status full_small_from_big(clgan_ctx *ctx, const struct geo *g, cl_
                         w_off, g->kc, 0.0f, small, small_off, (size_t)g->cs);
     if (st != CLGAN_STATUS_OK || !b)
         return st;
-    return bias_add(ctx, g->n, g->cs, 1, small, small_off, b, b_off);
+    return clgan_ops_conv_bias_add(ctx, g->n, g->cs, 1, small, small_off, b, b_off);
 }
 
-static clgan_status full_big_from_small(clgan_ctx *ctx, const struct geo *g, cl_mem small,
-                                        size_t small_off, cl_mem w, size_t w_off, cl_mem b,
-                                        size_t b_off, cl_mem big, size_t big_off)
+static clgan_status full_big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *g,
+                                        cl_mem small, size_t small_off, cl_mem w, size_t w_off,
+                                        cl_mem b, size_t b_off, cl_mem big, size_t big_off)
 {
     clgan_status st =
         clgan_ops_gemm1(ctx, 0, 0, (size_t)g->n, g->kc, (size_t)g->cs, 1.0f, small, small_off,
                         (size_t)g->cs, w, w_off, g->kc, 0.0f, big, big_off, g->kc);
     if (st != CLGAN_STATUS_OK || !b)
         return st;
-    return bias_add(ctx, g->n, g->cb, g->k * g->k, big, big_off, b, b_off);
+    return clgan_ops_conv_bias_add(ctx, g->n, g->cb, g->k * g->k, big, big_off, b, b_off);
 }
 
 /* small = W col(big) (+ b over small's channels). */
-static clgan_status small_from_big(clgan_ctx *ctx, const struct geo *g, cl_mem big, size_t big_off,
-                                   cl_mem w, size_t w_off, cl_mem b, size_t b_off, cl_mem small,
-                                   size_t small_off, cl_mem ws, size_t ws_off)
+static clgan_status small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
+                                   size_t big_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
+                                   cl_mem small, size_t small_off, cl_mem ws, size_t ws_off)
 {
     if (g->full)
         return full_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off);
-    size_t col_off = ws_off, sm_off = ws_off + col_size(g);
+    size_t col_off = ws_off, sm_off = ws_off + clgan_ops_conv_col_size(g);
     enum col_layout lay = col_layout(ctx, g, COL_PANELS_J);
     clgan_status st = im2col(ctx, g, big, big_off, ws, col_off, lay);
     if (st != CLGAN_STATUS_OK)
@@ -494,18 +278,18 @@ static clgan_status small_from_big(clgan_ctx *ctx, const struct geo *g, cl_mem b
     if (perm)
         return cnhw_to_nchw(ctx, g->n, g->cs, (int)hw, ws, sm_off, small, small_off, b, b_off);
     if (b)
-        return bias_add(ctx, g->n, g->cs, (int)hw, small, small_off, b, b_off);
+        return clgan_ops_conv_bias_add(ctx, g->n, g->cs, (int)hw, small, small_off, b, b_off);
     return CLGAN_STATUS_OK;
 }
 
 /* big = col2im(W^T small) (+ b over big's channels). */
-static clgan_status big_from_small(clgan_ctx *ctx, const struct geo *g, cl_mem small,
+static clgan_status big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem small,
                                    size_t small_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
                                    cl_mem big, size_t big_off, cl_mem ws, size_t ws_off)
 {
     if (g->full)
         return full_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off);
-    size_t col_off = ws_off, sm_off = ws_off + col_size(g);
+    size_t col_off = ws_off, sm_off = ws_off + clgan_ops_conv_col_size(g);
     clgan_status st;
     if (g->perm) {
         st = nchw_to_cnhw(ctx, g->n, g->cs, g->hs * g->ws, small, small_off, ws, sm_off);
@@ -521,15 +305,15 @@ static clgan_status big_from_small(clgan_ctx *ctx, const struct geo *g, cl_mem s
 }
 
 /* dw = beta dw + small col(big)^T. */
-static clgan_status weight_grad(clgan_ctx *ctx, const struct geo *g, cl_mem big, size_t big_off,
-                                cl_mem small, size_t small_off, float beta, cl_mem dw,
-                                size_t dw_off, cl_mem ws, size_t ws_off)
+static clgan_status weight_grad(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
+                                size_t big_off, cl_mem small, size_t small_off, float beta,
+                                cl_mem dw, size_t dw_off, cl_mem ws, size_t ws_off)
 {
     if (g->full)
         return clgan_ops_gemm1(ctx, 1, 0, (size_t)g->cs, g->kc, (size_t)g->n, 1.0f, small,
                                small_off, (size_t)g->cs, big, big_off, g->kc, beta, dw, dw_off,
                                g->kc);
-    size_t col_off = ws_off, sm_off = ws_off + col_size(g);
+    size_t col_off = ws_off, sm_off = ws_off + clgan_ops_conv_col_size(g);
     enum col_layout lay = col_layout(ctx, g, COL_PANELS_R);
     clgan_status st = im2col(ctx, g, big, big_off, ws, col_off, lay);
     if (st != CLGAN_STATUS_OK)
@@ -568,42 +352,21 @@ static clgan_status weight_grad(clgan_ctx *ctx, const struct geo *g, cl_mem big,
 
 /* ------------------------------------------------------------------ conv2d / convt2d */
 
-/* One buffer argument of an op: name for messages, range in floats; optional may be NULL. */
-struct arg {
-    const char *name;
-    cl_mem m;
-    size_t off, n;
-    int optional;
-};
-
-static clgan_status check_args(clgan_ctx *ctx, const char *op, const struct arg *a, int count)
-{
-    for (int i = 0; i < count; i++) {
-        if (a[i].optional && !a[i].m)
-            continue;
-        clgan_status st = check_buf(ctx, op, a[i].name, a[i].m, a[i].off, a[i].n);
-        if (st != CLGAN_STATUS_OK)
-            return st;
-    }
-    return CLGAN_STATUS_OK;
-}
-
-#define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 clgan_status clgan_ops_conv2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem x,
                                   size_t x_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
                                   cl_mem y, size_t y_off, cl_mem ws, size_t ws_off)
 {
-    struct geo g;
-    clgan_status st = make_geo(ctx, s, 0, &g);
+    struct clgan_conv_geo g;
+    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct arg a[] = {{"x", x, x_off, big_size(&g), 0},
-                            {"w", w, w_off, weight_size(&g), 0},
-                            {"bias", b, b_off, (size_t)g.cs, 1},
-                            {"y", y, y_off, small_size(&g), 0},
-                            {"workspace", ws, ws_off, geo_workspace(&g, CLGAN_CONV_FWD), 0}};
-    st = check_args(ctx, "conv2d_fwd", a, NARGS(a));
+    const struct clgan_conv_arg a[] = {
+        {"x", x, x_off, big_size(&g), 0},
+        {"w", w, w_off, weight_size(&g), 0},
+        {"bias", b, b_off, (size_t)g.cs, 1},
+        {"y", y, y_off, small_size(&g), 0},
+        {"workspace", ws, ws_off, clgan_ops_conv_geo_workspace(&g, CLGAN_CONV_FWD), 0}};
+    st = clgan_ops_conv_check_args(ctx, "conv2d_fwd", a, CLGAN_CONV_NARGS(a));
     if (st != CLGAN_STATUS_OK)
         return st;
     return small_from_big(ctx, &g, x, x_off, w, w_off, b, b_off, y, y_off, ws, ws_off);
@@ -613,15 +376,16 @@ clgan_status clgan_ops_conv2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_s
                                        size_t dy_off, cl_mem w, size_t w_off, cl_mem dx,
                                        size_t dx_off, cl_mem ws, size_t ws_off)
 {
-    struct geo g;
-    clgan_status st = make_geo(ctx, s, 0, &g);
+    struct clgan_conv_geo g;
+    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct arg a[] = {{"dy", dy, dy_off, small_size(&g), 0},
-                            {"w", w, w_off, weight_size(&g), 0},
-                            {"dx", dx, dx_off, big_size(&g), 0},
-                            {"workspace", ws, ws_off, geo_workspace(&g, CLGAN_CONV_BWD_DATA), 0}};
-    st = check_args(ctx, "conv2d_bwd_data", a, NARGS(a));
+    const struct clgan_conv_arg a[] = {
+        {"dy", dy, dy_off, small_size(&g), 0},
+        {"w", w, w_off, weight_size(&g), 0},
+        {"dx", dx, dx_off, big_size(&g), 0},
+        {"workspace", ws, ws_off, clgan_ops_conv_geo_workspace(&g, CLGAN_CONV_BWD_DATA), 0}};
+    st = clgan_ops_conv_check_args(ctx, "conv2d_bwd_data", a, CLGAN_CONV_NARGS(a));
     if (st != CLGAN_STATUS_OK)
         return st;
     return big_from_small(ctx, &g, dy, dy_off, w, w_off, NULL, 0, dx, dx_off, ws, ws_off);
@@ -631,15 +395,16 @@ clgan_status clgan_ops_conv2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv
                                          size_t x_off, cl_mem dy, size_t dy_off, float beta,
                                          cl_mem dw, size_t dw_off, cl_mem ws, size_t ws_off)
 {
-    struct geo g;
-    clgan_status st = make_geo(ctx, s, 0, &g);
+    struct clgan_conv_geo g;
+    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct arg a[] = {{"x", x, x_off, big_size(&g), 0},
-                            {"dy", dy, dy_off, small_size(&g), 0},
-                            {"dw", dw, dw_off, weight_size(&g), 0},
-                            {"workspace", ws, ws_off, geo_workspace(&g, CLGAN_CONV_BWD_WEIGHT), 0}};
-    st = check_args(ctx, "conv2d_bwd_weight", a, NARGS(a));
+    const struct clgan_conv_arg a[] = {
+        {"x", x, x_off, big_size(&g), 0},
+        {"dy", dy, dy_off, small_size(&g), 0},
+        {"dw", dw, dw_off, weight_size(&g), 0},
+        {"workspace", ws, ws_off, clgan_ops_conv_geo_workspace(&g, CLGAN_CONV_BWD_WEIGHT), 0}};
+    st = clgan_ops_conv_check_args(ctx, "conv2d_bwd_weight", a, CLGAN_CONV_NARGS(a));
     if (st != CLGAN_STATUS_OK)
         return st;
     return weight_grad(ctx, &g, x, x_off, dy, dy_off, beta, dw, dw_off, ws, ws_off);
@@ -648,32 +413,33 @@ clgan_status clgan_ops_conv2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv
 clgan_status clgan_ops_conv2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
                                        size_t dy_off, float beta, cl_mem db, size_t db_off)
 {
-    struct geo g;
-    clgan_status st = make_geo(ctx, s, 0, &g);
+    struct clgan_conv_geo g;
+    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct arg a[] = {{"dy", dy, dy_off, small_size(&g), 0},
-                            {"db", db, db_off, (size_t)g.cs, 0}};
-    st = check_args(ctx, "conv2d_bwd_bias", a, NARGS(a));
+    const struct clgan_conv_arg a[] = {{"dy", dy, dy_off, small_size(&g), 0},
+                                       {"db", db, db_off, (size_t)g.cs, 0}};
+    st = clgan_ops_conv_check_args(ctx, "conv2d_bwd_bias", a, CLGAN_CONV_NARGS(a));
     if (st != CLGAN_STATUS_OK)
         return st;
-    return bias_grad(ctx, g.n, g.cs, g.hs * g.ws, dy, dy_off, beta, db, db_off);
+    return clgan_ops_conv_bias_grad(ctx, g.n, g.cs, g.hs * g.ws, dy, dy_off, beta, db, db_off);
 }
 
 clgan_status clgan_ops_convt2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem x,
                                    size_t x_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
                                    cl_mem y, size_t y_off, cl_mem ws, size_t ws_off)
 {
-    struct geo g;
-    clgan_status st = make_geo(ctx, s, 1, &g);
+    struct clgan_conv_geo g;
+    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct arg a[] = {{"x", x, x_off, small_size(&g), 0},
-                            {"w", w, w_off, weight_size(&g), 0},
-                            {"bias", b, b_off, (size_t)g.cb, 1},
-                            {"y", y, y_off, big_size(&g), 0},
-                            {"workspace", ws, ws_off, geo_workspace(&g, CLGAN_CONV_FWD), 0}};
-    st = check_args(ctx, "convt2d_fwd", a, NARGS(a));
+    const struct clgan_conv_arg a[] = {
+        {"x", x, x_off, small_size(&g), 0},
+        {"w", w, w_off, weight_size(&g), 0},
+        {"bias", b, b_off, (size_t)g.cb, 1},
+        {"y", y, y_off, big_size(&g), 0},
+        {"workspace", ws, ws_off, clgan_ops_conv_geo_workspace(&g, CLGAN_CONV_FWD), 0}};
+    st = clgan_ops_conv_check_args(ctx, "convt2d_fwd", a, CLGAN_CONV_NARGS(a));
     if (st != CLGAN_STATUS_OK)
         return st;
     return big_from_small(ctx, &g, x, x_off, w, w_off, b, b_off, y, y_off, ws, ws_off);
@@ -683,15 +449,16 @@ clgan_status clgan_ops_convt2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_
                                         size_t dy_off, cl_mem w, size_t w_off, cl_mem dx,
                                         size_t dx_off, cl_mem ws, size_t ws_off)
 {
-    struct geo g;
-    clgan_status st = make_geo(ctx, s, 1, &g);
+    struct clgan_conv_geo g;
+    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct arg a[] = {{"dy", dy, dy_off, big_size(&g), 0},
-                            {"w", w, w_off, weight_size(&g), 0},
-                            {"dx", dx, dx_off, small_size(&g), 0},
-                            {"workspace", ws, ws_off, geo_workspace(&g, CLGAN_CONV_BWD_DATA), 0}};
-    st = check_args(ctx, "convt2d_bwd_data", a, NARGS(a));
+    const struct clgan_conv_arg a[] = {
+        {"dy", dy, dy_off, big_size(&g), 0},
+        {"w", w, w_off, weight_size(&g), 0},
+        {"dx", dx, dx_off, small_size(&g), 0},
+        {"workspace", ws, ws_off, clgan_ops_conv_geo_workspace(&g, CLGAN_CONV_BWD_DATA), 0}};
+    st = clgan_ops_conv_check_args(ctx, "convt2d_bwd_data", a, CLGAN_CONV_NARGS(a));
     if (st != CLGAN_STATUS_OK)
         return st;
     return small_from_big(ctx, &g, dy, dy_off, w, w_off, NULL, 0, dx, dx_off, ws, ws_off);
@@ -702,15 +469,16 @@ clgan_status clgan_ops_convt2d_bwd_weight(clgan_ctx *ctx, const struct clgan_con
                                           float beta, cl_mem dw, size_t dw_off, cl_mem ws,
                                           size_t ws_off)
 {
-    struct geo g;
-    clgan_status st = make_geo(ctx, s, 1, &g);
+    struct clgan_conv_geo g;
+    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct arg a[] = {{"x", x, x_off, small_size(&g), 0},
-                            {"dy", dy, dy_off, big_size(&g), 0},
-                            {"dw", dw, dw_off, weight_size(&g), 0},
-                            {"workspace", ws, ws_off, geo_workspace(&g, CLGAN_CONV_BWD_WEIGHT), 0}};
-    st = check_args(ctx, "convt2d_bwd_weight", a, NARGS(a));
+    const struct clgan_conv_arg a[] = {
+        {"x", x, x_off, small_size(&g), 0},
+        {"dy", dy, dy_off, big_size(&g), 0},
+        {"dw", dw, dw_off, weight_size(&g), 0},
+        {"workspace", ws, ws_off, clgan_ops_conv_geo_workspace(&g, CLGAN_CONV_BWD_WEIGHT), 0}};
+    st = clgan_ops_conv_check_args(ctx, "convt2d_bwd_weight", a, CLGAN_CONV_NARGS(a));
     if (st != CLGAN_STATUS_OK)
         return st;
     return weight_grad(ctx, &g, dy, dy_off, x, x_off, beta, dw, dw_off, ws, ws_off);
@@ -719,89 +487,14 @@ clgan_status clgan_ops_convt2d_bwd_weight(clgan_ctx *ctx, const struct clgan_con
 clgan_status clgan_ops_convt2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
                                         size_t dy_off, float beta, cl_mem db, size_t db_off)
 {
-    struct geo g;
-    clgan_status st = make_geo(ctx, s, 1, &g);
+    struct clgan_conv_geo g;
+    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct arg a[] = {{"dy", dy, dy_off, big_size(&g), 0},
-                            {"db", db, db_off, (size_t)g.cb, 0}};
-    st = check_args(ctx, "convt2d_bwd_bias", a, NARGS(a));
+    const struct clgan_conv_arg a[] = {{"dy", dy, dy_off, big_size(&g), 0},
+                                       {"db", db, db_off, (size_t)g.cb, 0}};
+    st = clgan_ops_conv_check_args(ctx, "convt2d_bwd_bias", a, CLGAN_CONV_NARGS(a));
     if (st != CLGAN_STATUS_OK)
         return st;
-    return bias_grad(ctx, g.n, g.cb, g.hb * g.wb, dy, dy_off, beta, db, db_off);
-}
-
-/* ------------------------------------------------------------------ linear */
-
-clgan_status clgan_ops_linear_fwd(clgan_ctx *ctx, const struct clgan_linear_shape *s, cl_mem x,
-                                  size_t x_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
-                                  cl_mem y, size_t y_off)
-{
-    clgan_status st = clgan_ops_linear_check(ctx, s);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    size_t n = (size_t)s->n, in = (size_t)s->in, out = (size_t)s->out;
-    const struct arg a[] = {{"x", x, x_off, n * in, 0},
-                            {"w", w, w_off, out * in, 0},
-                            {"bias", b, b_off, out, 1},
-                            {"y", y, y_off, n * out, 0}};
-    st = check_args(ctx, "linear_fwd", a, NARGS(a));
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    st = clgan_ops_gemm1(ctx, 0, 1, n, out, in, 1.0f, x, x_off, in, w, w_off, in, 0.0f, y, y_off,
-                         out);
-    if (st != CLGAN_STATUS_OK || !b)
-        return st;
-    return bias_add(ctx, s->n, s->out, 1, y, y_off, b, b_off);
-}
-
-clgan_status clgan_ops_linear_bwd_data(clgan_ctx *ctx, const struct clgan_linear_shape *s,
-                                       cl_mem dy, size_t dy_off, cl_mem w, size_t w_off, cl_mem dx,
-                                       size_t dx_off)
-{
-    clgan_status st = clgan_ops_linear_check(ctx, s);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    size_t n = (size_t)s->n, in = (size_t)s->in, out = (size_t)s->out;
-    const struct arg a[] = {{"dy", dy, dy_off, n * out, 0},
-                            {"w", w, w_off, out * in, 0},
-                            {"dx", dx, dx_off, n * in, 0}};
-    st = check_args(ctx, "linear_bwd_data", a, NARGS(a));
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return clgan_ops_gemm1(ctx, 0, 0, n, in, out, 1.0f, dy, dy_off, out, w, w_off, in, 0.0f, dx,
-                           dx_off, in);
-}
-
-clgan_status clgan_ops_linear_bwd_weight(clgan_ctx *ctx, const struct clgan_linear_shape *s,
-                                         cl_mem x, size_t x_off, cl_mem dy, size_t dy_off,
-                                         float beta, cl_mem dw, size_t dw_off)
-{
-    clgan_status st = clgan_ops_linear_check(ctx, s);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    size_t n = (size_t)s->n, in = (size_t)s->in, out = (size_t)s->out;
-    const struct arg a[] = {{"x", x, x_off, n * in, 0},
-                            {"dy", dy, dy_off, n * out, 0},
-                            {"dw", dw, dw_off, out * in, 0}};
-    st = check_args(ctx, "linear_bwd_weight", a, NARGS(a));
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return clgan_ops_gemm1(ctx, 1, 0, out, in, n, 1.0f, dy, dy_off, out, x, x_off, in, beta, dw,
-                           dw_off, in);
-}
-
-clgan_status clgan_ops_linear_bwd_bias(clgan_ctx *ctx, const struct clgan_linear_shape *s,
-                                       cl_mem dy, size_t dy_off, float beta, cl_mem db,
-                                       size_t db_off)
-{
-    clgan_status st = clgan_ops_linear_check(ctx, s);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    const struct arg a[] = {{"dy", dy, dy_off, (size_t)s->n * s->out, 0},
-                            {"db", db, db_off, (size_t)s->out, 0}};
-    st = check_args(ctx, "linear_bwd_bias", a, NARGS(a));
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return bias_grad(ctx, s->n, s->out, 1, dy, dy_off, beta, db, db_off);
+    return clgan_ops_conv_bias_grad(ctx, g.n, g.cb, g.hb * g.wb, dy, dy_off, beta, db, db_off);
 }

@@ -3,9 +3,10 @@
  * ConvTranspose2d, the exact adjoint of conv2d) and linear, forward and backward over a whole
  * batch, built from im2col / col2im kernels (cl/conv.cl) and the GEMM wrapper (ops/gemm.h).
  *
- * Layouts as in ref/conv.h: float32 NCHW images; conv2d weight [cout][cin][k][k]; transposed
- * weight [cin][cout][k][k]; linear weight [out][in]; biases [cout] / [out]. Buffers are
- * (cl_mem, offset in floats) pairs; every range is checked against the buffer's size.
+ * Shapes as in base/shape.h, layouts as in ref/conv.h: float32 NCHW images; conv2d weight
+ * [cout][cin][k][k]; transposed weight [cin][cout][k][k]; linear weight [out][in]; biases
+ * [cout] / [out]. Buffers are (cl_mem, offset in floats) pairs; every range is checked against
+ * the buffer's size.
  *
  * Batched layout: the whole batch is unfolded at once into one column matrix with
  * cin*k*k rows and n*ho*wo columns (image-major), so a layer is one GEMM with a long N side
@@ -34,7 +35,7 @@
 #ifndef CLGAN_OPS_CONV_H
 #define CLGAN_OPS_CONV_H
 
-#include "ref/conv.h"
+#include "base/shape.h"
 #include "runtime/rt.h"
 
 /* The passes of a layer, for workspace sizes and FLOP counts. */

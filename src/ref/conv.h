@@ -4,8 +4,8 @@
  * backward. Computed directly from the definitions with nested loops and double accumulation
  * (no im2col), so that they check the device path independently.
  *
- * The shape structs are defined here, the lowest layer that uses them; ops/conv.h adds the
- * output-size, validation, workspace and FLOP helpers.
+ * The shape structs come from base/shape.h, below both this reference and the device ops;
+ * ops/conv.h adds the output-size, validation, workspace and FLOP helpers.
  *
  * Layouts (float32, row-major): images NCHW; conv2d weight [cout][cin][k][k]; transposed conv2d
  * weight [cin][cout][k][k]; linear x [n][in], y [n][out], weight [out][in]; biases [cout] or
@@ -17,24 +17,7 @@
 
 #include <stddef.h>
 
-/*
- * A square-kernel 2-D convolution over a batch. Input [n][cin][h][w], output [n][cout][ho][wo]
- * with, for conv2d, ho = (h + 2 pad - k) / stride + 1 and, for the transposed convolution,
- * ho = (h - 1) stride - 2 pad + k + out_pad (same for w). out_pad (0 <= out_pad < stride) only
- * applies to the transposed convolution and must be 0 for conv2d.
- */
-struct clgan_conv_shape {
-    int n;              /* batch */
-    int cin, h, w;      /* input channels and size */
-    int cout;           /* output channels */
-    int k, stride, pad; /* kernel size, stride, zero padding on every side */
-    int out_pad;        /* transposed only: extra output rows/columns at the bottom/right */
-};
-
-/* A dense layer over a batch: x [n][in] -> y [n][out], y = x W^T + b. */
-struct clgan_linear_shape {
-    int n, in, out;
-};
+#include "base/shape.h"
 
 /* conv2d: y = conv(x, w) + b; b may be NULL (no bias). */
 void clgan_ref_conv2d_fwd(const struct clgan_conv_shape *s, const float *x, const float *w,

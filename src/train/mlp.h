@@ -1,6 +1,10 @@
 /*
  * mlp.h - the host side of the MLP classifiers (clgan.h, "MLP classifiers") that tests reach
  * directly: the split and normalisation of a table, the initial weights, the class decision.
+ * Below those, the network's struct and the helpers its files share (mlp.c: the network;
+ * mlp_data.c: split and normalisation; mlp_train.c: learning rules and epochs; mlp_eval.c:
+ * confusion and prediction; mlp_file.c: save and load). Nothing outside src/train/ and the
+ * tests should use that part.
  */
 #ifndef CLGAN_TRAIN_MLP_H
 #define CLGAN_TRAIN_MLP_H
@@ -57,5 +61,56 @@ const struct clgan_mlp_split *clgan_mlp_split_of(const clgan_mlp *mlp);
 
 /* Winner-takes-all over k outputs: the index of the largest, -1 when it is not unique. */
 int clgan_mlp_wta(const float *out, int k);
+
+/* ---------------------------------------------------------------- shared by the mlp*.c files */
+
+/* A device buffer of n floats. */
+struct clgan_mlp_dbuf {
+    cl_mem m;
+    size_t n;
+};
+
+struct clgan_mlp {
+    clgan_ctx *ctx;
+    struct clgan_mlp_params p; /* class_column is NULL here; see class_column below */
+    double lp[CLGAN_MLP_MAX_LEARN_PARAMS];
+    int n_lp;
+    int sizes[CLGAN_MLP_MAX_HIDDEN + 2], n_sizes;
+    int d, k;
+    char **class_names, **feature_names, *class_column;
+    double *mean, *std;
+
+    struct clgan_model *m;
+    int max_batch;
+    struct clgan_mlp_dbuf xtr, ttr, xte, tte, xin, delta, errs;
+    float *err_host;
+
+    int has_data;
+    struct clgan_mlp_split sp;
+    int32_t *order; /* per-epoch pattern order */
+    float *hx, *ht; /* the training rows in that order */
+    uint64_t order_state;
+    int epochs;
+    char err[2048];
+};
+
+/* Set the network's message (printf format) and return st. */
+clgan_status clgan_mlp_fail(struct clgan_mlp *mm, clgan_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A device failure: the context's message becomes the network's. Returns st (OK: no change). */
+clgan_status clgan_mlp_dev_fail(struct clgan_mlp *mm, clgan_status st);
+/* Free n strings and the array holding them (v may be NULL). */
+void clgan_mlp_free_names(char **v, int n);
+/* Build the network (sizes, loss and max_batch set) and the buffers every network has. */
+clgan_status clgan_mlp_build(struct clgan_mlp *mm);
+
+/* Fill lp with the rule's parameters (defaults, then the given ones) and check them: 1, or 0
+ * with the reason in msg. */
+int clgan_mlp_resolve_params(const struct clgan_mlp_params *p, double *lp, int *n_lp, char *msg,
+                             size_t msg_len);
+/* Rows per update of the network's learning rule. */
+int clgan_mlp_group_rows(const struct clgan_mlp *mm);
+/* The model optimizer that carries out the network's learning rule. */
+struct clgan_optim clgan_mlp_optim_of(const struct clgan_mlp *mm);
 
 #endif /* CLGAN_TRAIN_MLP_H */

@@ -1,0 +1,57 @@
+/*
+ * conv_internal.h - what the files of the convolution family share (conv_shape.c: shapes and
+ * buffer checks; conv.c: conv2d and transposed conv2d; conv_linear.c: linear). Not for use
+ * outside them: the interface is conv.h.
+ */
+#ifndef CLGAN_OPS_CONV_INTERNAL_H
+#define CLGAN_OPS_CONV_INTERNAL_H
+
+#include "ops/conv.h"
+
+/*
+ * The one geometry both convolutions reduce to (see conv.c): a "big" image, the conv2d input
+ * side, and a "small" one, the conv2d output side, whose positions are the columns of the
+ * column matrix.
+ */
+struct clgan_conv_geo {
+    int n;
+    int cb, hb, wb; /* big image */
+    int cs, hs, ws; /* small image: the positions of the column matrix */
+    int k, s, p;
+    size_t kc;   /* column matrix rows: cb * k * k */
+    size_t cols; /* column matrix columns: n * hs * ws */
+    int perm;    /* the small side needs a CNHW <-> NCHW permute */
+    int full;    /* the kernel covers the whole unpadded big image and the small one is 1x1 */
+};
+
+/* Validate s (transposed: 1 for convt2d); on success fill g. INVALID_ARGUMENT with the bad
+ * value in ctx (ctx may be NULL). */
+clgan_status clgan_ops_conv_make_geo(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                     int transposed, struct clgan_conv_geo *g);
+/* Floats of the column matrix in its largest layout (packed ones pad to panels of 32). */
+size_t clgan_ops_conv_col_size(const struct clgan_conv_geo *g);
+/* Workspace floats of a pass: the column matrix, then (when permuting) the small side in CNHW. */
+size_t clgan_ops_conv_geo_workspace(const struct clgan_conv_geo *g, enum clgan_conv_pass pass);
+
+/* One buffer argument of an op: name for messages, range in floats; optional may be NULL. */
+struct clgan_conv_arg {
+    const char *name;
+    cl_mem m;
+    size_t off, n;
+    int optional;
+};
+
+/* Each buffer exists and holds its range: OK, or INVALID_ARGUMENT naming op and buffer. */
+clgan_status clgan_ops_conv_check_args(clgan_ctx *ctx, const char *op,
+                                       const struct clgan_conv_arg *a, int count);
+
+#define CLGAN_CONV_NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* y[o][c][i] += b[c], y viewed as [outer][c][inner]. */
+clgan_status clgan_ops_conv_bias_add(clgan_ctx *ctx, int outer, int c, int inner, cl_mem y,
+                                     size_t y_off, cl_mem b, size_t b_off);
+/* db[c] = beta db[c] + sum of dy[o][c][i], dy viewed as [outer][c][inner]. */
+clgan_status clgan_ops_conv_bias_grad(clgan_ctx *ctx, int outer, int c, int inner, cl_mem dy,
+                                      size_t dy_off, float beta, cl_mem db, size_t db_off);
+
+#endif /* CLGAN_OPS_CONV_INTERNAL_H */

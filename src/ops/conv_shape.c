@@ -1,0 +1,235 @@
+/*
+ * conv_shape.c - what a shape of the convolution family means on the device: output sizes,
+ * validation (the one geometry both convolutions reduce to, conv_internal.h), workspace floats
+ * and FLOPs of each pass, and the range checks of the buffers an op is given.
+ */
+#include <limits.h>
+
+#include "ops/conv.h"
+#include "ops/conv_internal.h"
+#include "ops/gemm.h"
+
+/* ------------------------------------------------------------------ shapes */
+
+static long long conv_out(long long h, long long k, long long s, long long p)
+{
+    return (h + 2 * p - k) / s + 1;
+}
+
+static long long convt_out(long long h, long long k, long long s, long long p, long long op)
+{
+    return (h - 1) * s - 2 * p + k + op;
+}
+
+void clgan_ops_conv2d_out_hw(const struct clgan_conv_shape *s, int *ho, int *wo)
+{
+    *ho = (int)conv_out(s->h, s->k, s->stride, s->pad);
+    *wo = (int)conv_out(s->w, s->k, s->stride, s->pad);
+}
+
+void clgan_ops_convt2d_out_hw(const struct clgan_conv_shape *s, int *ho, int *wo)
+{
+    *ho = (int)convt_out(s->h, s->k, s->stride, s->pad, s->out_pad);
+    *wo = (int)convt_out(s->w, s->k, s->stride, s->pad, s->out_pad);
+}
+
+static const char *op_name(int transposed)
+{
+    return transposed ? "convt2d" : "conv2d";
+}
+
+/* Validate s; on success fill g. Messages say what is wrong with which value. */
+clgan_status clgan_ops_conv_make_geo(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                     int transposed, struct clgan_conv_geo *g)
+{
+    const char *op = op_name(transposed);
+    if (!s)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "%s: shape is NULL", op);
+    if (s->n < 1 || s->cin < 1 || s->h < 1 || s->w < 1 || s->cout < 1 || s->k < 1 ||
+        s->stride < 1 || s->pad < 0 || s->out_pad < 0)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "%s: bad shape n=%d cin=%d h=%d w=%d cout=%d k=%d stride=%d pad=%d "
+                             "out_pad=%d (sizes, kernel and stride must be >= 1, pads >= 0)",
+                             op, s->n, s->cin, s->h, s->w, s->cout, s->k, s->stride, s->pad,
+                             s->out_pad);
+    if (!transposed && s->out_pad != 0)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "conv2d: out_pad=%d given; output padding only applies to the "
+                             "transposed convolution",
+                             s->out_pad);
+    if (transposed && s->out_pad >= s->stride)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "convt2d: out_pad=%d must be smaller than stride=%d", s->out_pad,
+                             s->stride);
+    long long ho, wo;
+    if (transposed) {
+        ho = convt_out(s->h, s->k, s->stride, s->pad, s->out_pad);
+        wo = convt_out(s->w, s->k, s->stride, s->pad, s->out_pad);
+    } else {
+        ho = s->h + 2LL * s->pad < s->k ? 0 : conv_out(s->h, s->k, s->stride, s->pad);
+        wo = s->w + 2LL * s->pad < s->k ? 0 : conv_out(s->w, s->k, s->stride, s->pad);
+    }
+    if (ho < 1 || wo < 1)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "%s: empty output (%lld x %lld) for input %d x %d, k=%d stride=%d "
+                             "pad=%d out_pad=%d",
+                             op, ho, wo, s->h, s->w, s->k, s->stride, s->pad, s->out_pad);
+    /* Everything a kernel indexes stays under 2^31 elements, so int coordinates never wrap. */
+    const double lim = (double)INT_MAX;
+    double kk = (double)s->k * s->k, in = (double)s->n * s->cin * s->h * s->w;
+    double out = (double)s->n * s->cout * (double)ho * (double)wo;
+    double small_pos = transposed ? (double)s->h * s->w : (double)ho * (double)wo;
+    double col = (transposed ? s->cout : s->cin) * kk * s->n * small_pos;
+    double wsz = (double)s->cin * s->cout * kk;
+    if (in > lim || out > lim || col > lim || wsz > lim || ho > INT_MAX || wo > INT_MAX)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "%s: shape too large (input %.0f, output %.0f, column matrix %.0f, "
+                             "weight %.0f elements; each must be below 2^31)",
+                             op, in, out, col, wsz);
+    g->n = s->n;
+    g->k = s->k;
+    g->s = s->stride;
+    g->p = s->pad;
+    if (transposed) {
+        g->cb = s->cout;
+        g->hb = (int)ho;
+        g->wb = (int)wo;
+        g->cs = s->cin;
+        g->hs = s->h;
+        g->ws = s->w;
+    } else {
+        g->cb = s->cin;
+        g->hb = s->h;
+        g->wb = s->w;
+        g->cs = s->cout;
+        g->hs = (int)ho;
+        g->ws = (int)wo;
+    }
+    g->kc = (size_t)g->cb * g->k * g->k;
+    g->cols = (size_t)g->n * g->hs * g->ws;
+    g->perm = g->n > 1 && g->cs > 1;
+    g->full = g->hs == 1 && g->ws == 1 && g->p == 0 && g->hb == g->k && g->wb == g->k;
+    return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_ops_conv2d_check(clgan_ctx *ctx, const struct clgan_conv_shape *s)
+{
+    struct clgan_conv_geo g;
+    return clgan_ops_conv_make_geo(ctx, s, 0, &g);
+}
+
+clgan_status clgan_ops_convt2d_check(clgan_ctx *ctx, const struct clgan_conv_shape *s)
+{
+    struct clgan_conv_geo g;
+    return clgan_ops_conv_make_geo(ctx, s, 1, &g);
+}
+
+clgan_status clgan_ops_linear_check(clgan_ctx *ctx, const struct clgan_linear_shape *s)
+{
+    if (!s)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "linear: shape is NULL");
+    if (s->n < 1 || s->in < 1 || s->out < 1)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "linear: bad shape n=%d in=%d out=%d (each must be >= 1)", s->n, s->in,
+                             s->out);
+    double lim = (double)INT_MAX;
+    if ((double)s->n * s->in > lim || (double)s->n * s->out > lim || (double)s->in * s->out > lim)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "linear: shape too large n=%d in=%d out=%d (each tensor must stay "
+                             "below 2^31 elements)",
+                             s->n, s->in, s->out);
+    return CLGAN_STATUS_OK;
+}
+
+/* Floats of the column matrix in its largest layout (packed ones pad to panels of 32). */
+size_t clgan_ops_conv_col_size(const struct clgan_conv_geo *g)
+{
+    size_t pj = clgan_ops_gemm_packed_b_size(g->kc, g->cols);
+    size_t pr = clgan_ops_gemm_packed_b_size(g->cols, g->kc);
+    return pj > pr ? pj : pr;
+}
+
+/* Column matrix, then (when permuting) the small side in CNHW. */
+size_t clgan_ops_conv_geo_workspace(const struct clgan_conv_geo *g, enum clgan_conv_pass pass)
+{
+    if (pass == CLGAN_CONV_BWD_BIAS || g->full)
+        return 0;
+    return clgan_ops_conv_col_size(g) + (g->perm ? (size_t)g->cs * g->cols : 0);
+}
+
+static double geo_flops(const struct clgan_conv_geo *g, enum clgan_conv_pass pass)
+{
+    if (pass == CLGAN_CONV_BWD_BIAS)
+        return (double)g->cs * (double)g->cols;
+    return 2.0 * (double)g->cs * (double)g->kc * (double)g->cols;
+}
+
+size_t clgan_ops_conv2d_workspace(const struct clgan_conv_shape *s, enum clgan_conv_pass pass)
+{
+    struct clgan_conv_geo g;
+    return clgan_ops_conv_make_geo(NULL, s, 0, &g) == CLGAN_STATUS_OK
+               ? clgan_ops_conv_geo_workspace(&g, pass)
+               : 0;
+}
+
+size_t clgan_ops_convt2d_workspace(const struct clgan_conv_shape *s, enum clgan_conv_pass pass)
+{
+    struct clgan_conv_geo g;
+    return clgan_ops_conv_make_geo(NULL, s, 1, &g) == CLGAN_STATUS_OK
+               ? clgan_ops_conv_geo_workspace(&g, pass)
+               : 0;
+}
+
+double clgan_ops_conv2d_flops(const struct clgan_conv_shape *s, enum clgan_conv_pass pass)
+{
+    struct clgan_conv_geo g;
+    return clgan_ops_conv_make_geo(NULL, s, 0, &g) == CLGAN_STATUS_OK ? geo_flops(&g, pass) : 0.0;
+}
+
+double clgan_ops_convt2d_flops(const struct clgan_conv_shape *s, enum clgan_conv_pass pass)
+{
+    struct clgan_conv_geo g;
+    return clgan_ops_conv_make_geo(NULL, s, 1, &g) == CLGAN_STATUS_OK ? geo_flops(&g, pass) : 0.0;
+}
+
+double clgan_ops_linear_flops(const struct clgan_linear_shape *s, enum clgan_conv_pass pass)
+{
+    if (clgan_ops_linear_check(NULL, s) != CLGAN_STATUS_OK)
+        return 0.0;
+    double mn = (double)s->n * s->out;
+    return pass == CLGAN_CONV_BWD_BIAS ? mn : 2.0 * mn * s->in;
+}
+
+/* ------------------------------------------------------------------ buffers */
+
+/* The buffer must exist and hold floats [off, off + n). */
+static clgan_status check_buf(clgan_ctx *ctx, const char *op, const char *what, cl_mem m,
+                              size_t off, size_t n)
+{
+    if (!m)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "%s: %s buffer is NULL", op, what);
+    size_t bytes = 0;
+    clgan_status st = CLG_CL(ctx, clGetMemObjectInfo(m, CL_MEM_SIZE, sizeof(bytes), &bytes, NULL));
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    size_t have = bytes / sizeof(float);
+    if (off > have || n > have - off)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "%s: %s needs floats [%zu, %zu) but its buffer holds %zu", op, what,
+                             off, off + n, have);
+    return CLGAN_STATUS_OK;
+}
+
+/* Check every buffer argument of an op (optional ones may be NULL). */
+clgan_status clgan_ops_conv_check_args(clgan_ctx *ctx, const char *op,
+                                       const struct clgan_conv_arg *a, int count)
+{
+    for (int i = 0; i < count; i++) {
+        if (a[i].optional && !a[i].m)
+            continue;
+        clgan_status st = check_buf(ctx, op, a[i].name, a[i].m, a[i].off, a[i].n);
+        if (st != CLGAN_STATUS_OK)
+            return st;
+    }
+    return CLGAN_STATUS_OK;
+}
