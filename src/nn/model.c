@@ -151,9 +151,7 @@ static int resolve(struct clgan_model *m, const char *prefix, char *err, size_t 
         const struct clgan_net_input *in = &net->inputs[k];
         if (in->classes < 0 || in->classes > 1000000)
             return fail(err, len, "input %d: classes %d outside 0..1000000", k, in->classes);
-        if (in->classes == 0 &&
-            (in->shape.c < 1 || in->shape.h < 1 || in->shape.w < 1 || in->shape.c > 1 << 20 ||
-             in->shape.h > 1 << 16 || in->shape.w > 1 << 16))
+        if (in->classes == 0 && (in->shape.c < 1 || in->shape.h < 1 || in->shape.w < 1))
             return fail(err, len, "input %d: bad shape %dx%dx%d", k, in->shape.c, in->shape.h,
                         in->shape.w);
     }
