@@ -429,7 +429,8 @@ CLGAN_API const char *clgan_mlp_last_error(const clgan_mlp *mlp);
  * The ops checked one by one on a device against the plain-C reference (what `clgan check`
  * runs): GEMM on both backends, every convolution and batch norm of the dcgan32 and dcgan64
  * presets with the shapes the presets give them, activations, linear layers, losses, the RNG
- * and the optimizers, forward and backward, plus odd sizes.
+ * and the optimizers, forward and backward, plus odd sizes; then a whole training step of
+ * dcgan32's G and D against a host model built on the same reference.
  */
 
 /* How large the cases are: the presets' full widths; widths / 4 and small batches (software

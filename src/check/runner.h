@@ -79,5 +79,6 @@ void clgan_check_act(struct chk *c);
 void clgan_check_loss(struct chk *c);
 void clgan_check_rng(struct chk *c);
 void clgan_check_opt(struct chk *c);
+void clgan_check_model(struct chk *c);
 
 #endif /* CLGAN_CHECK_RUNNER_H */
