@@ -510,6 +510,62 @@ CLGAN_API clgan_status clgan_mlp_load(clgan_ctx *ctx, const char *path, clgan_ml
 /* The last error message of this network. */
 CLGAN_API const char *clgan_mlp_last_error(const clgan_mlp *mlp);
 
+/* ---------------------------------------------------------------- checking ops */
+
+/*
+ * The ops checked one by one on a device against the plain-C reference (what `clgan check`
+ * runs): GEMM on both backends, every convolution and batch norm of the dcgan32 and dcgan64
+ * presets with the shapes the presets give them, activations, linear layers, losses, the RNG
+ * and the optimizers, forward and backward, plus odd sizes; then a whole training step of
+ * dcgan32's G and D against a host model built on the same reference.
+ */
+
+/* How large the cases are: the presets' full widths; widths / 4 and small batches (software
+ * rasterisers such as llvmpipe); widths / 16, batch 1 and no dcgan64 (simulators). */
+enum clgan_check_size {
+    CLGAN_CHECK_FULL = 0,
+    CLGAN_CHECK_REDUCED = 1,
+    CLGAN_CHECK_TINY = 2,
+};
+
+struct clgan_check_params {
+    const char *op; /* only cases whose name starts with this (any case); NULL: all */
+    int size;       /* an enum clgan_check_size, or -1: clgan_check_size_of the device */
+    uint64_t seed;  /* of the inputs */
+};
+
+/* Defaults: every op, size from the device, a fixed seed. */
+CLGAN_API struct clgan_check_params clgan_check_default_params(void);
+/* The size a device gets: TINY for simulators, REDUCED for llvmpipe and Clover, FULL else. */
+CLGAN_API enum clgan_check_size clgan_check_size_of(const struct clgan_device_info *dev);
+/* "full", "reduced", "tiny". */
+CLGAN_API const char *clgan_check_size_str(enum clgan_check_size size);
+
+/* One compared result: OK when every |got - ref| <= atol + rtol |ref| (NaN and infinities
+ * matching), and the NMSE sum (got - ref)^2 / sum ref^2 <= max_nmse. */
+struct clgan_check_result {
+    const char *name; /* "conv2d_D2_fwd", "bn_G1_bwd_data", ... */
+    int ok;
+    double max_err; /* largest |got - ref| */
+    double max_rel; /* largest |got - ref| / (|ref| + atol) */
+    double nmse;
+    double atol, rtol, max_nmse; /* the tolerances */
+    size_t n, n_bad;             /* elements compared, out of tolerance */
+    const char *error; /* NULL, or the message of a failed device call (the numbers are NaN) */
+};
+/* Called once per result; the pointers in r live until it returns. */
+typedef void (*clgan_check_report_fn)(const struct clgan_check_result *r, void *user);
+
+/*
+ * Run the checks params selects on ctx, calling fn (may be NULL) for each result, and count
+ * them into *passed and *failed (either may be NULL). A failed device call is a failed result,
+ * not an error of the run, which returns only INVALID_ARGUMENT (bad params) and
+ * OUT_OF_HOST_MEMORY besides OK.
+ */
+CLGAN_API clgan_status clgan_check_run(clgan_ctx *ctx, const struct clgan_check_params *params,
+                                       clgan_check_report_fn fn, void *user, int *passed,
+                                       int *failed);
+
 #ifdef __cplusplus
 }
 #endif

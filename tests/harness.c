@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "check/check.h"
 #include "harness.h"
 
 static struct th_device devs[16];
@@ -134,54 +135,23 @@ static void record(int ok)
         failed++;
 }
 
-/* Elementwise and NMSE comparison; fills the statistics th_check prints. */
-struct cmp_stats {
-    double worst, nmse;
-    size_t bad, first_bad;
-};
-
-static int compare(const float *got, const float *ref, size_t n, double atol, double rtol,
-                   double max_nmse, struct cmp_stats *cs)
-{
-    double num = 0, den = 0;
-    memset(cs, 0, sizeof(*cs));
-    for (size_t i = 0; i < n; i++) {
-        double g = got[i], r = ref[i];
-        if (isnan(r) || isinf(r) || isnan(g) || isinf(g)) {
-            int same = (isnan(r) && isnan(g)) || (isinf(r) && isinf(g) && (r > 0) == (g > 0));
-            if (!same && !cs->bad++)
-                cs->first_bad = i;
-            continue;
-        }
-        double d = fabs(g - r);
-        num += d * d;
-        den += r * r;
-        if (d > cs->worst)
-            cs->worst = d;
-        if (d > atol + rtol * fabs(r) && !cs->bad++)
-            cs->first_bad = i;
-    }
-    cs->nmse = den > 0 ? num / den : num;
-    return cs->bad == 0 && cs->nmse <= max_nmse;
-}
-
+/* The comparison is the one clgan check uses (check/check.h). */
 int th_compare(const float *got, const float *ref, size_t n, double atol, double rtol,
                double max_nmse)
 {
-    struct cmp_stats cs;
-    return compare(got, ref, n, atol, rtol, max_nmse, &cs);
+    return clgan_check_compare(got, ref, n, atol, rtol, max_nmse, NULL);
 }
 
 int th_check(const char *name, const struct th_device *dev, const float *got, const float *ref,
              size_t n, double atol, double rtol, double max_nmse)
 {
-    struct cmp_stats cs;
-    int ok = compare(got, ref, n, atol, rtol, max_nmse, &cs);
+    struct clgan_check_cmp cs;
+    int ok = clgan_check_compare(got, ref, n, atol, rtol, max_nmse, &cs);
     printf("%-48s [%s] %s max_err=%.3g nmse=%.3g tol=(%.1g,%.1g,%.1g)", name,
-           dev ? dev->tag : "host", ok ? "OK" : "FAIL", cs.worst, cs.nmse, atol, rtol, max_nmse);
-    if (cs.bad)
-        printf(" bad=%zu first=[%zu] got=%.9g ref=%.9g", cs.bad, cs.first_bad, got[cs.first_bad],
-               ref[cs.first_bad]);
+           dev ? dev->tag : "host", ok ? "OK" : "FAIL", cs.max_err, cs.nmse, atol, rtol, max_nmse);
+    if (cs.n_bad)
+        printf(" bad=%zu first=[%zu] got=%.9g ref=%.9g", cs.n_bad, cs.where, got[cs.where],
+               ref[cs.where]);
     printf("\n");
     record(ok);
     return ok;

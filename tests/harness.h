@@ -35,7 +35,8 @@ int th_quick(void);
 int th_want(const char *name);
 
 /* Compare got with ref elementwise (|d - r| <= atol + rtol |r|, NaN/inf must match) and by
- * NMSE; print one line; count. dev may be NULL for host-only checks. Returns 1 when OK. */
+ * NMSE with clgan_check_compare (check/check.h, the comparator of clgan check too); print one
+ * line; count. dev may be NULL for host-only checks. Returns 1 when OK. */
 int th_check(const char *name, const struct th_device *dev, const float *got, const float *ref,
              size_t n, double atol, double rtol, double max_nmse);
 /* The comparison alone, recording nothing (for the comparator's self-test). */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/check.h"
 #include "harness.h"
 #include "ops/conv.h"
 #include "ref/conv.h"
@@ -397,6 +398,21 @@ static void run_flops(void)
               eg, fl);
 }
 
+/* The four convolutions of dcgan32's G or D (nz 100, 64 features, one channel) at batch 64. */
+static int dcgan32_convs(char net, struct clgan_conv_shape *out)
+{
+    struct clgan_check_dcgan d = {32, 100, 64, 64, 1};
+    struct clgan_check_layer l[CLGAN_CHECK_MAX_LAYERS];
+    char err[256] = "";
+    int n = clgan_check_dcgan_layers(&d, net, 64, l, err, sizeof(err)), k = 0;
+    for (int i = 0; i < n; i++)
+        if (l[i].spec.kind == CLGAN_LAYER_CONV2D || l[i].spec.kind == CLGAN_LAYER_CONVT2D)
+            if (k < 4)
+                out[k++] = l[i].conv;
+    return th_expect(n > 0 && k == 4, "dcgan32_layers", NULL, "%d layers, %d convolutions %s", n, k,
+                     err);
+}
+
 int main(int argc, char **argv)
 {
     th_init(argc, argv, 1);
@@ -420,15 +436,10 @@ int main(int argc, char **argv)
         {2, 3, 4, 4, 2, 2, 3, 0, 2},                                /* k < stride: gaps */
         {3, 100, 1, 1, 5, 4, 1, 0, 0},                              /* from 1 x 1 */
         {5, 33, 7, 7, 17, 4, 2, 1, 1}};
-    /* dcgan32 (DESIGN.md), batch set per device */
-    static const struct clgan_conv_shape g32[] = {{64, 100, 1, 1, 256, 4, 1, 0, 0},
-                                                  {64, 256, 4, 4, 128, 4, 2, 1, 0},
-                                                  {64, 128, 8, 8, 64, 4, 2, 1, 0},
-                                                  {64, 64, 16, 16, 1, 4, 2, 1, 0}};
-    static const struct clgan_conv_shape d32[] = {{64, 1, 32, 32, 64, 4, 2, 1, 0},
-                                                  {64, 64, 16, 16, 128, 4, 2, 1, 0},
-                                                  {64, 128, 8, 8, 256, 4, 2, 1, 0},
-                                                  {64, 256, 4, 4, 1, 4, 1, 0, 0}};
+    /* dcgan32's convolutions at batch 64, with the shapes the preset gives them */
+    struct clgan_conv_shape g32[4], d32[4];
+    if (!dcgan32_convs('G', g32) || !dcgan32_convs('D', d32))
+        return th_finish();
     static const struct clgan_linear_shape lin[] = {{3, 5, 4},     {1, 7, 3},    {5, 1, 1},
                                                     {64, 100, 33}, {150, 4, 16}, {130, 257, 65}};
     for (int i = 0; i < th_ndev(); i++) {

@@ -1,7 +1,8 @@
 /* labels: kernel; timeout: 600 */
 /*
  * test_model.c - whole sequential models (dcgan32 G and D, dcgan64 on fast devices, an MLP) on
- * every device against a host model built from the plain-C references: every layer's output,
+ * every device against the host reference model of check/check.h (the model run layer by layer
+ * on the plain-C references): every layer's output,
  * every parameter gradient and the input gradient; the backward flags (no parameter gradients,
  * accumulate); running statistics; FLOP counts.
  */
@@ -10,120 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/check.h"
 #include "harness.h"
 #include "nn/nn.h"
-#include "ref/act.h"
-#include "ref/bn.h"
-#include "ref/conv.h"
-
-struct host_model {
-    float *params, *grads, *state, **y, **save;
-};
-
-static struct clgan_conv_shape conv_shape(const struct clgan_layer *l, int batch)
-{
-    struct clgan_conv_shape s = {batch,          l->in.c,     l->in.h,
-                                 l->in.w,        l->spec.out, l->spec.k,
-                                 l->spec.stride, l->spec.pad, l->spec.out_pad};
-    return s;
-}
-
-static void ref_forward(const struct clgan_model *m, struct host_model *h, const float *x,
-                        int batch)
-{
-    for (int i = 0; i < m->n_layers; i++) {
-        const struct clgan_layer *l = &m->layers[i];
-        const float *in = i ? h->y[i - 1] : x;
-        float *p = h->params + l->p_off;
-        const float *b = l->n_params > l->n_weight ? p + l->n_weight : NULL;
-        struct clgan_conv_shape cs = conv_shape(l, batch);
-        struct clgan_linear_shape ls = {batch, (int)clgan_shape_size(l->in), l->spec.out};
-        size_t n = (size_t)batch * clgan_shape_size(l->in);
-        switch (l->spec.kind) {
-        case CLGAN_LAYER_CONV2D:
-            clgan_ref_conv2d_fwd(&cs, in, p, b, h->y[i]);
-            break;
-        case CLGAN_LAYER_CONVT2D:
-            clgan_ref_convt2d_fwd(&cs, in, p, b, h->y[i]);
-            break;
-        case CLGAN_LAYER_LINEAR:
-            clgan_ref_linear_fwd(&ls, in, p, b, h->y[i]);
-            break;
-        case CLGAN_LAYER_BATCHNORM:
-            clgan_ref_bn_fwd_train((size_t)batch, (size_t)l->in.c, (size_t)l->in.h * l->in.w, 1e-5f,
-                                   0.1f, in, h->y[i], p, p + l->in.c, h->state + l->s_off,
-                                   h->state + l->s_off + l->in.c, h->save[i], h->save[i] + l->in.c);
-            break;
-        case CLGAN_LAYER_ACT:
-            clgan_ref_act_fwd((int)l->spec.act, l->spec.slope, n, in, h->y[i]);
-            break;
-        }
-    }
-}
-
-/* Backward; dx_out receives the input gradient. beta accumulates parameter gradients. */
-static void ref_backward(const struct clgan_model *m, struct host_model *h, const float *x,
-                         const float *dy, float *dx_out, int batch, float beta, int param_grads)
-{
-    size_t maxn = 0;
-    for (int i = 0; i < m->n_layers; i++) {
-        size_t a = (size_t)batch * clgan_shape_size(m->layers[i].in);
-        size_t b = (size_t)batch * clgan_shape_size(m->layers[i].out);
-        maxn = a > maxn ? a : maxn;
-        maxn = b > maxn ? b : maxn;
-    }
-    float *g = th_alloc(maxn), *d = th_alloc(maxn);
-    memcpy(g, dy, (size_t)batch * clgan_shape_size(m->out) * sizeof(float));
-    for (int i = m->n_layers - 1; i >= 0; i--) {
-        const struct clgan_layer *l = &m->layers[i];
-        const float *in = i ? h->y[i - 1] : x;
-        float *p = h->params + l->p_off, *gp = h->grads + l->p_off;
-        struct clgan_conv_shape cs = conv_shape(l, batch);
-        struct clgan_linear_shape ls = {batch, (int)clgan_shape_size(l->in), l->spec.out};
-        size_t n = (size_t)batch * clgan_shape_size(l->in);
-        int has_b = l->n_params > l->n_weight;
-        switch (l->spec.kind) {
-        case CLGAN_LAYER_CONV2D:
-            if (param_grads) {
-                clgan_ref_conv2d_bwd_weight(&cs, in, g, beta, gp);
-                if (has_b)
-                    clgan_ref_conv2d_bwd_bias(&cs, g, beta, gp + l->n_weight);
-            }
-            clgan_ref_conv2d_bwd_data(&cs, g, p, d);
-            break;
-        case CLGAN_LAYER_CONVT2D:
-            if (param_grads) {
-                clgan_ref_convt2d_bwd_weight(&cs, in, g, beta, gp);
-                if (has_b)
-                    clgan_ref_convt2d_bwd_bias(&cs, g, beta, gp + l->n_weight);
-            }
-            clgan_ref_convt2d_bwd_data(&cs, g, p, d);
-            break;
-        case CLGAN_LAYER_LINEAR:
-            if (param_grads) {
-                clgan_ref_linear_bwd_weight(&ls, in, g, beta, gp);
-                if (has_b)
-                    clgan_ref_linear_bwd_bias(&ls, g, beta, gp + l->n_weight);
-            }
-            clgan_ref_linear_bwd_data(&ls, g, p, d);
-            break;
-        case CLGAN_LAYER_BATCHNORM:
-            clgan_ref_bn_bwd((size_t)batch, (size_t)l->in.c, (size_t)l->in.h * l->in.w, in, g, p,
-                             h->save[i], h->save[i] + l->in.c, d, param_grads ? gp : NULL,
-                             param_grads ? gp + l->in.c : NULL, beta);
-            break;
-        case CLGAN_LAYER_ACT:
-            clgan_ref_act_bwd((int)l->spec.act, l->spec.slope, n, h->y[i], g, d);
-            break;
-        }
-        float *t = g;
-        g = d;
-        d = t;
-    }
-    memcpy(dx_out, g, (size_t)batch * clgan_shape_size(m->in) * sizeof(float));
-    free(g);
-    free(d);
-}
 
 static void check_model(struct th_device *dev, const char *what,
                         const struct clgan_layer_spec *specs, int n, struct clgan_shape in,
@@ -141,26 +31,17 @@ static void check_model(struct th_device *dev, const char *what,
            nout = (size_t)batch * clgan_shape_size(m->out);
     float *x = th_rand(nin, -1, 1), *dy = th_rand(nout, -1, 1);
     cl_mem dxm = th_upload(dev, x, nin), ddy = th_upload(dev, dy, nout);
-    struct host_model h;
-    h.params = th_alloc(m->n_params);
-    h.grads = th_alloc(m->n_params);
-    h.state = th_alloc(m->n_state);
-    h.y = calloc((size_t)m->n_layers, sizeof(float *));
-    h.save = calloc((size_t)m->n_layers, sizeof(float *));
-    for (int i = 0; i < m->n_layers; i++) {
-        h.y[i] = th_alloc((size_t)batch * clgan_shape_size(m->layers[i].out));
-        h.save[i] = th_alloc(m->layers[i].n_save + 1);
-    }
+    struct clgan_check_host *h = NULL;
     if (st == CLGAN_STATUS_OK)
-        st = clgan_rt_read(ctx, m->params, 0, m->n_params * sizeof(float), h.params);
+        st = clgan_check_host_init(m, batch, &h);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_rt_read(ctx, m->state, 0, m->n_state * sizeof(float), h.state);
+        st = clgan_check_host_load(h);
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_forward(m, dxm, 0, batch, CLGAN_FWD_TRAIN);
     snprintf(name, sizeof(name), "model_%s_forward", what);
     if (!th_status(st, name, dev))
         goto out;
-    ref_forward(m, &h, x, batch);
+    clgan_check_host_forward(h, x);
     /* fp32 through several layers of long sums: relative tolerance grows with depth */
     for (int i = 0; i < m->n_layers; i++) {
         size_t ny = (size_t)batch * clgan_shape_size(m->layers[i].out);
@@ -168,14 +49,14 @@ static void check_model(struct th_device *dev, const char *what,
         clgan_rt_read(ctx, m->act, m->layers[i].y_off * sizeof(float), ny * sizeof(float), got);
         snprintf(name, sizeof(name), "model_%s_fwd_layer%d_%s", what, i, m->layers[i].ops->name);
         /* a batch norm with the activation after it folded in holds that activation's output */
-        th_check(name, dev, got, h.y[m->layers[i].fuse_next ? i + 1 : i], ny, 2e-4, 2e-3, 1e-8);
+        th_check(name, dev, got, clgan_check_host_slot(h, i), ny, 2e-4, 2e-3, 1e-8);
         free(got);
     }
     float *state = th_alloc(m->n_state);
     clgan_rt_read(ctx, m->state, 0, m->n_state * sizeof(float), state);
     snprintf(name, sizeof(name), "model_%s_running_stats", what);
     if (m->n_state)
-        th_check(name, dev, state, h.state, m->n_state, 1e-5, 1e-3, 1e-9);
+        th_check(name, dev, state, h->state, m->n_state, 1e-5, 1e-3, 1e-9);
     free(state);
 
     /* backward with parameter and input gradients */
@@ -184,7 +65,7 @@ static void check_model(struct th_device *dev, const char *what,
     snprintf(name, sizeof(name), "model_%s_backward", what);
     if (!th_status(st, name, dev))
         goto out2;
-    ref_backward(m, &h, x, dy, rdx, batch, 0.0f, 1);
+    clgan_check_host_backward(h, x, dy, rdx, 0.0f, 1);
     clgan_rt_read(ctx, m->grads, 0, m->n_params * sizeof(float), gg);
     clgan_rt_read(ctx, m->dx, 0, nin * sizeof(float), gdx);
     for (int i = 0; i < m->n_layers; i++) {
@@ -192,7 +73,7 @@ static void check_model(struct th_device *dev, const char *what,
         if (!l->n_params)
             continue;
         snprintf(name, sizeof(name), "model_%s_grad_layer%d_%s", what, i, l->ops->name);
-        th_check(name, dev, gg + l->p_off, h.grads + l->p_off, l->n_params, 1e-3, 5e-3, 1e-7);
+        th_check(name, dev, gg + l->p_off, h->grads + l->p_off, l->n_params, 1e-3, 5e-3, 1e-7);
     }
     snprintf(name, sizeof(name), "model_%s_input_grad", what);
     th_check(name, dev, gdx, rdx, nin, 1e-4, 5e-3, 1e-7);
@@ -221,15 +102,7 @@ out2:
     free(gdx);
     free(gg);
 out:
-    for (int i = 0; i < m->n_layers; i++) {
-        free(h.y[i]);
-        free(h.save[i]);
-    }
-    free(h.y);
-    free(h.save);
-    free(h.params);
-    free(h.grads);
-    free(h.state);
+    clgan_check_host_free(h);
     free(x);
     free(dy);
     th_free_mem(dev, dxm, nin);

@@ -1,0 +1,307 @@
+/*
+ * run_layers.c - the op families of a model's layers, with the shapes the presets give them
+ * (clgan_check_dcgan_layers): every convolution and transposed convolution of dcgan32 (and
+ * dcgan64 where the size class allows), every batch norm with the activation a model folds into
+ * it, the activations a model runs on their own; plus odd shapes that divide no work-group size.
+ *
+ * Names: <op>_<tag>_<pass> for dcgan32 ("conv2d_D2_fwd", "bn_G1_bwd_data"), with "dcgan64_"
+ * before the tag for dcgan64, "odd" as the tag of the odd shapes.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "check/runner.h"
+#include "ops/act.h"
+#include "ops/bn.h"
+#include "ops/conv.h"
+#include "ref/act.h"
+#include "ref/bn.h"
+#include "ref/conv.h"
+
+/* The layers of one net of a preset, with the name prefix of its cases ("", "dcgan64_"). */
+static int preset_layers(struct chk *c, int which, char net, struct clgan_check_layer *l,
+                         const char **prefix, int *conv_batch)
+{
+    struct clgan_check_dcgan d;
+    char err[256];
+    if (!chk_dcgan(c, which, &d, conv_batch))
+        return 0;
+    *prefix = which ? "dcgan64_" : "";
+    int n = clgan_check_dcgan_layers(&d, net, *conv_batch, l, err, sizeof(err));
+    if (n < 0)
+        chk_fail(c, which ? "preset_dcgan64" : "preset_dcgan32", err);
+    return n < 0 ? 0 : n;
+}
+
+/* ---------------------------------------------------------------- convolutions */
+
+static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_shape s)
+{
+    char op[96];
+    int ho, wo;
+    if (!chk_want_case(c, tag))
+        return;
+    if (t)
+        clgan_ops_convt2d_out_hw(&s, &ho, &wo);
+    else
+        clgan_ops_conv2d_out_hw(&s, &ho, &wo);
+    size_t nx = (size_t)s.n * s.cin * s.h * s.w, ny = (size_t)s.n * s.cout * ho * wo,
+           nw = (size_t)s.cin * s.cout * s.k * s.k, ws = 0;
+    for (int p = 0; p < 3; p++) {
+        size_t w = t ? clgan_ops_convt2d_workspace(&s, p) : clgan_ops_conv2d_workspace(&s, p);
+        ws = w > ws ? w : ws;
+    }
+    float *x = chk_rand(c, nx, -1, 1), *w = chk_rand(c, nw, -0.1f, 0.1f),
+          *dy = chk_rand(c, ny, -1, 1), *bias = chk_rand(c, (size_t)s.cout, -0.5f, 0.5f);
+    float *ry = chk_zeros(c, ny), *rdx = chk_zeros(c, nx), *rdw = chk_zeros(c, nw);
+    cl_mem dx = chk_up(c, x, nx), dw = chk_up(c, w, nw), ddy = chk_up(c, dy, ny),
+           db = chk_up(c, bias, (size_t)s.cout), out = chk_up(c, NULL, ny > nx ? ny : nx),
+           gw = chk_up(c, NULL, nw), dws = chk_up(c, NULL, ws);
+    /* fp32 sums of cin*k*k (or cout*k*k) products */
+    double atol = 1e-4, rtol = 2e-3, nm = 1e-9;
+    snprintf(op, sizeof(op), "%s_alloc", tag);
+    if (!chk_ready(c, op))
+        goto out;
+    snprintf(op, sizeof(op), "%s_fwd", tag);
+    if (chk_want(c, op)) {
+        clgan_status st = t ? clgan_ops_convt2d_fwd(c->ctx, &s, dx, 0, dw, 0, db, 0, out, 0, dws, 0)
+                            : clgan_ops_conv2d_fwd(c->ctx, &s, dx, 0, dw, 0, db, 0, out, 0, dws, 0);
+        float *got = st == CLGAN_STATUS_OK ? chk_down(c, out, ny) : NULL;
+        if (!got) {
+            chk_dev_error(c, op);
+        } else {
+            if (t)
+                clgan_ref_convt2d_fwd(&s, x, w, bias, ry);
+            else
+                clgan_ref_conv2d_fwd(&s, x, w, bias, ry);
+            chk_compare(c, op, got, ry, ny, atol, rtol, nm);
+        }
+    }
+    snprintf(op, sizeof(op), "%s_bwd_data", tag);
+    if (chk_want(c, op)) {
+        clgan_status st = t ? clgan_ops_convt2d_bwd_data(c->ctx, &s, ddy, 0, dw, 0, out, 0, dws, 0)
+                            : clgan_ops_conv2d_bwd_data(c->ctx, &s, ddy, 0, dw, 0, out, 0, dws, 0);
+        float *got = st == CLGAN_STATUS_OK ? chk_down(c, out, nx) : NULL;
+        if (!got) {
+            chk_dev_error(c, op);
+        } else {
+            if (t)
+                clgan_ref_convt2d_bwd_data(&s, dy, w, rdx);
+            else
+                clgan_ref_conv2d_bwd_data(&s, dy, w, rdx);
+            chk_compare(c, op, got, rdx, nx, atol, rtol, nm);
+        }
+    }
+    snprintf(op, sizeof(op), "%s_bwd_weight", tag);
+    if (chk_want(c, op)) {
+        clgan_status st =
+            t ? clgan_ops_convt2d_bwd_weight(c->ctx, &s, dx, 0, ddy, 0, 0.0f, gw, 0, dws, 0)
+              : clgan_ops_conv2d_bwd_weight(c->ctx, &s, dx, 0, ddy, 0, 0.0f, gw, 0, dws, 0);
+        float *got = st == CLGAN_STATUS_OK ? chk_down(c, gw, nw) : NULL;
+        if (!got) {
+            chk_dev_error(c, op);
+        } else {
+            if (t)
+                clgan_ref_convt2d_bwd_weight(&s, x, dy, 0.0f, rdw);
+            else
+                clgan_ref_conv2d_bwd_weight(&s, x, dy, 0.0f, rdw);
+            /* sums over batch x positions: looser absolute tolerance */
+            chk_compare(c, op, got, rdw, nw, 1e-3, rtol, nm);
+        }
+    }
+out:
+    chk_done(c);
+}
+
+void clgan_check_conv(struct chk *c)
+{
+    struct clgan_check_layer l[CLGAN_CHECK_MAX_LAYERS];
+    char tag[64];
+    for (int which = 0; which < 2; which++)
+        for (const char *net = "DG"; *net; net++) {
+            const char *prefix = "";
+            int batch = 0, n = preset_layers(c, which, *net, l, &prefix, &batch);
+            for (int i = 0; i < n; i++) {
+                int t = l[i].spec.kind == CLGAN_LAYER_CONVT2D;
+                if (!t && l[i].spec.kind != CLGAN_LAYER_CONV2D)
+                    continue;
+                snprintf(tag, sizeof(tag), "%s_%.8s%.15s", t ? "convt2d" : "conv2d", prefix,
+                         l[i].tag);
+                conv_case(c, tag, t, l[i].conv);
+            }
+        }
+    /* odd shapes: kernel 3 stride 1 pad 1 on 7x5, output padding */
+    struct clgan_conv_shape o1 = {3, 5, 7, 5, 4, 3, 1, 1, 0}, o2 = {2, 3, 5, 6, 4, 3, 2, 1, 1};
+    conv_case(c, "conv2d_odd", 0, o1);
+    conv_case(c, "convt2d_odd", 1, o2);
+}
+
+/* ---------------------------------------------------------------- batch norm */
+
+/* Training forward, running statistics and backward of one batch norm over [n, ch, hw], with
+ * the activation act (an enum clgan_act, or CLGAN_CHECK_NO_ACT) fused as a model fuses it. */
+static void bn_case(struct chk *c, const char *stem, size_t n, size_t ch, size_t hw, int act,
+                    float slope)
+{
+    char op[96];
+    if (!chk_want_case(c, stem))
+        return;
+    size_t nx = n * ch * hw;
+    float *x = chk_rand(c, nx, -2, 3), *dy = chk_rand(c, nx, -1, 1),
+          *gam = chk_rand(c, ch, 0.5f, 1.5f), *bet = chk_rand(c, ch, -0.5f, 0.5f);
+    float *st = chk_zeros(c, 4 * ch), *ry = chk_zeros(c, nx), *rg = chk_zeros(c, nx),
+          *rdx = chk_zeros(c, nx), *rgb = chk_zeros(c, 2 * ch), *gb = chk_zeros(c, 2 * ch);
+    for (size_t i = 0; st && i < ch; i++)
+        st[ch + i] = 1.0f;
+    for (size_t i = 0; gb && i < ch; i++) {
+        gb[i] = gam[i];
+        gb[ch + i] = bet[i];
+    }
+    cl_mem dx = chk_up(c, x, nx), ddy = chk_up(c, dy, nx), dgb = chk_up(c, gb, 2 * ch),
+           dst = chk_up(c, st, 4 * ch), o = chk_up(c, NULL, nx), gx = chk_up(c, NULL, nx),
+           dg = chk_up(c, NULL, 2 * ch);
+    float *got = NULL;
+    snprintf(op, sizeof(op), "%s_fwd_train", stem);
+    if (!chk_ready(c, op))
+        goto out;
+    struct clgan_ops_bn bn = {.n = n,
+                              .c = ch,
+                              .hw = hw,
+                              .eps = CLGAN_OPS_BN_EPS,
+                              .momentum = CLGAN_OPS_BN_MOMENTUM,
+                              .gamma = dgb,
+                              .gamma_off = 0,
+                              .beta = dgb,
+                              .beta_off = ch,
+                              .run_mean = dst,
+                              .run_mean_off = 0,
+                              .run_var = dst,
+                              .run_var_off = ch,
+                              .save_mean = dst,
+                              .save_mean_off = 2 * ch,
+                              .save_invstd = dst,
+                              .save_invstd_off = 3 * ch,
+                              .act = act == CLGAN_ACT_RELU    ? CLGAN_OPS_BN_ACT_RELU
+                                     : act == CLGAN_ACT_LRELU ? CLGAN_OPS_BN_ACT_LRELU
+                                                              : CLGAN_OPS_BN_ACT_NONE,
+                              .act_slope = act == CLGAN_ACT_LRELU ? slope : 0.0f,
+                              .act_y = act == CLGAN_CHECK_NO_ACT ? NULL : o,
+                              .act_y_off = 0};
+    if (clgan_ops_bn_fwd_train(c->ctx, &bn, dx, 0, o, 0) != CLGAN_STATUS_OK ||
+        !(got = chk_down(c, o, nx))) {
+        chk_dev_error(c, op);
+        goto out;
+    }
+    clgan_ref_bn_fwd_train(n, ch, hw, CLGAN_OPS_BN_EPS, CLGAN_OPS_BN_MOMENTUM, x, ry, gam, bet, st,
+                           st + ch, st + 2 * ch, st + 3 * ch);
+    if (act != CLGAN_CHECK_NO_ACT)
+        clgan_ref_act_fwd(act, slope, nx, ry, ry);
+    /* per-channel sums over n*hw values: fp32 rounding grows with their square root */
+    double sq = sqrt((double)(n * hw)) * 1.2e-7;
+    chk_compare(c, op, got, ry, nx, 1e-5 + 4 * sq, 1e-4, 1e-11);
+    snprintf(op, sizeof(op), "%s_running_stats", stem);
+    if ((got = chk_down(c, dst, 2 * ch)) != NULL)
+        chk_compare(c, op, got, st, 2 * ch, 1e-6 + sq, 1e-4, 1e-11);
+    else
+        chk_dev_error(c, op);
+    /* with an activation the gradient is that of its output, gated from the forward's output */
+    snprintf(op, sizeof(op), "%s_bwd_data", stem);
+    if (clgan_ops_bn_bwd(c->ctx, &bn, dx, 0, ddy, 0, gx, 0, dg, 0, dg, ch, 0.0f) !=
+            CLGAN_STATUS_OK ||
+        !(got = chk_down(c, gx, nx))) {
+        chk_dev_error(c, op);
+        goto out;
+    }
+    if (act != CLGAN_CHECK_NO_ACT)
+        clgan_ref_act_bwd(act, slope, nx, ry, dy, rg);
+    clgan_ref_bn_bwd(n, ch, hw, x, act != CLGAN_CHECK_NO_ACT ? rg : dy, gam, st + 2 * ch,
+                     st + 3 * ch, rdx, rgb, rgb + ch, 0.0f);
+    chk_compare(c, op, got, rdx, nx, 1e-5 + 4 * sq, 1e-3, 1e-10);
+    snprintf(op, sizeof(op), "%s_bwd_gamma_beta", stem);
+    if ((got = chk_down(c, dg, 2 * ch)) != NULL) /* sums over n x hw values */
+        chk_compare(c, op, got, rgb, 2 * ch, 1e-3 + 8 * sq, 1e-4, 1e-10);
+    else
+        chk_dev_error(c, op);
+out:
+    chk_done(c);
+}
+
+void clgan_check_bn(struct chk *c)
+{
+    struct clgan_check_layer l[CLGAN_CHECK_MAX_LAYERS];
+    char stem[64];
+    for (int which = 0; which < 2; which++)
+        for (const char *net = "DG"; *net; net++) {
+            const char *prefix = "";
+            int batch = 0, n = preset_layers(c, which, *net, l, &prefix, &batch);
+            for (int i = 0; i < n; i++) {
+                if (l[i].spec.kind != CLGAN_LAYER_BATCHNORM)
+                    continue;
+                snprintf(stem, sizeof(stem), "bn_%.8s%.15s", prefix, l[i].tag);
+                bn_case(c, stem, (size_t)c->pol->bn_batch, (size_t)l[i].in.c,
+                        (size_t)l[i].in.h * l[i].in.w, l[i].fused_act, l[i].fused_slope);
+            }
+        }
+    /* no activation, sizes that are no multiple of a vector or a work-group */
+    bn_case(c, "bn_odd", 3, 5, 21, CLGAN_CHECK_NO_ACT, 0.0f);
+}
+
+/* ---------------------------------------------------------------- activations */
+
+static void act_case(struct chk *c, const char *stem, int k, float slope, size_t n)
+{
+    char op[96];
+    if (!chk_want_case(c, stem))
+        return;
+    float *x = chk_rand(c, n, -5, 5), *dy = chk_rand(c, n, -1, 1), *ry = chk_zeros(c, n),
+          *rdx = chk_zeros(c, n), *got = NULL;
+    cl_mem dx = chk_up(c, x, n), ddy = chk_up(c, dy, n), y = chk_up(c, NULL, n),
+           g = chk_up(c, NULL, n);
+    snprintf(op, sizeof(op), "%s_fwd", stem);
+    if (!chk_ready(c, op))
+        goto out;
+    if (clgan_ops_act_fwd(c->ctx, (enum clgan_ops_act)k, slope, n, dx, 0, y, 0) !=
+            CLGAN_STATUS_OK ||
+        !(got = chk_down(c, y, n))) {
+        chk_dev_error(c, op);
+        goto out;
+    }
+    clgan_ref_act_fwd(k, slope, n, x, ry);
+    chk_compare(c, op, got, ry, n, 1e-6, 1e-5, 1e-12);
+    snprintf(op, sizeof(op), "%s_bwd", stem);
+    if (clgan_ops_act_bwd(c->ctx, (enum clgan_ops_act)k, slope, n, y, 0, ddy, 0, g, 0) !=
+            CLGAN_STATUS_OK ||
+        !(got = chk_down(c, g, n))) {
+        chk_dev_error(c, op);
+        goto out;
+    }
+    clgan_ref_act_bwd(k, slope, n, ry, dy, rdx);
+    chk_compare(c, op, got, rdx, n, 1e-6, 1e-5, 1e-12);
+out:
+    chk_done(c);
+}
+
+void clgan_check_act(struct chk *c)
+{
+    char stem[64];
+    /* every kind on an odd length */
+    for (int k = CLGAN_OPS_ACT_RELU; k <= CLGAN_OPS_ACT_SIGMOID; k++) {
+        snprintf(stem, sizeof(stem), "act_%s", clgan_ops_act_name((enum clgan_ops_act)k));
+        act_case(c, stem, k, 0.2f, c->pol->elt_n);
+    }
+    /* the presets' activations that run as layers of their own (not folded into a batch norm) */
+    struct clgan_check_layer l[CLGAN_CHECK_MAX_LAYERS];
+    for (int which = 0; which < 2; which++)
+        for (const char *net = "DG"; *net; net++) {
+            const char *prefix = "";
+            int batch = 0, n = preset_layers(c, which, *net, l, &prefix, &batch);
+            for (int i = 0; i < n; i++) {
+                if (l[i].spec.kind != CLGAN_LAYER_ACT || l[i].folded)
+                    continue;
+                snprintf(stem, sizeof(stem), "act_%.8s_%.8s%.15s",
+                         clgan_ops_act_name((enum clgan_ops_act)l[i].spec.act), prefix, l[i].tag);
+                act_case(c, stem, (int)l[i].spec.act, l[i].spec.slope,
+                         (size_t)batch * clgan_shape_size(l[i].in));
+            }
+        }
+}
