@@ -530,8 +530,8 @@ static void inner_groups(struct th_device *d)
                      wants[wi]);
             if (!th_want(name))
                 continue;
-            clgan_status st =
-                clgan_ops_elt_group_size(d->ctx, "join_inner_fwd", wants[wi], sizeof(float), &l);
+            clgan_status st = clgan_ops_elt_group_size(d->ctx, CLGAN_K(join_inner_fwd), wants[wi],
+                                                       sizeof(float), &l);
             if (!th_status(st, name, d))
                 continue;
             if (l != wants[wi]) {
@@ -544,7 +544,7 @@ static void inner_groups(struct th_device *d)
             cl_mem ym = th_upload(d, y.h, y.len);
             clgan_ref_join_inner_fwd(n, len, a.h + a.off, b.h + b.off, y.h + y.off);
             size_t g = n * l;
-            st = clgan_rt_launch(d->ctx, "join_inner_fwd", 1, &g, &l, 0.0, "umlmlmlL",
+            st = clgan_rt_launch(d->ctx, CLGAN_K(join_inner_fwd), 1, &g, &l, 0.0, "umlmlmlL",
                                  (unsigned)len, am, (uint64_t)a.off, bm, (uint64_t)b.off, ym,
                                  (uint64_t)y.off, l * sizeof(float));
             if (th_status(st, name, d))

@@ -334,7 +334,7 @@ static void test_ctx_settings(struct th_device *d)
             st = clgan_buffer_write(a, 0, 4, x);
         clgan_ctx_profile_reset(ctx);
         if (st == CLGAN_STATUS_OK)
-            st = clgan_rt_launch1d(ctx, "elt_copy_u8", 16, "lmlml", (uint64_t)16, a->mem,
+            st = clgan_rt_launch1d(ctx, CLGAN_K(elt_copy_u8), 16, "lmlml", (uint64_t)16, a->mem,
                                    (uint64_t)0, b->mem, (uint64_t)0);
         if (st == CLGAN_STATUS_OK)
             st = clgan_ctx_profile(ctx, e, 4, &n);

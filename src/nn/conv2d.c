@@ -79,6 +79,12 @@ static clgan_status init(struct clgan_model *m, struct clgan_layer *l, uint64_t 
     return st;
 }
 
+static clgan_status prepare(struct clgan_model *m, struct clgan_layer *l)
+{
+    struct clgan_conv_shape s = shape_of(l, m->max_batch);
+    return clgan_ops_conv_reserve(m->ctx, &s, is_t(l));
+}
+
 static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
                             const struct clgan_tensor *xv, const struct clgan_tensor *y, int mode)
 {
@@ -136,6 +142,7 @@ const struct clgan_layer_ops clgan_layer_conv2d = {
     .setup = setup,
     .workspace = workspace,
     .init = init,
+    .prepare = prepare,
     .forward = forward,
     .backward = backward,
     .flops = flops,
@@ -146,6 +153,7 @@ const struct clgan_layer_ops clgan_layer_convt2d = {
     .setup = setup,
     .workspace = workspace,
     .init = init,
+    .prepare = prepare,
     .forward = forward,
     .backward = backward,
     .flops = flops,

@@ -40,6 +40,12 @@ static clgan_status init(struct clgan_model *m, struct clgan_layer *l, uint64_t 
     return st;
 }
 
+static clgan_status prepare(struct clgan_model *m, struct clgan_layer *l)
+{
+    struct clgan_linear_shape s = shape_of(l, m->max_batch);
+    return clgan_ops_linear_reserve(m->ctx, &s);
+}
+
 static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
                             const struct clgan_tensor *x, const struct clgan_tensor *y, int mode)
 {
@@ -84,6 +90,7 @@ const struct clgan_layer_ops clgan_layer_linear = {
     .name = "linear",
     .setup = setup,
     .init = init,
+    .prepare = prepare,
     .forward = forward,
     .backward = backward,
     .flops = flops,

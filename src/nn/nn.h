@@ -107,6 +107,9 @@ struct clgan_layer_ops {
     size_t (*workspace)(const struct clgan_layer *l, int batch);
     /* Default initialisation of parameters and state (seeded). */
     clgan_status (*init)(struct clgan_model *m, struct clgan_layer *l, uint64_t seed);
+    /* Plan time (may be NULL): reserve what the passes at the model's largest batch need
+     * beyond the model's buffers (the GEMM backend's packing workspace). */
+    clgan_status (*prepare)(struct clgan_model *m, struct clgan_layer *l);
     /* y = f(x). mode: CLGAN_FWD_*. */
     clgan_status (*forward)(struct clgan_model *m, struct clgan_layer *l,
                             const struct clgan_tensor *x, const struct clgan_tensor *y, int mode);

@@ -6,12 +6,12 @@
  * 256 (a power of two, within the device's and kernel's limits). CPUs run a group's work-items
  * one after another on one core: 32, each with a contiguous run, measured 2-4x faster than 256
  * on PoCL for dcgan32's layers. */
-static clgan_status group_size(clgan_ctx *ctx, const char *name, size_t m, size_t *out)
+static clgan_status group_size(clgan_ctx *ctx, enum clgan_kid id, size_t m, size_t *out)
 {
     size_t cap = ctx->info.kind == CLGAN_KIND_CPU ? 32 : 256, want = 1;
     while (want < m && want < cap)
         want *= 2;
-    return clgan_ops_elt_group_size(ctx, name, want, sizeof(float), out);
+    return clgan_ops_elt_group_size(ctx, id, want, sizeof(float), out);
 }
 
 /* The kernels count a channel's elements in 32 bits (with room for the stride). */
@@ -53,20 +53,21 @@ clgan_status clgan_ops_bn_fwd_train(clgan_ctx *ctx, const struct clgan_ops_bn *b
     if (ctx->info.kind == CLGAN_KIND_CPU) {
         size_t g = bn->c, l1 = 1;
         return clgan_rt_launch(
-            ctx, "bn_fwd_train_cpu", 1, &g, &l1, 0.0, "uuufffiifmlmlmlmlmlmlmlml", (unsigned)bn->n,
-            (unsigned)bn->c, (unsigned)bn->hw, (double)bn->eps, (double)bn->momentum,
-            (double)m / (double)(m - 1), update, (int)bn->act, (double)bn->act_slope, x,
-            (uint64_t)x_off, y, (uint64_t)y_off, bn->gamma, (uint64_t)bn->gamma_off, bn->beta,
-            (uint64_t)bn->beta_off, update ? bn->run_mean : x, (uint64_t)bn->run_mean_off,
-            update ? bn->run_var : x, (uint64_t)bn->run_var_off, bn->save_mean,
-            (uint64_t)bn->save_mean_off, bn->save_invstd, (uint64_t)bn->save_invstd_off);
+            ctx, CLGAN_K(bn_fwd_train_cpu), 1, &g, &l1, 0.0, "uuufffiifmlmlmlmlmlmlmlml",
+            (unsigned)bn->n, (unsigned)bn->c, (unsigned)bn->hw, (double)bn->eps,
+            (double)bn->momentum, (double)m / (double)(m - 1), update, (int)bn->act,
+            (double)bn->act_slope, x, (uint64_t)x_off, y, (uint64_t)y_off, bn->gamma,
+            (uint64_t)bn->gamma_off, bn->beta, (uint64_t)bn->beta_off, update ? bn->run_mean : x,
+            (uint64_t)bn->run_mean_off, update ? bn->run_var : x, (uint64_t)bn->run_var_off,
+            bn->save_mean, (uint64_t)bn->save_mean_off, bn->save_invstd,
+            (uint64_t)bn->save_invstd_off);
     }
     size_t l;
-    if ((st = group_size(ctx, "bn_fwd_train", m, &l)) != CLGAN_STATUS_OK)
+    if ((st = group_size(ctx, CLGAN_K(bn_fwd_train), m, &l)) != CLGAN_STATUS_OK)
         return st;
     size_t g = bn->c * l;
     /* unused buffer arguments still need a valid object: pass x */
-    return clgan_rt_launch(ctx, "bn_fwd_train", 1, &g, &l, 0.0, "uuufffiifmlmlmlmlmlmlmlmlL",
+    return clgan_rt_launch(ctx, CLGAN_K(bn_fwd_train), 1, &g, &l, 0.0, "uuufffiifmlmlmlmlmlmlmlmlL",
                            (unsigned)bn->n, (unsigned)bn->c, (unsigned)bn->hw, (double)bn->eps,
                            (double)bn->momentum, (double)m / (double)(m - 1), update, (int)bn->act,
                            (double)bn->act_slope, x, (uint64_t)x_off, y, (uint64_t)y_off, bn->gamma,
@@ -88,7 +89,7 @@ clgan_status clgan_ops_bn_fwd_eval(clgan_ctx *ctx, const struct clgan_ops_bn *bn
                              "bn_fwd_eval: no running statistics");
     size_t total = bn->n * bn->c * bn->hw;
     return clgan_rt_launch1d(
-        ctx, "bn_fwd_eval", total, "luufifmlmlmlmlmlml", (uint64_t)total, (unsigned)bn->c,
+        ctx, CLGAN_K(bn_fwd_eval), total, "luufifmlmlmlmlmlml", (uint64_t)total, (unsigned)bn->c,
         (unsigned)bn->hw, (double)bn->eps, (int)bn->act, (double)bn->act_slope, x, (uint64_t)x_off,
         y, (uint64_t)y_off, bn->gamma, (uint64_t)bn->gamma_off, bn->beta, (uint64_t)bn->beta_off,
         bn->run_mean, (uint64_t)bn->run_mean_off, bn->run_var, (uint64_t)bn->run_var_off);
@@ -116,19 +117,19 @@ clgan_status clgan_ops_bn_bwd(clgan_ctx *ctx, const struct clgan_ops_bn *bn, cl_
     if (ctx->info.kind == CLGAN_KIND_CPU) {
         size_t g = bn->c, l1 = 1;
         return clgan_rt_launch(
-            ctx, "bn_bwd_cpu", 1, &g, &l1, 0.0, "uuuiififmlmlmlmlmlmlmlmlml", (unsigned)bn->n,
-            (unsigned)bn->c, (unsigned)bn->hw, want_dx, want_param, (double)gbeta, (int)bn->act,
-            (double)bn->act_slope, ay, (uint64_t)ay_off, x, (uint64_t)x_off, dy, (uint64_t)dy_off,
-            want_dx ? dx : dy, (uint64_t)dx_off, bn->gamma, (uint64_t)bn->gamma_off, bn->save_mean,
-            (uint64_t)bn->save_mean_off, bn->save_invstd, (uint64_t)bn->save_invstd_off,
-            want_param ? dgamma : dy, (uint64_t)dgamma_off, want_param ? dbeta : dy,
-            (uint64_t)dbeta_off);
+            ctx, CLGAN_K(bn_bwd_cpu), 1, &g, &l1, 0.0, "uuuiififmlmlmlmlmlmlmlmlml",
+            (unsigned)bn->n, (unsigned)bn->c, (unsigned)bn->hw, want_dx, want_param, (double)gbeta,
+            (int)bn->act, (double)bn->act_slope, ay, (uint64_t)ay_off, x, (uint64_t)x_off, dy,
+            (uint64_t)dy_off, want_dx ? dx : dy, (uint64_t)dx_off, bn->gamma,
+            (uint64_t)bn->gamma_off, bn->save_mean, (uint64_t)bn->save_mean_off, bn->save_invstd,
+            (uint64_t)bn->save_invstd_off, want_param ? dgamma : dy, (uint64_t)dgamma_off,
+            want_param ? dbeta : dy, (uint64_t)dbeta_off);
     }
-    if ((st = group_size(ctx, "bn_bwd", m, &l)) != CLGAN_STATUS_OK)
+    if ((st = group_size(ctx, CLGAN_K(bn_bwd), m, &l)) != CLGAN_STATUS_OK)
         return st;
     size_t g = bn->c * l;
     return clgan_rt_launch(
-        ctx, "bn_bwd", 1, &g, &l, 0.0, "uuuiififmlmlmlmlmlmlmlmlmlL", (unsigned)bn->n,
+        ctx, CLGAN_K(bn_bwd), 1, &g, &l, 0.0, "uuuiififmlmlmlmlmlmlmlmlmlL", (unsigned)bn->n,
         (unsigned)bn->c, (unsigned)bn->hw, want_dx, want_param, (double)gbeta, (int)bn->act,
         (double)bn->act_slope, ay, (uint64_t)ay_off, x, (uint64_t)x_off, dy, (uint64_t)dy_off,
         want_dx ? dx : dy, (uint64_t)dx_off, bn->gamma, (uint64_t)bn->gamma_off, bn->save_mean,

@@ -102,16 +102,16 @@ static clgan_status im2col(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_me
     int ph, pw;
     size_t ls, planes = (size_t)g->n * g->cb;
     if (planes_fit(ctx, g, &ph, &pw, &ls))
-        return clgan_rt_launch(ctx, "conv_im2col_planes", 1, &planes, &ls, 0.0, "mlmliiiiiiiiiiiiL",
-                               big, (uint64_t)big_off, col, (uint64_t)col_off, g->n, g->cb, g->hb,
-                               g->wb, g->k, g->s, g->p, g->hs, g->ws, ph, pw, (int)layout,
-                               ls * (size_t)ph * pw * sizeof(float));
+        return clgan_rt_launch(ctx, CLGAN_K(conv_im2col_planes), 1, &planes, &ls, 0.0,
+                               "mlmliiiiiiiiiiiiL", big, (uint64_t)big_off, col, (uint64_t)col_off,
+                               g->n, g->cb, g->hb, g->wb, g->k, g->s, g->p, g->hs, g->ws, ph, pw,
+                               (int)layout, ls * (size_t)ph * pw * sizeof(float));
     if (layout != COL_ROWS) /* col_layout() asks for packing only where the planes kernel runs */
         return clgan_rt_fail(ctx, CLGAN_STATUS_UNSUPPORTED, "im2col: packed layout %d here",
                              (int)layout);
     size_t gs[3] = {(size_t)g->ws, (size_t)g->n * g->hs, g->kc}, lsz[3];
     elem_local(ctx, gs[0], gs[1], lsz);
-    return clgan_rt_launch(ctx, "conv_im2col", 3, gs, lsz, 0.0, "mlmliiiiiiiii", big,
+    return clgan_rt_launch(ctx, CLGAN_K(conv_im2col), 3, gs, lsz, 0.0, "mlmliiiiiiiii", big,
                            (uint64_t)big_off, col, (uint64_t)col_off, g->n, g->cb, g->hb, g->wb,
                            g->k, g->s, g->p, g->hs, g->ws);
 }
@@ -123,14 +123,14 @@ static clgan_status col2im(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_me
     int ph, pw;
     size_t ls, planes = (size_t)g->n * g->cb;
     if (planes_fit(ctx, g, &ph, &pw, &ls))
-        return clgan_rt_launch(ctx, "conv_col2im_planes", 1, &planes, &ls, 0.0,
+        return clgan_rt_launch(ctx, CLGAN_K(conv_col2im_planes), 1, &planes, &ls, 0.0,
                                "mlmliiiiiiiiiimliiL", col, (uint64_t)col_off, big,
                                (uint64_t)big_off, g->n, g->cb, g->hb, g->wb, g->k, g->s, g->p,
                                g->hs, g->ws, b != NULL, b ? b : big, (uint64_t)(b ? b_off : 0), ph,
                                pw, ls * (size_t)ph * pw * sizeof(float));
     size_t gs[3] = {(size_t)g->wb, (size_t)g->hb, (size_t)g->n * g->cb}, lsz[3];
     elem_local(ctx, gs[0], gs[1], lsz);
-    return clgan_rt_launch(ctx, "conv_col2im", 3, gs, lsz, 0.0, "mlmliiiiiiiiiiml", col,
+    return clgan_rt_launch(ctx, CLGAN_K(conv_col2im), 3, gs, lsz, 0.0, "mlmliiiiiiiiiiml", col,
                            (uint64_t)col_off, big, (uint64_t)big_off, g->n, g->cb, g->hb, g->wb,
                            g->k, g->s, g->p, g->hs, g->ws, b != NULL, b ? b : big,
                            (uint64_t)(b ? b_off : 0));
@@ -144,7 +144,7 @@ static clgan_status permute_planes(clgan_ctx *ctx, int n, int c, int hw, int to_
     size_t gs = (size_t)n * c, ls = 16;
     if (ctx->info.max_work_group && ls > ctx->info.max_work_group)
         ls = ctx->info.max_work_group;
-    return clgan_rt_launch(ctx, "conv_permute_planes", 1, &gs, &ls, 0.0, "mlmliiiiiml", src,
+    return clgan_rt_launch(ctx, CLGAN_K(conv_permute_planes), 1, &gs, &ls, 0.0, "mlmliiiiiml", src,
                            (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw, to_cnhw, b != NULL,
                            b ? b : dst, (uint64_t)(b ? b_off : 0));
 }
@@ -156,7 +156,7 @@ static clgan_status nchw_to_cnhw(clgan_ctx *ctx, int n, int c, int hw, cl_mem sr
         return permute_planes(ctx, n, c, hw, 1, src, src_off, dst, dst_off, NULL, 0);
     size_t gs[2] = {(size_t)hw, (size_t)n * c}, ls[3];
     elem_local(ctx, gs[0], gs[1], ls);
-    return clgan_rt_launch(ctx, "conv_nchw_to_cnhw", 2, gs, ls, 0.0, "mlmliii", src,
+    return clgan_rt_launch(ctx, CLGAN_K(conv_nchw_to_cnhw), 2, gs, ls, 0.0, "mlmliii", src,
                            (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw);
 }
 
@@ -167,7 +167,7 @@ static clgan_status cnhw_to_nchw(clgan_ctx *ctx, int n, int c, int hw, cl_mem sr
         return permute_planes(ctx, n, c, hw, 0, src, src_off, dst, dst_off, b, b_off);
     size_t gs[2] = {(size_t)hw, (size_t)n * c}, ls[3];
     elem_local(ctx, gs[0], gs[1], ls);
-    return clgan_rt_launch(ctx, "conv_cnhw_to_nchw", 2, gs, ls, 0.0, "mlmliiiiml", src,
+    return clgan_rt_launch(ctx, CLGAN_K(conv_cnhw_to_nchw), 2, gs, ls, 0.0, "mlmliiiiml", src,
                            (uint64_t)src_off, dst, (uint64_t)dst_off, n, c, hw, b != NULL,
                            b ? b : dst, (uint64_t)(b ? b_off : 0));
 }
@@ -177,7 +177,7 @@ clgan_status clgan_ops_conv_bias_add(clgan_ctx *ctx, int outer, int c, int inner
                                      size_t y_off, cl_mem b, size_t b_off)
 {
     size_t total = (size_t)outer * c * inner;
-    return clgan_rt_launch1d(ctx, "conv_bias_add", total, "mlliiml", y, (uint64_t)y_off,
+    return clgan_rt_launch1d(ctx, CLGAN_K(conv_bias_add), total, "mlliiml", y, (uint64_t)y_off,
                              (uint64_t)total, c, inner, b, (uint64_t)b_off);
 }
 
@@ -186,7 +186,7 @@ clgan_status clgan_ops_conv_bias_grad(clgan_ctx *ctx, int outer, int c, int inne
                                       size_t dy_off, float beta, cl_mem db, size_t db_off)
 {
     cl_kernel k;
-    clgan_status st = clgan_rt_kernel(ctx, "conv_bias_grad", &k);
+    clgan_status st = clgan_rt_kernel_get(ctx, CLGAN_K(conv_bias_grad), &k);
     if (st != CLGAN_STATUS_OK)
         return st;
     size_t kmax = 0;
@@ -200,7 +200,7 @@ clgan_status clgan_ops_conv_bias_grad(clgan_ctx *ctx, int outer, int c, int inne
            ((kmax && ls > kmax) || (ctx->info.max_work_group && ls > ctx->info.max_work_group)))
         ls /= 2;
     size_t gs = (size_t)c * ls;
-    return clgan_rt_launch(ctx, "conv_bias_grad", 1, &gs, &ls, (double)outer * c * inner,
+    return clgan_rt_launch(ctx, CLGAN_K(conv_bias_grad), 1, &gs, &ls, (double)outer * c * inner,
                            "mliiifmlL", dy, (uint64_t)dy_off, outer, c, inner, (double)beta, db,
                            (uint64_t)db_off, ls * sizeof(float));
 }

@@ -59,6 +59,12 @@ clgan_status clgan_ops_conv2d_check(clgan_ctx *ctx, const struct clgan_conv_shap
 clgan_status clgan_ops_convt2d_check(clgan_ctx *ctx, const struct clgan_conv_shape *s);
 clgan_status clgan_ops_linear_check(clgan_ctx *ctx, const struct clgan_linear_shape *s);
 
+/* Reserve the GEMM backend's workspace for every GEMM of this layer's passes at this shape, so
+ * that running them allocates nothing (a model's plan does this at init). */
+clgan_status clgan_ops_conv_reserve(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                    int transposed);
+clgan_status clgan_ops_linear_reserve(clgan_ctx *ctx, const struct clgan_linear_shape *s);
+
 /* Workspace floats a pass needs (0 for none or for an invalid shape). */
 size_t clgan_ops_conv2d_workspace(const struct clgan_conv_shape *s, enum clgan_conv_pass pass);
 size_t clgan_ops_convt2d_workspace(const struct clgan_conv_shape *s, enum clgan_conv_pass pass);

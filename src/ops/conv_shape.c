@@ -233,3 +233,31 @@ clgan_status clgan_ops_conv_check_args(clgan_ctx *ctx, const char *op,
     }
     return CLGAN_STATUS_OK;
 }
+
+/* Every order of (a, b, c) as GEMM sizes m x n x k: the passes of a layer take three of them. */
+static clgan_status reserve_orders(clgan_ctx *ctx, size_t a, size_t b, size_t c)
+{
+    const size_t v[3] = {a, b, c};
+    static const int ord[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    clgan_status st = CLGAN_STATUS_OK;
+    for (int i = 0; i < 6 && st == CLGAN_STATUS_OK; i++)
+        st = clgan_ops_gemm_reserve(ctx, v[ord[i][0]], v[ord[i][1]], v[ord[i][2]], 1);
+    return st;
+}
+
+clgan_status clgan_ops_conv_reserve(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                    int transposed)
+{
+    struct clgan_conv_geo g;
+    clgan_status st = clgan_ops_conv_make_geo(ctx, s, transposed, &g);
+    if (st == CLGAN_STATUS_OK)
+        st = reserve_orders(ctx, (size_t)g.cs, g.cols, g.kc);
+    if (st == CLGAN_STATUS_OK && g.full)
+        st = reserve_orders(ctx, (size_t)g.cs, (size_t)g.n, g.kc);
+    return st;
+}
+
+clgan_status clgan_ops_linear_reserve(clgan_ctx *ctx, const struct clgan_linear_shape *s)
+{
+    return reserve_orders(ctx, (size_t)s->n, (size_t)s->out, (size_t)s->in);
+}

@@ -1,11 +1,11 @@
 /* elt.c - element-wise helpers and reductions (cl/elt.cl); see elt.h. */
 #include "ops/elt.h"
 
-clgan_status clgan_ops_elt_group_size(clgan_ctx *ctx, const char *name, size_t want,
+clgan_status clgan_ops_elt_group_size(clgan_ctx *ctx, enum clgan_kid id, size_t want,
                                       size_t local_bytes_per_item, size_t *out)
 {
     cl_kernel k;
-    clgan_status st = clgan_rt_kernel(ctx, name, &k);
+    clgan_status st = clgan_rt_kernel_get(ctx, id, &k);
     if (st != CLGAN_STATUS_OK)
         return st;
     size_t kmax = 0, dims[3] = {0, 0, 0};
@@ -37,36 +37,36 @@ clgan_status clgan_ops_elt_group_size(clgan_ctx *ctx, const char *name, size_t w
 
 clgan_status clgan_ops_elt_fill(clgan_ctx *ctx, size_t n, float value, cl_mem y, size_t y_off)
 {
-    return clgan_rt_launch1d(ctx, "elt_fill", n, "lfml", (uint64_t)n, (double)value, y,
+    return clgan_rt_launch1d(ctx, CLGAN_K(elt_fill), n, "lfml", (uint64_t)n, (double)value, y,
                              (uint64_t)y_off);
 }
 
 clgan_status clgan_ops_elt_copy(clgan_ctx *ctx, size_t n, cl_mem x, size_t x_off, cl_mem y,
                                 size_t y_off)
 {
-    return clgan_rt_launch1d(ctx, "elt_copy", n, "lmlml", (uint64_t)n, x, (uint64_t)x_off, y,
+    return clgan_rt_launch1d(ctx, CLGAN_K(elt_copy), n, "lmlml", (uint64_t)n, x, (uint64_t)x_off, y,
                              (uint64_t)y_off);
 }
 
 clgan_status clgan_ops_elt_scale(clgan_ctx *ctx, size_t n, float a, cl_mem x, size_t x_off,
                                  cl_mem y, size_t y_off)
 {
-    return clgan_rt_launch1d(ctx, "elt_scale", n, "lfmlml", (uint64_t)n, (double)a, x,
+    return clgan_rt_launch1d(ctx, CLGAN_K(elt_scale), n, "lfmlml", (uint64_t)n, (double)a, x,
                              (uint64_t)x_off, y, (uint64_t)y_off);
 }
 
 clgan_status clgan_ops_elt_axpy(clgan_ctx *ctx, size_t n, float a, cl_mem x, size_t x_off, cl_mem y,
                                 size_t y_off)
 {
-    return clgan_rt_launch1d(ctx, "elt_axpy", n, "lfmlml", (uint64_t)n, (double)a, x,
+    return clgan_rt_launch1d(ctx, CLGAN_K(elt_axpy), n, "lfmlml", (uint64_t)n, (double)a, x,
                              (uint64_t)x_off, y, (uint64_t)y_off);
 }
 
 clgan_status clgan_ops_elt_add(clgan_ctx *ctx, size_t n, cl_mem x, size_t x_off, cl_mem y,
                                size_t y_off, cl_mem z, size_t z_off)
 {
-    return clgan_rt_launch1d(ctx, "elt_add", n, "lmlmlml", (uint64_t)n, x, (uint64_t)x_off, y,
-                             (uint64_t)y_off, z, (uint64_t)z_off);
+    return clgan_rt_launch1d(ctx, CLGAN_K(elt_add), n, "lmlmlml", (uint64_t)n, x, (uint64_t)x_off,
+                             y, (uint64_t)y_off, z, (uint64_t)z_off);
 }
 
 size_t clgan_ops_elt_sum_workspace(size_t n)
@@ -79,9 +79,9 @@ static clgan_status sum_scaled(clgan_ctx *ctx, size_t n, cl_mem x, size_t x_off,
                                size_t ws_off, float mul, float beta, cl_mem out, size_t out_off)
 {
     size_t l1, l2;
-    clgan_status st = clgan_ops_elt_group_size(ctx, "elt_sum_part", 256, sizeof(float), &l1);
+    clgan_status st = clgan_ops_elt_group_size(ctx, CLGAN_K(elt_sum_part), 256, sizeof(float), &l1);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_ops_elt_group_size(ctx, "elt_sum_final", 64, sizeof(float), &l2);
+        st = clgan_ops_elt_group_size(ctx, CLGAN_K(elt_sum_final), 64, sizeof(float), &l2);
     if (st != CLGAN_STATUS_OK)
         return st;
     size_t groups = (n + l1 - 1) / l1;
@@ -90,13 +90,13 @@ static clgan_status sum_scaled(clgan_ctx *ctx, size_t n, cl_mem x, size_t x_off,
     if (groups == 0)
         groups = 1;
     size_t g1 = groups * l1;
-    st = clgan_rt_launch(ctx, "elt_sum_part", 1, &g1, &l1, 0.0, "lmlmlL", (uint64_t)n, x,
+    st = clgan_rt_launch(ctx, CLGAN_K(elt_sum_part), 1, &g1, &l1, 0.0, "lmlmlL", (uint64_t)n, x,
                          (uint64_t)x_off, ws, (uint64_t)ws_off, l1 * sizeof(float));
     if (st != CLGAN_STATUS_OK)
         return st;
-    return clgan_rt_launch(ctx, "elt_sum_final", 1, &l2, &l2, 0.0, "umlffmlL", (unsigned)groups, ws,
-                           (uint64_t)ws_off, (double)mul, (double)beta, out, (uint64_t)out_off,
-                           l2 * sizeof(float));
+    return clgan_rt_launch(ctx, CLGAN_K(elt_sum_final), 1, &l2, &l2, 0.0, "umlffmlL",
+                           (unsigned)groups, ws, (uint64_t)ws_off, (double)mul, (double)beta, out,
+                           (uint64_t)out_off, l2 * sizeof(float));
 }
 
 clgan_status clgan_ops_elt_sum(clgan_ctx *ctx, size_t n, cl_mem x, size_t x_off, cl_mem ws,
@@ -121,8 +121,8 @@ clgan_status clgan_ops_elt_finite(clgan_ctx *ctx, size_t n, cl_mem x, size_t x_o
         st = clgan_ops_elt_fill(ctx, 1, 0.0f, flag, flag_off);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return clgan_rt_launch1d(ctx, "elt_finite", n, "lmlml", (uint64_t)n, x, (uint64_t)x_off, flag,
-                             (uint64_t)flag_off);
+    return clgan_rt_launch1d(ctx, CLGAN_K(elt_finite), n, "lmlml", (uint64_t)n, x, (uint64_t)x_off,
+                             flag, (uint64_t)flag_off);
 }
 
 /* Rows (or columns) placed before the source: padding when positive, crop when negative. */
@@ -142,10 +142,10 @@ clgan_status clgan_ops_elt_gather_u8(clgan_ctx *ctx, const struct clgan_ops_u8_s
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
                              "gather_u8: bad shape (c=%zu hs=%zu ws=%zu -> hd=%zu wd=%zu, n=%zu)",
                              set ? set->c : 0, set ? set->hs : 0, set ? set->ws : 0, hd, wd, n);
-    return clgan_rt_launch1d(ctx, "elt_gather_u8", total, "lmlluuumluuiiffml", (uint64_t)total,
-                             set->data, (uint64_t)set->data_off, (uint64_t)set->count,
-                             (unsigned)set->c, (unsigned)set->hs, (unsigned)set->ws, idx,
-                             (uint64_t)idx_off, (unsigned)hd, (unsigned)wd,
+    return clgan_rt_launch1d(ctx, CLGAN_K(elt_gather_u8), total, "lmlluuumluuiiffml",
+                             (uint64_t)total, set->data, (uint64_t)set->data_off,
+                             (uint64_t)set->count, (unsigned)set->c, (unsigned)set->hs,
+                             (unsigned)set->ws, idx, (uint64_t)idx_off, (unsigned)hd, (unsigned)wd,
                              centre_offset(hd, set->hs), centre_offset(wd, set->ws), (double)scale,
                              (double)shift, out, (uint64_t)out_off);
 }

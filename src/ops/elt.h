@@ -15,7 +15,7 @@
  * Work-group size for a local-memory tree reduction in kernel `name`: the largest power of two
  * <= want that the device, the kernel and the local memory (local_bytes_per_item each) allow.
  */
-clgan_status clgan_ops_elt_group_size(clgan_ctx *ctx, const char *name, size_t want,
+clgan_status clgan_ops_elt_group_size(clgan_ctx *ctx, enum clgan_kid id, size_t want,
                                       size_t local_bytes_per_item, size_t *out);
 
 /* y[i] = value, i < n. */

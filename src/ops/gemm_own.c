@@ -161,7 +161,7 @@ static clgan_status gemm_naive(clgan_ctx *ctx, const struct clgan_gemm_args *g)
     size_t ls[3] = {8, 8, 1};
     double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
     return clgan_rt_launch(
-        ctx, "gemm_naive", 3, gs, ls, flops, "iiuuufmlumlufmlulllllul", g->ta,
+        ctx, CLGAN_K(gemm_naive), 3, gs, ls, flops, "iiuuufmlumlufmlulllllul", g->ta,
         g->b_packed ? 2 : g->tb, (unsigned)g->m, (unsigned)g->n, (unsigned)g->k, (double)g->alpha,
         g->a, (uint64_t)g->a_off, (unsigned)g->lda, g->b, (uint64_t)g->b_off, (unsigned)g->ldb,
         (double)g->beta, g->c, (uint64_t)g->c_off, (unsigned)g->ldc, (uint64_t)g->stride_a,
@@ -253,7 +253,7 @@ static clgan_status pack_a(clgan_ctx *ctx, const struct plan *pl, size_t batch)
     }
     size_t gsa[3] = {(k + pchunk - 1) / pchunk, (mp + npan - 1) / npan, batch};
     size_t lsa[3] = {1, 1, 1};
-    return clgan_rt_launch(ctx, "gemm_pack_a", 3, gsa, lsa, 0, "iuuuumlululmll", a->t,
+    return clgan_rt_launch(ctx, CLGAN_K(gemm_pack_a), 3, gsa, lsa, 0, "iuuuumlululmll", a->t,
                            (unsigned)pl->rows, (unsigned)k, (unsigned)pchunk, (unsigned)npan,
                            a->mem, (uint64_t)a->off, (unsigned)a->ld, (uint64_t)a->stride,
                            (unsigned)a->run, (uint64_t)a->run_stride, ws, (uint64_t)0,
@@ -284,13 +284,13 @@ static clgan_status gemm_tiled(clgan_ctx *ctx, const struct clgan_gemm_args *g,
     size_t crs = pl->swap ? 1 : g->ldc, ccs = pl->swap ? g->ldc : 1;
     size_t gs[3] = {ncg, ngroups, g->batch}, ls[3] = {1, 1, 1};
     double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
-    return clgan_rt_launch(ctx, "gemm_tile_8x32", 3, gs, ls, flops, "uuuuuufmllmlluiifmllllL",
-                           (unsigned)pl->rows, (unsigned)pl->cols, (unsigned)k, (unsigned)bk.kc,
-                           (unsigned)bk.q, (unsigned)bk.group, (double)g->alpha, ws, (uint64_t)0,
-                           (uint64_t)spa, b->mem, (uint64_t)b->off, (uint64_t)b->stride,
-                           (unsigned)b->ld, b->t, bk.direct, (double)g->beta, g->c,
-                           (uint64_t)g->c_off, (uint64_t)g->stride_c, (uint64_t)crs, (uint64_t)ccs,
-                           2 * bk.kc * bk.q * NR * sizeof(float));
+    return clgan_rt_launch(ctx, CLGAN_K(gemm_tile_8x32), 3, gs, ls, flops,
+                           "uuuuuufmllmlluiifmllllL", (unsigned)pl->rows, (unsigned)pl->cols,
+                           (unsigned)k, (unsigned)bk.kc, (unsigned)bk.q, (unsigned)bk.group,
+                           (double)g->alpha, ws, (uint64_t)0, (uint64_t)spa, b->mem,
+                           (uint64_t)b->off, (uint64_t)b->stride, (unsigned)b->ld, b->t, bk.direct,
+                           (double)g->beta, g->c, (uint64_t)g->c_off, (uint64_t)g->stride_c,
+                           (uint64_t)crs, (uint64_t)ccs, 2 * bk.kc * bk.q * NR * sizeof(float));
 }
 
 /*
@@ -318,12 +318,12 @@ static clgan_status gemm_narrow_b(clgan_ctx *ctx, const struct clgan_gemm_args *
     size_t gs[3] = {1, (mt + group - 1) / group, g->batch}, ls[3] = {1, 1, 1};
     double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
     return clgan_rt_launch(
-        ctx, "gemm_tile_16x16_pb", 3, gs, ls, flops, "uuuuufimlululmllfmllliL", (unsigned)g->m,
-        (unsigned)g->n, (unsigned)g->k, (unsigned)kc, (unsigned)group, (double)g->alpha, g->ta,
-        g->a, (uint64_t)g->a_off, (unsigned)g->lda, (uint64_t)g->stride_a, (unsigned)g->a_run,
-        (uint64_t)g->a_run_stride, g->b, (uint64_t)g->b_off, (uint64_t)g->stride_b, (double)g->beta,
-        g->c, (uint64_t)g->c_off, (uint64_t)g->stride_c, (uint64_t)g->ldc, stage,
-        stage ? 16 * (kc + 16) * sizeof(float) : sizeof(float));
+        ctx, CLGAN_K(gemm_tile_16x16_pb), 3, gs, ls, flops, "uuuuufimlululmllfmllliL",
+        (unsigned)g->m, (unsigned)g->n, (unsigned)g->k, (unsigned)kc, (unsigned)group,
+        (double)g->alpha, g->ta, g->a, (uint64_t)g->a_off, (unsigned)g->lda, (uint64_t)g->stride_a,
+        (unsigned)g->a_run, (uint64_t)g->a_run_stride, g->b, (uint64_t)g->b_off,
+        (uint64_t)g->stride_b, (double)g->beta, g->c, (uint64_t)g->c_off, (uint64_t)g->stride_c,
+        (uint64_t)g->ldc, stage, stage ? 16 * (kc + 16) * sizeof(float) : sizeof(float));
 }
 
 /*
@@ -356,12 +356,12 @@ static clgan_status gemm_packed_b(clgan_ctx *ctx, const struct clgan_gemm_args *
     size_t group = (mp + ng - 1) / ng, kc = 512, q = 1;
     size_t gs[3] = {(np + q - 1) / q, (mp + group - 1) / group, g->batch}, ls[3] = {1, 1, 1};
     double flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batch;
-    return clgan_rt_launch(ctx, "gemm_tile_8x32_pb", 3, gs, ls, flops, "uuuuuufmllmllfmlllll",
-                           (unsigned)g->m, (unsigned)g->n, (unsigned)g->k, (unsigned)kc,
-                           (unsigned)q, (unsigned)group, (double)g->alpha, ws, (uint64_t)0,
-                           (uint64_t)plan_ws(&pl), g->b, (uint64_t)g->b_off, (uint64_t)g->stride_b,
-                           (double)g->beta, g->c, (uint64_t)g->c_off, (uint64_t)g->stride_c,
-                           (uint64_t)g->ldc, (uint64_t)g->c_run, (uint64_t)g->c_run_stride);
+    return clgan_rt_launch(
+        ctx, CLGAN_K(gemm_tile_8x32_pb), 3, gs, ls, flops, "uuuuuufmllmllfmlllll", (unsigned)g->m,
+        (unsigned)g->n, (unsigned)g->k, (unsigned)kc, (unsigned)q, (unsigned)group,
+        (double)g->alpha, ws, (uint64_t)0, (uint64_t)plan_ws(&pl), g->b, (uint64_t)g->b_off,
+        (uint64_t)g->stride_b, (double)g->beta, g->c, (uint64_t)g->c_off, (uint64_t)g->stride_c,
+        (uint64_t)g->ldc, (uint64_t)g->c_run, (uint64_t)g->c_run_stride);
 }
 
 clgan_status clgan_gemm_own(clgan_ctx *ctx, const struct clgan_gemm_args *g)

@@ -100,12 +100,12 @@ static void grid2d(const clgan_ctx *ctx, size_t s, size_t rows, size_t g[2], siz
 }
 
 /* Copy x (s elements per sample) into the samples of y, stride apart, from y_off on. */
-static clgan_status concat_part(clgan_ctx *ctx, const char *name, int n, size_t s, size_t stride,
+static clgan_status concat_part(clgan_ctx *ctx, enum clgan_kid id, int n, size_t s, size_t stride,
                                 const struct clgan_tensor *x, cl_mem y, size_t y_off)
 {
     size_t g[2], l[2];
     grid2d(ctx, s, (size_t)n, g, l);
-    return clgan_rt_launch(ctx, name, 2, g, l, 0.0, "uuumlml", (unsigned)n, (unsigned)s,
+    return clgan_rt_launch(ctx, id, 2, g, l, 0.0, "uuumlml", (unsigned)n, (unsigned)s,
                            (unsigned)stride, x->mem, (uint64_t)x->off, y, (uint64_t)y_off);
 }
 
@@ -115,7 +115,7 @@ static clgan_status concat_grad(clgan_ctx *ctx, int n, size_t s, size_t stride, 
 {
     size_t g[2], l[2];
     grid2d(ctx, s, (size_t)n, g, l);
-    return clgan_rt_launch(ctx, "join_concat_bwd", 2, g, l, 0.0, "uuumlfml", (unsigned)n,
+    return clgan_rt_launch(ctx, CLGAN_K(join_concat_bwd), 2, g, l, 0.0, "uuumlfml", (unsigned)n,
                            (unsigned)s, (unsigned)stride, dy, (uint64_t)dy_off, (double)beta,
                            d->mem, (uint64_t)d->off);
 }
@@ -134,10 +134,10 @@ clgan_status clgan_ops_join_concat_fwd(clgan_ctx *ctx, const struct clgan_tensor
     if ((size_t)y->c != (size_t)a->c + (size_t)b->c)
         return FAIL(ctx, "%s: y has %d channels, a and b %d + %d", op, y->c, a->c, b->c);
     size_t sa = clgan_tensor_sample(a), sb = clgan_tensor_sample(b);
-    if ((st = concat_part(ctx, "join_concat_fwd", y->n, sa, sa + sb, a, y->mem, y->off)) !=
+    if ((st = concat_part(ctx, CLGAN_K(join_concat_fwd), y->n, sa, sa + sb, a, y->mem, y->off)) !=
         CLGAN_STATUS_OK)
         return st;
-    return concat_part(ctx, "join_concat_fwd", y->n, sb, sa + sb, b, y->mem, y->off + sa);
+    return concat_part(ctx, CLGAN_K(join_concat_fwd), y->n, sb, sa + sb, b, y->mem, y->off + sa);
 }
 
 clgan_status clgan_ops_join_concat_bwd(clgan_ctx *ctx, const struct clgan_tensor *dy,
@@ -191,7 +191,7 @@ clgan_status clgan_ops_join_embed_fwd(clgan_ctx *ctx, const struct clgan_tensor 
                     op, y->n, y->c, y->h, y->w, w->n, w->c, w->h, w->w);
     size_t g[2], l[2];
     grid2d(ctx, dim, (size_t)y->n, g, l);
-    return clgan_rt_launch(ctx, "join_embed_fwd", 2, g, l, 0.0, "uuumlmlml", (unsigned)y->n,
+    return clgan_rt_launch(ctx, CLGAN_K(join_embed_fwd), 2, g, l, 0.0, "uuumlmlml", (unsigned)y->n,
                            (unsigned)dim, (unsigned)w->n, w->mem, (uint64_t)w->off, labels->mem,
                            (uint64_t)labels->off, y->mem, (uint64_t)y->off);
 }
@@ -213,9 +213,10 @@ clgan_status clgan_ops_join_embed_bwd(clgan_ctx *ctx, const struct clgan_tensor 
                     op, dy->n, dy->c, dy->h, dy->w, dw->n, dw->c, dw->h, dw->w);
     size_t g[2], l[2];
     grid2d(ctx, dim, (size_t)dw->n, g, l);
-    return clgan_rt_launch(ctx, "join_embed_bwd", 2, g, l, 0.0, "uuumlmlfml", (unsigned)dw->n,
-                           (unsigned)dim, (unsigned)dy->n, dy->mem, (uint64_t)dy->off, labels->mem,
-                           (uint64_t)labels->off, (double)beta, dw->mem, (uint64_t)dw->off);
+    return clgan_rt_launch(ctx, CLGAN_K(join_embed_bwd), 2, g, l, 0.0, "uuumlmlfml",
+                           (unsigned)dw->n, (unsigned)dim, (unsigned)dy->n, dy->mem,
+                           (uint64_t)dy->off, labels->mem, (uint64_t)labels->off, (double)beta,
+                           dw->mem, (uint64_t)dw->off);
 }
 
 double clgan_ops_join_flops_inner(int n, size_t len)
@@ -234,7 +235,7 @@ static clgan_status inner_group(clgan_ctx *ctx, size_t len, size_t *out)
     size_t cap = ctx->info.kind == CLGAN_KIND_CPU ? 1 : 256, want = 1;
     while (want < len && want < cap)
         want *= 2;
-    return clgan_ops_elt_group_size(ctx, "join_inner_fwd", want, sizeof(float), out);
+    return clgan_ops_elt_group_size(ctx, CLGAN_K(join_inner_fwd), want, sizeof(float), out);
 }
 
 clgan_status clgan_ops_join_inner_fwd(clgan_ctx *ctx, const struct clgan_tensor *a,
@@ -252,9 +253,10 @@ clgan_status clgan_ops_join_inner_fwd(clgan_ctx *ctx, const struct clgan_tensor 
     if ((st = inner_group(ctx, len, &l)) != CLGAN_STATUS_OK)
         return st;
     size_t g = (size_t)a->n * l;
-    return clgan_rt_launch(ctx, "join_inner_fwd", 1, &g, &l, clgan_ops_join_flops_inner(a->n, len),
-                           "umlmlmlL", (unsigned)len, a->mem, (uint64_t)a->off, b->mem,
-                           (uint64_t)b->off, y->mem, (uint64_t)y->off, l * sizeof(float));
+    return clgan_rt_launch(ctx, CLGAN_K(join_inner_fwd), 1, &g, &l,
+                           clgan_ops_join_flops_inner(a->n, len), "umlmlmlL", (unsigned)len, a->mem,
+                           (uint64_t)a->off, b->mem, (uint64_t)b->off, y->mem, (uint64_t)y->off,
+                           l * sizeof(float));
 }
 
 /* d = beta*d + dy[i]*x[i], one gradient of the inner product. */
@@ -264,9 +266,10 @@ static clgan_status inner_grad(clgan_ctx *ctx, const struct clgan_tensor *dy, si
 {
     size_t g[2], l[2];
     grid2d(ctx, len, (size_t)x->n, g, l);
-    return clgan_rt_launch(ctx, "join_inner_bwd", 2, g, l, clgan_ops_join_flops_inner(x->n, len),
-                           "uumlmlfml", (unsigned)x->n, (unsigned)len, dy->mem, (uint64_t)dy->off,
-                           x->mem, (uint64_t)x->off, (double)beta, d->mem, (uint64_t)d->off);
+    return clgan_rt_launch(ctx, CLGAN_K(join_inner_bwd), 2, g, l,
+                           clgan_ops_join_flops_inner(x->n, len), "uumlmlfml", (unsigned)x->n,
+                           (unsigned)len, dy->mem, (uint64_t)dy->off, x->mem, (uint64_t)x->off,
+                           (double)beta, d->mem, (uint64_t)d->off);
 }
 
 clgan_status clgan_ops_join_inner_bwd(clgan_ctx *ctx, const struct clgan_tensor *dy,

@@ -3,12 +3,12 @@
 #include "ops/elt.h"
 
 /* One work-group of up to 256 work-items, fewer for small inputs. */
-static clgan_status one_group(clgan_ctx *ctx, const char *name, size_t items, size_t *l)
+static clgan_status one_group(clgan_ctx *ctx, enum clgan_kid id, size_t items, size_t *l)
 {
     size_t want = 1;
     while (want < items && want < 256)
         want *= 2;
-    return clgan_ops_elt_group_size(ctx, name, want, sizeof(float), l);
+    return clgan_ops_elt_group_size(ctx, id, want, sizeof(float), l);
 }
 
 clgan_status clgan_ops_loss_bce_logits(clgan_ctx *ctx, size_t n, float target, float scale,
@@ -19,13 +19,13 @@ clgan_status clgan_ops_loss_bce_logits(clgan_ctx *ctx, size_t n, float target, f
     if (n == 0)
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "bce_logits: empty batch");
     size_t l;
-    clgan_status st = one_group(ctx, "loss_bce_logits", n, &l);
+    clgan_status st = one_group(ctx, CLGAN_K(loss_bce_logits), n, &l);
     if (st != CLGAN_STATUS_OK)
         return st;
     /* absent outputs get a valid buffer that the kernel never touches */
     return clgan_rt_launch(
-        ctx, "loss_bce_logits", 1, &l, &l, 0.0, "lfffmlimlfimlfimlL", (uint64_t)n, (double)target,
-        (double)scale, 1.0 / (double)n, x, (uint64_t)x_off, dx != NULL, dx ? dx : x,
+        ctx, CLGAN_K(loss_bce_logits), 1, &l, &l, 0.0, "lfffmlimlfimlfimlL", (uint64_t)n,
+        (double)target, (double)scale, 1.0 / (double)n, x, (uint64_t)x_off, dx != NULL, dx ? dx : x,
         (uint64_t)dx_off, (double)dx_beta, loss != NULL, loss ? loss : x, (uint64_t)loss_off,
         (double)loss_beta, prob != NULL, prob ? prob : x, (uint64_t)prob_off, l * sizeof(float));
 }
@@ -53,10 +53,10 @@ clgan_status clgan_ops_loss_sq(clgan_ctx *ctx, enum clgan_ops_sq kind, size_t n,
     if (n == 0)
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "loss_sq: no elements");
     size_t l;
-    clgan_status st = one_group(ctx, "loss_sq", n, &l);
+    clgan_status st = one_group(ctx, CLGAN_K(loss_sq), n, &l);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return clgan_rt_launch(ctx, "loss_sq", 1, &l, &l, 0.0, "lffmlmlimlfimlfL", (uint64_t)n,
+    return clgan_rt_launch(ctx, CLGAN_K(loss_sq), 1, &l, &l, 0.0, "lffmlmlimlfimlfL", (uint64_t)n,
                            w * scale, (double)dmax, x, (uint64_t)x_off, y, (uint64_t)y_off,
                            dx != NULL, dx ? dx : x, (uint64_t)dx_off, (double)dx_beta, loss != NULL,
                            loss ? loss : x, (uint64_t)loss_off, (double)loss_beta,
@@ -72,10 +72,10 @@ clgan_status clgan_ops_loss_softmax_xent(clgan_ctx *ctx, size_t rows, size_t col
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
                              "softmax_xent: bad shape %zu x %zu", rows, cols);
     size_t l;
-    clgan_status st = one_group(ctx, "loss_softmax_xent", rows, &l);
+    clgan_status st = one_group(ctx, CLGAN_K(loss_softmax_xent), rows, &l);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return clgan_rt_launch(ctx, "loss_softmax_xent", 1, &l, &l, 0.0, "uuffmlmlimlfimlfimlL",
+    return clgan_rt_launch(ctx, CLGAN_K(loss_softmax_xent), 1, &l, &l, 0.0, "uuffmlmlimlfimlfimlL",
                            (unsigned)rows, (unsigned)cols, (double)scale, 1.0 / (double)rows, x,
                            (uint64_t)x_off, t, (uint64_t)t_off, dx != NULL, dx ? dx : x,
                            (uint64_t)dx_off, (double)dx_beta, loss != NULL, loss ? loss : x,

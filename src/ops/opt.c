@@ -10,7 +10,7 @@ clgan_status clgan_ops_opt_sgd(clgan_ctx *ctx, size_t n, float lr, float momentu
     if (momentum != 0.0f && !buf)
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
                              "sgd: momentum %g needs a momentum buffer", (double)momentum);
-    return clgan_rt_launch1d(ctx, "opt_sgd", n, "lfffimlmlml", (uint64_t)n, (double)lr,
+    return clgan_rt_launch1d(ctx, CLGAN_K(opt_sgd), n, "lfffimlmlml", (uint64_t)n, (double)lr,
                              (double)momentum, (double)weight_decay, first ? 1 : 0, theta,
                              (uint64_t)theta_off, grad, (uint64_t)grad_off, buf ? buf : theta,
                              (uint64_t)buf_off);
@@ -26,10 +26,11 @@ clgan_status clgan_ops_opt_adam(clgan_ctx *ctx, size_t n, float lr, float beta1,
                              "adam: step %lld, betas (%g, %g): need step >= 1, betas in [0, 1)",
                              step, (double)beta1, (double)beta2);
     double bc1 = 1.0 - pow(beta1, (double)step), bc2 = 1.0 - pow(beta2, (double)step);
-    return clgan_rt_launch1d(ctx, "opt_adam", n, "lffffffffmlmlmlml", (uint64_t)n, (double)beta1,
-                             1.0 - (double)beta1, (double)beta2, 1.0 - (double)beta2, (double)eps,
-                             (double)weight_decay, lr / bc1, sqrt(bc2), theta, (uint64_t)theta_off,
-                             grad, (uint64_t)grad_off, m, (uint64_t)m_off, v, (uint64_t)v_off);
+    return clgan_rt_launch1d(ctx, CLGAN_K(opt_adam), n, "lffffffffmlmlmlml", (uint64_t)n,
+                             (double)beta1, 1.0 - (double)beta1, (double)beta2, 1.0 - (double)beta2,
+                             (double)eps, (double)weight_decay, lr / bc1, sqrt(bc2), theta,
+                             (uint64_t)theta_off, grad, (uint64_t)grad_off, m, (uint64_t)m_off, v,
+                             (uint64_t)v_off);
 }
 
 clgan_status clgan_ops_opt_quickprop(clgan_ctx *ctx, size_t n, float eta, float mu, float decay,
@@ -42,8 +43,8 @@ clgan_status clgan_ops_opt_quickprop(clgan_ctx *ctx, size_t n, float eta, float 
                              "quickprop: eta %g, mu %g: both must be >= 0", (double)eta,
                              (double)mu);
     float shrink = (float)((double)mu / (1.0 + (double)mu));
-    return clgan_rt_launch1d(ctx, "opt_quickprop", n, "lffffmlmlmlml", (uint64_t)n, (double)eta,
-                             (double)mu, (double)shrink, (double)decay, theta, (uint64_t)theta_off,
-                             grad, (uint64_t)grad_off, prev_step, (uint64_t)prev_step_off,
-                             prev_slope, (uint64_t)prev_slope_off);
+    return clgan_rt_launch1d(ctx, CLGAN_K(opt_quickprop), n, "lffffmlmlmlml", (uint64_t)n,
+                             (double)eta, (double)mu, (double)shrink, (double)decay, theta,
+                             (uint64_t)theta_off, grad, (uint64_t)grad_off, prev_step,
+                             (uint64_t)prev_step_off, prev_slope, (uint64_t)prev_slope_off);
 }

@@ -11,14 +11,14 @@ uint64_t clgan_ops_rng_blocks(size_t n)
 clgan_status clgan_ops_rng_bits(clgan_ctx *ctx, cl_mem out, size_t off, size_t n, uint64_t seed,
                                 uint64_t counter)
 {
-    return clgan_rt_launch1d(ctx, "rng_bits", (size_t)clgan_ops_rng_blocks(n), "lllml", (uint64_t)n,
-                             seed, counter, out, (uint64_t)off);
+    return clgan_rt_launch1d(ctx, CLGAN_K(rng_bits), (size_t)clgan_ops_rng_blocks(n), "lllml",
+                             (uint64_t)n, seed, counter, out, (uint64_t)off);
 }
 
 clgan_status clgan_ops_rng_uniform(clgan_ctx *ctx, cl_mem out, size_t off, size_t n, float lo,
                                    float hi, uint64_t seed, uint64_t counter)
 {
-    return clgan_rt_launch1d(ctx, "rng_uniform", (size_t)clgan_ops_rng_blocks(n), "lffllml",
+    return clgan_rt_launch1d(ctx, CLGAN_K(rng_uniform), (size_t)clgan_ops_rng_blocks(n), "lffllml",
                              (uint64_t)n, (double)lo, (double)hi, seed, counter, out,
                              (uint64_t)off);
 }
@@ -26,7 +26,7 @@ clgan_status clgan_ops_rng_uniform(clgan_ctx *ctx, cl_mem out, size_t off, size_
 clgan_status clgan_ops_rng_normal(clgan_ctx *ctx, cl_mem out, size_t off, size_t n, float mean,
                                   float std, uint64_t seed, uint64_t counter)
 {
-    return clgan_rt_launch1d(ctx, "rng_normal", (size_t)clgan_ops_rng_blocks(n), "lffllml",
+    return clgan_rt_launch1d(ctx, CLGAN_K(rng_normal), (size_t)clgan_ops_rng_blocks(n), "lffllml",
                              (uint64_t)n, (double)mean, (double)std, seed, counter, out,
                              (uint64_t)off);
 }

@@ -190,6 +190,9 @@ void clgan_ctx_free(clgan_ctx *ctx)
     free(ctx->pending);
     for (int i = 0; i < ctx->n_kernels; i++)
         clReleaseKernel(ctx->kernels[i].k);
+    for (int i = 0; i < CLGAN_K_COUNT; i++)
+        if (ctx->kern[i])
+            clReleaseKernel(ctx->kern[i]);
     for (int i = 0; i < ctx->n_progs; i++)
         clReleaseProgram(ctx->progs[i].prog);
     if (ctx->queue)
@@ -307,6 +310,7 @@ clgan_status clgan_rt_alloc(clgan_ctx *ctx, size_t bytes, const char *what, cl_m
                              clgan_cl_errname(err));
     }
     ctx->mem_in_use += bytes;
+    ctx->n_allocs++;
     if (ctx->mem_in_use > ctx->mem_peak)
         ctx->mem_peak = ctx->mem_in_use;
     *out = m;
@@ -362,7 +366,7 @@ static clgan_status write_via_copy(clgan_ctx *ctx, cl_mem mem, size_t off, size_
         return st;
     st = CLG_CL(ctx, clEnqueueWriteBuffer(ctx->queue, tmp, CL_TRUE, 0, bytes, src, 0, NULL, NULL));
     if (st == CLGAN_STATUS_OK)
-        st = clgan_rt_launch1d(ctx, "elt_copy_u8", bytes, "lmlml", (uint64_t)bytes, tmp,
+        st = clgan_rt_launch1d(ctx, CLGAN_K(elt_copy_u8), bytes, "lmlml", (uint64_t)bytes, tmp,
                                (uint64_t)0, mem, (uint64_t)off);
     keep_or_release(ctx, tmp);
     return st;

@@ -83,8 +83,8 @@ static char *cache_key(clgan_ctx *ctx, const char *family, const char *src, cons
              "clgan-program-cache 1\nfamily=%s\nsource=%016llx%016llx/%zu\noptions=%s\n"
              "platform=%s|%s\ndevice=%s|%s|%s\ndriver=%s\n",
              family, (unsigned long long)h1, (unsigned long long)h2, n, opts,
-             ctx->info.platform_name, ctx->info.platform_version, ctx->info.name,
-             ctx->info.vendor, ctx->info.version, ctx->info.driver_version);
+             ctx->info.platform_name, ctx->info.platform_version, ctx->info.name, ctx->info.vendor,
+             ctx->info.version, ctx->info.driver_version);
     return key;
 }
 
@@ -181,13 +181,13 @@ clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *ou
                 CL_SUCCESS &&
             len > 0) {
             unsigned char *b = malloc(len);
-            if (b && clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof(b), &b, NULL) ==
-                         CL_SUCCESS)
+            if (b && clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof(b), &b, NULL) == CL_SUCCESS)
                 clgan_cache_store(ctx, key, b, len);
             free(b);
         }
     }
     struct rt_program *p = &ctx->progs[ctx->n_progs++];
+    ctx->n_created++;
     snprintf(p->family, sizeof(p->family), "%s", family);
     p->prog = prog;
     *out = prog;
@@ -200,8 +200,19 @@ out:
     return st;
 }
 
+static const struct {
+    const char *family, *name;
+} KTABLE[CLGAN_K_COUNT] = {
+#define CLGAN_KERNEL(family, name) {#family, #name},
+#include "runtime/kernels.def"
+#undef CLGAN_KERNEL
+};
+
 clgan_status clgan_rt_kernel(clgan_ctx *ctx, const char *name, cl_kernel *out)
 {
+    for (int i = 0; i < CLGAN_K_COUNT; i++)
+        if (!strcmp(KTABLE[i].name, name))
+            return clgan_rt_kernel_get(ctx, (enum clgan_kid)i, out);
     for (int i = 0; i < ctx->n_kernels; i++)
         if (!strcmp(ctx->kernels[i].name, name)) {
             *out = ctx->kernels[i].k;
@@ -231,6 +242,50 @@ clgan_status clgan_rt_kernel(clgan_ctx *ctx, const char *name, cl_kernel *out)
     e->k = k;
     *out = k;
     return CLGAN_STATUS_OK;
+}
+
+const char *clgan_rt_kernel_name(enum clgan_kid id)
+{
+    return (unsigned)id < CLGAN_K_COUNT ? KTABLE[id].name : "?";
+}
+
+const char *clgan_rt_kernel_family(enum clgan_kid id)
+{
+    return (unsigned)id < CLGAN_K_COUNT ? KTABLE[id].family : "?";
+}
+
+clgan_status clgan_rt_kernel_get(clgan_ctx *ctx, enum clgan_kid id, cl_kernel *out)
+{
+    if (ctx->kern[id]) {
+        *out = ctx->kern[id];
+        return CLGAN_STATUS_OK;
+    }
+    cl_program prog;
+    clgan_status st = clgan_rt_program(ctx, KTABLE[id].family, &prog);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    cl_int err = CL_SUCCESS;
+    cl_kernel k = clCreateKernel(prog, KTABLE[id].name, &err);
+    if (err != CL_SUCCESS)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_KERNEL_BUILD,
+                             "clCreateKernel(%s) in cl/%s.cl failed: %s", KTABLE[id].name,
+                             KTABLE[id].family, clgan_cl_errname(err));
+    ctx->kern[id] = k;
+    ctx->n_created++;
+    *out = k;
+    return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_rt_kernels_prepare(clgan_ctx *ctx)
+{
+    clgan_status st = CLGAN_STATUS_OK;
+    for (int i = 0; i < CLGAN_K_COUNT && st == CLGAN_STATUS_OK && !ctx->kernels_ready; i++) {
+        cl_kernel k;
+        st = clgan_rt_kernel_get(ctx, (enum clgan_kid)i, &k);
+    }
+    if (st == CLGAN_STATUS_OK)
+        ctx->kernels_ready = 1;
+    return st;
 }
 
 clgan_status clgan_ctx_build_all(clgan_ctx *ctx)
@@ -271,10 +326,18 @@ cl_event *clgan_rt_prof_event(clgan_ctx *ctx)
     return &prof_slot;
 }
 
+static void prof_push(clgan_ctx *ctx, int e, cl_event ev, double flops);
+
 void clgan_rt_prof_add(clgan_ctx *ctx, const char *name, cl_event ev, double flops)
 {
     if (!ctx->profiling || !ev)
         return;
+    prof_push(ctx, prof_entry(ctx, name), ev, flops);
+}
+
+/* Queue an event for entry e (kernel launches find their entry by ID, once). */
+static void prof_push(clgan_ctx *ctx, int e, cl_event ev, double flops)
+{
     if (ctx->n_pending == ctx->cap_pending) {
         int cap = ctx->cap_pending ? ctx->cap_pending * 2 : 256;
         void *p = realloc(ctx->pending, cap * sizeof(*ctx->pending));
@@ -285,7 +348,6 @@ void clgan_rt_prof_add(clgan_ctx *ctx, const char *name, cl_event ev, double flo
         ctx->pending = p;
         ctx->cap_pending = cap;
     }
-    int e = prof_entry(ctx, name);
     ctx->prof[e].flops += flops;
     ctx->pending[ctx->n_pending].ev = ev;
     ctx->pending[ctx->n_pending].entry = e;
@@ -318,6 +380,7 @@ void clgan_rt_prof_reset(clgan_ctx *ctx)
 {
     clgan_rt_prof_collect(ctx);
     ctx->n_prof = 0;
+    memset(ctx->kern_prof, 0, sizeof(ctx->kern_prof));
 }
 
 clgan_status clgan_ctx_profile(clgan_ctx *ctx, struct clgan_prof_entry *out, int max, int *n)
@@ -377,14 +440,13 @@ static clgan_status set_args(clgan_ctx *ctx, const char *name, cl_kernel k, cons
                                  "bad argument code '%c' for kernel %s", fmt[i], name);
         }
         if (err != CL_SUCCESS)
-            return clgan_rt_fail(ctx, CLGAN_STATUS_OPENCL,
-                                 "clSetKernelArg(%s, arg %u) failed: %s", name, i,
-                                 clgan_cl_errname(err));
+            return clgan_rt_fail(ctx, CLGAN_STATUS_OPENCL, "clSetKernelArg(%s, arg %u) failed: %s",
+                                 name, i, clgan_cl_errname(err));
     }
     return CLGAN_STATUS_OK;
 }
 
-static clgan_status enqueue(clgan_ctx *ctx, const char *name, cl_kernel k, cl_uint dims,
+static clgan_status enqueue(clgan_ctx *ctx, enum clgan_kid id, cl_kernel k, cl_uint dims,
                             const size_t *gsize, const size_t *lsize, double flops)
 {
     size_t g[3];
@@ -397,47 +459,51 @@ static clgan_status enqueue(clgan_ctx *ctx, const char *name, cl_kernel k, cl_ui
     cl_int err = clEnqueueNDRangeKernel(ctx->queue, k, dims, NULL, g, lsize, 0, NULL,
                                         ctx->profiling ? &ev : NULL);
     if (err != CL_SUCCESS)
-        return clgan_rt_fail(ctx, err == CL_OUT_OF_RESOURCES ? CLGAN_STATUS_OUT_OF_DEVICE_MEMORY
-                                                              : CLGAN_STATUS_OPENCL,
-                             "clEnqueueNDRangeKernel(%s) failed: %s on %s", name,
+        return clgan_rt_fail(ctx,
+                             err == CL_OUT_OF_RESOURCES ? CLGAN_STATUS_OUT_OF_DEVICE_MEMORY
+                                                        : CLGAN_STATUS_OPENCL,
+                             "clEnqueueNDRangeKernel(%s) failed: %s on %s", KTABLE[id].name,
                              clgan_cl_errname(err), ctx->info.name);
-    if (ev)
-        clgan_rt_prof_add(ctx, name, ev, flops);
+    if (ev) {
+        if (!ctx->kern_prof[id])
+            ctx->kern_prof[id] = prof_entry(ctx, KTABLE[id].name) + 1;
+        prof_push(ctx, ctx->kern_prof[id] - 1, ev, flops);
+    }
     return CLGAN_STATUS_OK;
 }
 
-clgan_status clgan_rt_launch(clgan_ctx *ctx, const char *name, cl_uint dims, const size_t *gsize,
+clgan_status clgan_rt_launch(clgan_ctx *ctx, enum clgan_kid id, cl_uint dims, const size_t *gsize,
                              const size_t *lsize, double flops, const char *fmt, ...)
 {
-    cl_kernel k;
-    clgan_status st = clgan_rt_kernel(ctx, name, &k);
+    cl_kernel k = NULL;
+    clgan_status st = clgan_rt_kernel_get(ctx, id, &k);
     if (st != CLGAN_STATUS_OK)
         return st;
     va_list ap;
     va_start(ap, fmt);
-    st = set_args(ctx, name, k, fmt, ap);
+    st = set_args(ctx, KTABLE[id].name, k, fmt, ap);
     va_end(ap);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return enqueue(ctx, name, k, dims, gsize, lsize, flops);
+    return enqueue(ctx, id, k, dims, gsize, lsize, flops);
 }
 
-clgan_status clgan_rt_launch1d(clgan_ctx *ctx, const char *name, size_t n, const char *fmt, ...)
+clgan_status clgan_rt_launch1d(clgan_ctx *ctx, enum clgan_kid id, size_t n, const char *fmt, ...)
 {
-    cl_kernel k;
+    cl_kernel k = NULL;
     if (n == 0)
         return CLGAN_STATUS_OK;
-    clgan_status st = clgan_rt_kernel(ctx, name, &k);
+    clgan_status st = clgan_rt_kernel_get(ctx, id, &k);
     if (st != CLGAN_STATUS_OK)
         return st;
     va_list ap;
     va_start(ap, fmt);
-    st = set_args(ctx, name, k, fmt, ap);
+    st = set_args(ctx, KTABLE[id].name, k, fmt, ap);
     va_end(ap);
     if (st != CLGAN_STATUS_OK)
         return st;
     size_t l = 64;
     if (ctx->info.max_work_group && ctx->info.max_work_group < l)
         l = ctx->info.max_work_group;
-    return enqueue(ctx, name, k, 1, &n, &l, 0.0);
+    return enqueue(ctx, id, k, 1, &n, &l, 0.0);
 }

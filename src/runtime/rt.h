@@ -24,6 +24,20 @@ struct rt_program {
     cl_program prog;
 };
 
+/* Kernel IDs: one per kernel of the cl/ sources (kernels.def). Launches take an ID and index
+ * the context's table of kernel handles; nothing is looked up by name. */
+enum clgan_kid {
+#define CLGAN_KERNEL(family, name) CLGAN_K_##name,
+#include "runtime/kernels.def"
+#undef CLGAN_KERNEL
+    CLGAN_K_COUNT
+};
+#define CLGAN_K(name) CLGAN_K_##name
+
+/* Name and family (cl/<family>.cl) of a kernel ID. */
+const char *clgan_rt_kernel_name(enum clgan_kid id);
+const char *clgan_rt_kernel_family(enum clgan_kid id);
+
 struct rt_kernel {
     char name[64];
     cl_kernel k;
@@ -58,11 +72,17 @@ struct clgan_ctx {
 
     struct rt_program progs[RT_MAX_PROGRAMS];
     int n_progs;
-    struct rt_kernel kernels[RT_MAX_KERNELS];
+    cl_kernel kern[CLGAN_K_COUNT]; /* by ID, created by clgan_rt_kernels_prepare or first use */
+    int kern_prof[CLGAN_K_COUNT];  /* profile entry + 1 of each ID (0: none yet) */
+    int kernels_ready;             /* every kernel created */
+    struct rt_kernel kernels[RT_MAX_KERNELS]; /* kernels outside the table, by name (tests) */
     int n_kernels;
 
     uint64_t mem_in_use;
     uint64_t mem_peak;
+    /* device buffers allocated, and programs and kernels created, since init (a training
+     * step must change neither) */
+    uint64_t n_allocs, n_created;
 
     struct clgan_prof_entry prof[RT_MAX_PROF];
     int n_prof;
@@ -121,6 +141,13 @@ void clgan_rt_list_devices(char *buf, size_t len, const struct clgan_device_info
 /* Find (building on first use) the kernel with this name. */
 clgan_status clgan_rt_kernel(clgan_ctx *ctx, const char *name, cl_kernel *out);
 
+/* The kernel of an ID, created (its program built through the disk cache) on first use. */
+clgan_status clgan_rt_kernel_get(clgan_ctx *ctx, enum clgan_kid id, cl_kernel *out);
+
+/* Create every kernel of the table now, so that no launch builds or creates anything (models
+ * call this at init; once per context). */
+clgan_status clgan_rt_kernels_prepare(clgan_ctx *ctx);
+
 /* Build the program of a family now (through the disk cache). */
 clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *out);
 
@@ -131,11 +158,11 @@ clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *ou
  * gsize is rounded up to a multiple of lsize when lsize is given. flops (may be 0) is counted
  * into the kernel's profile entry when profiling.
  */
-clgan_status clgan_rt_launch(clgan_ctx *ctx, const char *name, cl_uint dims, const size_t *gsize,
+clgan_status clgan_rt_launch(clgan_ctx *ctx, enum clgan_kid id, cl_uint dims, const size_t *gsize,
                              const size_t *lsize, double flops, const char *fmt, ...);
 
 /* 1-D launch over n items with a work-group size suited to the device. */
-clgan_status clgan_rt_launch1d(clgan_ctx *ctx, const char *name, size_t n, const char *fmt, ...);
+clgan_status clgan_rt_launch1d(clgan_ctx *ctx, enum clgan_kid id, size_t n, const char *fmt, ...);
 
 /* Profiling: get an event slot for a call made outside rt_launch (e.g. CLBlast). Returns a
  * pointer to fill (or NULL when not profiling); rt_prof_add registers the filled event. */
