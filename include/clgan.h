@@ -235,6 +235,10 @@ struct clgan_gan_params {
     const char *model;
     int image_size;
     const char *arch;
+    /* class-conditional DCGAN preset: G reads z and an embedding of the class, D is a projection
+     * discriminator; the classes come from the data set's labels. (An architecture file with a
+     * label input is conditional by itself.) */
+    int cond;
     int nz, ngf, ndf;
     int channels; /* 0: from the data (1 for Fashion-MNIST) */
     int batch;
@@ -287,7 +291,8 @@ CLGAN_API void clgan_gan_progress(const clgan_gan *gan, long long *per_epoch, lo
 /* Floating-point operations of one training step, counted from the layer shapes. */
 CLGAN_API double clgan_gan_flops_per_step(const clgan_gan *gan);
 
-/* Write n samples of G (in [-1, 1], NCHW) from noise of this seed into out. */
+/* Write n samples of G (in [-1, 1], NCHW) from noise of this seed into out. A conditional G
+ * draws sample i of class (i / 8) mod classes: rows of 8 per class, as the run's grids. */
 CLGAN_API clgan_status clgan_gan_sample(clgan_gan *gan, uint64_t seed, int n, float *out);
 
 /* Write an 8x8 PNG grid of samples from the run's fixed noise (the grids of `clgan train`). */
@@ -335,9 +340,18 @@ CLGAN_API clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, in
 CLGAN_API void clgan_generator_free(clgan_generator *gen);
 /* Noise size, channels and image size. */
 CLGAN_API void clgan_generator_shape(const clgan_generator *gen, int *nz, int *nc, int *size);
-/* out (n x nc x size x size, in [-1, 1]) = G(z) for z (n x nz); batch statistics in BN. */
+/* out (n x nc x size x size, in [-1, 1]) = G(z) for z (n x nz); batch statistics in BN. A
+ * conditional G needs labels: use clgan_generator_forward_labels. */
 CLGAN_API clgan_status clgan_generator_forward(clgan_generator *gen, const float *z, int n,
                                                float *out);
+/* Classes of a conditional G (0: unconditional) and the name of class k (the data set's, e.g.
+ * Fashion-MNIST's "Sneaker", or "k" when the checkpoint has none; NULL out of range). */
+CLGAN_API int clgan_generator_classes(const clgan_generator *gen);
+CLGAN_API const char *clgan_generator_class_name(const clgan_generator *gen, int k);
+/* The same with a class label per sample (labels[i] in 0..classes-1; ignored when G is not
+ * conditional). */
+CLGAN_API clgan_status clgan_generator_forward_labels(clgan_generator *gen, const float *z,
+                                                      const int32_t *labels, int n, float *out);
 /* n standard-normal noise vectors from the device RNG (the same on every device). */
 CLGAN_API clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n, float *z);
 

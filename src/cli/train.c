@@ -65,6 +65,9 @@ int clgan_cli_train(int argc, char **argv)
          "the DCGAN preset for N x N images (16, 32, 64, 128, ...), as PyTorch's --imageSize"},
         {"--arch", OPT_STRING, &p.arch, 0, 0, NULL, "FILE",
          "networks from a JSON architecture file (clgan arch prints one to edit)"},
+        {"--cond", OPT_FLAG, &p.cond, 0, 0, NULL, NULL,
+         "class-conditional DCGAN on the data's labels: G reads z and the class, D projects "
+         "it; grids get a row per class"},
         {"--data", OPT_STRING, &p.data, 0, 0, NULL, "SPEC",
          "fashion-mnist, mnist:DIR, idx:FILE or folder:DIR"},
         {"--max-images", OPT_LONG, &p.max_images, 0, 1e12, NULL, "N",
