@@ -352,6 +352,8 @@ CLGAN_API const char *clgan_generator_class_name(const clgan_generator *gen, int
  * conditional). */
 CLGAN_API clgan_status clgan_generator_forward_labels(clgan_generator *gen, const float *z,
                                                       const int32_t *labels, int n, float *out);
+/* The last error message of this generator (names the device or the bad argument). */
+CLGAN_API const char *clgan_generator_last_error(const clgan_generator *gen);
 /* n standard-normal noise vectors from the device RNG (the same on every device). */
 CLGAN_API clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n, float *z);
 

@@ -134,7 +134,7 @@ int clgan_cli_sample(int argc, char **argv)
         if (!ends ||
             (st = clgan_generator_noise(gen, (uint64_t)seed, 2 * rows, ends)) != CLGAN_STATUS_OK) {
             free(ends);
-            clgan_cli_error("%s", ends ? clgan_ctx_last_error(ctx) : "out of host memory");
+            clgan_cli_error("%s", ends ? clgan_generator_last_error(gen) : "out of host memory");
             st = st ? st : CLGAN_STATUS_OUT_OF_HOST_MEMORY;
             goto done;
         }
@@ -146,7 +146,7 @@ int clgan_cli_sample(int argc, char **argv)
         }
         free(ends);
     } else if ((st = clgan_generator_noise(gen, (uint64_t)seed, n, z)) != CLGAN_STATUS_OK) {
-        clgan_cli_error("%s", clgan_ctx_last_error(ctx));
+        clgan_cli_error("%s", clgan_generator_last_error(gen));
         goto done;
     }
     int classes = clgan_generator_classes(gen);
@@ -163,7 +163,7 @@ int clgan_cli_sample(int argc, char **argv)
         goto done;
     }
     if ((st = clgan_generator_forward_labels(gen, z, labels, n, img)) != CLGAN_STATUS_OK) {
-        clgan_cli_error("%s", clgan_ctx_last_error(ctx));
+        clgan_cli_error("%s", clgan_generator_last_error(gen));
         goto done;
     }
     if (!strcmp(format, "png")) {

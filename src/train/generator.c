@@ -1,6 +1,7 @@
 /* generator.c - a trained generator on its own: load from a checkpoint, draw noise, forward. */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,29 @@ struct clgan_generator {
     char **class_names; /* classes names from the checkpoint, or NULL */
     char number[16];    /* the name of an unnamed class */
     cl_mem z, y;
+    char err[2048]; /* the last failure (clgan_generator_last_error) */
 };
+
+/* Record a failure of gen: the message, or (NULL) the context's last error. */
+static clgan_status gen_fail(clgan_generator *gen, clgan_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static clgan_status gen_fail(clgan_generator *gen, clgan_status st, const char *fmt, ...)
+{
+    if (!fmt) {
+        snprintf(gen->err, sizeof(gen->err), "%s", clgan_ctx_last_error(gen->ctx));
+        return st;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(gen->err, sizeof(gen->err), fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+const char *clgan_generator_last_error(const clgan_generator *gen)
+{
+    return gen ? gen->err : "";
+}
 
 static int meta_int(const clgan_st_file *f, const char *k, int lo, int hi, int *v)
 {
@@ -187,7 +210,7 @@ clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n, f
             st =
                 clgan_rt_read(gen->ctx, gen->z, 0, cnt * sizeof(float), z + (size_t)done * gen->nz);
         if (st != CLGAN_STATUS_OK)
-            return st;
+            return gen_fail(gen, st, NULL);
         done += b;
     }
     return CLGAN_STATUS_OK;
@@ -218,14 +241,14 @@ clgan_status clgan_generator_forward_labels(clgan_generator *gen, const float *z
 {
     size_t img = (size_t)gen->nc * gen->size * gen->size;
     if (gen->classes && !labels)
-        return clgan_rt_fail(gen->ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "this generator is conditional on %d classes: it needs labels",
-                             gen->classes);
+        return gen_fail(gen, CLGAN_STATUS_INVALID_ARGUMENT,
+                        "this generator is conditional on %d classes: it needs labels",
+                        gen->classes);
     for (int i = 0; gen->classes && i < n; i++)
         if (labels[i] < 0 || labels[i] >= gen->classes)
-            return clgan_rt_fail(gen->ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                                 "label %d of sample %d outside 0..%d", (int)labels[i], i,
-                                 gen->classes - 1);
+            return gen_fail(gen, CLGAN_STATUS_INVALID_ARGUMENT,
+                            "label %d of sample %d outside 0..%d", (int)labels[i], i,
+                            gen->classes - 1);
     for (int done = 0; done < n;) {
         int b = n - done < gen->max_batch ? n - done : gen->max_batch;
         clgan_status st = clgan_rt_write(gen->ctx, gen->z, 0, (size_t)b * gen->nz * sizeof(float),
@@ -246,7 +269,7 @@ clgan_status clgan_generator_forward_labels(clgan_generator *gen, const float *z
                                out + (size_t)done * img);
         }
         if (st != CLGAN_STATUS_OK)
-            return st;
+            return gen_fail(gen, st, NULL);
         done += b;
     }
     return CLGAN_STATUS_OK;
