@@ -250,7 +250,11 @@ struct clgan_gan_params {
     int epochs;
     long long iters;      /* cap on training steps (0: none) */
     long long max_images; /* use only the first N images of the data set (0: all) */
-    const char *data;     /* "fashion-mnist", "mnist:DIR", "idx:FILE", "folder:DIR" */
+    const char *data;     /* "fashion-mnist", "mnist:DIR", "idx:FILE", "folder:DIR" (a folder of
+                             class folders is labelled by them, as torchvision's ImageFolder) */
+    const char *labels;   /* IDX label file for idx:FILE data (NULL: unlabelled) */
+    long long per_class;  /* keep only the first N images of each class, after max_images (0:
+                             all); a class with fewer is an error */
     const char *out_dir;
     int log_every, sample_every, ckpt_every, keep_ckpts;
     const char *resume; /* run folder or checkpoint file to continue from */
