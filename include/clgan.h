@@ -384,6 +384,16 @@ CLGAN_API clgan_status clgan_svg_write_bars(const char *path, const char *title,
                                             const char *const *labels, const double *values, int n,
                                             char *msg, size_t msg_len);
 
+/*
+ * Write a gzip-compressed IDX file of unsigned bytes (the MNIST format, magic 0x0000 08 ndim):
+ * ndim (1..4) big-endian dims, then the dims[0] x ... x dims[ndim-1] bytes of data; images are
+ * ndim 3 (n x h x w), labels ndim 1. The same data give the same bytes (no time or name in the
+ * gzip header). Written atomically. INVALID_ARGUMENT, OUT_OF_HOST_MEMORY, IO; one line in msg.
+ */
+CLGAN_API clgan_status clgan_idx_write_gz(const char *path, const uint8_t *data,
+                                          const uint32_t *dims, int ndim, char *msg,
+                                          size_t msg_len);
+
 /* ---------------------------------------------------------------- MLP classifiers */
 
 /*
