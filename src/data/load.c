@@ -207,8 +207,8 @@ clgan_status clgan_data_keep_per_class(struct clgan_dataset *ds, size_t n, const
             char cls[300];
             class_label(ds, k, cls, sizeof(cls));
             return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
-                                 "%s: --per-class %zu is more than the %zu images of class %s",
-                                 name, n, have[k], cls);
+                                 "%s: --per-class %zu, but class %s has only %zu image%s", name, n,
+                                 cls, have[k], have[k] == 1 ? "" : "s");
         }
     size_t per = (size_t)ds->channels * (size_t)ds->height * (size_t)ds->width, kept = 0;
     size_t took[256] = {0};
