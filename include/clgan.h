@@ -250,7 +250,11 @@ struct clgan_gan_params {
     int epochs;
     long long iters;      /* cap on training steps (0: none) */
     long long max_images; /* use only the first N images of the data set (0: all) */
-    const char *data;     /* "fashion-mnist", "mnist:DIR", "idx:FILE", "folder:DIR" */
+    const char *data;     /* "fashion-mnist", "mnist:DIR", "idx:FILE", "folder:DIR" (a folder of
+                             class folders is labelled by them, as torchvision's ImageFolder) */
+    const char *labels;   /* IDX label file for idx:FILE data (NULL: unlabelled) */
+    long long per_class;  /* keep only the first N images of each class, after max_images (0:
+                             all); a class with fewer is an error */
     const char *out_dir;
     int log_every, sample_every, ckpt_every, keep_ckpts;
     const char *resume; /* run folder or checkpoint file to continue from */
@@ -381,6 +385,16 @@ CLGAN_API clgan_status clgan_png_write_image(const char *path, const float *imag
 CLGAN_API clgan_status clgan_svg_write_bars(const char *path, const char *title, const char *unit,
                                             const char *const *labels, const double *values, int n,
                                             char *msg, size_t msg_len);
+
+/*
+ * Write a gzip-compressed IDX file of unsigned bytes (the MNIST format, magic 0x0000 08 ndim):
+ * ndim (1..4) big-endian dims, then the dims[0] x ... x dims[ndim-1] bytes of data; images are
+ * ndim 3 (n x h x w), labels ndim 1. The same data give the same bytes (no time or name in the
+ * gzip header). Written atomically. INVALID_ARGUMENT, OUT_OF_HOST_MEMORY, IO; one line in msg.
+ */
+CLGAN_API clgan_status clgan_idx_write_gz(const char *path, const uint8_t *data,
+                                          const uint32_t *dims, int ndim, char *msg,
+                                          size_t msg_len);
 
 /* ---------------------------------------------------------------- MLP classifiers */
 

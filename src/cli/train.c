@@ -69,9 +69,14 @@ int clgan_cli_train(int argc, char **argv)
          "class-conditional DCGAN on the data's labels: G reads z and the class, D projects "
          "it; grids get a row per class"},
         {"--data", OPT_STRING, &p.data, 0, 0, NULL, "SPEC",
-         "fashion-mnist, mnist:DIR, idx:FILE or folder:DIR"},
+         "fashion-mnist, mnist:DIR, idx:FILE or folder:DIR (of images, or of one subfolder of "
+         "images per class)"},
+        {"--labels", OPT_STRING, &p.labels, 0, 0, NULL, "FILE",
+         "IDX label file for idx:FILE data (its count must match the images)"},
         {"--max-images", OPT_LONG, &p.max_images, 0, 1e12, NULL, "N",
          "use only the first N images (0: all)"},
+        {"--per-class", OPT_LONG, &p.per_class, 0, 1e12, NULL, "N",
+         "labelled data: keep only the first N images of each class (0: all)"},
         {"--nz", OPT_INT, &p.nz, 1, 4096, NULL, "N", "noise size"},
         {"--ngf", OPT_INT, &p.ngf, 1, 1024, NULL, "N", "generator width"},
         {"--ndf", OPT_INT, &p.ndf, 1, 1024, NULL, "N", "discriminator width"},

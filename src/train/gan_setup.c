@@ -170,6 +170,9 @@ static clgan_status check_params(clgan_gan *g, const struct clgan_gan_params *p)
                               p->d_steps);
     if (!(p->real_label > 0 && p->real_label <= 1))
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT, "real label must be in (0, 1]");
+    if (p->max_images < 0 || p->per_class < 0)
+        return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                              "max images and images per class must be >= 0");
     if (p->epochs < 0 || p->iters < 0 || (p->epochs == 0 && p->iters == 0))
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
                               "the epoch or step count must be positive");
@@ -430,18 +433,18 @@ static clgan_status build_models(clgan_gan *g)
     return clgan_gan_dev_fail(g, g->dctx, clgan_model_init_params(g->D, g->p.seed * 2 + 1));
 }
 
-static clgan_status load_data(clgan_gan *g)
+static clgan_status load_data(clgan_gan *g, const struct clgan_gan_params *p)
 {
     char err[1024];
-    clgan_status st = clgan_data_load(g->data, g->nc, g->size, &g->ds, err, sizeof(err));
+    struct clgan_data_options o = {
+        .labels = p->labels, .max_images = p->max_images, .per_class = p->per_class};
+    clgan_status st = clgan_data_load_opts(g->data, g->nc, g->size, &o, &g->ds, err, sizeof(err));
     if (st != CLGAN_STATUS_OK)
         return clgan_gan_fail(g, st, "%s", err);
     if (g->ds.height > g->size || g->ds.width > g->size)
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
                               "%s: images are %dx%d but %s makes %dx%d images", g->data,
                               g->ds.height, g->ds.width, g->model, g->size, g->size);
-    if (g->p.max_images > 0 && (size_t)g->p.max_images < g->ds.count)
-        g->ds.count = (size_t)g->p.max_images;
     g->nc = g->ds.channels;
     if (g->classes && !g->ds.labels)
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
@@ -450,8 +453,9 @@ static clgan_status load_data(clgan_gan *g)
                               g->data);
     if (g->classes && g->ds.n_classes > g->classes)
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
-                              "%s has labels up to %d but the networks take %d classes", g->data,
-                              g->ds.n_classes - 1, g->classes);
+                              "%s has labels up to %d but the networks take %d classes",
+                              p->labels && p->labels[0] ? p->labels : g->data, g->ds.n_classes - 1,
+                              g->classes);
     if (g->ds.count < (size_t)g->batch * g->p.d_steps)
         return clgan_gan_fail(
             g, CLGAN_STATUS_INVALID_ARGUMENT,
@@ -542,22 +546,21 @@ static clgan_status alloc_buffers(clgan_gan *g)
     return clgan_gan_dev_fail(g, g->gctx, alloc_f(g->gctx, (size_t)grid, "grid labels", &g->y_g));
 }
 
-static const char *const FASHION_MNIST_CLASSES[10] = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-
-/* The classes' names: Fashion-MNIST's own; otherwise none (classes are then numbers). */
+/* The classes' names: the data set's (Fashion-MNIST's, the class folders', numbers for IDX
+ * labels); classes the data set does not have are named by number. */
 static clgan_status name_classes(clgan_gan *g)
 {
-    if (!g->classes || strcmp(g->data, "fashion-mnist") || g->classes != 10)
+    if (!g->classes || !g->ds.class_names)
         return CLGAN_STATUS_OK;
-    g->class_names = calloc(10, sizeof(char *));
-    for (int k = 0; g->class_names && k < 10; k++)
-        if (!(g->class_names[k] = strdup(FASHION_MNIST_CLASSES[k])))
+    if (!(g->class_names = calloc((size_t)g->classes, sizeof(char *))))
+        return clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
+    for (int k = 0; k < g->classes; k++) {
+        char num[16];
+        snprintf(num, sizeof(num), "%d", k);
+        if (!(g->class_names[k] = strdup(k < g->ds.n_classes ? g->ds.class_names[k] : num)))
             return clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
-    return g->class_names
-               ? CLGAN_STATUS_OK
-               : clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
+    }
+    return CLGAN_STATUS_OK;
 }
 
 clgan_status clgan_gan_ensure_dir(clgan_gan *g, const char *dir)
@@ -609,6 +612,7 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
         g->p.out_dir = g->out_dir;
         g->p.resume = NULL;
         g->p.arch = NULL;
+        g->p.labels = NULL; /* read by load_data from params, not kept */
         g->batch = params->batch;
         g->hooks.gather = clgan_gan_gather_real;
         /* unless asked or given by a spec: gray for IDX sets, RGB for image folders */
@@ -619,7 +623,7 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
     if (st == CLGAN_STATUS_OK)
         st = check_memory(g);
     if (st == CLGAN_STATUS_OK)
-        st = load_data(g);
+        st = load_data(g, params);
     /* a conditional preset takes as many classes as the labels have */
     if (st == CLGAN_STATUS_OK && g->cond_preset && g->ds.n_classes != g->classes) {
         st = preset_nets(g, g->nc, g->ds.n_classes);
