@@ -15,7 +15,7 @@
 #include "ops/elt.h"
 #include "ops/opt.h"
 
-static const struct clgan_layer_ops *kind_ops(enum clgan_layer_kind k)
+const struct clgan_layer_ops *clgan_layer_ops_of(enum clgan_layer_kind k)
 {
     switch (k) {
     case CLGAN_LAYER_CONV2D:
@@ -164,7 +164,7 @@ static int resolve(struct clgan_model *m, const char *prefix, char *err, size_t 
         const struct clgan_layer_spec *sp = &net->layers[i];
         memset(l, 0, sizeof(*l));
         l->spec = *sp;
-        l->ops = kind_ops(sp->kind);
+        l->ops = clgan_layer_ops_of(sp->kind);
         if (sp->name[0])
             snprintf(l->name, sizeof(l->name), "%s", sp->name);
         else
