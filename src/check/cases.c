@@ -20,6 +20,11 @@ static const struct clgan_layer_ops *ops_of(enum clgan_layer_kind kind)
         return &clgan_layer_batchnorm;
     case CLGAN_LAYER_ACT:
         return &clgan_layer_act;
+    case CLGAN_LAYER_CONCAT: /* kinds with two inputs: the walk follows a plain sequence */
+    case CLGAN_LAYER_EMBED:
+    case CLGAN_LAYER_INNER:
+    case CLGAN_LAYER_ADD:
+        return NULL;
     }
     return NULL;
 }
