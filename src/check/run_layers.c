@@ -57,6 +57,16 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
     cl_mem dx = chk_up(c, x, nx), dw = chk_up(c, w, nw), ddy = chk_up(c, dy, ny),
            db = chk_up(c, bias, (size_t)s.cout), out = chk_up(c, NULL, ny > nx ? ny : nx),
            gw = chk_up(c, NULL, nw), dws = chk_up(c, NULL, ws);
+    /* images as their NCHW shapes, the weight [cout, cin, k, k] ([cin, cout, k, k] transposed),
+     * the bias flat; the output buffer serves y and dx */
+    int wa = t ? s.cin : s.cout, wb = t ? s.cout : s.cin;
+    struct clgan_tensor vx = clgan_tensor_view(dx, 0, CLGAN_DTYPE_F32, s.n, s.cin, s.h, s.w),
+                        vdy = clgan_tensor_view(ddy, 0, CLGAN_DTYPE_F32, s.n, s.cout, ho, wo),
+                        vw = clgan_tensor_view(dw, 0, CLGAN_DTYPE_F32, wa, wb, s.k, s.k),
+                        vb = clgan_tensor_view(db, 0, CLGAN_DTYPE_F32, 1, s.cout, 1, 1),
+                        vy = clgan_tensor_view(out, 0, CLGAN_DTYPE_F32, s.n, s.cout, ho, wo),
+                        vdx = clgan_tensor_view(out, 0, CLGAN_DTYPE_F32, s.n, s.cin, s.h, s.w),
+                        vgw = clgan_tensor_view(gw, 0, CLGAN_DTYPE_F32, wa, wb, s.k, s.k);
     /* fp32 sums of cin*k*k (or cout*k*k) products */
     double atol = 1e-4, rtol = 2e-3, nm = 1e-9;
     snprintf(op, sizeof(op), "%s_alloc", tag);
@@ -64,8 +74,8 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
         goto out;
     snprintf(op, sizeof(op), "%s_fwd", tag);
     if (chk_want(c, op)) {
-        clgan_status st = t ? clgan_ops_convt2d_fwd(c->ctx, &s, dx, 0, dw, 0, db, 0, out, 0, dws, 0)
-                            : clgan_ops_conv2d_fwd(c->ctx, &s, dx, 0, dw, 0, db, 0, out, 0, dws, 0);
+        clgan_status st = t ? clgan_ops_convt2d_fwd(c->ctx, &s, &vx, &vw, &vb, &vy, dws, 0)
+                            : clgan_ops_conv2d_fwd(c->ctx, &s, &vx, &vw, &vb, &vy, dws, 0);
         float *got = st == CLGAN_STATUS_OK ? chk_down(c, out, ny) : NULL;
         if (!got) {
             chk_dev_error(c, op);
@@ -79,8 +89,8 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
     }
     snprintf(op, sizeof(op), "%s_bwd_data", tag);
     if (chk_want(c, op)) {
-        clgan_status st = t ? clgan_ops_convt2d_bwd_data(c->ctx, &s, ddy, 0, dw, 0, out, 0, dws, 0)
-                            : clgan_ops_conv2d_bwd_data(c->ctx, &s, ddy, 0, dw, 0, out, 0, dws, 0);
+        clgan_status st = t ? clgan_ops_convt2d_bwd_data(c->ctx, &s, &vdy, &vw, &vdx, dws, 0)
+                            : clgan_ops_conv2d_bwd_data(c->ctx, &s, &vdy, &vw, &vdx, dws, 0);
         float *got = st == CLGAN_STATUS_OK ? chk_down(c, out, nx) : NULL;
         if (!got) {
             chk_dev_error(c, op);
@@ -95,8 +105,8 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
     snprintf(op, sizeof(op), "%s_bwd_weight", tag);
     if (chk_want(c, op)) {
         clgan_status st =
-            t ? clgan_ops_convt2d_bwd_weight(c->ctx, &s, dx, 0, ddy, 0, 0.0f, gw, 0, dws, 0)
-              : clgan_ops_conv2d_bwd_weight(c->ctx, &s, dx, 0, ddy, 0, 0.0f, gw, 0, dws, 0);
+            t ? clgan_ops_convt2d_bwd_weight(c->ctx, &s, &vx, &vdy, 0.0f, &vgw, dws, 0)
+              : clgan_ops_conv2d_bwd_weight(c->ctx, &s, &vx, &vdy, 0.0f, &vgw, dws, 0);
         float *got = st == CLGAN_STATUS_OK ? chk_down(c, gw, nw) : NULL;
         if (!got) {
             chk_dev_error(c, op);
