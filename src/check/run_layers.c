@@ -174,30 +174,30 @@ static void bn_case(struct chk *c, const char *stem, size_t n, size_t ch, size_t
     snprintf(op, sizeof(op), "%s_fwd_train", stem);
     if (!chk_ready(c, op))
         goto out;
-    struct clgan_ops_bn bn = {.n = n,
-                              .c = ch,
-                              .hw = hw,
-                              .eps = CLGAN_OPS_BN_EPS,
-                              .momentum = CLGAN_OPS_BN_MOMENTUM,
-                              .gamma = dgb,
-                              .gamma_off = 0,
-                              .beta = dgb,
-                              .beta_off = ch,
-                              .run_mean = dst,
-                              .run_mean_off = 0,
-                              .run_var = dst,
-                              .run_var_off = ch,
-                              .save_mean = dst,
-                              .save_mean_off = 2 * ch,
-                              .save_invstd = dst,
-                              .save_invstd_off = 3 * ch,
-                              .act = act == CLGAN_ACT_RELU    ? CLGAN_OPS_BN_ACT_RELU
-                                     : act == CLGAN_ACT_LRELU ? CLGAN_OPS_BN_ACT_LRELU
-                                                              : CLGAN_OPS_BN_ACT_NONE,
-                              .act_slope = act == CLGAN_ACT_LRELU ? slope : 0.0f,
-                              .act_y = act == CLGAN_CHECK_NO_ACT ? NULL : o,
-                              .act_y_off = 0};
-    if (clgan_ops_bn_fwd_train(c->ctx, &bn, dx, 0, o, 0) != CLGAN_STATUS_OK ||
+    /* x and its kin as [n, ch, 1, hw]; gamma, beta and the four statistics as vectors of ch */
+    int in = (int)n, ic = (int)ch, ihw = (int)hw;
+    struct clgan_tensor vx = clgan_tensor_view(dx, 0, CLGAN_DTYPE_F32, in, ic, 1, ihw),
+                        vdy = clgan_tensor_view(ddy, 0, CLGAN_DTYPE_F32, in, ic, 1, ihw),
+                        vo = clgan_tensor_view(o, 0, CLGAN_DTYPE_F32, in, ic, 1, ihw),
+                        vgx = clgan_tensor_view(gx, 0, CLGAN_DTYPE_F32, in, ic, 1, ihw),
+                        vdg = clgan_tensor_view(dg, 0, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+                        vdb = clgan_tensor_view(dg, ch, CLGAN_DTYPE_F32, 1, ic, 1, 1);
+    struct clgan_ops_bn bn = {
+        .eps = CLGAN_OPS_BN_EPS,
+        .momentum = CLGAN_OPS_BN_MOMENTUM,
+        .gamma = clgan_tensor_view(dgb, 0, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+        .beta = clgan_tensor_view(dgb, ch, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+        .run_mean = clgan_tensor_view(dst, 0, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+        .run_var = clgan_tensor_view(dst, ch, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+        .save_mean = clgan_tensor_view(dst, 2 * ch, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+        .save_invstd = clgan_tensor_view(dst, 3 * ch, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+        .act = act == CLGAN_ACT_RELU    ? CLGAN_OPS_BN_ACT_RELU
+               : act == CLGAN_ACT_LRELU ? CLGAN_OPS_BN_ACT_LRELU
+                                        : CLGAN_OPS_BN_ACT_NONE,
+        .act_slope = act == CLGAN_ACT_LRELU ? slope : 0.0f};
+    if (act != CLGAN_CHECK_NO_ACT)
+        bn.act_y = vo;
+    if (clgan_ops_bn_fwd_train(c->ctx, &bn, &vx, &vo) != CLGAN_STATUS_OK ||
         !(got = chk_down(c, o, nx))) {
         chk_dev_error(c, op);
         goto out;
@@ -216,8 +216,7 @@ static void bn_case(struct chk *c, const char *stem, size_t n, size_t ch, size_t
         chk_dev_error(c, op);
     /* with an activation the gradient is that of its output, gated from the forward's output */
     snprintf(op, sizeof(op), "%s_bwd_data", stem);
-    if (clgan_ops_bn_bwd(c->ctx, &bn, dx, 0, ddy, 0, gx, 0, dg, 0, dg, ch, 0.0f) !=
-            CLGAN_STATUS_OK ||
+    if (clgan_ops_bn_bwd(c->ctx, &bn, &vx, &vdy, &vgx, &vdg, &vdb, 0.0f) != CLGAN_STATUS_OK ||
         !(got = chk_down(c, gx, nx))) {
         chk_dev_error(c, op);
         goto out;
