@@ -269,8 +269,11 @@ static void act_case(struct chk *c, const char *stem, int k, float slope, size_t
     snprintf(op, sizeof(op), "%s_fwd", stem);
     if (!chk_ready(c, op))
         goto out;
-    if (clgan_ops_act_fwd(c->ctx, (enum clgan_ops_act)k, slope, n, dx, 0, y, 0) !=
-            CLGAN_STATUS_OK ||
+    struct clgan_tensor vx = clgan_tensor_view(dx, 0, CLGAN_DTYPE_F32, 1, (int)n, 1, 1),
+                        vy = clgan_tensor_view(y, 0, CLGAN_DTYPE_F32, 1, (int)n, 1, 1),
+                        vdy = clgan_tensor_view(ddy, 0, CLGAN_DTYPE_F32, 1, (int)n, 1, 1),
+                        vg = clgan_tensor_view(g, 0, CLGAN_DTYPE_F32, 1, (int)n, 1, 1);
+    if (clgan_ops_act_fwd(c->ctx, (enum clgan_ops_act)k, slope, &vx, &vy) != CLGAN_STATUS_OK ||
         !(got = chk_down(c, y, n))) {
         chk_dev_error(c, op);
         goto out;
@@ -278,7 +281,7 @@ static void act_case(struct chk *c, const char *stem, int k, float slope, size_t
     clgan_ref_act_fwd(k, slope, n, x, ry);
     chk_compare(c, op, got, ry, n, 1e-6, 1e-5, 1e-12);
     snprintf(op, sizeof(op), "%s_bwd", stem);
-    if (clgan_ops_act_bwd(c->ctx, (enum clgan_ops_act)k, slope, n, y, 0, ddy, 0, g, 0) !=
+    if (clgan_ops_act_bwd(c->ctx, (enum clgan_ops_act)k, slope, &vy, &vdy, &vg) !=
             CLGAN_STATUS_OK ||
         !(got = chk_down(c, g, n))) {
         chk_dev_error(c, op);
