@@ -107,7 +107,11 @@ static void bce_case(struct chk *c)
     cl_mem dx = chk_up(c, x, n), g = chk_up(c, NULL, n), s = chk_up(c, NULL, 2);
     if (!chk_ready(c, "loss_bce_logits"))
         return;
-    if (clgan_ops_loss_bce_logits(c->ctx, n, 0.9f, 1.0f, dx, 0, g, 0, 0.0f, s, 0, 0.0f, s, 1) !=
+    struct clgan_tensor vx = clgan_tensor_view(dx, 0, CLGAN_DTYPE_F32, (int)n, 1, 1, 1),
+                        vg = clgan_tensor_view(g, 0, CLGAN_DTYPE_F32, (int)n, 1, 1, 1),
+                        vl = clgan_tensor_view(s, 0, CLGAN_DTYPE_F32, 1, 1, 1, 1),
+                        vp = clgan_tensor_view(s, 1, CLGAN_DTYPE_F32, 1, 1, 1, 1);
+    if (clgan_ops_loss_bce_logits(c->ctx, 0.9f, 1.0f, &vx, &vg, 0.0f, &vl, 0.0f, &vp) !=
             CLGAN_STATUS_OK ||
         !(got = chk_down(c, g, n)) || !(gs = chk_down(c, s, 2))) {
         chk_dev_error(c, "loss_bce_logits");
@@ -129,8 +133,13 @@ static void softmax_case(struct chk *c)
            s = chk_up(c, NULL, 2);
     if (!chk_ready(c, "loss_softmax_xent"))
         return;
-    if (clgan_ops_loss_softmax_xent(c->ctx, rows, cols, 1.0f, dx, 0, dt, 0, g, 0, 0.0f, s, 0, 0.0f,
-                                    s, 1) != CLGAN_STATUS_OK ||
+    struct clgan_tensor vx = clgan_tensor_view(dx, 0, CLGAN_DTYPE_F32, (int)rows, (int)cols, 1, 1),
+                        vt = clgan_tensor_view(dt, 0, CLGAN_DTYPE_F32, (int)rows, (int)cols, 1, 1),
+                        vg = clgan_tensor_view(g, 0, CLGAN_DTYPE_F32, (int)rows, (int)cols, 1, 1),
+                        vl = clgan_tensor_view(s, 0, CLGAN_DTYPE_F32, 1, 1, 1, 1),
+                        va = clgan_tensor_view(s, 1, CLGAN_DTYPE_F32, 1, 1, 1, 1);
+    if (clgan_ops_loss_softmax_xent(c->ctx, 1.0f, &vx, &vt, &vg, 0.0f, &vl, 0.0f, &va) !=
+            CLGAN_STATUS_OK ||
         !(got = chk_down(c, g, n)) || !(gs = chk_down(c, s, 2))) {
         chk_dev_error(c, "loss_softmax_xent");
         return;

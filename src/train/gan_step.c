@@ -135,6 +135,19 @@ static clgan_status grads_ready(clgan_gan *g, struct clgan_model *m)
     return g->hooks.grads_ready(g, m, g->hooks.user);
 }
 
+/* BCE with logits of D's output against target, its gradient into the logit gradient
+ * (overwritten), the loss and the mean probability into scalar slots loss_slot and prob_slot. */
+static clgan_status bce(clgan_gan *g, float target, float scale, const struct clgan_tensor *out,
+                        int loss_slot, int prob_slot)
+{
+    struct clgan_tensor loss = clgan_tensor_view(g->scal, (size_t)loss_slot, CLGAN_DTYPE_F32, 1, 1,
+                                                 1, 1),
+                        prob = clgan_tensor_view(g->scal, (size_t)prob_slot, CLGAN_DTYPE_F32, 1, 1,
+                                                 1, 1);
+    return clgan_ops_loss_bce_logits(g->dctx, target, scale, out, &g->v_dlogit, 0.0f, &loss, 0.0f,
+                                     &prob);
+}
+
 static clgan_status d_step(clgan_gan *g)
 {
     clgan_ctx *d = g->dctx;
@@ -156,16 +169,13 @@ static clgan_status d_step(clgan_gan *g)
     struct clgan_tensor out = clgan_model_output(D, g->batch);
     st = clgan_model_run(D, &g->v_real, g->batch, CLGAN_FWD_TRAIN);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_ops_loss_bce_logits(d, n, (float)g->p.real_label, 1.0f, out.mem, out.off,
-                                       g->dlogit, 0, 0.0f, g->scal, S_LOSS_REAL, 0.0f, g->scal,
-                                       S_DX);
+        st = bce(g, (float)g->p.real_label, 1.0f, &out, S_LOSS_REAL, S_DX);
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_back(D, &g->v_real, &g->v_dlogit, g->batch, CLGAN_BWD_NO_INPUT_GRAD);
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_run(D, &fake, g->batch, CLGAN_FWD_TRAIN);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_ops_loss_bce_logits(d, n, 0.0f, 1.0f, out.mem, out.off, g->dlogit, 0, 0.0f,
-                                       g->scal, S_LOSS_FAKE, 0.0f, g->scal, S_DGZ1);
+        st = bce(g, 0.0f, 1.0f, &out, S_LOSS_FAKE, S_DGZ1);
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_back(D, &fake, &g->v_dlogit, g->batch,
                               CLGAN_BWD_NO_INPUT_GRAD | CLGAN_BWD_ACCUMULATE);
@@ -180,7 +190,6 @@ static clgan_status g_step(clgan_gan *g)
 {
     clgan_ctx *d = g->dctx;
     struct clgan_model *D = g->D;
-    size_t n = (size_t)g->batch;
     /* the fake batch of the last D update, whose G activations are still in place (with two
      * devices, its copy on D's device) */
     struct clgan_tensor fake =
@@ -192,9 +201,7 @@ static clgan_status g_step(clgan_gan *g)
     /* non-saturating: minimise BCE(D(G(z)), 1); minimax: minimise log(1 - D(G(z))) =
      * -BCE(D(G(z)), 0) */
     if (st == CLGAN_STATUS_OK)
-        st = clgan_ops_loss_bce_logits(d, n, g->minimax ? 0.0f : 1.0f, g->minimax ? -1.0f : 1.0f,
-                                       out.mem, out.off, g->dlogit, 0, 0.0f, g->scal, S_LOSS_G,
-                                       0.0f, g->scal, S_DGZ2);
+        st = bce(g, g->minimax ? 0.0f : 1.0f, g->minimax ? -1.0f : 1.0f, &out, S_LOSS_G, S_DGZ2);
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_back(D, &fake, &g->v_dlogit, g->batch, CLGAN_BWD_NO_PARAM_GRAD);
     if (st != CLGAN_STATUS_OK)
