@@ -112,19 +112,19 @@ clgan_status clgan_gan_gather_real(clgan_gan *g, void *user)
 /* Fake batch as D sees it: on D's device. */
 static clgan_status fake_on_d(clgan_gan *g, struct clgan_tensor *fake)
 {
-    size_t n = (size_t)g->batch * g->img;
+    struct clgan_tensor out = clgan_model_output(g->G, g->batch);
     if (g->gctx == g->dctx) {
-        *fake = clgan_model_output(g->G, g->batch);
+        *fake = out;
         return CLGAN_STATUS_OK;
     }
-    struct clgan_tensor out = clgan_model_output(g->G, g->batch);
     clgan_status st = clgan_rt_read(g->gctx, out.mem, clgan_tensor_byte_off(&out),
                                     clgan_tensor_bytes(&out), g->xfer);
     if (st != CLGAN_STATUS_OK)
         return clgan_gan_dev_fail(g, g->gctx, st);
     *fake = clgan_tensor_view(g->fake_d, 0, CLGAN_DTYPE_F32, g->batch, g->nc, g->size, g->size);
     return clgan_gan_dev_fail(g, g->dctx,
-                              clgan_rt_write(g->dctx, g->fake_d, 0, n * sizeof(float), g->xfer));
+                              clgan_rt_write(g->dctx, fake->mem, clgan_tensor_byte_off(fake),
+                                             clgan_tensor_bytes(fake), g->xfer));
 }
 
 /* The grads_ready hook for model m, when one is set. */
@@ -208,11 +208,14 @@ static clgan_status g_step(clgan_gan *g)
         return clgan_gan_dev_fail(g, d, st);
     struct clgan_tensor dfake = clgan_model_input_grad(D, g->batch);
     if (g->gctx != g->dctx) {
-        st = clgan_rt_read(d, dfake.mem, 0, clgan_tensor_bytes(&dfake), g->xfer);
+        st = clgan_rt_read(d, dfake.mem, clgan_tensor_byte_off(&dfake), clgan_tensor_bytes(&dfake),
+                           g->xfer);
         if (st != CLGAN_STATUS_OK)
             return clgan_gan_dev_fail(g, d, st);
-        st = clgan_rt_write(g->gctx, g->dfake_g, 0, clgan_tensor_bytes(&dfake), g->xfer);
         dfake.mem = g->dfake_g;
+        dfake.off = 0;
+        st = clgan_rt_write(g->gctx, dfake.mem, clgan_tensor_byte_off(&dfake),
+                            clgan_tensor_bytes(&dfake), g->xfer);
     }
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_back(g->G, &g->v_z, &dfake, g->batch, CLGAN_BWD_NO_INPUT_GRAD);

@@ -172,10 +172,10 @@ clgan_status clgan_generator_forward(clgan_generator *gen, const float *z, int n
                                          z + (size_t)done * gen->nz);
         if (st == CLGAN_STATUS_OK)
             st = clgan_model_forward(gen->G, gen->z, 0, b, CLGAN_FWD_BATCH_STATS);
+        struct clgan_tensor y = clgan_model_output(gen->G, b);
         if (st == CLGAN_STATUS_OK)
-            st =
-                clgan_rt_read(gen->ctx, gen->G->act, clgan_model_output_off(gen->G) * sizeof(float),
-                              (size_t)b * img * sizeof(float), out + (size_t)done * img);
+            st = clgan_rt_read(gen->ctx, y.mem, clgan_tensor_byte_off(&y), clgan_tensor_bytes(&y),
+                               out + (size_t)done * img);
         if (st != CLGAN_STATUS_OK)
             return st;
         done += b;
