@@ -140,19 +140,19 @@ clgan_status clgan_gan_gather_real(clgan_gan *g, void *user)
 /* Fake batch as D sees it: on D's device. */
 static clgan_status fake_on_d(clgan_gan *g, struct clgan_tensor *fake)
 {
-    size_t n = (size_t)g->batch * g->img;
+    struct clgan_tensor out = clgan_model_output(g->G, g->batch);
     if (g->gctx == g->dctx) {
-        *fake = clgan_model_output(g->G, g->batch);
+        *fake = out;
         return CLGAN_STATUS_OK;
     }
-    struct clgan_tensor out = clgan_model_output(g->G, g->batch);
     clgan_status st = clgan_rt_read(g->gctx, out.mem, clgan_tensor_byte_off(&out),
                                     clgan_tensor_bytes(&out), g->xfer);
     if (st != CLGAN_STATUS_OK)
         return clgan_gan_dev_fail(g, g->gctx, st);
     *fake = clgan_tensor_view(g->fake_d, 0, CLGAN_DTYPE_F32, g->batch, g->nc, g->size, g->size);
     return clgan_gan_dev_fail(g, g->dctx,
-                              clgan_rt_write(g->dctx, g->fake_d, 0, n * sizeof(float), g->xfer));
+                              clgan_rt_write(g->dctx, fake->mem, clgan_tensor_byte_off(fake),
+                                             clgan_tensor_bytes(fake), g->xfer));
 }
 
 /* The grads_ready hook for model m, when one is set. */
@@ -161,6 +161,19 @@ static clgan_status grads_ready(clgan_gan *g, struct clgan_model *m)
     if (!g->hooks.grads_ready)
         return CLGAN_STATUS_OK;
     return g->hooks.grads_ready(g, m, g->hooks.user);
+}
+
+/* BCE with logits of D's output against target, its gradient into the logit gradient
+ * (overwritten), the loss and the mean probability into scalar slots loss_slot and prob_slot. */
+static clgan_status bce(clgan_gan *g, float target, float scale, const struct clgan_tensor *out,
+                        int loss_slot, int prob_slot)
+{
+    struct clgan_tensor loss = clgan_tensor_view(g->scal, (size_t)loss_slot, CLGAN_DTYPE_F32, 1, 1,
+                                                 1, 1),
+                        prob = clgan_tensor_view(g->scal, (size_t)prob_slot, CLGAN_DTYPE_F32, 1, 1,
+                                                 1, 1);
+    return clgan_ops_loss_bce_logits(g->dctx, target, scale, out, &g->v_dlogit, 0.0f, &loss, 0.0f,
+                                     &prob);
 }
 
 static clgan_status d_step(clgan_gan *g)
@@ -185,16 +198,13 @@ static clgan_status d_step(clgan_gan *g)
     struct clgan_tensor on_fake[CLGAN_MAX_INPUTS] = {fake, g->in_d[1]};
     st = clgan_model_run(D, g->in_d, g->batch, CLGAN_FWD_TRAIN);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_ops_loss_bce_logits(d, n, (float)g->p.real_label, 1.0f, out.mem, out.off,
-                                       g->dlogit, 0, 0.0f, g->scal, S_LOSS_REAL, 0.0f, g->scal,
-                                       S_DX);
+        st = bce(g, (float)g->p.real_label, 1.0f, &out, S_LOSS_REAL, S_DX);
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_back(D, g->in_d, &g->v_dlogit, g->batch, CLGAN_BWD_NO_INPUT_GRAD);
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_run(D, on_fake, g->batch, CLGAN_FWD_TRAIN);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_ops_loss_bce_logits(d, n, 0.0f, 1.0f, out.mem, out.off, g->dlogit, 0, 0.0f,
-                                       g->scal, S_LOSS_FAKE, 0.0f, g->scal, S_DGZ1);
+        st = bce(g, 0.0f, 1.0f, &out, S_LOSS_FAKE, S_DGZ1);
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_back(D, on_fake, &g->v_dlogit, g->batch,
                               CLGAN_BWD_NO_INPUT_GRAD | CLGAN_BWD_ACCUMULATE);
@@ -209,7 +219,6 @@ static clgan_status g_step(clgan_gan *g)
 {
     clgan_ctx *d = g->dctx;
     struct clgan_model *D = g->D;
-    size_t n = (size_t)g->batch;
     /* the fake batch of the last D update, whose G activations are still in place (with two
      * devices, its copy on D's device) */
     struct clgan_tensor fake =
@@ -222,20 +231,21 @@ static clgan_status g_step(clgan_gan *g)
     /* non-saturating: minimise BCE(D(G(z)), 1); minimax: minimise log(1 - D(G(z))) =
      * -BCE(D(G(z)), 0) */
     if (st == CLGAN_STATUS_OK)
-        st = clgan_ops_loss_bce_logits(d, n, g->minimax ? 0.0f : 1.0f, g->minimax ? -1.0f : 1.0f,
-                                       out.mem, out.off, g->dlogit, 0, 0.0f, g->scal, S_LOSS_G,
-                                       0.0f, g->scal, S_DGZ2);
+        st = bce(g, g->minimax ? 0.0f : 1.0f, g->minimax ? -1.0f : 1.0f, &out, S_LOSS_G, S_DGZ2);
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_back(D, on_fake, &g->v_dlogit, g->batch, CLGAN_BWD_NO_PARAM_GRAD);
     if (st != CLGAN_STATUS_OK)
         return clgan_gan_dev_fail(g, d, st);
     struct clgan_tensor dfake = clgan_model_input_grad(D, g->batch);
     if (g->gctx != g->dctx) {
-        st = clgan_rt_read(d, dfake.mem, 0, clgan_tensor_bytes(&dfake), g->xfer);
+        st = clgan_rt_read(d, dfake.mem, clgan_tensor_byte_off(&dfake), clgan_tensor_bytes(&dfake),
+                           g->xfer);
         if (st != CLGAN_STATUS_OK)
             return clgan_gan_dev_fail(g, d, st);
-        st = clgan_rt_write(g->gctx, g->dfake_g, 0, clgan_tensor_bytes(&dfake), g->xfer);
         dfake.mem = g->dfake_g;
+        dfake.off = 0;
+        st = clgan_rt_write(g->gctx, dfake.mem, clgan_tensor_byte_off(&dfake),
+                            clgan_tensor_bytes(&dfake), g->xfer);
     }
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_back(g->G, g->in_g, &dfake, g->batch, CLGAN_BWD_NO_INPUT_GRAD);
