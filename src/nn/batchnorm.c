@@ -8,6 +8,7 @@
 
 #include "nn/nn.h"
 #include "ops/bn.h"
+#include "ops/bnsync.h"
 #include "ops/elt.h"
 #include "ops/rng.h"
 
@@ -75,6 +76,8 @@ static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
         bn.run_mean = NULL;
         bn.run_var = NULL;
     }
+    if (mode == CLGAN_FWD_TRAIN && m->bn_sync)
+        return clgan_ops_bnsync_fwd_train(m->ctx, &bn, m->bn_sync, x->mem, x->off, y->mem, y->off);
     if (mode)
         return clgan_ops_bn_fwd_train(m->ctx, &bn, x->mem, x->off, y->mem, y->off);
     return clgan_ops_bn_fwd_eval(m->ctx, &bn, x->mem, x->off, y->mem, y->off);
@@ -91,6 +94,10 @@ static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
     float beta = (flags & CLGAN_BWD_ACCUMULATE) ? 1.0f : 0.0f;
     (void)y;
     (void)beta_x;
+    if (m->bn_sync)
+        return clgan_ops_bnsync_bwd(m->ctx, &bn, m->bn_sync, x->mem, x->off, dy->mem, dy->off,
+                                    dx->mem, dx->off, no_pg ? NULL : m->grads, l->p_off,
+                                    no_pg ? NULL : m->grads, l->p_off + c, beta);
     return clgan_ops_bn_bwd(m->ctx, &bn, x->mem, x->off, dy->mem, dy->off, dx->mem, dx->off,
                             no_pg ? NULL : m->grads, l->p_off, no_pg ? NULL : m->grads,
                             l->p_off + c, beta);
