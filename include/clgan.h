@@ -401,6 +401,9 @@ struct clgan_gan_dist_stats {
     double bn_sync_s;         /* of which in batch-norm sums (--sync-bn) */
     unsigned long long bytes; /* gradient bytes each rank contributed */
 };
+/* Whether every rank holds the same bits in G's and D's parameters (*same 1; a collective: every
+ * rank calls it). A run of one process: 1. */
+CLGAN_API clgan_status clgan_gan_dist_replicas_same(clgan_gan *gan, int *same);
 /* This rank's timings (zero for a run of one process). */
 CLGAN_API void clgan_gan_dist_get_stats(const clgan_gan *gan, struct clgan_gan_dist_stats *out);
 

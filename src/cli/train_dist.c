@@ -86,7 +86,15 @@ int clgan_cli_train_dist(struct clgan_gan_params *p, const char *device, const c
     int code = clgan_cli_status_exit(st);
     if (st != CLGAN_STATUS_OK && st != CLGAN_STATUS_INTERRUPTED && st != CLGAN_STATUS_NUMERICAL)
         return clgan_cli_dist_fail(d, code, clgan_gan_last_error(gan));
-    /* every rank got here together: a shared ending, told by rank 0 */
+    /* every rank got here together: a shared ending, told by rank 0; the replicas must agree */
+    int same = 1;
+    if (st == CLGAN_STATUS_OK && clgan_gan_dist_replicas_same(gan, &same) != CLGAN_STATUS_OK)
+        return clgan_cli_dist_fail(d, 1, clgan_gan_last_error(gan));
+    if (!same && rank == 0) {
+        clgan_cli_error("the ranks' weights differ at the end of the run");
+        code = 1;
+    } else if (same && rank == 0 && st == CLGAN_STATUS_OK)
+        fprintf(stderr, "clgan: weights bit-identical on all %d ranks\n", world);
     if (rank == 0) {
         if (st == CLGAN_STATUS_INTERRUPTED)
             fprintf(stderr, "clgan: %s\n", clgan_gan_last_error(gan));

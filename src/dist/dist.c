@@ -279,6 +279,15 @@ clgan_status clgan_dist_gather_text(clgan_dist *d, const char *text, char **all)
     return st;
 }
 
+int clgan_dist_same_u64(clgan_dist *d, uint64_t v)
+{
+    uint64_t lo = v, hi = v;
+    if (MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_UINT64_T, MPI_MIN, d->world) != MPI_SUCCESS ||
+        MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_UINT64_T, MPI_MAX, d->world) != MPI_SUCCESS)
+        return 0;
+    return lo == hi;
+}
+
 /* MPI counts are ints: chunks of at most 2^28 elements */
 #define CHUNK ((size_t)1 << 28)
 
@@ -377,6 +386,13 @@ clgan_status clgan_dist_gather_text(clgan_dist *d, const char *text, char **all)
     (void)d;
     *all = strdup(text);
     return *all ? CLGAN_STATUS_OK : CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+}
+
+int clgan_dist_same_u64(clgan_dist *d, uint64_t v)
+{
+    (void)d;
+    (void)v;
+    return 1;
 }
 
 clgan_status clgan_dist_bcast(clgan_dist *d, void *buf, size_t bytes, char *err, size_t err_len)

@@ -9,6 +9,7 @@
 #define CLGAN_DIST_DIST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "clgan.h"
 
@@ -23,6 +24,8 @@ clgan_status clgan_dist_allreduce_f32(clgan_dist *d, float *buf, size_t n, int d
 /* Sum n doubles across the ranks, in place (small vectors: statistics, timings). */
 clgan_status clgan_dist_allreduce_f64(clgan_dist *d, double *buf, size_t n, char *err,
                                       size_t err_len);
+/* 1 when every rank holds the same value (a collective). */
+int clgan_dist_same_u64(clgan_dist *d, uint64_t v);
 /* Rank 0's bytes to every rank. */
 clgan_status clgan_dist_bcast(clgan_dist *d, void *buf, size_t bytes, char *err, size_t err_len);
 

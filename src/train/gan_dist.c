@@ -298,6 +298,36 @@ int clgan_gan_dist_stop(clgan_gan *g, volatile int *stop)
     return g->dist ? clgan_dist_any(g->dist->d, f) : f;
 }
 
+/* FNV-1a over n floats of a device buffer, through the staging memory. */
+static clgan_status hash_dev(clgan_gan *g, clgan_ctx *ctx, cl_mem mem, size_t n, uint64_t *h)
+{
+    struct clgan_gan_dist *dd = g->dist;
+    clgan_status st = staging(g, &dd->host, &dd->n_host, n);
+    if (st == CLGAN_STATUS_OK && n)
+        st = clgan_rt_read(ctx, mem, 0, n * sizeof(float), dd->host);
+    if (st != CLGAN_STATUS_OK)
+        return clgan_gan_dev_fail(g, ctx, st);
+    const unsigned char *b = (const unsigned char *)dd->host;
+    for (size_t i = 0; i < n * sizeof(float); i++)
+        *h = (*h ^ b[i]) * 0x100000001b3ull;
+    return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_gan_dist_replicas_same(clgan_gan *g, int *same)
+{
+    *same = 1;
+    if (!g || !g->dist)
+        return CLGAN_STATUS_OK;
+    uint64_t h = 0xcbf29ce484222325ull;
+    clgan_status st = hash_dev(g, g->gctx, g->G->params, g->G->n_params, &h);
+    if (st == CLGAN_STATUS_OK)
+        st = hash_dev(g, g->dctx, g->D->params, g->D->n_params, &h);
+    /* a rank that could not read takes part with a value of its own */
+    *same =
+        clgan_dist_same_u64(g->dist->d, st == CLGAN_STATUS_OK ? h : h ^ (uint64_t)g->dist->rank);
+    return st;
+}
+
 clgan_status clgan_gan_dist_follow(clgan_gan *g, volatile int *stop)
 {
     int log_every = g->p.log_every > 0 ? g->p.log_every : 50;
