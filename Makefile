@@ -18,7 +18,7 @@ endif
 
 PACKAGES = cmake make gcc pkg-config pocl-opencl-icd ocl-icd-opencl-dev opencl-headers \
 	libclblast-dev libstb-dev zlib1g-dev libcjson-dev clinfo oclgrind dataset-fashion-mnist \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev openmpi-bin libopenmpi-dev
 OCLGRIND_ICD = /etc/OpenCL/vendors/oclgrind.icd
 
 .PHONY: all deps build run test test-fast asan fuzz install clean

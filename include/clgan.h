@@ -258,6 +258,19 @@ struct clgan_gan_params {
     const char *out_dir;
     int log_every, sample_every, ckpt_every, keep_ckpts;
     const char *resume; /* run folder or checkpoint file to continue from */
+    /* Data-parallel training over the processes of an MPI job (NULL: this process alone; see
+     * clgan_dist_init). batch is then the global batch, a multiple of the job's size: each rank
+     * takes its slice of every global batch and of its noise; rank 0's weights are broadcast at
+     * init and every model's gradients are summed over the ranks (then divided by their count)
+     * before each optimizer step. Only rank 0 writes files. */
+    struct clgan_dist *dist;
+    /* With dist: batch norms reduce their per-channel sums across the ranks, so that they see
+     * the statistics of the global batch (default: each rank its own slice's, as PyTorch's
+     * DDP). */
+    int sync_bn;
+    /* With dist: every sum across ranks is taken in rank order, so two runs with the same seed
+     * give the same bits. */
+    int deterministic;
 };
 
 CLGAN_API struct clgan_gan_params clgan_gan_default_params(void);
@@ -332,6 +345,71 @@ CLGAN_API clgan_status clgan_arch_preset_json(const char *model, int image_size,
 /* Check an architecture text (as read from a file): OK, or one line naming the network, the
  * layer and the key in msg. */
 CLGAN_API clgan_status clgan_arch_check_json(const char *json, char *msg, size_t msg_len);
+
+/* ---------------------------------------------------------------- many processes (MPI) */
+
+/* A process's place in an MPI job (mpirun -np N clgan ...). */
+typedef struct clgan_dist clgan_dist;
+
+/* 1 when the library was built with MPI support, else 0. */
+CLGAN_API int clgan_dist_compiled(void);
+
+/* 1 when this process was started by an MPI launcher (Open MPI's mpirun, or a PMI/PMIx one). */
+CLGAN_API int clgan_dist_launched(void);
+
+/*
+ * Join the MPI job this process belongs to (MPI_Init; a process started without a launcher is a
+ * job of one). One per process; clgan_dist_free leaves the job. UNSUPPORTED with "MPI support is
+ * not compiled in" when built without MPI, IO when MPI fails to start.
+ */
+CLGAN_API clgan_status clgan_dist_init(clgan_dist **out, char *msg, size_t msg_len);
+/* Leave the job (MPI_Finalize). NULL does nothing. */
+CLGAN_API void clgan_dist_free(clgan_dist *d);
+
+/* This process's rank, the job's size, the rank among the processes of this host, and the
+ * host's name. */
+CLGAN_API int clgan_dist_rank(const clgan_dist *d);
+CLGAN_API int clgan_dist_size(const clgan_dist *d);
+CLGAN_API int clgan_dist_local_rank(const clgan_dist *d);
+CLGAN_API const char *clgan_dist_host(const clgan_dist *d);
+
+/*
+ * The device of this rank among devs: the local rank's entry of per_rank ("SPEC,SPEC,...", one
+ * per process of a host; NULL or empty: not given), else the local rank's index among the
+ * devices spec matches (a type or name matches several; "auto" the best kind present; an index
+ * or P:D one), wrapping around when ranks outnumber them. INVALID_ARGUMENT with one line in msg
+ * for a bad SPEC or a list too short.
+ */
+CLGAN_API clgan_status clgan_dist_pick_device(const clgan_dist *d, const char *spec,
+                                              const char *per_rank,
+                                              const struct clgan_device_info *devs, int count,
+                                              int *index, char *msg, size_t msg_len);
+
+/* Collect each rank's text on rank 0 in rank order: *all (rank 0 only; malloc'ed, free() it)
+ * holds them one after another; other ranks get NULL. A collective: every rank calls it. */
+CLGAN_API clgan_status clgan_dist_gather_text(clgan_dist *d, const char *text, char **all);
+
+/* 1 when flag is non-zero on any rank (a collective: every rank calls it). */
+CLGAN_API int clgan_dist_any(clgan_dist *d, int flag);
+
+/* End the whole job with this exit code (MPI_Abort): for a command whose rank failed, after it
+ * has printed its message, so that no rank is left waiting in a collective. Does not return. */
+CLGAN_API void clgan_dist_abort(clgan_dist *d, int code);
+
+/* Where a distributed run's time goes, summed over its steps on this rank. */
+struct clgan_gan_dist_stats {
+    long long steps;          /* training steps */
+    long long allreduces;     /* gradient all-reduces (one per model update) */
+    double step_s;            /* wall time of the steps */
+    double allreduce_s;       /* of which in the all-reduces (queue finished before timing) */
+    double bn_sync_s;         /* of which in batch-norm sums (--sync-bn) */
+    unsigned long long bytes; /* gradient bytes each rank contributed */
+};
+/* Whether every rank holds the same bits in G's and D's parameters (*same 1; a collective: every
+ * rank calls it). A run of one process: 1. */
+CLGAN_API clgan_status clgan_gan_dist_replicas_same(clgan_gan *gan, int *same);
+/* This rank's timings (zero for a run of one process). */
+CLGAN_API void clgan_gan_dist_get_stats(const clgan_gan *gan, struct clgan_gan_dist_stats *out);
 
 /* ---------------------------------------------------------------- generators */
 

@@ -2,6 +2,8 @@
 #ifndef CLGAN_CLI_H
 #define CLGAN_CLI_H
 
+#include <stdio.h>
+
 #include "clgan.h"
 
 int clgan_cli_devices(int argc, char **argv);
@@ -29,5 +31,28 @@ int clgan_cli_status_exit(clgan_status st);
 
 /* Print "clgan: error: <msg>" to stderr; returns the exit code to use (1). */
 int clgan_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Progress lines of `clgan train` (user: struct clgan_cli_progress). */
+struct clgan_cli_progress {
+    int tty;
+};
+void clgan_cli_train_progress(const struct clgan_gan_stats *s, double ips, double eta,
+                              long long total, void *user);
+/* `clgan train --dist` (cli/train_dist.c), after train's options are parsed. */
+int clgan_cli_train_dist(struct clgan_gan_params *p, const char *device, const char *per_rank,
+                         const char *gemm, int quiet);
+
+/* MPI jobs (cli/dist.c). Join the job of this process (0, or the exit code after printing the
+ * error: MPI support not compiled in, MPI failing to start). */
+int clgan_cli_dist_join(clgan_dist **out);
+/* This rank's device (--device SPEC and --device-per-rank LIST): its index and description, or
+ * -1 after printing the error. */
+int clgan_cli_dist_pick(clgan_dist *d, const char *spec, const char *per_rank,
+                        struct clgan_device_info *info);
+/* Rank 0 prints every rank's device choice, one line each, in rank order (a collective). */
+int clgan_cli_dist_report(clgan_dist *d, const struct clgan_device_info *info, FILE *out);
+/* A rank that failed: print msg (unless empty: rank 0 speaks for a failure all ranks share),
+ * then end the whole job with code. Returns code for a job of one. */
+int clgan_cli_dist_fail(clgan_dist *d, int code, const char *msg);
 
 #endif /* CLGAN_CLI_H */

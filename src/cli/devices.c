@@ -63,21 +63,54 @@ static int print_json(const struct clgan_device_info *d, int n)
     return s ? 0 : 1;
 }
 
+/* Under mpirun: rank 0 lists the devices once, then every rank's choice, one line each. */
+static int devices_dist(int json, const char *spec, const char *per_rank)
+{
+    clgan_dist *d = NULL;
+    int r = clgan_cli_dist_join(&d);
+    if (r)
+        return r;
+    struct clgan_device_info info;
+    if (clgan_cli_dist_pick(d, spec, per_rank, &info) < 0)
+        return clgan_cli_dist_fail(d, 2, "");
+    if (clgan_dist_rank(d) == 0) {
+        struct clgan_device_info *all = NULL;
+        int n = 0;
+        char msg[1024];
+        if (clgan_devices_query(&all, &n, msg, sizeof(msg)) == CLGAN_STATUS_OK && json)
+            print_json(all, n);
+        free(all);
+    }
+    r = clgan_cli_dist_report(d, &info, stdout);
+    clgan_dist_free(d);
+    return r;
+}
+
 int clgan_cli_devices(int argc, char **argv)
 {
     int json = 0;
+    const char *spec = NULL, *per_rank = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = 1;
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+        else if ((!strcmp(argv[i], "--device") || !strcmp(argv[i], "--device-per-rank")) &&
+                 i + 1 < argc) {
+            *(argv[i][8] ? &per_rank : &spec) = argv[i + 1];
+            i++;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: clgan devices [--json]\n\nLists every OpenCL device of every platform."
                    " Use the index, P:D, a type (gpu, dgpu, igpu, cpu, accel) or part of a name"
                    "\nwith --device. 'auto' prefers discrete GPU, integrated GPU, accelerator,"
-                   " CPU, and never picks a simulator.\n");
+                   " CPU, and never picks a simulator.\n\nUnder mpirun (MPI builds), rank 0"
+                   " prints the device each rank would take: --device SPEC (the local rank's"
+                   " index\namong the devices it matches) or --device-per-rank SPEC,SPEC,...,"
+                   " as clgan train --dist.\n");
             return 0;
         } else
             return clgan_cli_error("devices: unknown option '%s'", argv[i]);
     }
+    if (clgan_dist_compiled() && clgan_dist_launched())
+        return devices_dist(json, spec, per_rank);
     struct clgan_device_info *d = NULL;
     int n = 0;
     char msg[1024];
@@ -103,10 +136,11 @@ int clgan_cli_devices(int argc, char **argv)
         const char *cv = d[i].opencl_c_version;
         if (!strncmp(cv, "OpenCL C ", 9))
             cv += 9;
-        printf("%-3d %-5s %-22.22s %-30.30s %-14s %4u %6u %7s %7s %6s %-8.8s %-18.18s %-4s %-4s%s\n",
-               d[i].index, pd, d[i].platform_name, d[i].name, clgan_device_kind_str(d[i].kind),
-               d[i].compute_units, d[i].clock_mhz, g, a, l, cv, d[i].driver_version,
-               d[i].fp16 ? "yes" : "no", d[i].fp64 ? "yes" : "no", i == autoi ? "  (auto)" : "");
+        printf(
+            "%-3d %-5s %-22.22s %-30.30s %-14s %4u %6u %7s %7s %6s %-8.8s %-18.18s %-4s %-4s%s\n",
+            d[i].index, pd, d[i].platform_name, d[i].name, clgan_device_kind_str(d[i].kind),
+            d[i].compute_units, d[i].clock_mhz, g, a, l, cv, d[i].driver_version,
+            d[i].fp16 ? "yes" : "no", d[i].fp64 ? "yes" : "no", i == autoi ? "  (auto)" : "");
     }
     free(d);
     return 0;

@@ -17,10 +17,6 @@ static void on_sigint(int sig)
     stop_flag = 1;
 }
 
-struct progress {
-    int tty;
-};
-
 static void fmt_eta(char *buf, size_t len, double s)
 {
     long t = (long)(s + 0.5);
@@ -30,10 +26,10 @@ static void fmt_eta(char *buf, size_t len, double s)
         snprintf(buf, len, "%ldm%02lds", t / 60, t % 60);
 }
 
-static void on_progress(const struct clgan_gan_stats *s, double ips, double eta, long long total,
-                        void *user)
+void clgan_cli_train_progress(const struct clgan_gan_stats *s, double ips, double eta,
+                              long long total, void *user)
 {
-    struct progress *p = user;
+    struct clgan_cli_progress *p = user;
     char e[32];
     fmt_eta(e, sizeof(e), eta);
     if (p->tty)
@@ -57,7 +53,8 @@ int clgan_cli_train(int argc, char **argv)
     p.model = NULL;
     const char *device = NULL, *d_device = NULL, *g_device = NULL, *gemm = "auto";
     long long seed = (long long)p.seed;
-    int quiet = 0;
+    int quiet = 0, dist_on = 0;
+    const char *per_rank = NULL;
     const struct opt opts[] = {
         {"--model", OPT_STRING, &p.model, 0, 0, NULL, "NAME",
          "DCGAN preset: dcgan32 (default), dcgan64, dcgan<N> for N x N images"},
@@ -109,6 +106,16 @@ int clgan_cli_train(int argc, char **argv)
         {"--resume", OPT_STRING, &p.resume, 0, 0, NULL, "DIR|FILE",
          "continue a run from its latest checkpoint"},
         {"--quiet", OPT_FLAG, &quiet, 0, 0, NULL, NULL, "no progress output"},
+        {"--dist", OPT_FLAG, &dist_on, 0, 0, NULL, NULL,
+         "data-parallel over the ranks of an MPI job (mpirun -np N clgan train --dist ...): "
+         "--batch is the global batch, rank 0 writes the files"},
+        {"--device-per-rank", OPT_STRING, &per_rank, 0, 0, NULL, "SPEC,SPEC,...",
+         "with --dist: each local rank's device (default: the local rank's index among the "
+         "devices --device matches)"},
+        {"--sync-bn", OPT_FLAG, &p.sync_bn, 0, 0, NULL, NULL,
+         "with --dist: batch norm with the statistics of the global batch"},
+        {"--deterministic", OPT_FLAG, &p.deterministic, 0, 0, NULL, NULL,
+         "with --dist: sums across ranks in a fixed order (reruns give the same bits)"},
         {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
     };
     char err[512];
@@ -125,6 +132,16 @@ int clgan_cli_train(int argc, char **argv)
     if (r)
         return r > 0 ? 0 : (clgan_cli_error("train: %s", err), 2);
     p.seed = (uint64_t)seed;
+    if (!dist_on && (per_rank || p.sync_bn || p.deterministic))
+        return clgan_cli_error("train: --device-per-rank, --sync-bn and --deterministic go with "
+                               "--dist"),
+               2;
+    if (dist_on && (g_device || d_device))
+        return clgan_cli_error("train: --dist runs one device per rank: use --device or "
+                               "--device-per-rank, not --g-device/--d-device"),
+               2;
+    if (dist_on)
+        return clgan_cli_train_dist(&p, device, per_rank, gemm, quiet);
     enum clgan_gemm_backend gb = !strcmp(gemm, "clblast") ? CLGAN_GEMM_CLBLAST
                                  : !strcmp(gemm, "own")   ? CLGAN_GEMM_OWN
                                                           : CLGAN_GEMM_AUTO;
@@ -152,7 +169,7 @@ int clgan_cli_train(int argc, char **argv)
         fprintf(stderr, "clgan: G on %s (%s), D on %s (%s), GEMM %s (%s)\n", gi->name,
                 gi->platform_name, di->name, di->platform_name,
                 clgan_gemm_backend_str(clgan_ctx_gemm_backend(gctx)), clgan_ctx_gemm_note(gctx));
-        struct progress pr = {.tty = isatty(2)};
+        struct clgan_cli_progress pr = {.tty = isatty(2)};
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = on_sigint;
@@ -162,7 +179,7 @@ int clgan_cli_train(int argc, char **argv)
         clgan_gan_progress(gan, &per, &done, &total);
         fprintf(stderr, "clgan: %lld steps per epoch, %lld of %lld done, output in %s\n", per, done,
                 total, p.out_dir);
-        st = clgan_gan_train(gan, &stop_flag, quiet ? NULL : on_progress, &pr);
+        st = clgan_gan_train(gan, &stop_flag, quiet ? NULL : clgan_cli_train_progress, &pr);
         if (pr.tty && !quiet)
             fputc('\n', stderr);
         if (st == CLGAN_STATUS_INTERRUPTED)

@@ -8,6 +8,7 @@
 
 #include "nn/nn.h"
 #include "ops/bn.h"
+#include "ops/bnsync.h"
 #include "ops/elt.h"
 #include "ops/rng.h"
 
@@ -73,6 +74,10 @@ static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
         bn.run_mean.mem = NULL;
         bn.run_var.mem = NULL;
     }
+    if (mode == CLGAN_FWD_TRAIN && m->bn_sync) {
+        struct clgan_ops_bnsync_desc d = clgan_ops_bnsync_desc_of(&bn, x);
+        return clgan_ops_bnsync_fwd_train(m->ctx, &d, m->bn_sync, x->mem, x->off, y->mem, y->off);
+    }
     if (mode)
         return clgan_ops_bn_fwd_train(m->ctx, &bn, x, y);
     return clgan_ops_bn_fwd_eval(m->ctx, &bn, x, y);
@@ -91,6 +96,12 @@ static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
                         dbeta = vec(m->grads, l->p_off + (size_t)c, c);
     (void)y;
     (void)beta_x;
+    if (m->bn_sync) {
+        struct clgan_ops_bnsync_desc d = clgan_ops_bnsync_desc_of(&bn, x);
+        return clgan_ops_bnsync_bwd(m->ctx, &d, m->bn_sync, x->mem, x->off, dy->mem, dy->off,
+                                    dx->mem, dx->off, no_pg ? NULL : m->grads, dgamma.off,
+                                    no_pg ? NULL : m->grads, dbeta.off, beta);
+    }
     return clgan_ops_bn_bwd(m->ctx, &bn, x, dy, dx, no_pg ? NULL : &dgamma, no_pg ? NULL : &dbeta,
                             beta);
 }

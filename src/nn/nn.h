@@ -184,6 +184,9 @@ struct clgan_model {
     size_t n_opt_bufs;
     uint64_t seed;
     long long bn_batches; /* training forwards done (PyTorch's num_batches_tracked) */
+    /* batch norms of training forwards and their backwards add their per-channel sums across
+     * processes through this (ops/bnsync.h; NULL: the statistics of this batch alone) */
+    const struct clgan_ops_bn_sync *bn_sync;
 };
 
 /* Build a model from a network spec for batches up to max_batch. name_prefix gives default

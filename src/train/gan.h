@@ -82,6 +82,15 @@ struct clgan_gan {
     struct clgan_tensor v_z, v_real, v_dlogit;
     struct clgan_tensor in_g[CLGAN_MAX_INPUTS], in_d[CLGAN_MAX_INPUTS]; /* G's, D's on real */
 
+    /* data-parallel training (gan_dist.c): batch is this rank's slice of the global batch
+     * gbatch, starting at sample slice0; the noise of the slice starts z_lead floats into its
+     * first Philox block, z_block0 blocks after the global batch's. One process: gbatch = batch,
+     * the rest 0. */
+    int gbatch, slice0;
+    size_t z_lead;
+    uint64_t z_block0;
+    struct clgan_gan_dist *dist; /* NULL: one process */
+
     long long step, per_epoch, total;
     int epoch;
     long long batch_in_epoch; /* real batches consumed in this epoch */
@@ -131,5 +140,26 @@ clgan_status clgan_gan_resume(clgan_gan *g, const char *path);
 clgan_status clgan_gan_checkpoint(clgan_gan *g, int epoch_end);
 /* The checkpoint file a resume path names. */
 void clgan_gan_resume_file(const char *path, char *file, size_t len);
+
+/* ---- data-parallel training (gan_dist.c); every call but setup is for g->dist != NULL */
+
+/* Take this rank's slice of the global batch (before the models are built). */
+clgan_status clgan_gan_dist_setup(clgan_gan *g);
+/* After init or resume: rank 0's weights to every rank, the gradient hook, synced batch norm. */
+clgan_status clgan_gan_dist_start(clgan_gan *g);
+void clgan_gan_dist_free(clgan_gan *g);
+/* Whether this process writes the run's files (rank 0, or a run of one process). */
+int clgan_gan_dist_writer(const clgan_gan *g);
+/* Average the step's scalars s[0..S_FINITE) over the ranks (a collective). */
+clgan_status clgan_gan_dist_stats(clgan_gan *g, float *s);
+/* Whether any rank was asked to stop (a collective, once per step). */
+int clgan_gan_dist_stop(clgan_gan *g, volatile int *stop);
+/* The run loop of a rank that writes nothing: the same steps and collectives as rank 0's. */
+clgan_status clgan_gan_dist_follow(clgan_gan *g, volatile int *stop);
+/* Time one step (step_s of the statistics). */
+void clgan_gan_dist_step_begin(clgan_gan *g);
+void clgan_gan_dist_step_end(clgan_gan *g);
+/* The job's size (1: one process), as checkpoints record it. */
+int clgan_gan_dist_world(const clgan_gan *g);
 
 #endif /* CLGAN_TRAIN_GAN_H */

@@ -147,7 +147,8 @@ clgan_status clgan_gan_save(clgan_gan *g, const char *path)
         meta_num(w, "ngf", g->p.ngf);
         meta_num(w, "ndf", g->p.ndf);
         meta_num(w, "nc", g->nc);
-        meta_num(w, "batch", g->batch);
+        meta_num(w, "batch", g->gbatch); /* the global batch */
+        meta_num(w, "world_size", clgan_gan_dist_world(g));
         meta_num(w, "lr", g->p.lr);
         meta_num(w, "beta1", g->p.beta1);
         meta_num(w, "beta2", g->p.beta2);
@@ -222,6 +223,21 @@ clgan_status clgan_gan_resume(clgan_gan *g, const char *path)
                             ", run asks for %s with seed %" PRIu64,
                             file, model, seed, g->model, g->p.seed);
         goto out;
+    }
+    /* the state is the global batch's: another number of processes continues it with the same
+     * global batch (the data order and noise are those of the global batch) */
+    double world = 1, batch = g->gbatch;
+    meta_get(f, "world_size", &world);
+    if ((int)world != clgan_gan_dist_world(g)) {
+        if (meta_get(f, "batch", &batch) && (int)batch != g->gbatch) {
+            st = clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                                "%s: a run of %d processes with global batch %d continues on %d "
+                                "with the same global batch, not %d",
+                                file, (int)world, (int)batch, clgan_gan_dist_world(g), g->gbatch);
+            goto out;
+        }
+        clgan_log(CLGAN_LOG_INFO, "%s: a run of %d processes continues on %d (global batch %d)",
+                  file, (int)world, clgan_gan_dist_world(g), g->gbatch);
     }
     st = clgan_ckpt_load_model(f, g->G, "netG.", 1, g->err, sizeof(g->err));
     if (st == CLGAN_STATUS_OK)

@@ -132,6 +132,8 @@ clgan_status clgan_gan_train(clgan_gan *g, volatile int *stop, clgan_progress_fn
 {
     char path[1300];
     clgan_csvlog *log = NULL;
+    if (!clgan_gan_dist_writer(g))
+        return clgan_gan_dist_follow(g, stop); /* rank 0 writes the files */
     snprintf(path, sizeof(path), "%s/metrics.csv", g->out_dir);
     clgan_status st = trim_metrics(g, path);
     if (st != CLGAN_STATUS_OK)
@@ -156,7 +158,7 @@ clgan_status clgan_gan_train(clgan_gan *g, volatile int *stop, clgan_progress_fn
             goto out;
         if (want) {
             double t = now_s();
-            double ips = (double)(g->step - s_last) * g->batch * g->p.d_steps /
+            double ips = (double)(g->step - s_last) * g->gbatch * g->p.d_steps /
                          (t - t_last > 1e-9 ? t - t_last : 1e-9);
             t_last = t;
             s_last = g->step;
@@ -197,7 +199,7 @@ clgan_status clgan_gan_train(clgan_gan *g, volatile int *stop, clgan_progress_fn
             if ((st = clgan_gan_checkpoint(g, epoch_end)) != CLGAN_STATUS_OK)
                 goto out;
         }
-        if (stop && *stop) {
+        if (clgan_gan_dist_stop(g, stop)) { /* any rank's request, agreed by all */
             if ((st = clgan_gan_checkpoint(g, 0)) == CLGAN_STATUS_OK)
                 st = clgan_gan_fail(g, CLGAN_STATUS_INTERRUPTED,
                                     "interrupted at step %lld; checkpoint %s", g->step,

@@ -81,11 +81,12 @@ void clgan_gan_free(clgan_gan *g)
         release_f(g->dctx, &g->y, (size_t)g->batch);
     }
     if (g->gctx) {
-        release_f(g->gctx, &g->z, (size_t)grid * g->nz);
+        release_f(g->gctx, &g->z, (size_t)grid * g->nz + 4);
         release_f(g->gctx, &g->dfake_g, (size_t)g->batch * g->img);
         release_f(g->gctx, &g->flag_g, 1);
         release_f(g->gctx, &g->y_g, (size_t)grid);
     }
+    clgan_gan_dist_free(g);
     clgan_model_free(g->G);
     clgan_model_free(g->D);
     clgan_data_free(&g->ds);
@@ -456,11 +457,11 @@ static clgan_status load_data(clgan_gan *g, const struct clgan_gan_params *p)
                               "%s has labels up to %d but the networks take %d classes",
                               p->labels && p->labels[0] ? p->labels : g->data, g->ds.n_classes - 1,
                               g->classes);
-    if (g->ds.count < (size_t)g->batch * g->p.d_steps)
+    if (g->ds.count < (size_t)g->gbatch * g->p.d_steps)
         return clgan_gan_fail(
             g, CLGAN_STATUS_INVALID_ARGUMENT,
             "%s: %zu images are fewer than one step needs (batch %d x d-steps %d)", g->data,
-            g->ds.count, g->batch, g->p.d_steps);
+            g->ds.count, g->gbatch, g->p.d_steps);
     return CLGAN_STATUS_OK;
 }
 
@@ -511,7 +512,8 @@ static clgan_status alloc_buffers(clgan_gan *g)
         st = alloc_f(d, g->n_sumws, "reduction workspace", &g->sumws);
     if (st != CLGAN_STATUS_OK)
         return clgan_gan_dev_fail(g, d, st);
-    st = alloc_f(g->gctx, (size_t)grid * g->nz, "noise", &g->z);
+    /* + 4: a rank's slice of the noise may start inside a Philox block (gan_dist.c) */
+    st = alloc_f(g->gctx, (size_t)grid * g->nz + 4, "noise", &g->z);
     if (st == CLGAN_STATUS_OK)
         st = alloc_f(g->gctx, 1, "flag", &g->flag_g);
     if (st != CLGAN_STATUS_OK)
@@ -615,6 +617,9 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
         g->p.labels = NULL; /* read by load_data from params, not kept */
         g->batch = params->batch;
         g->hooks.gather = clgan_gan_gather_real;
+        st = clgan_gan_dist_setup(g); /* with several processes: this one's slice of the batch */
+    }
+    if (st == CLGAN_STATUS_OK) {
         /* unless asked or given by a spec: gray for IDX sets, RGB for image folders */
         st = choose_nets(g, params);
     }
@@ -634,7 +639,7 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
         st = name_classes(g);
     if (st == CLGAN_STATUS_OK) {
         g->img = (size_t)g->nc * g->size * g->size;
-        g->per_epoch = (long long)(g->ds.count / ((size_t)g->batch * g->p.d_steps));
+        g->per_epoch = (long long)(g->ds.count / ((size_t)g->gbatch * g->p.d_steps));
         g->total = g->p.iters > 0 ? g->p.iters : (long long)g->p.epochs * g->per_epoch;
         if (g->p.iters > 0 && g->p.epochs > 0 && (long long)g->p.epochs * g->per_epoch < g->total)
             g->total = (long long)g->p.epochs * g->per_epoch;
@@ -658,9 +663,11 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
     }
     if (st == CLGAN_STATUS_OK && params->resume)
         st = clgan_gan_resume(g, params->resume);
+    if (st == CLGAN_STATUS_OK && g->dist)
+        st = clgan_gan_dist_start(g);
     if (st == CLGAN_STATUS_OK)
         st = clgan_gan_new_permutation(g);
-    if (st == CLGAN_STATUS_OK && g->out_dir[0]) {
+    if (st == CLGAN_STATUS_OK && g->out_dir[0] && clgan_gan_dist_writer(g)) {
         st = clgan_gan_ensure_dir(g, g->out_dir);
         /* temporary files of an earlier run that was killed while writing */
         static const char *const sub[] = {"", "/checkpoints", "/samples"};

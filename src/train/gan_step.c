@@ -99,7 +99,7 @@ clgan_status clgan_gan_gather_real(clgan_gan *g, void *user)
                                    .c = (size_t)g->ds.channels,
                                    .hs = (size_t)g->ds.height,
                                    .ws = (size_t)g->ds.width};
-    if (g->batch_in_epoch >= (long long)(g->ds.count / (size_t)g->batch)) {
+    if (g->batch_in_epoch >= (long long)(g->ds.count / (size_t)g->gbatch)) {
         /* epoch boundary within a multi-D-step step: start the next permutation */
         g->shuffle_state = g->shuffle_next;
         g->batch_in_epoch = 0;
@@ -107,7 +107,8 @@ clgan_status clgan_gan_gather_real(clgan_gan *g, void *user)
         if (st != CLGAN_STATUS_OK)
             return st;
     }
-    size_t first = (size_t)g->batch_in_epoch * g->batch;
+    /* this process's slice of the global batch (the whole of it for one process) */
+    size_t first = (size_t)g->batch_in_epoch * g->gbatch + g->slice0;
     g->batch_in_epoch++;
     clgan_status st = CLGAN_STATUS_OK;
     if (g->classes)
@@ -184,9 +185,10 @@ static clgan_status d_step(clgan_gan *g)
     clgan_status st = g->hooks.gather(g, g->hooks.user);
     if (st != CLGAN_STATUS_OK)
         return clgan_gan_dev_fail(g, d, st);
-    st = clgan_ops_rng_normal(g->gctx, g->z, 0, n * g->nz, 0.0f, 1.0f, g->p.seed ^ NOISE_SEED_MIX,
-                              g->noise_counter);
-    g->noise_counter += clgan_ops_rng_blocks(n * g->nz);
+    /* the global batch's noise, of which this process draws its slice (all of it for one) */
+    st = clgan_ops_rng_normal(g->gctx, g->z, 0, g->z_lead + n * g->nz, 0.0f, 1.0f,
+                              g->p.seed ^ NOISE_SEED_MIX, g->noise_counter + g->z_block0);
+    g->noise_counter += clgan_ops_rng_blocks((size_t)g->gbatch * g->nz);
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_run(g->G, g->in_g, g->batch, CLGAN_FWD_TRAIN);
     if (st != CLGAN_STATUS_OK)
@@ -259,12 +261,16 @@ static clgan_status g_step(clgan_gan *g)
 clgan_status clgan_gan_step(clgan_gan *g, struct clgan_gan_stats *stats)
 {
     clgan_status st = CLGAN_STATUS_OK;
+    if (g->dist)
+        clgan_gan_dist_step_begin(g);
     for (int k = 0; k < g->p.d_steps && st == CLGAN_STATUS_OK; k++)
         st = d_step(g);
     if (st == CLGAN_STATUS_OK)
         st = g_step(g);
     if (st != CLGAN_STATUS_OK)
         return st;
+    if (g->dist)
+        clgan_gan_dist_step_end(g);
     g->step++;
     if (g->step % g->per_epoch == 0) {
         g->epoch++;
@@ -279,6 +285,8 @@ clgan_status clgan_gan_step(clgan_gan *g, struct clgan_gan_stats *stats)
     st = clgan_rt_read(g->dctx, g->scal, 0, sizeof(float) * S_FINITE, s);
     if (st != CLGAN_STATUS_OK)
         return clgan_gan_dev_fail(g, g->dctx, st);
+    if (g->dist && (st = clgan_gan_dist_stats(g, s)) != CLGAN_STATUS_OK)
+        return st; /* the means over the global batch */
     stats->step = g->step;
     stats->epoch = g->epoch;
     stats->loss_d = (double)s[S_LOSS_REAL] + s[S_LOSS_FAKE];
