@@ -19,6 +19,8 @@ static const struct {
      "print a preset's architecture as an editable JSON file, or check one"},
     {"sample", clgan_cli_sample, "draw samples from a trained generator"},
     {"mlp", clgan_cli_mlp, "train an MLP classifier on a CSV table (SNNS Quickprop), or predict"},
+    {"classify", clgan_cli_classify,
+     "train a CNN or MLP classifier on labelled images, or predict"},
     {"check", clgan_cli_check, "check every op on each device against the plain-C reference"},
     {"bench", clgan_cli_bench, "time GAN training steps per device, with a per-kernel profile"},
 };
