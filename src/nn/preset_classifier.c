@@ -7,7 +7,7 @@
  *   conv 4x4 s2 p1 -> 4w,  BN, ReLU     S/4         DCGAN's discriminator; no pooling layers)
  *   linear -> classes (bias)
  * The convolutions have no bias (the batch norm after each has one). For 28x28 Fashion-MNIST at
- * w = 32 that is 13 M multiply-adds per image forward and about 150 k parameters.
+ * w = 32 that is 13 M multiply-adds per image forward and 227 k parameters.
  *
  * mlp (width h): linear -> h (bias), ReLU, linear -> classes (bias); the first linear layer
  * flattens the image.
