@@ -1,4 +1,4 @@
-/* labels: unit; timeout: 300 */
+/* labels: kernel; timeout: 600; oclgrind: -o train_mlp */
 /*
  * test_classify.c - the image classifiers: the presets' shapes and JSON round trip, the labelled
  * data specs (augment's unprefixed IDX pair, labels that do not match, a set without labels),
