@@ -549,7 +549,8 @@ struct clgan_classifier_params {
     const char *test;   /* test set spec (NULL: the training set's own test files; "none":
                            no test set) */
     long long test_max; /* evaluate on the first N test images (0: all) */
-    int per_class;      /* keep only the first N images of each class (0: all) */
+    int per_class;      /* keep only the first N images of each class of the set trained
+                           on (the extra set with extra_only; 0: all) */
     const char *extra;  /* extra labelled set (DIR or spec; NULL: none) */
     double extra_ratio; /* share of each batch drawn from the extra set, in [0, 1] */
     int extra_only;     /* train on the extra set alone (Classification Accuracy Score) */

@@ -324,8 +324,9 @@ static clgan_status load_sets(struct clgan_classifier *c, char *msg, size_t len)
         snprintf(msg, len, "out of host memory");
         return CLGAN_STATUS_OUT_OF_HOST_MEMORY;
     }
-    if (p->per_class && !p->extra_only) {
-        st = clgan_cls_per_class(&c->train.ds, p->per_class, p->data,
+    if (p->per_class) { /* of the set trained on: the extra set with extra_only */
+        st = clgan_cls_per_class(p->extra_only ? &c->xtra.ds : &c->train.ds, p->per_class,
+                                 p->extra_only ? p->extra : p->data,
                                  (const char *const *)c->class_names, msg, len);
         if (st != CLGAN_STATUS_OK)
             return st;
