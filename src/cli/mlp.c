@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/confusion.h"
 #include "cli/opts.h"
 
 static double now_s(void)
@@ -79,78 +80,6 @@ static void describe(const struct clgan_mlp_info *in, char *buf, size_t len)
         u += (size_t)snprintf(buf + u, len - u, "%s%g", i ? ", " : "", in->learn_params[i]);
     if (u < len)
         snprintf(buf + u, len - u, "), %s", loss_name(in->loss));
-}
-
-/*
- * The confusion matrix as R prints table(targets, predictions), classes numbered from 1 and a
- * column 0 for unclassified rows when there are any (RSNNS's encoding); then accuracy and
- * per-class precision and recall. conf: k rows of k + 1 (the last: unclassified).
- */
-static void print_confusion(const int *conf, int k, const char *const *names)
-{
-    int unc = 0, total = 0, right = 0;
-    for (int r = 0; r < k; r++) {
-        unc += conf[r * (k + 1) + k];
-        right += conf[r * (k + 1) + r];
-        for (int c = 0; c <= k; c++)
-            total += conf[r * (k + 1) + c];
-    }
-    printf("classes:");
-    for (int c = 0; c < k; c++)
-        printf(" %d %s%s", c + 1, names[c], c + 1 < k ? "," : "\n");
-    /* columns in R's order: 0 (unclassified) first, then 1..k; one width for every cell, as
-     * R prints an integer table */
-    int *cols = malloc((size_t)(k + 1) * sizeof(int)), nc = 0;
-    if (!cols)
-        return;
-    if (unc)
-        cols[nc++] = k;
-    for (int c = 0; c < k; c++)
-        cols[nc++] = c;
-    char s[32];
-    int w = snprintf(s, sizeof(s), "%d", k);
-    for (int i = 0; i < k * (k + 1); i++) {
-        int v = snprintf(s, sizeof(s), "%d", conf[i]);
-        w = v > w ? v : w;
-    }
-    int rw = 7; /* "targets" */
-    printf("%*s predictions\n", rw - 1, "");
-    printf("targets");
-    for (int j = 0; j < nc; j++)
-        printf(" %*d", w, cols[j] == k ? 0 : cols[j] + 1);
-    printf("\n");
-    for (int r = 0; r < k; r++) {
-        printf("%*d", rw, r + 1);
-        for (int j = 0; j < nc; j++)
-            printf(" %*d", w, conf[r * (k + 1) + cols[j]]);
-        printf("\n");
-    }
-    free(cols);
-    printf("\naccuracy %.4f (%d of %d", total ? (double)right / total : 0.0, right, total);
-    if (unc)
-        printf(", %d unclassified", unc);
-    printf(")\n");
-    int nw = 5;
-    for (int c = 0; c < k; c++) {
-        int l = (int)strlen(names[c]) + 2 + (c + 1 >= 10) + (c + 1 >= 100);
-        nw = l > nw ? l : nw;
-    }
-    nw = nw > 40 ? 40 : nw;
-    printf("%-*s  precision  recall\n", nw, "class");
-    for (int c = 0; c < k; c++) {
-        int tp = conf[c * (k + 1) + c], pred = 0, tgt = 0;
-        for (int r = 0; r < k; r++)
-            pred += conf[r * (k + 1) + c];
-        for (int q = 0; q <= k; q++)
-            tgt += conf[c * (k + 1) + q];
-        char label[64], p[16] = "-", rc[16] = "-";
-        snprintf(label, sizeof(label), "%d %s", c + 1, names[c]);
-        if (pred)
-            snprintf(p, sizeof(p), "%.4f", (double)tp / pred);
-        if (tgt)
-            snprintf(rc, sizeof(rc), "%.4f", (double)tp / tgt);
-        printf("%-*.*s  %9s  %6s\n", nw, nw, label, p, rc);
-    }
 }
 
 /* A text histogram of accuracies in bins of 0.05 from the lowest one's bin up to 1. */
@@ -361,7 +290,7 @@ static int mlp_train(int argc, char **argv)
         }
         if (repeat == 1) {
             printf("\n");
-            print_confusion(conf, k, info.class_names);
+            clgan_cli_print_confusion(conf, k, info.class_names);
         }
         if (save) {
             if ((st = clgan_mlp_save(mlp, save)) != CLGAN_STATUS_OK) {
@@ -470,7 +399,7 @@ static int mlp_predict(int argc, char **argv)
             conf[pr.target[i] * (k + 1) + (pr.cls[i] < 0 ? k : pr.cls[i])]++;
         if (list)
             printf("\n");
-        print_confusion(conf, k, info.class_names);
+        clgan_cli_print_confusion(conf, k, info.class_names);
     }
 done:
     free(conf);

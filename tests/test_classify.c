@@ -1,0 +1,269 @@
+/* labels: kernel; timeout: 600; oclgrind: -o train_mlp */
+/*
+ * test_classify.c - the image classifiers: the presets' shapes and JSON round trip, the labelled
+ * data specs (augment's unprefixed IDX pair, labels that do not match, a set without labels),
+ * the per-class subset, class names; then on every device a classifier trained on a synthetic
+ * set that a working one separates perfectly (bright and dark 8x8 images, read as 12x12 so the
+ * gather pads them): accuracy 1 on its test set, prediction of host images agreeing with the
+ * confusion matrix, a save/load round trip giving the same probabilities, and no device memory
+ * allocated by an epoch.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "nn/preset_classifier.h"
+#include "train/classify.h"
+
+static char tmpdir[512];
+static char errbuf[2048];
+
+static const char *tpath(const char *name)
+{
+    static char bufs[4][1024];
+    static int k;
+    char *b = bufs[k++ % 4];
+    snprintf(b, 1024, "%s/%s", tmpdir, name);
+    return b;
+}
+
+/* Pixel j of image i of a set of k classes. */
+static int pixel(int i, int j, int k)
+{
+    int v = 255 * (i % k) / (k - 1) + ((i * 7 + j * 13) % 21) - 10;
+    return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+static void put_u32(FILE *f, uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 8), (unsigned char)v};
+    fwrite(b, 1, 4, f);
+}
+
+/* An IDX pair in dir: n images of s x s, image i of class i % k; class q has brightness
+ * 255 q / (k - 1) with a little noise. labels_n: how many labels (n, or another count). */
+static void write_set(const char *dir, const char *prefix, int n, int s, int k, int labels_n)
+{
+    char p[1200];
+    mkdir(dir, 0755);
+    snprintf(p, sizeof(p), "%s/%simages-idx3-ubyte", dir, prefix);
+    FILE *f = fopen(p, "wb");
+    put_u32(f, 0x803);
+    put_u32(f, (uint32_t)n);
+    put_u32(f, (uint32_t)s);
+    put_u32(f, (uint32_t)s);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < s * s; j++)
+            fputc(pixel(i, j, k), f);
+    fclose(f);
+    if (labels_n < 0)
+        return;
+    snprintf(p, sizeof(p), "%s/%slabels-idx1-ubyte", dir, prefix);
+    f = fopen(p, "wb");
+    put_u32(f, 0x801);
+    put_u32(f, (uint32_t)labels_n);
+    for (int i = 0; i < labels_n; i++)
+        fputc(i % k, f);
+    fclose(f);
+}
+
+static void test_presets(void)
+{
+    struct clgan_net_spec net, back;
+    struct clgan_shape sh[CLGAN_MAX_LAYERS];
+    clgan_status st = clgan_preset_classifier("cnn", 1, 28, 10, 0, &net, errbuf, sizeof(errbuf));
+    int ok = st == CLGAN_STATUS_OK && net.n_layers == 10 &&
+             clgan_net_shapes(&net, sh, errbuf, sizeof(errbuf)) == CLGAN_STATUS_OK;
+    ok = ok && sh[0].c == 32 && sh[0].h == 28 && sh[3].c == 64 && sh[3].h == 14 && sh[6].c == 128 &&
+         sh[6].h == 7 && sh[9].c == 10 && sh[9].h == 1;
+    th_expect(ok, "preset_cnn_shapes", NULL, "%s", errbuf);
+    st = clgan_preset_classifier("cnn", 3, 32, 4, 8, &net, errbuf, sizeof(errbuf));
+    ok = st == CLGAN_STATUS_OK && clgan_net_shapes(&net, sh, errbuf, sizeof(errbuf)) == 0 &&
+         sh[0].c == 8 && sh[6].c == 32 && sh[6].h == 8 && sh[9].c == 4;
+    th_expect(ok, "preset_cnn_width_rgb_32", NULL, "%s", errbuf);
+    st = clgan_preset_classifier("mlp", 1, 28, 10, 0, &net, errbuf, sizeof(errbuf));
+    ok = st == CLGAN_STATUS_OK && net.n_layers == 3 && net.layers[0].out == 256 &&
+         net.layers[2].out == 10 && net.layers[2].bias;
+    th_expect(ok, "preset_mlp", NULL, "%s", errbuf);
+    char *json = NULL;
+    ok = clgan_net_to_json(&net, &json) == CLGAN_STATUS_OK &&
+         clgan_net_from_json(json, &back, errbuf, sizeof(errbuf)) == CLGAN_STATUS_OK &&
+         back.n_layers == net.n_layers && back.layers[0].out == 256 && back.inputs[0].shape.h == 28;
+    free(json);
+    th_expect(ok, "preset_json_round_trip", NULL, "%s", errbuf);
+    st = clgan_preset_classifier("resnet", 1, 28, 10, 0, &net, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(errbuf, "'resnet'"), "preset_unknown",
+              NULL, "%s", errbuf);
+    st = clgan_preset_classifier("cnn", 1, 4, 10, 0, &net, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(errbuf, "image size 4"),
+              "preset_too_small", NULL, "%s", errbuf);
+}
+
+static void test_data(void)
+{
+    struct clgan_dataset ds;
+    write_set(tpath("aug"), "", 30, 8, 3, 30);
+    clgan_status st =
+        clgan_cls_load(tpath("aug"), 0, 0, 1, 0, "--extra", &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_OK && ds.count == 30 && ds.height == 8 && ds.n_classes == 3 &&
+                  ds.labels[4] == 1,
+              "data_unprefixed_pair", NULL, "%s", errbuf);
+    /* the first 4 of each class, in file order: images 0..11 */
+    st = clgan_cls_per_class(&ds, 4, "x", NULL, errbuf, sizeof(errbuf));
+    int ok = st == CLGAN_STATUS_OK && ds.count == 12;
+    for (size_t i = 0; ok && i < ds.count; i++)
+        ok = ds.labels[i] == i % 3 && ds.pixels[i * 64 + 5] == pixel((int)i, 5, 3);
+    th_expect(ok, "data_per_class", NULL, "%s", errbuf);
+    st = clgan_cls_per_class(&ds, 5, "x", NULL, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(errbuf, "--per-class 5: class 0") &&
+                  strstr(errbuf, "only 4 images"),
+              "data_per_class_too_many", NULL, "%s", errbuf);
+    clgan_data_free(&ds);
+    write_set(tpath("short"), "train-", 30, 8, 3, 29);
+    st = clgan_cls_load(tpath("short"), 0, 0, 1, 0, "--data", &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_CORRUPT_FILE && strstr(errbuf, "29 labels") &&
+                  strstr(errbuf, "30 images"),
+              "data_label_count", NULL, "%s", errbuf);
+    write_set(tpath("nolab"), "train-", 30, 8, 3, -1);
+    st = clgan_cls_load(tpath("nolab"), 0, 0, 1, 0, "--data", &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(errbuf, "has no labels"),
+              "data_no_labels", NULL, "%s", errbuf);
+    st = clgan_cls_load(tpath("nolab"), 0, 1, 1, 0, "--data", &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_OK && ds.count == 30 && !ds.labels, "data_no_labels_ok", NULL,
+              "%s", errbuf);
+    clgan_data_free(&ds);
+    st = clgan_cls_load(tpath("aug"), 1, 0, 1, 0, "--test", &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_IO && strstr(errbuf, "t10k-images-idx3-ubyte"),
+              "data_no_test_files", NULL, "%s", errbuf);
+    st = clgan_cls_load(tpath("aug"), 2, 0, 1, 0, "--test", &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_OK && ds.count == 30, "data_named_test_set", NULL, "%s", errbuf);
+    clgan_data_free(&ds);
+    st = clgan_cls_load("nonsense", 0, 0, 1, 0, "--data", &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(errbuf, "'nonsense'"), "data_bad_spec",
+              NULL, "%s", errbuf);
+    char **names = clgan_cls_class_names("fashion-mnist", 10);
+    th_expect(names && !strcmp(names[7], "Sneaker"), "names_fashion", NULL, "%s",
+              names ? names[7] : "NULL");
+    clgan_cls_free_names(names, 10);
+    names = clgan_cls_class_names("mnist:/x", 3);
+    th_expect(names && !strcmp(names[2], "2"), "names_numbers", NULL, "%s",
+              names ? names[2] : "NULL");
+    clgan_cls_free_names(names, 3);
+}
+
+/* Train on 4 classes of brightness (8x8 images, read as 12x12: padding with -1 around) and
+ * check what a working classifier must give. */
+static void test_train(struct th_device *d, const char *arch)
+{
+    char name[96], data[1100], test[1100];
+    snprintf(name, sizeof(name), "train_%s", arch);
+    snprintf(data, sizeof(data), "mnist:%s", tpath("four"));
+    snprintf(test, sizeof(test), "%s", tpath("four_test"));
+    struct clgan_classifier_params p = clgan_classifier_default_params();
+    p.arch = arch;
+    p.width = 8;
+    p.image_size = 12;
+    p.data = data;
+    p.test = test;
+    p.batch = 16;
+    p.epochs = 6;
+    p.lr = 1e-2;
+    p.extra = tpath("four_extra"); /* 8x8 too, a quarter of each batch */
+    p.extra_ratio = 0.25;
+    clgan_classifier *c = NULL, *l = NULL;
+    clgan_status st = clgan_classifier_init(d->ctx, &p, &c, errbuf, sizeof(errbuf));
+    if (st != CLGAN_STATUS_OK) {
+        th_expect(0, name, d, "init: %s", errbuf);
+        return;
+    }
+    struct clgan_classifier_info in;
+    clgan_classifier_get_info(c, &in);
+    th_expect(in.classes == 4 && in.size == 12 && in.batch_train == 12 && in.batch_extra == 4 &&
+                  in.steps_per_epoch == 9 && in.n_test == 40,
+              "info", d, "classes %d size %d batches %d + %d steps %lld test %zu", in.classes,
+              in.size, in.batch_train, in.batch_extra, in.steps_per_epoch, in.n_test);
+    uint64_t used0, peak0, used1, peak1;
+    double loss = NAN, acc = NAN;
+    st = clgan_classifier_epoch(c, &loss, &acc);
+    clgan_ctx_memory(d->ctx, &used0, &peak0);
+    for (int e = 1; e < p.epochs && st == CLGAN_STATUS_OK; e++)
+        st = clgan_classifier_epoch(c, &loss, &acc);
+    clgan_ctx_memory(d->ctx, &used1, &peak1);
+    th_expect(st == CLGAN_STATUS_OK && used0 == used1 && peak0 == peak1, "epoch_no_alloc", d,
+              "%s; in use %llu -> %llu, peak %llu -> %llu", clgan_classifier_last_error(c),
+              (unsigned long long)used0, (unsigned long long)used1, (unsigned long long)peak0,
+              (unsigned long long)peak1);
+    int conf[4 * 5];
+    st = clgan_classifier_confusion(c, conf);
+    int right = 0;
+    for (int q = 0; q < 4; q++)
+        right += conf[q * 5 + q];
+    th_expect(st == CLGAN_STATUS_OK && right == 40, name, d,
+              "%d of 40 test images right, training loss %.4f accuracy %.3f; %s", right, loss, acc,
+              clgan_classifier_last_error(c));
+    /* host images: the test set's first 8 images (8x8), and the same through a saved copy */
+    struct clgan_dataset ds;
+    int cls[8], cls2[8], agree = 1;
+    float prob[8 * 4], prob2[8 * 4];
+    st = clgan_cls_load(test, 2, 0, 1, 0, "--test", &ds, errbuf, sizeof(errbuf));
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_classifier_predict(c, ds.pixels, 8, 1, 8, 8, cls, prob);
+    for (int i = 0; st == CLGAN_STATUS_OK && i < 8; i++)
+        agree &= cls[i] == ds.labels[i];
+    th_expect(st == CLGAN_STATUS_OK && agree, "predict_host_images", d, "%s",
+              clgan_classifier_last_error(c));
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_classifier_save(c, tpath("c.safetensors"));
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_classifier_load(d->ctx, tpath("c.safetensors"), &l, errbuf, sizeof(errbuf));
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_classifier_predict(l, ds.pixels, 8, 1, 8, 8, cls2, prob2);
+    double diff = 0;
+    for (int i = 0; st == CLGAN_STATUS_OK && i < 8 * 4; i++)
+        diff = fmax(diff, fabs((double)prob[i] - prob2[i]));
+    th_expect(st == CLGAN_STATUS_OK && !memcmp(cls, cls2, sizeof(cls)) && diff < 1e-5,
+              "save_load_same", d, "max probability difference %g; %s", diff, errbuf);
+    if (l) {
+        st = clgan_classifier_epoch(l, NULL, NULL);
+        th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT, "loaded_no_training", d, "%s",
+                  clgan_classifier_last_error(l));
+    }
+    clgan_data_free(&ds);
+    clgan_classifier_free(l);
+    clgan_classifier_free(c);
+}
+
+int main(int argc, char **argv)
+{
+    th_init(argc, argv, 1);
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof(tmpdir), "%s/clgan_test_classify_XXXXXX",
+             base && *base ? base : "/tmp");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    if (th_want("preset"))
+        test_presets();
+    if (th_want("data"))
+        test_data();
+    write_set(tpath("four"), "train-", 100, 8, 4, 100);
+    write_set(tpath("four_test"), "", 40, 8, 4, 40);
+    write_set(tpath("four_extra"), "", 40, 8, 4, 40);
+    for (int i = 0; i < th_ndev(); i++) {
+        if (th_want("train_mlp"))
+            test_train(th_dev(i), "mlp");
+        if (th_want("train_cnn") && !th_dev(i)->small)
+            test_train(th_dev(i), "cnn");
+    }
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+    return th_finish();
+}
