@@ -164,6 +164,26 @@ cl_mem chk_up(struct chk *c, const float *x, size_t n)
     return m;
 }
 
+int32_t *chk_labels(struct chk *c, size_t n, int classes)
+{
+    int32_t *p = keep_host(c, malloc((n ? n : 1) * sizeof(int32_t)));
+    for (size_t i = 0; p && i < n; i++)
+        p[i] = i + 1 == n && n > 1 ? p[0] : (int32_t)(urand(c) * (float)classes) % classes;
+    return p;
+}
+
+cl_mem chk_up_labels(struct chk *c, const int32_t *labels, size_t n)
+{
+    /* a float buffer of the same byte size, written with the labels' bytes */
+    cl_mem m = chk_up(c, NULL, n);
+    if (m && clgan_rt_write(c->ctx, m, 0, n * sizeof(int32_t), labels) != CLGAN_STATUS_OK) {
+        if (!c->short_of)
+            c->short_of = "device memory";
+        return NULL;
+    }
+    return m;
+}
+
 float *chk_down(struct chk *c, cl_mem m, size_t n)
 {
     float *p = malloc((n ? n : 1) * sizeof(float));
