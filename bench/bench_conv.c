@@ -74,18 +74,29 @@ static clgan_status run_pass(clgan_ctx *ctx, const struct layer *l, int pass, cl
                              cl_mem y, cl_mem ws)
 {
     const struct clgan_conv_shape *s = &l->s;
+    int ho, wo;
+    if (l->transposed)
+        clgan_ops_convt2d_out_hw(s, &ho, &wo);
+    else
+        clgan_ops_conv2d_out_hw(s, &ho, &wo);
+    struct clgan_tensor vx = clgan_tensor_view(x, 0, CLGAN_DTYPE_F32, s->n, s->cin, s->h, s->w);
+    struct clgan_tensor vy = clgan_tensor_view(y, 0, CLGAN_DTYPE_F32, s->n, s->cout, ho, wo);
+    /* conv2d weight [cout, cin, k, k], transposed [cin, cout, k, k] */
+    struct clgan_tensor vw =
+        l->transposed ? clgan_tensor_view(w, 0, CLGAN_DTYPE_F32, s->cin, s->cout, s->k, s->k)
+                      : clgan_tensor_view(w, 0, CLGAN_DTYPE_F32, s->cout, s->cin, s->k, s->k);
     if (l->transposed) {
         if (pass == 0)
-            return clgan_ops_convt2d_fwd(ctx, s, x, 0, w, 0, NULL, 0, y, 0, ws, 0);
+            return clgan_ops_convt2d_fwd(ctx, s, &vx, &vw, NULL, &vy, ws, 0);
         if (pass == 1)
-            return clgan_ops_convt2d_bwd_data(ctx, s, y, 0, w, 0, x, 0, ws, 0);
-        return clgan_ops_convt2d_bwd_weight(ctx, s, x, 0, y, 0, 0.0f, w, 0, ws, 0);
+            return clgan_ops_convt2d_bwd_data(ctx, s, &vy, &vw, &vx, ws, 0);
+        return clgan_ops_convt2d_bwd_weight(ctx, s, &vx, &vy, 0.0f, &vw, ws, 0);
     }
     if (pass == 0)
-        return clgan_ops_conv2d_fwd(ctx, s, x, 0, w, 0, NULL, 0, y, 0, ws, 0);
+        return clgan_ops_conv2d_fwd(ctx, s, &vx, &vw, NULL, &vy, ws, 0);
     if (pass == 1)
-        return clgan_ops_conv2d_bwd_data(ctx, s, y, 0, w, 0, x, 0, ws, 0);
-    return clgan_ops_conv2d_bwd_weight(ctx, s, x, 0, y, 0, 0.0f, w, 0, ws, 0);
+        return clgan_ops_conv2d_bwd_data(ctx, s, &vy, &vw, &vx, ws, 0);
+    return clgan_ops_conv2d_bwd_weight(ctx, s, &vx, &vy, 0.0f, &vw, ws, 0);
 }
 
 int main(int argc, char **argv)

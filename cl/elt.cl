@@ -16,6 +16,8 @@
  * elt_gather_u8: one work-item per output element (b, ch, y, x) of the batch [n, c, hd, wd],
  *   read from image idx[b] of the uint8 data set [count, c, hs, ws] at row y - py, column
  *   x - px; outside the source image the byte is taken as 0. Output = byte * scale + shift.
+ * elt_gather_labels: one work-item per sample b of the batch: out[b] = labels[idx[first + b]]
+ *   as an int, or -1 when that index is outside the data set.
  */
 
 kernel void elt_fill(ulong n, float v, global float *y, ulong y_off)
@@ -138,4 +140,14 @@ kernel void elt_gather_u8(ulong total, global const uchar *data, ulong data_off,
     if (sy >= 0 && sy < (int)hs && sx >= 0 && sx < (int)ws)
         v = data[data_off + (((ulong)img * c + ch) * hs + sy) * ws + sx];
     out[out_off + i] = fma(v, scale, shift);
+}
+
+kernel void elt_gather_labels(ulong n, global const uchar *labels, ulong count,
+                              global const int *idx, ulong idx_off, global int *out, ulong out_off)
+{
+    size_t b = GID0;
+    if (b >= n)
+        return;
+    int j = idx[idx_off + b];
+    out[out_off + b] = j >= 0 && (ulong)j < count ? (int)labels[j] : -1;
 }

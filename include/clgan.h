@@ -235,6 +235,10 @@ struct clgan_gan_params {
     const char *model;
     int image_size;
     const char *arch;
+    /* class-conditional DCGAN preset: G reads z and an embedding of the class, D is a projection
+     * discriminator; the classes come from the data set's labels. (An architecture file with a
+     * label input is conditional by itself.) */
+    int cond;
     int nz, ngf, ndf;
     int channels; /* 0: from the data (1 for Fashion-MNIST) */
     int batch;
@@ -246,7 +250,11 @@ struct clgan_gan_params {
     int epochs;
     long long iters;      /* cap on training steps (0: none) */
     long long max_images; /* use only the first N images of the data set (0: all) */
-    const char *data;     /* "fashion-mnist", "mnist:DIR", "idx:FILE", "folder:DIR" */
+    const char *data;     /* "fashion-mnist", "mnist:DIR", "idx:FILE", "folder:DIR" (a folder of
+                             class folders is labelled by them, as torchvision's ImageFolder) */
+    const char *labels;   /* IDX label file for idx:FILE data (NULL: unlabelled) */
+    long long per_class;  /* keep only the first N images of each class, after max_images (0:
+                             all); a class with fewer is an error */
     const char *out_dir;
     int log_every, sample_every, ckpt_every, keep_ckpts;
     const char *resume; /* run folder or checkpoint file to continue from */
@@ -287,7 +295,8 @@ CLGAN_API void clgan_gan_progress(const clgan_gan *gan, long long *per_epoch, lo
 /* Floating-point operations of one training step, counted from the layer shapes. */
 CLGAN_API double clgan_gan_flops_per_step(const clgan_gan *gan);
 
-/* Write n samples of G (in [-1, 1], NCHW) from noise of this seed into out. */
+/* Write n samples of G (in [-1, 1], NCHW) from noise of this seed into out. A conditional G
+ * draws sample i of class (i / 8) mod classes: rows of 8 per class, as the run's grids. */
 CLGAN_API clgan_status clgan_gan_sample(clgan_gan *gan, uint64_t seed, int n, float *out);
 
 /* Write an 8x8 PNG grid of samples from the run's fixed noise (the grids of `clgan train`). */
@@ -335,9 +344,20 @@ CLGAN_API clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, in
 CLGAN_API void clgan_generator_free(clgan_generator *gen);
 /* Noise size, channels and image size. */
 CLGAN_API void clgan_generator_shape(const clgan_generator *gen, int *nz, int *nc, int *size);
-/* out (n x nc x size x size, in [-1, 1]) = G(z) for z (n x nz); batch statistics in BN. */
+/* out (n x nc x size x size, in [-1, 1]) = G(z) for z (n x nz); batch statistics in BN. A
+ * conditional G needs labels: use clgan_generator_forward_labels. */
 CLGAN_API clgan_status clgan_generator_forward(clgan_generator *gen, const float *z, int n,
                                                float *out);
+/* Classes of a conditional G (0: unconditional) and the name of class k (the data set's, e.g.
+ * Fashion-MNIST's "Sneaker", or "k" when the checkpoint has none; NULL out of range). */
+CLGAN_API int clgan_generator_classes(const clgan_generator *gen);
+CLGAN_API const char *clgan_generator_class_name(const clgan_generator *gen, int k);
+/* The same with a class label per sample (labels[i] in 0..classes-1; ignored when G is not
+ * conditional). */
+CLGAN_API clgan_status clgan_generator_forward_labels(clgan_generator *gen, const float *z,
+                                                      const int32_t *labels, int n, float *out);
+/* The last error message of this generator (names the device or the bad argument). */
+CLGAN_API const char *clgan_generator_last_error(const clgan_generator *gen);
 /* n standard-normal noise vectors from the device RNG (the same on every device). */
 CLGAN_API clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n, float *z);
 
@@ -365,6 +385,16 @@ CLGAN_API clgan_status clgan_png_write_image(const char *path, const float *imag
 CLGAN_API clgan_status clgan_svg_write_bars(const char *path, const char *title, const char *unit,
                                             const char *const *labels, const double *values, int n,
                                             char *msg, size_t msg_len);
+
+/*
+ * Write a gzip-compressed IDX file of unsigned bytes (the MNIST format, magic 0x0000 08 ndim):
+ * ndim (1..4) big-endian dims, then the dims[0] x ... x dims[ndim-1] bytes of data; images are
+ * ndim 3 (n x h x w), labels ndim 1. The same data give the same bytes (no time or name in the
+ * gzip header). Written atomically. INVALID_ARGUMENT, OUT_OF_HOST_MEMORY, IO; one line in msg.
+ */
+CLGAN_API clgan_status clgan_idx_write_gz(const char *path, const uint8_t *data,
+                                          const uint32_t *dims, int ndim, char *msg,
+                                          size_t msg_len);
 
 /* ---------------------------------------------------------------- MLP classifiers */
 

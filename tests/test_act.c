@@ -2,7 +2,7 @@
 /*
  * test_act.c - activations: the reference derivatives against central finite differences in
  * double, then forward and backward on every device against the reference (odd sizes, offsets,
- * in place, saturating and extreme inputs).
+ * in place, saturating and extreme inputs), and the views the ops refuse.
  */
 #include <math.h>
 #include <stdio.h>
@@ -39,6 +39,13 @@ static void ref_fd(int kind)
     th_check(name, NULL, got, want, n, 1e-9, 0.0, 1e-16);
 }
 
+/* A float32 view of n elements at off, as [1, n, 1, 1] or (rows) [n, 1, 1, 1]. */
+static struct clgan_tensor flat(cl_mem m, size_t off, size_t n, int rows)
+{
+    return rows ? clgan_tensor_view(m, off, CLGAN_DTYPE_F32, (int)n, 1, 1, 1)
+                : clgan_tensor_view(m, off, CLGAN_DTYPE_F32, 1, (int)n, 1, 1);
+}
+
 static void run_case(struct th_device *d, int kind, float slope, size_t n, int in_place)
 {
     char name[96];
@@ -60,7 +67,9 @@ static void run_case(struct th_device *d, int kind, float slope, size_t n, int i
     /* forward: y is a separate buffer or x itself */
     cl_mem dxm = th_upload(d, x, n + ox), dym = in_place ? dxm : th_upload(d, dy, n + oy);
     size_t yo = in_place ? ox : oy;
-    clgan_status st = clgan_ops_act_fwd(d->ctx, kind, slope, n, dxm, ox, dym, yo);
+    /* the shapes of one call may differ; the element counts agree */
+    struct clgan_tensor vx = flat(dxm, ox, n, 0), vy = flat(dym, yo, n, !in_place);
+    clgan_status st = clgan_ops_act_fwd(d->ctx, kind, slope, &vx, &vy);
     if (th_status(st, name, d)) {
         th_download(d, dym, got, n + yo);
         if (in_place)
@@ -74,7 +83,9 @@ static void run_case(struct th_device *d, int kind, float slope, size_t n, int i
     snprintf(bname, sizeof(bname), "%s bwd", name);
     cl_mem ym = th_upload(d, yref, n + oy), dyb = th_upload(d, dy, n + oy);
     cl_mem dxb = in_place ? dyb : th_upload(d, NULL, n + oy);
-    st = clgan_ops_act_bwd(d->ctx, kind, slope, n, ym, oy, dyb, oy, dxb, oy);
+    struct clgan_tensor vym = flat(ym, oy, n, 1), vdy = flat(dyb, oy, n, 0),
+                        vdx = flat(dxb, oy, n, 1);
+    st = clgan_ops_act_bwd(d->ctx, kind, slope, &vym, &vdy, &vdx);
     if (th_status(st, bname, d)) {
         th_download(d, dxb, got, n + oy);
         got[0] = dxref[0];
@@ -95,6 +106,36 @@ static void run_case(struct th_device *d, int kind, float slope, size_t n, int i
     free(got);
 }
 
+static void expect(struct th_device *d, clgan_status st, clgan_status want, const char *name,
+                   const char *needle)
+{
+    const char *msg = clgan_ctx_last_error(d->ctx);
+    th_expect(st == want && strstr(msg, needle), name, d, "%s: %s", clgan_status_str(st), msg);
+}
+
+/* Views the ops refuse: another dtype, other element counts, past the end, none. */
+static void run_views(struct th_device *d)
+{
+    if (!th_want("act_views"))
+        return;
+    cl_mem a = th_upload(d, NULL, 16), b = th_upload(d, NULL, 16);
+    struct clgan_tensor x = flat(a, 0, 12, 0), y = flat(b, 0, 12, 1), xi = x;
+    struct clgan_tensor y11 = flat(b, 0, 11, 0), past = flat(b, 6, 12, 0);
+    xi.dtype = CLGAN_DTYPE_I32;
+    expect(d, clgan_ops_act_fwd(d->ctx, CLGAN_OPS_ACT_TANH, 0.0f, &xi, &y),
+           CLGAN_STATUS_UNSUPPORTED, "act_views_int32", "act_tanh_fwd: tensor x is int32");
+    expect(d, clgan_ops_act_bwd(d->ctx, CLGAN_OPS_ACT_RELU, 0.0f, &y, &xi, &x),
+           CLGAN_STATUS_UNSUPPORTED, "act_views_int32_bwd", "act_relu_bwd: tensor dy is int32");
+    expect(d, clgan_ops_act_fwd(d->ctx, CLGAN_OPS_ACT_RELU, 0.0f, &x, &y11),
+           CLGAN_STATUS_INVALID_ARGUMENT, "act_views_count", "tensor y");
+    expect(d, clgan_ops_act_bwd(d->ctx, CLGAN_OPS_ACT_SIGMOID, 0.0f, &x, &y, &past),
+           CLGAN_STATUS_INVALID_ARGUMENT, "act_views_past_end", "past the end");
+    expect(d, clgan_ops_act_bwd(d->ctx, CLGAN_OPS_ACT_LRELU, 0.2f, &x, &y, NULL),
+           CLGAN_STATUS_INVALID_ARGUMENT, "act_views_no_dx", "no tensor dx");
+    th_free_mem(d, a, 16);
+    th_free_mem(d, b, 16);
+}
+
 int main(int argc, char **argv)
 {
     th_init(argc, argv, 1);
@@ -103,11 +144,11 @@ int main(int argc, char **argv)
     for (int i = 0; i < th_ndev(); i++) {
         struct th_device *d = th_dev(i);
         if (th_want("act_lrelu(negative slope)")) {
-            clgan_status st =
-                clgan_ops_act_fwd(d->ctx, CLGAN_OPS_ACT_LRELU, -0.1f, 1, NULL, 0, NULL, 0);
+            clgan_status st = clgan_ops_act_fwd(d->ctx, CLGAN_OPS_ACT_LRELU, -0.1f, NULL, NULL);
             th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT, "act_lrelu(negative slope)", d, "%s",
                       clgan_ctx_last_error(d->ctx));
         }
+        run_views(d);
         static const size_t sizes[] = {1, 7, 1000, 4096, 1000003};
         for (int k = 0; k < 4; k++) {
             for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {

@@ -3,7 +3,7 @@
  * test_bn.c - batch normalisation: the reference backward against central finite differences in
  * double, then training forward (output, saved and running statistics), evaluation forward and
  * backward (in place, accumulate, parts skipped) on every device against the reference, for odd
- * shapes, batch 1, 1-D (hw = 1) and the dcgan32 layers.
+ * shapes, batch 1, 1-D (hw = 1) and the dcgan32 layers; and the views the ops refuse.
  */
 #include <math.h>
 #include <stdio.h>
@@ -64,9 +64,32 @@ static void ref_fd(size_t n, size_t c, size_t hw)
     free(an), free(fd);
 }
 
-struct bufs {
-    float *x, *gamma, *beta, *rm, *rv, *dy, *dg, *db;
-};
+/* Views: a batch [n, c, 1, hw] and a per-channel vector [1, c, 1, 1], float32 at off. */
+static struct clgan_tensor img(cl_mem m, size_t off, size_t n, size_t c, size_t hw)
+{
+    return clgan_tensor_view(m, off, CLGAN_DTYPE_F32, (int)n, (int)c, 1, (int)hw);
+}
+
+static struct clgan_tensor vec(cl_mem m, size_t off, size_t c)
+{
+    return clgan_tensor_view(m, off, CLGAN_DTYPE_F32, 1, (int)c, 1, 1);
+}
+
+/* The settings of a batch norm without activation over per-channel buffers at offset oc. */
+static struct clgan_ops_bn bn_of(cl_mem gam, cl_mem bet, cl_mem rm, cl_mem rv, cl_mem sm, cl_mem si,
+                                 size_t oc, size_t c)
+{
+    struct clgan_ops_bn bn = {.eps = 1e-5f,
+                              .momentum = 0.1f,
+                              .gamma = vec(gam, oc, c),
+                              .beta = vec(bet, oc, c),
+                              .run_mean = vec(rm, oc, c),
+                              .run_var = vec(rv, oc, c),
+                              .save_mean = vec(sm, oc, c),
+                              .save_invstd = vec(si, oc, c),
+                              .act = CLGAN_OPS_BN_ACT_NONE};
+    return bn;
+}
 
 static void run_case(struct th_device *d, size_t n, size_t c, size_t hw)
 {
@@ -91,13 +114,12 @@ static void run_case(struct th_device *d, size_t n, size_t c, size_t hw)
     cl_mem dgam = th_upload(d, gamma, oc + c), dbet = th_upload(d, beta, oc + c);
     cl_mem drm = th_upload(d, rm, oc + c), drv = th_upload(d, rv, oc + c);
     cl_mem dsm = th_upload(d, NULL, oc + c), dsi = th_upload(d, NULL, oc + c);
-    struct clgan_ops_bn bn = {n,    c,    hw,  1e-5f, 0.1f, dgam, oc,  dbet, oc,
-                              drm,  oc,   drv, oc,    dsm,  oc,   dsi, oc,   CLGAN_OPS_BN_ACT_NONE,
-                              0.0f, NULL, 0};
+    struct clgan_ops_bn bn = bn_of(dgam, dbet, drm, drv, dsm, dsi, oc, c);
+    struct clgan_tensor vx = img(dx_, ox, n, c, hw), vy = img(dyo, ox, n, c, hw);
 
     /* fp32 per-channel sums of m values: rounding grows like sqrt(m) ulps of the sums */
     double sq = sqrt((double)m) * 1.2e-7;
-    clgan_status st = clgan_ops_bn_fwd_train(d->ctx, &bn, dx_, ox, dyo, ox);
+    clgan_status st = clgan_ops_bn_fwd_train(d->ctx, &bn, &vx, &vy);
     if (th_status(st, name, d)) {
         th_download(d, dyo, got, ox + t);
         memset(got, 0, ox * sizeof(float));
@@ -119,9 +141,10 @@ static void run_case(struct th_device *d, size_t n, size_t c, size_t hw)
     /* in place over x, without running statistics: same y */
     snprintf(nm, sizeof(nm), "%s fwd inplace", name);
     struct clgan_ops_bn bn2 = bn;
-    bn2.run_mean = bn2.run_var = NULL;
+    bn2.run_mean.mem = bn2.run_var.mem = NULL;
     cl_mem xi = th_upload(d, x, ox + t);
-    st = clgan_ops_bn_fwd_train(d->ctx, &bn2, xi, ox, xi, ox);
+    struct clgan_tensor vxi = img(xi, ox, n, c, hw);
+    st = clgan_ops_bn_fwd_train(d->ctx, &bn2, &vxi, &vxi);
     if (th_status(st, nm, d)) {
         th_download(d, xi, got, ox + t);
         th_check(nm, d, got + ox, y + ox, t, 1e-6 + 4 * sq, 1e-6, 1e-11);
@@ -134,7 +157,7 @@ static void run_case(struct th_device *d, size_t n, size_t c, size_t hw)
                           rv1 + oc);
     if (clgan_rt_write(d->ctx, drm, 0, (oc + c) * sizeof(float), rm1) == CLGAN_STATUS_OK &&
         clgan_rt_write(d->ctx, drv, 0, (oc + c) * sizeof(float), rv1) == CLGAN_STATUS_OK)
-        st = clgan_ops_bn_fwd_eval(d->ctx, &bn, dx_, ox, dyo, ox);
+        st = clgan_ops_bn_fwd_eval(d->ctx, &bn, &vx, &vy);
     else
         st = CLGAN_STATUS_OPENCL;
     if (th_status(st, nm, d)) {
@@ -164,6 +187,8 @@ static void run_case(struct th_device *d, size_t n, size_t c, size_t hw)
                          with_dx ? dxr + ox : NULL, with_p ? dgr + oc : NULL,
                          with_p ? dbr + oc : NULL, gb);
         cl_mem out = mode == 1 ? ddy : ddx;
+        struct clgan_tensor vdy = img(ddy, ox, n, c, hw), vout = img(out, ox, n, c, hw),
+                            vdg = vec(ddg, oc, c), vdb = vec(ddb, oc, c);
         st = clgan_rt_write(d->ctx, ddy, 0, (ox + t) * sizeof(float), dy);
         if (st == CLGAN_STATUS_OK)
             st = clgan_rt_write(d->ctx, ddx, 0, (ox + t) * sizeof(float), dy);
@@ -172,8 +197,8 @@ static void run_case(struct th_device *d, size_t n, size_t c, size_t hw)
         if (st == CLGAN_STATUS_OK)
             st = clgan_rt_write(d->ctx, ddb, 0, (oc + c) * sizeof(float), db0);
         if (st == CLGAN_STATUS_OK)
-            st = clgan_ops_bn_bwd(d->ctx, &bn, dx_, ox, ddy, ox, with_dx ? out : NULL, ox,
-                                  with_p ? ddg : NULL, oc, with_p ? ddb : NULL, oc, gb);
+            st = clgan_ops_bn_bwd(d->ctx, &bn, &vx, &vdy, with_dx ? &vout : NULL,
+                                  with_p ? &vdg : NULL, with_p ? &vdb : NULL, gb);
         if (!th_status(st, nm, d))
             continue;
         char part[160];
@@ -234,37 +259,29 @@ static void run_act_case(struct th_device *d, size_t n, size_t c, size_t hw, int
     cl_mem drm = th_upload(d, rm, c), drv = th_upload(d, rv, c);
     cl_mem dsm = th_upload(d, NULL, c), dsi = th_upload(d, NULL, c);
     cl_mem ddg = th_upload(d, NULL, c), ddb = th_upload(d, NULL, c);
-    struct clgan_ops_bn bn = {.n = n,
-                              .c = c,
-                              .hw = hw,
-                              .eps = 1e-5f,
-                              .momentum = 0.1f,
-                              .gamma = dgam,
-                              .beta = dbet,
-                              .run_mean = drm,
-                              .run_var = drv,
-                              .save_mean = dsm,
-                              .save_invstd = dsi,
-                              .act = (enum clgan_ops_bn_act)act,
-                              .act_slope = slope,
-                              .act_y = dym};
+    struct clgan_ops_bn bn = bn_of(dgam, dbet, drm, drv, dsm, dsi, 0, c);
+    bn.act = (enum clgan_ops_bn_act)act;
+    bn.act_slope = slope;
+    bn.act_y = img(dym, 0, n, c, hw);
+    struct clgan_tensor vx = img(dxm, 0, n, c, hw), vy = img(dym, 0, n, c, hw),
+                        vg = img(dgm, 0, n, c, hw), vdg = vec(ddg, 0, c), vdb = vec(ddb, 0, c);
     double sq = sqrt((double)m) * 1.2e-7;
     snprintf(nm, sizeof(nm), "%s eval", name);
-    clgan_status st = clgan_ops_bn_fwd_eval(d->ctx, &bn, dxm, 0, dym, 0);
+    clgan_status st = clgan_ops_bn_fwd_eval(d->ctx, &bn, &vx, &vy);
     if (th_status(st, nm, d)) {
         th_download(d, dym, got, t);
         th_check(nm, d, got, ye, t, 1e-6, 1e-6, 1e-12);
     }
     snprintf(nm, sizeof(nm), "%s fwd", name);
-    bn.run_mean = bn.run_var = NULL;
-    st = clgan_ops_bn_fwd_train(d->ctx, &bn, dxm, 0, dym, 0);
+    bn.run_mean.mem = bn.run_var.mem = NULL;
+    st = clgan_ops_bn_fwd_train(d->ctx, &bn, &vx, &vy);
     if (th_status(st, nm, d)) {
         th_download(d, dym, got, t);
         th_check(nm, d, got, y, t, 1e-6 + 4 * sq, 1e-6, 1e-11);
     }
     /* the gate reads the device's own forward output, as a model does */
     snprintf(nm, sizeof(nm), "%s bwd inplace", name);
-    st = clgan_ops_bn_bwd(d->ctx, &bn, dxm, 0, dgm, 0, dgm, 0, ddg, 0, ddb, 0, 0.0f);
+    st = clgan_ops_bn_bwd(d->ctx, &bn, &vx, &vg, &vg, &vdg, &vdb, 0.0f);
     if (th_status(st, nm, d)) {
         char part[160];
         th_download(d, dgm, got, t);
@@ -278,8 +295,8 @@ static void run_act_case(struct th_device *d, size_t n, size_t c, size_t hw, int
         th_check(part, d, got, dbr, c, 1e-6 + 8 * sq, 1e-5, 1e-10);
     }
     /* without the forward's output a fused backward cannot gate */
-    bn.act_y = NULL;
-    st = clgan_ops_bn_bwd(d->ctx, &bn, dxm, 0, dgm, 0, dgm, 0, NULL, 0, NULL, 0, 0.0f);
+    bn.act_y.mem = NULL;
+    st = clgan_ops_bn_bwd(d->ctx, &bn, &vx, &vg, &vg, NULL, NULL, 0.0f);
     snprintf(nm, sizeof(nm), "%s bwd without output refused", name);
     th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT, nm, d, "status %d", (int)st);
     cl_mem big[] = {dxm, dym, dgm};
@@ -297,6 +314,53 @@ struct shape {
     size_t n, c, hw;
 };
 
+static void expect(struct th_device *d, clgan_status st, clgan_status want, const char *name,
+                   const char *needle)
+{
+    const char *msg = clgan_ctx_last_error(d->ctx);
+    th_expect(st == want && strstr(msg, needle), name, d, "%s: %s", clgan_status_str(st), msg);
+}
+
+/* Views the ops refuse: another dtype, a per-channel view of another length, a gradient of
+ * another shape than x, a view past the end of its buffer. */
+static void run_views(struct th_device *d)
+{
+    if (!th_want("bn_views"))
+        return;
+    size_t n = 2, c = 3, hw = 5, t = n * c * hw;
+    cl_mem xm = th_upload(d, NULL, t), ym = th_upload(d, NULL, t), pm = th_upload(d, NULL, 8 * c);
+    struct clgan_ops_bn bn = bn_of(pm, pm, pm, pm, pm, pm, 0, c);
+    bn.beta.off = c;
+    bn.run_mean.off = 2 * c;
+    bn.run_var.off = 3 * c;
+    bn.save_mean.off = 4 * c;
+    bn.save_invstd.off = 5 * c;
+    struct clgan_tensor x = img(xm, 0, n, c, hw), y = img(ym, 0, n, c, hw);
+    struct clgan_tensor xi = x, y_short = img(ym, 0, n, c, hw - 1), y_past = img(ym, 1, n, c, hw);
+    xi.dtype = CLGAN_DTYPE_I32;
+    expect(d, clgan_ops_bn_fwd_train(d->ctx, &bn, &xi, &y), CLGAN_STATUS_UNSUPPORTED,
+           "bn_views_int32_x", "bn_fwd_train: tensor x is int32");
+    struct clgan_ops_bn bi = bn;
+    bi.save_invstd.dtype = CLGAN_DTYPE_I32;
+    expect(d, clgan_ops_bn_bwd(d->ctx, &bi, &x, &y, &y, NULL, NULL, 0.0f), CLGAN_STATUS_UNSUPPORTED,
+           "bn_views_int32_saved", "bn_bwd: tensor save_invstd is int32");
+    struct clgan_ops_bn bg = bn;
+    bg.gamma.c = 2;
+    expect(d, clgan_ops_bn_fwd_eval(d->ctx, &bg, &x, &y), CLGAN_STATUS_INVALID_ARGUMENT,
+           "bn_views_gamma_length", "tensor gamma");
+    expect(d, clgan_ops_bn_bwd(d->ctx, &bn, &x, &y_short, NULL, NULL, NULL, 0.0f),
+           CLGAN_STATUS_INVALID_ARGUMENT, "bn_views_dy_shape", "tensor dy");
+    expect(d, clgan_ops_bn_fwd_train(d->ctx, &bn, &x, &y_past), CLGAN_STATUS_INVALID_ARGUMENT,
+           "bn_views_y_past_end", "past the end");
+    struct clgan_ops_bn bs = bn;
+    bs.save_mean.mem = NULL;
+    expect(d, clgan_ops_bn_fwd_train(d->ctx, &bs, &x, &y), CLGAN_STATUS_INVALID_ARGUMENT,
+           "bn_views_no_saved_mean", "save_mean has no buffer");
+    th_free_mem(d, xm, t);
+    th_free_mem(d, ym, t);
+    th_free_mem(d, pm, 8 * c);
+}
+
 int main(int argc, char **argv)
 {
     th_init(argc, argv, 1);
@@ -312,15 +376,15 @@ int main(int argc, char **argv)
         struct th_device *d = th_dev(i);
         if (th_want("bn(one value per channel)")) {
             cl_mem m = th_upload(d, NULL, 8);
-            struct clgan_ops_bn bn = {1,    3,    1, 1e-5f, 0.1f, m, 0, m, 0,
-                                      m,    0,    m, 0,     m,    0, m, 0, CLGAN_OPS_BN_ACT_NONE,
-                                      0.0f, NULL, 0};
-            clgan_status st = clgan_ops_bn_fwd_train(d->ctx, &bn, m, 0, m, 0);
+            struct clgan_ops_bn bn = bn_of(m, m, m, m, m, m, 0, 3);
+            struct clgan_tensor v = img(m, 0, 1, 3, 1);
+            clgan_status st = clgan_ops_bn_fwd_train(d->ctx, &bn, &v, &v);
             th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT &&
                           strstr(clgan_ctx_last_error(d->ctx), "one value per channel"),
                       "bn(one value per channel)", d, "%s", clgan_ctx_last_error(d->ctx));
             th_free_mem(d, m, 8);
         }
+        run_views(d);
         for (size_t s = 0; s < sizeof(odd) / sizeof(odd[0]); s++)
             run_case(d, odd[s].n, odd[s].c, odd[s].hw);
         /* fused activations: odd sizes (runs of 16 and a tail), 1-D, a dcgan32 layer */

@@ -5,7 +5,8 @@
  * the weight and bias gradients both overwritten (beta 0) and accumulated (beta 1). Odd shapes
  * (sizes not dividing work-group sizes or the stride, k = 1, k > image, k < stride, batch 1,
  * one channel), then every dcgan32 layer at batch 64 (batch 2 on simulators), then argument
- * checks.
+ * checks (shapes, and views that are missing, disagree with the shape, reach past their buffer
+ * or are not float32).
  *
  * Every device buffer starts at a nonzero offset, and outputs and workspace are filled with NaN
  * before each op, so an element left unwritten or a beta-0 gradient that reads its old content
@@ -75,6 +76,12 @@ static void down(struct th_device *d, struct dbuf b, float *x)
 static void drop(struct th_device *d, struct dbuf b)
 {
     th_free_mem(d, b.m, OFF + b.n);
+}
+
+/* A float32 view [n, c, h, w] of b's content (from OFF on). */
+static struct clgan_tensor view(struct dbuf b, int n, int c, int h, int w)
+{
+    return clgan_tensor_view(b.m, OFF, CLGAN_DTYPE_F32, n, c, h, w);
 }
 
 /* fp32 sums of `terms` products of values in [-1, 1]: error grows ~ sqrt(terms) ulp of the
@@ -169,14 +176,23 @@ static void run_conv(struct th_device *d, enum kind kind, const struct clgan_con
     double t_fwd = (double)s->cin * s->k * s->k, t_bwd = (double)s->cout * s->k * s->k;
     double t_w = t ? (double)s->n * s->h * s->w : (double)s->n * ho * wo;
     double t_b = (double)s->n * ho * wo;
+    /* images as their NCHW shapes; the weight as [cout, cin, k, k] ([cin, cout, k, k]
+     * transposed), the bias as a flat vector */
+    int ci = t ? s->cout : s->cin, co = t ? s->cin : s->cout;
+    struct clgan_tensor vx = view(gx, s->n, s->cin, s->h, s->w),
+                        vy = view(gy, s->n, s->cout, ho, wo);
+    struct clgan_tensor vdy = view(gdy, s->n, s->cout, ho, wo),
+                        vdx = view(gdx, s->n, s->cin, s->h, s->w);
+    struct clgan_tensor vw = view(gw, co, ci, s->k, s->k), vdw = view(gdw, co, ci, s->k, s->k);
+    struct clgan_tensor vb = view(gb, 1, s->cout, 1, 1), vdb = view(gdb, 1, s->cout, 1, 1);
     clgan_ctx *c = d->ctx;
     clgan_status st;
     char op[48];
 
     if (want(kn, "fwd", tag)) {
         snprintf(op, sizeof(op), "%s_fwd", kn);
-        st = t ? clgan_ops_convt2d_fwd(c, s, gx.m, OFF, gw.m, OFF, NULL, 0, gy.m, OFF, gws.m, OFF)
-               : clgan_ops_conv2d_fwd(c, s, gx.m, OFF, gw.m, OFF, NULL, 0, gy.m, OFF, gws.m, OFF);
+        st = t ? clgan_ops_convt2d_fwd(c, s, &vx, &vw, NULL, &vy, gws.m, OFF)
+               : clgan_ops_conv2d_fwd(c, s, &vx, &vw, NULL, &vy, gws.m, OFF);
         check(d, st, op, tag, gy, y_ref, t_fwd);
     }
 
@@ -184,26 +200,24 @@ static void run_conv(struct th_device *d, enum kind kind, const struct clgan_con
         reset(d, gy, NULL);
         reset(d, gws, NULL);
         snprintf(op, sizeof(op), "%s_fwd_bias", kn);
-        st = t ? clgan_ops_convt2d_fwd(c, s, gx.m, OFF, gw.m, OFF, gb.m, OFF, gy.m, OFF, gws.m, OFF)
-               : clgan_ops_conv2d_fwd(c, s, gx.m, OFF, gw.m, OFF, gb.m, OFF, gy.m, OFF, gws.m, OFF);
+        st = t ? clgan_ops_convt2d_fwd(c, s, &vx, &vw, &vb, &vy, gws.m, OFF)
+               : clgan_ops_conv2d_fwd(c, s, &vx, &vw, &vb, &vy, gws.m, OFF);
         check(d, st, op, tag, gy, yb_ref, t_fwd + 1);
     }
 
     if (want(kn, "bwd_data", tag)) {
         reset(d, gws, NULL);
         snprintf(op, sizeof(op), "%s_bwd_data", kn);
-        st = t ? clgan_ops_convt2d_bwd_data(c, s, gdy.m, OFF, gw.m, OFF, gdx.m, OFF, gws.m, OFF)
-               : clgan_ops_conv2d_bwd_data(c, s, gdy.m, OFF, gw.m, OFF, gdx.m, OFF, gws.m, OFF);
+        st = t ? clgan_ops_convt2d_bwd_data(c, s, &vdy, &vw, &vdx, gws.m, OFF)
+               : clgan_ops_conv2d_bwd_data(c, s, &vdy, &vw, &vdx, gws.m, OFF);
         check(d, st, op, tag, gdx, dx_ref, t_bwd);
     }
 
     if (want(kn, "bwd_weight", tag)) {
         reset(d, gws, NULL);
         snprintf(op, sizeof(op), "%s_bwd_weight", kn);
-        st = t ? clgan_ops_convt2d_bwd_weight(c, s, gx.m, OFF, gdy.m, OFF, 0.0f, gdw.m, OFF, gws.m,
-                                              OFF)
-               : clgan_ops_conv2d_bwd_weight(c, s, gx.m, OFF, gdy.m, OFF, 0.0f, gdw.m, OFF, gws.m,
-                                             OFF);
+        st = t ? clgan_ops_convt2d_bwd_weight(c, s, &vx, &vdy, 0.0f, &vdw, gws.m, OFF)
+               : clgan_ops_conv2d_bwd_weight(c, s, &vx, &vdy, 0.0f, &vdw, gws.m, OFF);
         check(d, st, op, tag, gdw, dw_ref, t_w);
     }
 
@@ -211,25 +225,23 @@ static void run_conv(struct th_device *d, enum kind kind, const struct clgan_con
         reset(d, gws, NULL);
         reset(d, gdw, dw0);
         snprintf(op, sizeof(op), "%s_bwd_weight_acc", kn);
-        st = t ? clgan_ops_convt2d_bwd_weight(c, s, gx.m, OFF, gdy.m, OFF, 1.0f, gdw.m, OFF, gws.m,
-                                              OFF)
-               : clgan_ops_conv2d_bwd_weight(c, s, gx.m, OFF, gdy.m, OFF, 1.0f, gdw.m, OFF, gws.m,
-                                             OFF);
+        st = t ? clgan_ops_convt2d_bwd_weight(c, s, &vx, &vdy, 1.0f, &vdw, gws.m, OFF)
+               : clgan_ops_conv2d_bwd_weight(c, s, &vx, &vdy, 1.0f, &vdw, gws.m, OFF);
         check(d, st, op, tag, gdw, dwa_ref, t_w + 1);
     }
 
     if (want(kn, "bwd_bias", tag)) {
         snprintf(op, sizeof(op), "%s_bwd_bias", kn);
-        st = t ? clgan_ops_convt2d_bwd_bias(c, s, gdy.m, OFF, 0.0f, gdb.m, OFF)
-               : clgan_ops_conv2d_bwd_bias(c, s, gdy.m, OFF, 0.0f, gdb.m, OFF);
+        st = t ? clgan_ops_convt2d_bwd_bias(c, s, &vdy, 0.0f, &vdb)
+               : clgan_ops_conv2d_bwd_bias(c, s, &vdy, 0.0f, &vdb);
         check(d, st, op, tag, gdb, db_ref, t_b);
     }
 
     if (want(kn, "bwd_bias_acc", tag)) {
         reset(d, gdb, db0);
         snprintf(op, sizeof(op), "%s_bwd_bias_acc", kn);
-        st = t ? clgan_ops_convt2d_bwd_bias(c, s, gdy.m, OFF, 1.0f, gdb.m, OFF)
-               : clgan_ops_conv2d_bwd_bias(c, s, gdy.m, OFF, 1.0f, gdb.m, OFF);
+        st = t ? clgan_ops_convt2d_bwd_bias(c, s, &vdy, 1.0f, &vdb)
+               : clgan_ops_conv2d_bwd_bias(c, s, &vdy, 1.0f, &vdb);
         check(d, st, op, tag, gdb, dba_ref, t_b + 1);
     }
 
@@ -272,38 +284,44 @@ static void run_linear(struct th_device *d, const struct clgan_linear_shape *s)
     struct dbuf gx = up(d, x, nx), gw = up(d, w, nw), gb = up(d, b, nb), gdy = up(d, dy, ny);
     struct dbuf gy = up(d, NULL, ny), gdx = up(d, NULL, nx), gdw = up(d, NULL, nw);
     struct dbuf gdb = up(d, NULL, nb);
+    /* x as [n, in, 1, 1], dx as [n, 1, in, 1] (a sample is flattened either way), y and dy
+     * as [n, out, 1, 1]; the weight flat, the bias as [out, 1, 1, 1] (any shape of its size) */
+    struct clgan_tensor vx = view(gx, s->n, s->in, 1, 1), vdx = view(gdx, s->n, 1, s->in, 1);
+    struct clgan_tensor vy = view(gy, s->n, s->out, 1, 1), vdy = view(gdy, s->n, s->out, 1, 1);
+    struct clgan_tensor vw = view(gw, 1, (int)nw, 1, 1), vdw = view(gdw, 1, (int)nw, 1, 1);
+    struct clgan_tensor vb = view(gb, s->out, 1, 1, 1), vdb = view(gdb, s->out, 1, 1, 1);
     clgan_ctx *c = d->ctx;
     clgan_status st;
 
     if (want("linear", "fwd", tag)) {
-        st = clgan_ops_linear_fwd(c, s, gx.m, OFF, gw.m, OFF, NULL, 0, gy.m, OFF);
+        st = clgan_ops_linear_fwd(c, s, &vx, &vw, NULL, &vy);
         check(d, st, "linear_fwd", tag, gy, y_ref, s->in);
     }
     if (want("linear", "fwd_bias", tag)) {
         reset(d, gy, NULL);
-        st = clgan_ops_linear_fwd(c, s, gx.m, OFF, gw.m, OFF, gb.m, OFF, gy.m, OFF);
+        st = clgan_ops_linear_fwd(c, s, &vx, &vw, &vb, &vy);
         check(d, st, "linear_fwd_bias", tag, gy, yb_ref, s->in + 1);
     }
     if (want("linear", "bwd_data", tag)) {
-        st = clgan_ops_linear_bwd_data(c, s, gdy.m, OFF, gw.m, OFF, gdx.m, OFF);
+        st = clgan_ops_linear_bwd_data(c, s, &vdy, &vw, &vdx);
         check(d, st, "linear_bwd_data", tag, gdx, dx_ref, s->out);
     }
     if (want("linear", "bwd_weight", tag)) {
-        st = clgan_ops_linear_bwd_weight(c, s, gx.m, OFF, gdy.m, OFF, 0.0f, gdw.m, OFF);
+        st = clgan_ops_linear_bwd_weight(c, s, &vx, &vdy, 0.0f, &vdw);
         check(d, st, "linear_bwd_weight", tag, gdw, dw_ref, s->n);
     }
     if (want("linear", "bwd_weight_acc", tag)) {
         reset(d, gdw, dw0);
-        st = clgan_ops_linear_bwd_weight(c, s, gx.m, OFF, gdy.m, OFF, 1.0f, gdw.m, OFF);
+        st = clgan_ops_linear_bwd_weight(c, s, &vx, &vdy, 1.0f, &vdw);
         check(d, st, "linear_bwd_weight_acc", tag, gdw, dwa_ref, s->n + 1);
     }
     if (want("linear", "bwd_bias", tag)) {
-        st = clgan_ops_linear_bwd_bias(c, s, gdy.m, OFF, 0.0f, gdb.m, OFF);
+        st = clgan_ops_linear_bwd_bias(c, s, &vdy, 0.0f, &vdb);
         check(d, st, "linear_bwd_bias", tag, gdb, db_ref, s->n);
     }
     if (want("linear", "bwd_bias_acc", tag)) {
         reset(d, gdb, db0);
-        st = clgan_ops_linear_bwd_bias(c, s, gdy.m, OFF, 1.0f, gdb.m, OFF);
+        st = clgan_ops_linear_bwd_bias(c, s, &vdy, 1.0f, &vdb);
         check(d, st, "linear_bwd_bias_acc", tag, gdb, dba_ref, s->n + 1);
     }
 
@@ -322,11 +340,17 @@ static void run_linear(struct th_device *d, const struct clgan_linear_shape *s)
 
 /* -------------------------------------------------------------------- argument checks */
 
-static void expect_invalid(struct th_device *d, clgan_status st, const char *name)
+static void expect_status(struct th_device *d, clgan_status st, clgan_status want, const char *name,
+                          const char *needle)
 {
     const char *msg = clgan_ctx_last_error(d->ctx);
-    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && msg[0], name, d, "%s: %s",
+    th_expect(st == want && msg[0] && (!needle || strstr(msg, needle)), name, d, "%s: %s",
               clgan_status_str(st), msg);
+}
+
+static void expect_invalid(struct th_device *d, clgan_status st, const char *name)
+{
+    expect_status(d, st, CLGAN_STATUS_INVALID_ARGUMENT, name, NULL);
 }
 
 static void run_invalid(struct th_device *d)
@@ -336,7 +360,7 @@ static void run_invalid(struct th_device *d)
     clgan_ctx *c = d->ctx;
     struct dbuf small = up(d, NULL, 64), big = up(d, NULL, 4096);
     cl_mem m = big.m, sm = small.m;
-    /* {n, cin, h, w, cout, k, stride, pad, out_pad} */
+    /* {n, cin, h, w, cout, k, stride, pad, out_pad}; good: x [2, 3, 6, 6], y [2, 4, 3, 3] */
     struct clgan_conv_shape good = {2, 3, 6, 6, 4, 3, 2, 1, 0};
     struct clgan_conv_shape stride0 = good, outpad = good, empty = good, neg = good;
     stride0.stride = 0;
@@ -346,34 +370,72 @@ static void run_invalid(struct th_device *d)
     struct clgan_conv_shape toutpad = {2, 3, 4, 4, 2, 4, 2, 1, 2}; /* out_pad >= stride */
     struct clgan_conv_shape tempty = {1, 1, 1, 1, 1, 1, 1, 1, 0};  /* 0 - 2 + 1 < 1 */
     struct clgan_conv_shape huge = {1 << 20, 64, 64, 64, 64, 4, 1, 0, 0};
-    expect_invalid(d, clgan_ops_conv2d_fwd(c, &stride0, m, 0, m, 0, NULL, 0, m, 0, m, 0),
+    struct clgan_tensor x = view(big, 2, 3, 6, 6), y = view(big, 2, 4, 3, 3),
+                        w = view(big, 4, 3, 3, 3), any = view(big, 1, 64, 1, 1);
+    expect_invalid(d, clgan_ops_conv2d_fwd(c, &stride0, &x, &w, NULL, &y, m, 0),
                    "invalid_conv2d_stride0");
-    expect_invalid(d, clgan_ops_conv2d_fwd(c, &outpad, m, 0, m, 0, NULL, 0, m, 0, m, 0),
+    expect_invalid(d, clgan_ops_conv2d_fwd(c, &outpad, &x, &w, NULL, &y, m, 0),
                    "invalid_conv2d_out_pad");
-    expect_invalid(d, clgan_ops_conv2d_bwd_data(c, &empty, m, 0, m, 0, m, 0, m, 0),
+    expect_invalid(d, clgan_ops_conv2d_bwd_data(c, &empty, &y, &w, &x, m, 0),
                    "invalid_conv2d_empty_output");
-    expect_invalid(d, clgan_ops_conv2d_bwd_bias(c, &neg, m, 0, 0.0f, m, 0),
+    expect_invalid(d, clgan_ops_conv2d_bwd_bias(c, &neg, &y, 0.0f, &any),
                    "invalid_conv2d_negative_pad");
-    expect_invalid(d, clgan_ops_convt2d_fwd(c, &toutpad, m, 0, m, 0, NULL, 0, m, 0, m, 0),
+    expect_invalid(d, clgan_ops_convt2d_fwd(c, &toutpad, &x, &w, NULL, &y, m, 0),
                    "invalid_convt2d_out_pad");
-    expect_invalid(d, clgan_ops_convt2d_bwd_weight(c, &tempty, m, 0, m, 0, 0.0f, m, 0, m, 0),
+    expect_invalid(d, clgan_ops_convt2d_bwd_weight(c, &tempty, &x, &y, 0.0f, &w, m, 0),
                    "invalid_convt2d_empty_output");
     expect_invalid(d, clgan_ops_conv2d_check(c, &huge), "invalid_conv2d_too_large");
     th_expect(clgan_ops_conv2d_workspace(&stride0, CLGAN_CONV_FWD) == 0 &&
                   clgan_ops_conv2d_flops(&stride0, CLGAN_CONV_FWD) == 0.0,
               "invalid_conv2d_sizes", d, "workspace and flops 0 for a bad shape");
-    /* buffers: too short, NULL, offset past the end */
-    expect_invalid(d, clgan_ops_conv2d_fwd(c, &good, m, 0, m, 0, NULL, 0, m, 0, sm, 0),
+    /* buffers and views: too short, NULL, offset past the end, no buffer */
+    expect_invalid(d, clgan_ops_conv2d_fwd(c, &good, &x, &w, NULL, &y, sm, 0),
                    "invalid_conv2d_small_workspace");
-    expect_invalid(d, clgan_ops_conv2d_fwd(c, &good, NULL, 0, m, 0, NULL, 0, m, 0, m, 0),
+    expect_invalid(d, clgan_ops_conv2d_fwd(c, &good, NULL, &w, NULL, &y, m, 0),
                    "invalid_conv2d_null_x");
-    expect_invalid(d, clgan_ops_convt2d_bwd_bias(c, &good, m, 0, 1.0f, sm, 66),
-                   "invalid_convt2d_bias_offset");
+    struct clgan_tensor nobuf = x;
+    nobuf.mem = NULL;
+    expect_status(d, clgan_ops_conv2d_fwd(c, &good, &nobuf, &w, NULL, &y, m, 0),
+                  CLGAN_STATUS_INVALID_ARGUMENT, "invalid_conv2d_x_no_buffer", "no buffer");
+    /* transposed, the good shape reads x [2, 3, 6, 6] and writes y [2, 4, 11, 11] */
+    struct clgan_tensor yt = view(big, 2, 4, 11, 11);
+    struct clgan_tensor db_past = clgan_tensor_view(sm, 66, CLGAN_DTYPE_F32, 1, 4, 1, 1);
+    expect_status(d, clgan_ops_convt2d_bwd_bias(c, &good, &yt, 1.0f, &db_past),
+                  CLGAN_STATUS_INVALID_ARGUMENT, "invalid_convt2d_bias_offset", "past the end");
+    /* views that disagree with the shape: an image of other sizes, a weight of another count,
+     * a bias of another length */
+    struct clgan_tensor x_hw = view(big, 2, 3, 6, 7), w_short = view(big, 4, 3, 3, 2),
+                        b_long = view(big, 1, 5, 1, 1);
+    expect_status(d, clgan_ops_conv2d_fwd(c, &good, &x_hw, &w, NULL, &y, m, 0),
+                  CLGAN_STATUS_INVALID_ARGUMENT, "invalid_conv2d_x_shape", "tensor x");
+    expect_status(d, clgan_ops_conv2d_bwd_weight(c, &good, &x, &y, 0.0f, &w_short, m, 0),
+                  CLGAN_STATUS_INVALID_ARGUMENT, "invalid_conv2d_dw_count", "tensor dw");
+    expect_status(d, clgan_ops_conv2d_fwd(c, &good, &x, &w, &b_long, &y, m, 0),
+                  CLGAN_STATUS_INVALID_ARGUMENT, "invalid_conv2d_bias_count", "tensor bias");
+    /* a dtype other than float32: UNSUPPORTED, naming the op and the dtype */
+    struct clgan_tensor xi = x, wi = w;
+    xi.dtype = CLGAN_DTYPE_I32;
+    wi.dtype = CLGAN_DTYPE_I32;
+    expect_status(d, clgan_ops_conv2d_fwd(c, &good, &xi, &w, NULL, &y, m, 0),
+                  CLGAN_STATUS_UNSUPPORTED, "unsupported_conv2d_fwd_int32",
+                  "conv2d_fwd: tensor x is int32");
+    expect_status(d, clgan_ops_convt2d_bwd_data(c, &good, &yt, &wi, &x, m, 0),
+                  CLGAN_STATUS_UNSUPPORTED, "unsupported_convt2d_bwd_data_int32",
+                  "convt2d_bwd_data: tensor w is int32");
     struct clgan_linear_shape lbad = {3, 0, 2}, lgood = {4, 5, 6};
-    expect_invalid(d, clgan_ops_linear_fwd(c, &lbad, m, 0, m, 0, NULL, 0, m, 0),
-                   "invalid_linear_shape");
-    expect_invalid(d, clgan_ops_linear_bwd_weight(c, &lgood, m, 0, m, 0, 0.0f, sm, 40),
-                   "invalid_linear_dw_range");
+    struct clgan_tensor lx = view(big, 4, 5, 1, 1), ly = view(big, 4, 6, 1, 1),
+                        lw = view(big, 1, 30, 1, 1), lx_bad = view(big, 4, 2, 2, 1);
+    struct clgan_tensor ldw_past = clgan_tensor_view(sm, 40, CLGAN_DTYPE_F32, 6, 5, 1, 1);
+    expect_invalid(d, clgan_ops_linear_fwd(c, &lbad, &lx, &lw, NULL, &ly), "invalid_linear_shape");
+    expect_status(d, clgan_ops_linear_bwd_weight(c, &lgood, &lx, &ly, 0.0f, &ldw_past),
+                  CLGAN_STATUS_INVALID_ARGUMENT, "invalid_linear_dw_range", "past the end");
+    expect_status(d, clgan_ops_linear_fwd(c, &lgood, &lx_bad, &lw, NULL, &ly),
+                  CLGAN_STATUS_INVALID_ARGUMENT, "invalid_linear_x_sample", "tensor x");
+    struct clgan_tensor lyi = ly;
+    lyi.dtype = CLGAN_DTYPE_I32;
+    expect_status(d, clgan_ops_linear_bwd_bias(c, &lgood, &lyi, 0.0f, &lw),
+                  CLGAN_STATUS_UNSUPPORTED, "unsupported_linear_bwd_bias_int32",
+                  "linear_bwd_bias: tensor dy is int32");
     drop(d, small);
     drop(d, big);
 }

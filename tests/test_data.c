@@ -2,8 +2,10 @@
 /*
  * test_data.c - host-side data readers: IDX (plain and gzip, every validation), data set specs,
  * image folders (decode, luma, centre crop, area and bilinear resize), the seeded shuffle, and
- * the CSV table reader (iris and each malformed case). Fixtures are written at test time into a
- * temporary folder; the real Fashion-MNIST files are checked when installed.
+ * the CSV table reader (iris and each malformed case); labelled data (an IDX labels file, class
+ * folders, the first N images per class, class names) and the gzip IDX writer. Fixtures are
+ * written at test time into a temporary folder; the real Fashion-MNIST files are checked when
+ * installed.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -404,6 +406,25 @@ static void test_fashion_mnist(void)
         ok = ok && hist[c] == 6000;
     th_expect(ok, "fashion_mnist_label_histogram", NULL, "6000 per class: %zu %zu ... %zu", hist[0],
               hist[1], hist[9]);
+    th_expect(ds.class_names && !strcmp(ds.class_names[0], "T-shirt/top") &&
+                  !strcmp(ds.class_names[7], "Sneaker") && !strcmp(ds.class_names[9], "Ankle boot"),
+              "fashion_mnist_class_names", NULL, "%s ... %s",
+              ds.class_names ? ds.class_names[0] : "(none)",
+              ds.class_names ? ds.class_names[9] : "(none)");
+    /* the small-data case: the first 10 of each class, in file order */
+    struct clgan_dataset few = {0};
+    struct clgan_data_options o = {.per_class = 10};
+    st = clgan_data_load_opts("fashion-mnist", 1, 0, &o, &few, errbuf, sizeof(errbuf));
+    size_t h2[10] = {0};
+    for (size_t i = 0; st == CLGAN_STATUS_OK && i < few.count; i++)
+        h2[few.labels[i]]++;
+    ok = st == CLGAN_STATUS_OK && few.count == 100;
+    for (int c = 0; ok && c < 10; c++)
+        ok = h2[c] == 10;
+    /* image 0 is kept (it is the first of its class) */
+    ok = ok && !memcmp(few.pixels, ds.pixels, 784) && few.labels[0] == ds.labels[0];
+    th_expect(ok, "fashion_mnist_per_class", NULL, "%s count %zu", st ? errbuf : "", few.count);
+    clgan_data_free(&few);
     /* images are dark backgrounds: the border pixels are mostly 0, the mean is low */
     double sum = 0;
     for (size_t i = 0; i < ds.count * 784; i++)
@@ -515,6 +536,229 @@ static void test_folder(void)
     snprintf(spec, sizeof(spec), "folder:%s", dir);
     st = clgan_data_load(spec, 1, 0, &ds, errbuf, sizeof(errbuf));
     expect_fail("folder_bad_size", st, CLGAN_STATUS_INVALID_ARGUMENT, "size", NULL);
+}
+
+/* ---------------------------------------------------------------- labelled data */
+
+/* idx:FILE with an IDX labels file; mnist:DIR with the unprefixed names of an export */
+static void test_labels(void)
+{
+    mkdir(tpath("lab"), 0755);
+    unsigned char px[5 * 2 * 2], file[256];
+    for (size_t i = 0; i < sizeof(px); i++)
+        px[i] = (unsigned char)(i * 3 + 1);
+    const uint32_t dims[3] = {5, 2, 2}, ldims[1] = {5}, lshort[1] = {4};
+    unsigned char lab[5] = {1, 0, 3, 1, 0};
+    size_t n = make_idx(file, 0x803, 3, dims, px, sizeof(px));
+    write_bytes(tpath("lab/img.idx"), file, n);
+    n = make_idx(file, 0x801, 1, ldims, lab, sizeof(lab));
+    write_gz(tpath("lab/lab.idx.gz"), file, n);
+    n = make_idx(file, 0x801, 1, lshort, lab, 4);
+    write_bytes(tpath("lab/short.idx"), file, n);
+
+    char spec[1100];
+    snprintf(spec, sizeof(spec), "idx:%s", tpath("lab/img.idx"));
+    struct clgan_dataset ds = {0};
+    struct clgan_data_options o = {.labels = tpath("lab/lab.idx.gz")};
+    clgan_status st = clgan_data_load_opts(spec, 1, 0, &o, &ds, errbuf, sizeof(errbuf));
+    int ok = st == CLGAN_STATUS_OK && ds.count == 5 && ds.labels && !memcmp(ds.labels, lab, 5) &&
+             ds.n_classes == 4 && ds.class_names && !strcmp(ds.class_names[0], "0") &&
+             !strcmp(ds.class_names[3], "3");
+    th_expect(ok, "labels_idx_file", NULL, "%s classes %d", st ? errbuf : "", ds.n_classes);
+    clgan_data_free(&ds);
+
+    /* 3 channels keep the labels */
+    st = clgan_data_load_opts(spec, 3, 0, &o, &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_OK && ds.channels == 3 && ds.labels && ds.labels[2] == 3,
+              "labels_idx_rgb", NULL, "%s", st ? errbuf : "");
+    clgan_data_free(&ds);
+
+    o.labels = tpath("lab/short.idx");
+    st = clgan_data_load_opts(spec, 1, 0, &o, &ds, errbuf, sizeof(errbuf));
+    expect_fail("labels_count_mismatch", st, CLGAN_STATUS_CORRUPT_FILE, "short.idx: 4 labels",
+                "has 5 images");
+    th_expect(!ds.pixels && !ds.labels && !ds.count, "labels_mismatch_frees", NULL, "count %zu",
+              ds.count);
+    o.labels = tpath("lab/img.idx"); /* an image file where labels belong */
+    st = clgan_data_load_opts(spec, 1, 0, &o, &ds, errbuf, sizeof(errbuf));
+    expect_fail("labels_not_a_label_file", st, CLGAN_STATUS_CORRUPT_FILE, "img.idx",
+                "IDX label file");
+    o.labels = tpath("lab/absent.idx");
+    st = clgan_data_load_opts(spec, 1, 0, &o, &ds, errbuf, sizeof(errbuf));
+    expect_fail("labels_missing_file", st, CLGAN_STATUS_IO, "absent.idx", NULL);
+    o.labels = tpath("lab/lab.idx.gz");
+    snprintf(spec, sizeof(spec), "mnist:%s", tpath("lab"));
+    st = clgan_data_load_opts(spec, 1, 0, &o, &ds, errbuf, sizeof(errbuf));
+    expect_fail("labels_only_for_idx", st, CLGAN_STATUS_INVALID_ARGUMENT, "--labels",
+                "idx:FILE data only");
+
+    /* an exported set: images-idx3-ubyte.gz and labels-idx1-ubyte.gz */
+    n = make_idx(file, 0x803, 3, dims, px, sizeof(px));
+    write_gz(tpath("lab/images-idx3-ubyte.gz"), file, n);
+    n = make_idx(file, 0x801, 1, ldims, lab, sizeof(lab));
+    write_gz(tpath("lab/labels-idx1-ubyte.gz"), file, n);
+    st = clgan_data_load(spec, 1, 0, &ds, errbuf, sizeof(errbuf));
+    ok = st == CLGAN_STATUS_OK && ds.count == 5 && ds.labels && !memcmp(ds.labels, lab, 5) &&
+         !memcmp(ds.pixels, px, sizeof(px)) && ds.class_names && !strcmp(ds.class_names[1], "1");
+    th_expect(ok, "labels_mnist_export_names", NULL, "%s", st ? errbuf : "");
+    clgan_data_free(&ds);
+}
+
+/* --per-class and --max-images */
+static void test_per_class(void)
+{
+    mkdir(tpath("pc"), 0755);
+    enum { N = 7 };
+    unsigned char px[N * 2 * 2], file[256];
+    for (size_t i = 0; i < sizeof(px); i++)
+        px[i] = (unsigned char)(i / 4 * 10 + i % 4); /* image i: 10i .. 10i+3 */
+    const uint32_t dims[3] = {N, 2, 2}, ldims[1] = {N};
+    unsigned char lab[N] = {2, 0, 2, 1, 0, 2, 1};
+    size_t n = make_idx(file, 0x803, 3, dims, px, sizeof(px));
+    write_bytes(tpath("pc/train-images-idx3-ubyte"), file, n);
+    n = make_idx(file, 0x801, 1, ldims, lab, sizeof(lab));
+    write_bytes(tpath("pc/train-labels-idx1-ubyte"), file, n);
+    char spec[1100];
+    snprintf(spec, sizeof(spec), "mnist:%s", tpath("pc"));
+
+    struct clgan_dataset ds = {0};
+    struct clgan_data_options o = {.per_class = 2};
+    clgan_status st = clgan_data_load_opts(spec, 1, 0, &o, &ds, errbuf, sizeof(errbuf));
+    /* kept: images 0 (2), 1 (0), 2 (2), 3 (1), 4 (0), 6 (1); image 5 is the third of class 2 */
+    static const int keep[6] = {0, 1, 2, 3, 4, 6};
+    int ok = st == CLGAN_STATUS_OK && ds.count == 6 && ds.n_classes == 3;
+    for (int i = 0; ok && i < 6; i++)
+        ok = ds.labels[i] == lab[keep[i]] && !memcmp(ds.pixels + 4 * i, px + 4 * keep[i], 4);
+    th_expect(ok, "per_class_first_n_in_order", NULL, "%s count %zu", st ? errbuf : "", ds.count);
+    clgan_data_free(&ds);
+
+    o.per_class = 3;
+    st = clgan_data_load_opts(spec, 1, 0, &o, &ds, errbuf, sizeof(errbuf));
+    expect_fail("per_class_too_many", st, CLGAN_STATUS_INVALID_ARGUMENT,
+                "--per-class 3, but class 0 has only 2 images", spec);
+    /* max_images first: of the first 4 images class 0 has one */
+    o.per_class = 2;
+    o.max_images = 4;
+    st = clgan_data_load_opts(spec, 1, 0, &o, &ds, errbuf, sizeof(errbuf));
+    expect_fail("per_class_after_max_images", st, CLGAN_STATUS_INVALID_ARGUMENT,
+                "--per-class 2, but class 0 has only 1 image", NULL);
+    o.per_class = 1;
+    st = clgan_data_load_opts(spec, 1, 0, &o, &ds, errbuf, sizeof(errbuf));
+    ok = st == CLGAN_STATUS_OK && ds.count == 3 && ds.labels[0] == 2 && ds.labels[1] == 0 &&
+         ds.labels[2] == 1 && ds.pixels[8] == 30;
+    th_expect(ok, "per_class_with_max_images", NULL, "%s count %zu", st ? errbuf : "", ds.count);
+    clgan_data_free(&ds);
+
+    o.max_images = 0;
+    snprintf(spec, sizeof(spec), "idx:%s", tpath("pc/train-images-idx3-ubyte"));
+    st = clgan_data_load_opts(spec, 1, 0, &o, &ds, errbuf, sizeof(errbuf));
+    expect_fail("per_class_unlabelled", st, CLGAN_STATUS_INVALID_ARGUMENT, "has no labels",
+                "--per-class");
+}
+
+/* folder:DIR of class folders */
+static void test_class_folders(void)
+{
+    unsigned char g[4 * 4];
+    mkdir(tpath("cls"), 0755);
+    mkdir(tpath("cls/b_dog"), 0755);
+    mkdir(tpath("cls/a_cat"), 0755);
+    mkdir(tpath("cls/.cache"), 0755); /* hidden: not a class */
+    write_text(tpath("cls/README.txt"), "not an image: the folder stays a set of class folders");
+    memset(g, 10, sizeof(g));
+    stbi_write_png(tpath("cls/b_dog/2.png"), 4, 4, 1, g, 4);
+    memset(g, 20, sizeof(g));
+    stbi_write_png(tpath("cls/b_dog/1.png"), 4, 4, 1, g, 4);
+    memset(g, 30, sizeof(g));
+    stbi_write_png(tpath("cls/a_cat/x.png"), 4, 4, 1, g, 4);
+    mkdir(tpath("cls/a_cat/nested"), 0755); /* not read: class folders are not recursive */
+    stbi_write_png(tpath("cls/a_cat/nested/y.png"), 4, 4, 1, g, 4);
+
+    char spec[1100];
+    snprintf(spec, sizeof(spec), "folder:%s", tpath("cls"));
+    struct clgan_dataset ds = {0};
+    clgan_status st = clgan_data_load(spec, 1, 4, &ds, errbuf, sizeof(errbuf));
+    int ok = st == CLGAN_STATUS_OK && ds.count == 3 && ds.n_classes == 2 && ds.labels &&
+             ds.class_names && !strcmp(ds.class_names[0], "a_cat") &&
+             !strcmp(ds.class_names[1], "b_dog");
+    /* class order, then name order in each: a_cat/x (30), b_dog/1 (20), b_dog/2 (10) */
+    ok = ok && ds.labels[0] == 0 && ds.labels[1] == 1 && ds.labels[2] == 1 && ds.pixels[0] == 30 &&
+         ds.pixels[16] == 20 && ds.pixels[32] == 10;
+    th_expect(ok, "class_folders_labels", NULL, "%s count %zu classes %d", st ? errbuf : "",
+              ds.count, ds.n_classes);
+    clgan_data_free(&ds);
+
+    struct clgan_data_options o = {.per_class = 1};
+    st = clgan_data_load_opts(spec, 3, 4, &o, &ds, errbuf, sizeof(errbuf));
+    ok = st == CLGAN_STATUS_OK && ds.count == 2 && ds.channels == 3 && ds.labels[1] == 1 &&
+         ds.pixels[48] == 20;
+    th_expect(ok, "class_folders_per_class_rgb", NULL, "%s count %zu", st ? errbuf : "", ds.count);
+    clgan_data_free(&ds);
+    o.per_class = 2;
+    st = clgan_data_load_opts(spec, 1, 4, &o, &ds, errbuf, sizeof(errbuf));
+    expect_fail("class_folders_per_class_too_many", st, CLGAN_STATUS_INVALID_ARGUMENT,
+                "class 0 (a_cat) has only 1 image", "--per-class 2");
+
+    /* an empty class folder is named */
+    mkdir(tpath("cls/c_empty"), 0755);
+    write_text(tpath("cls/c_empty/notes.txt"), "no images");
+    st = clgan_data_load(spec, 1, 4, &ds, errbuf, sizeof(errbuf));
+    expect_fail("class_folders_empty_class", st, CLGAN_STATUS_INVALID_ARGUMENT,
+                "class folder 'c_empty'", "no PNG");
+    th_expect(!ds.pixels && !ds.labels && !ds.class_names, "class_folders_error_frees", NULL,
+              "count %zu", ds.count);
+
+    /* a folder with images of its own stays flat and unlabelled (its subfolders ignored) */
+    stbi_write_png(tpath("cls/top.png"), 4, 4, 1, g, 4);
+    st = clgan_data_load(spec, 1, 4, &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_OK && ds.count == 1 && !ds.labels && !ds.class_names,
+              "class_folders_flat_wins", NULL, "%s count %zu", st ? errbuf : "", ds.count);
+    clgan_data_free(&ds);
+}
+
+/* clgan_idx_write_gz: read back by the reader, the same bytes twice, bad arguments */
+static void test_idx_write(void)
+{
+    unsigned char px[3 * 5 * 4], lab[3] = {7, 0, 255};
+    for (size_t i = 0; i < sizeof(px); i++)
+        px[i] = (unsigned char)(i * 53 + 7);
+    const uint32_t dims[3] = {3, 5, 4};
+    char msg[512];
+    clgan_status st = clgan_idx_write_gz(tpath("w-images.gz"), px, dims, 3, msg, sizeof(msg));
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_idx_write_gz(tpath("w-labels.gz"), lab, dims, 1, msg, sizeof(msg));
+    struct clgan_dataset ds = {0};
+    uint8_t *l = NULL;
+    size_t nl = 0;
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_data_idx_read_images(tpath("w-images.gz"), &ds, msg, sizeof(msg));
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_data_idx_read_labels(tpath("w-labels.gz"), &l, &nl, msg, sizeof(msg));
+    int ok = st == CLGAN_STATUS_OK && ds.count == 3 && ds.height == 5 && ds.width == 4 &&
+             !memcmp(ds.pixels, px, sizeof(px)) && nl == 3 && !memcmp(l, lab, 3);
+    th_expect(ok, "idx_write_round_trip", NULL, "%s", st ? msg : "");
+    clgan_data_free(&ds);
+    free(l);
+
+    /* gzip magic, then the same bytes for the same data */
+    unsigned char a[4096], b[4096];
+    size_t na = read_back(tpath("w-images.gz"), a, sizeof(a));
+    st = clgan_idx_write_gz(tpath("w-again.gz"), px, dims, 3, msg, sizeof(msg));
+    size_t nb = read_back(tpath("w-again.gz"), b, sizeof(b));
+    th_expect(st == CLGAN_STATUS_OK && na > 10 && na == nb && !memcmp(a, b, na) && a[0] == 0x1f &&
+                  a[1] == 0x8b,
+              "idx_write_reproducible", NULL, "%zu and %zu bytes", na, nb);
+
+    const uint32_t zero[3] = {3, 0, 4};
+    st = clgan_idx_write_gz(tpath("w-bad.gz"), px, zero, 3, msg, sizeof(msg));
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(msg, "dimension 2 of 3 is 0"),
+              "idx_write_zero_dim", NULL, "%s", msg);
+    st = clgan_idx_write_gz(tpath("w-bad.gz"), px, dims, 5, msg, sizeof(msg));
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(msg, "1 to 4 dimensions"),
+              "idx_write_bad_ndim", NULL, "%s", msg);
+    st = clgan_idx_write_gz(tpath("nodir/w.gz"), px, dims, 3, msg, sizeof(msg));
+    th_expect(st == CLGAN_STATUS_IO && strstr(msg, "nodir/w.gz"), "idx_write_unwritable", NULL,
+              "%s", msg);
 }
 
 /* ---------------------------------------------------------------- shuffle */
@@ -748,6 +992,14 @@ int main(int argc, char **argv)
         test_resize();
     if (th_want("folder"))
         test_folder();
+    if (th_want("labels"))
+        test_labels();
+    if (th_want("per_class"))
+        test_per_class();
+    if (th_want("class_folders"))
+        test_class_folders();
+    if (th_want("idx_write"))
+        test_idx_write();
     if (th_want("shuffle") || th_want("rng"))
         test_shuffle();
     if (th_want("csv")) {

@@ -228,6 +228,47 @@ static void run_gather(struct th_device *d, size_t count, size_t c, size_t hs, s
     free(got);
 }
 
+/* A batch's labels by index, out-of-range indices (-1, count) giving -1. */
+static void run_gather_labels(struct th_device *d, size_t count, size_t n)
+{
+    char name[96];
+    snprintf(name, sizeof(name), "elt_gather_labels(count=%zu n=%zu)", count, n);
+    if (!th_want(name))
+        return;
+    const size_t ioff = 3, ooff = 2;
+    uint8_t *labels = malloc(count);
+    int32_t *idx = malloc((ioff + n) * sizeof(int32_t)), *ref = malloc((ooff + n) * 4),
+            *got = malloc((ooff + n) * 4);
+    for (size_t i = 0; i < count; i++)
+        labels[i] = (uint8_t)((i * 37 + 5) % 251);
+    for (size_t i = 0; i < ioff + n; i++)
+        idx[i] = (int32_t)((i * 7 + 3) % count);
+    idx[ioff] = -1;
+    if (n > 1)
+        idx[ioff + n - 1] = (int32_t)count;
+    for (size_t i = 0; i < ooff; i++)
+        ref[i] = got[i] = 12345;
+    clgan_ref_elt_gather_labels(labels, count, idx + ioff, n, ref + ooff);
+    cl_mem dl = upload_bytes(d, labels, count);
+    cl_mem di = upload_bytes(d, idx, (ioff + n) * sizeof(int32_t));
+    cl_mem dout = upload_bytes(d, got, (ooff + n) * sizeof(int32_t));
+    clgan_status st = clgan_ops_elt_gather_labels(d->ctx, dl, count, di, ioff, n, dout, ooff);
+    if (th_status(st, name, d)) {
+        clgan_rt_read(d->ctx, dout, 0, (ooff + n) * sizeof(int32_t), got);
+        size_t bad = 0;
+        for (size_t i = 0; i < ooff + n; i++)
+            bad += got[i] != ref[i];
+        th_expect(!bad && ref[ooff] == -1, name, d, "%zu of %zu labels differ", bad, n + ooff);
+    }
+    clgan_rt_release(d->ctx, dl, count);
+    clgan_rt_release(d->ctx, di, (ioff + n) * sizeof(int32_t));
+    clgan_rt_release(d->ctx, dout, (ooff + n) * sizeof(int32_t));
+    free(labels);
+    free(idx);
+    free(ref);
+    free(got);
+}
+
 int main(int argc, char **argv)
 {
     th_init(argc, argv, 1);
@@ -255,6 +296,8 @@ int main(int argc, char **argv)
             run_sum(d, sums[s], 0);
             run_sum(d, sums[s], 1);
         }
+        run_gather_labels(d, 10, 1);
+        run_gather_labels(d, 1000, 67);
         run_gather(d, 10, 1, 28, 28, 7, 32, 32, 0);
         run_gather(d, 10, 1, 28, 28, 3, 32, 32, 1);
         run_gather(d, 5, 3, 5, 6, 4, 8, 9, 0);     /* odd padding: 1 above, 2 below */

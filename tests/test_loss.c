@@ -3,7 +3,7 @@
  * test_loss.c - losses: the reference gradients against central finite differences in double,
  * then BCE-with-logits, squared error and softmax cross-entropy on every device against the
  * reference, with accumulation on and off, absent outputs, extreme logits, batch 1 and odd
- * sizes.
+ * sizes; and the views the losses refuse.
  */
 #include <math.h>
 #include <stdio.h>
@@ -148,20 +148,30 @@ static void run_case(struct th_device *d, const struct lcase *c, int mode)
     }
     cl_mem mx = th_upload(d, x, ox + total), my = th_upload(d, y, oy + total);
     cl_mem mdx = th_upload(d, dx0, od + total), ms = th_upload(d, sc0, 4);
-    cl_mem gdx = skip ? NULL : mdx;
+    /* rows of cols for the cross-entropy; flat losses read n elements as [n, 1, 1, 1] (x) and
+     * [1, n, 1, 1] (y, dx): their shapes may differ */
+    int rows = (int)c->n, cols = c->op == XENT ? (int)c->cols : 1;
+    struct clgan_tensor vx = clgan_tensor_view(mx, ox, CLGAN_DTYPE_F32, rows, cols, 1, 1),
+                        vy = c->op == XENT
+                                 ? clgan_tensor_view(my, oy, CLGAN_DTYPE_F32, rows, 1, cols, 1)
+                                 : clgan_tensor_view(my, oy, CLGAN_DTYPE_F32, 1, rows, 1, 1),
+                        vdx = c->op == XENT
+                                  ? clgan_tensor_view(mdx, od, CLGAN_DTYPE_F32, rows, 1, 1, cols)
+                                  : clgan_tensor_view(mdx, od, CLGAN_DTYPE_F32, 1, rows, 1, 1),
+                        vl = clgan_tensor_view(ms, 1, CLGAN_DTYPE_F32, 1, 1, 1, 1),
+                        vp = clgan_tensor_view(ms, 2, CLGAN_DTYPE_F32, 1, 1, 1, 1);
+    const struct clgan_tensor *gdx = skip ? NULL : &vdx, *gp = skip ? NULL : &vp;
     clgan_status st;
     switch (c->op) {
     case BCE:
-        st = clgan_ops_loss_bce_logits(d->ctx, c->n, c->t, c->s, mx, ox, gdx, od, beta, ms, 1, beta,
-                                       skip ? NULL : ms, 2);
+        st = clgan_ops_loss_bce_logits(d->ctx, c->t, c->s, &vx, gdx, beta, &vl, beta, gp);
         break;
     case SQ:
-        st = clgan_ops_loss_sq(d->ctx, (enum clgan_ops_sq)c->kind, c->n, c->s, c->dmax, mx, ox, my,
-                               oy, gdx, od, beta, ms, 1, beta);
+        st = clgan_ops_loss_sq(d->ctx, (enum clgan_ops_sq)c->kind, c->s, c->dmax, &vx, &vy, gdx,
+                               beta, &vl, beta);
         break;
     default:
-        st = clgan_ops_loss_softmax_xent(d->ctx, c->n, c->cols, c->s, mx, ox, my, oy, gdx, od, beta,
-                                         ms, 1, beta, skip ? NULL : ms, 2);
+        st = clgan_ops_loss_softmax_xent(d->ctx, c->s, &vx, &vy, gdx, beta, &vl, beta, gp);
     }
     if (th_status(st, name, d)) {
         char part[160];
@@ -187,6 +197,49 @@ static void run_case(struct th_device *d, const struct lcase *c, int mode)
     free(x), free(y), free(dx0), free(dxr), free(got);
 }
 
+static void expect(struct th_device *d, clgan_status st, clgan_status want, const char *name,
+                   const char *needle)
+{
+    const char *msg = clgan_ctx_last_error(d->ctx);
+    th_expect(st == want && strstr(msg, needle), name, d, "%s: %s", clgan_status_str(st), msg);
+}
+
+/* Views the losses refuse: another dtype, a gradient or targets of another size, a scalar of
+ * two elements, a view past the end, no logits. */
+static void run_views(struct th_device *d)
+{
+    if (!th_want("loss_views"))
+        return;
+    cl_mem a = th_upload(d, NULL, 16), b = th_upload(d, NULL, 16), s = th_upload(d, NULL, 4);
+    struct clgan_tensor x = clgan_tensor_view(a, 0, CLGAN_DTYPE_F32, 4, 3, 1, 1),
+                        t = clgan_tensor_view(b, 0, CLGAN_DTYPE_F32, 4, 3, 1, 1),
+                        t2 = clgan_tensor_view(b, 0, CLGAN_DTYPE_F32, 3, 4, 1, 1),
+                        one = clgan_tensor_view(s, 0, CLGAN_DTYPE_F32, 1, 1, 1, 1),
+                        two = clgan_tensor_view(s, 0, CLGAN_DTYPE_F32, 2, 1, 1, 1),
+                        past = clgan_tensor_view(s, 4, CLGAN_DTYPE_F32, 1, 1, 1, 1), xi = x,
+                        dx11 = clgan_tensor_view(b, 0, CLGAN_DTYPE_F32, 1, 11, 1, 1);
+    xi.dtype = CLGAN_DTYPE_I32;
+    expect(d, clgan_ops_loss_bce_logits(d->ctx, 1.0f, 1.0f, &xi, NULL, 0.0f, &one, 0.0f, NULL),
+           CLGAN_STATUS_UNSUPPORTED, "loss_views_int32", "bce_logits: tensor x is int32");
+    expect(
+        d,
+        clgan_ops_loss_sq(d->ctx, CLGAN_OPS_SQ_MEAN, 1.0f, 0.0f, &x, &t, &dx11, 0.0f, NULL, 0.0f),
+        CLGAN_STATUS_INVALID_ARGUMENT, "loss_views_dx_count", "tensor dx");
+    expect(d, clgan_ops_loss_softmax_xent(d->ctx, 1.0f, &x, &t2, NULL, 0.0f, &one, 0.0f, NULL),
+           CLGAN_STATUS_INVALID_ARGUMENT, "loss_views_targets_rows", "tensor t");
+    expect(d, clgan_ops_loss_bce_logits(d->ctx, 1.0f, 1.0f, &x, NULL, 0.0f, &two, 0.0f, NULL),
+           CLGAN_STATUS_INVALID_ARGUMENT, "loss_views_scalar", "tensor loss");
+    expect(d, clgan_ops_loss_softmax_xent(d->ctx, 1.0f, &x, &t, NULL, 0.0f, NULL, 0.0f, &past),
+           CLGAN_STATUS_INVALID_ARGUMENT, "loss_views_past_end", "past the end");
+    expect(
+        d,
+        clgan_ops_loss_sq(d->ctx, CLGAN_OPS_SQ_SUM, 1.0f, 0.0f, NULL, &t, NULL, 0.0f, &one, 0.0f),
+        CLGAN_STATUS_INVALID_ARGUMENT, "loss_views_no_x", "no tensor x");
+    th_free_mem(d, a, 16);
+    th_free_mem(d, b, 16);
+    th_free_mem(d, s, 4);
+}
+
 int main(int argc, char **argv)
 {
     th_init(argc, argv, 1);
@@ -201,6 +254,7 @@ int main(int argc, char **argv)
         ref_fd(&fd[i]);
     for (int i = 0; i < th_ndev(); i++) {
         struct th_device *d = th_dev(i);
+        run_views(d);
         static const size_t ns[] = {1, 7, 64, 1000, 100003};
         for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
             size_t n = ns[k];

@@ -7,23 +7,6 @@
 
 #include "check/check.h"
 
-static const struct clgan_layer_ops *ops_of(enum clgan_layer_kind kind)
-{
-    switch (kind) {
-    case CLGAN_LAYER_CONV2D:
-        return &clgan_layer_conv2d;
-    case CLGAN_LAYER_CONVT2D:
-        return &clgan_layer_convt2d;
-    case CLGAN_LAYER_LINEAR:
-        return &clgan_layer_linear;
-    case CLGAN_LAYER_BATCHNORM:
-        return &clgan_layer_batchnorm;
-    case CLGAN_LAYER_ACT:
-        return &clgan_layer_act;
-    }
-    return NULL;
-}
-
 int clgan_check_walk(const struct clgan_layer_spec *specs, int n, struct clgan_shape in, int batch,
                      char net, struct clgan_check_layer *out, char *err, size_t err_len)
 {
@@ -40,7 +23,7 @@ int clgan_check_walk(const struct clgan_layer_spec *specs, int n, struct clgan_s
         memset(c, 0, sizeof(*c));
         l.spec = specs[i];
         l.in = cur;
-        l.ops = ops_of(specs[i].kind);
+        l.ops = clgan_layer_ops_of(specs[i].kind);
         if (!l.ops || l.ops->setup(&l, err, err_len) != CLGAN_STATUS_OK) {
             if (!l.ops)
                 snprintf(err, err_len, "layer %d: unknown kind", i);

@@ -57,6 +57,16 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
     cl_mem dx = chk_up(c, x, nx), dw = chk_up(c, w, nw), ddy = chk_up(c, dy, ny),
            db = chk_up(c, bias, (size_t)s.cout), out = chk_up(c, NULL, ny > nx ? ny : nx),
            gw = chk_up(c, NULL, nw), dws = chk_up(c, NULL, ws);
+    /* images as their NCHW shapes, the weight [cout, cin, k, k] ([cin, cout, k, k] transposed),
+     * the bias flat; the output buffer serves y and dx */
+    int wa = t ? s.cin : s.cout, wb = t ? s.cout : s.cin;
+    struct clgan_tensor vx = clgan_tensor_view(dx, 0, CLGAN_DTYPE_F32, s.n, s.cin, s.h, s.w),
+                        vdy = clgan_tensor_view(ddy, 0, CLGAN_DTYPE_F32, s.n, s.cout, ho, wo),
+                        vw = clgan_tensor_view(dw, 0, CLGAN_DTYPE_F32, wa, wb, s.k, s.k),
+                        vb = clgan_tensor_view(db, 0, CLGAN_DTYPE_F32, 1, s.cout, 1, 1),
+                        vy = clgan_tensor_view(out, 0, CLGAN_DTYPE_F32, s.n, s.cout, ho, wo),
+                        vdx = clgan_tensor_view(out, 0, CLGAN_DTYPE_F32, s.n, s.cin, s.h, s.w),
+                        vgw = clgan_tensor_view(gw, 0, CLGAN_DTYPE_F32, wa, wb, s.k, s.k);
     /* fp32 sums of cin*k*k (or cout*k*k) products */
     double atol = 1e-4, rtol = 2e-3, nm = 1e-9;
     snprintf(op, sizeof(op), "%s_alloc", tag);
@@ -64,8 +74,8 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
         goto out;
     snprintf(op, sizeof(op), "%s_fwd", tag);
     if (chk_want(c, op)) {
-        clgan_status st = t ? clgan_ops_convt2d_fwd(c->ctx, &s, dx, 0, dw, 0, db, 0, out, 0, dws, 0)
-                            : clgan_ops_conv2d_fwd(c->ctx, &s, dx, 0, dw, 0, db, 0, out, 0, dws, 0);
+        clgan_status st = t ? clgan_ops_convt2d_fwd(c->ctx, &s, &vx, &vw, &vb, &vy, dws, 0)
+                            : clgan_ops_conv2d_fwd(c->ctx, &s, &vx, &vw, &vb, &vy, dws, 0);
         float *got = st == CLGAN_STATUS_OK ? chk_down(c, out, ny) : NULL;
         if (!got) {
             chk_dev_error(c, op);
@@ -79,8 +89,8 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
     }
     snprintf(op, sizeof(op), "%s_bwd_data", tag);
     if (chk_want(c, op)) {
-        clgan_status st = t ? clgan_ops_convt2d_bwd_data(c->ctx, &s, ddy, 0, dw, 0, out, 0, dws, 0)
-                            : clgan_ops_conv2d_bwd_data(c->ctx, &s, ddy, 0, dw, 0, out, 0, dws, 0);
+        clgan_status st = t ? clgan_ops_convt2d_bwd_data(c->ctx, &s, &vdy, &vw, &vdx, dws, 0)
+                            : clgan_ops_conv2d_bwd_data(c->ctx, &s, &vdy, &vw, &vdx, dws, 0);
         float *got = st == CLGAN_STATUS_OK ? chk_down(c, out, nx) : NULL;
         if (!got) {
             chk_dev_error(c, op);
@@ -95,8 +105,8 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
     snprintf(op, sizeof(op), "%s_bwd_weight", tag);
     if (chk_want(c, op)) {
         clgan_status st =
-            t ? clgan_ops_convt2d_bwd_weight(c->ctx, &s, dx, 0, ddy, 0, 0.0f, gw, 0, dws, 0)
-              : clgan_ops_conv2d_bwd_weight(c->ctx, &s, dx, 0, ddy, 0, 0.0f, gw, 0, dws, 0);
+            t ? clgan_ops_convt2d_bwd_weight(c->ctx, &s, &vx, &vdy, 0.0f, &vgw, dws, 0)
+              : clgan_ops_conv2d_bwd_weight(c->ctx, &s, &vx, &vdy, 0.0f, &vgw, dws, 0);
         float *got = st == CLGAN_STATUS_OK ? chk_down(c, gw, nw) : NULL;
         if (!got) {
             chk_dev_error(c, op);
@@ -164,30 +174,30 @@ static void bn_case(struct chk *c, const char *stem, size_t n, size_t ch, size_t
     snprintf(op, sizeof(op), "%s_fwd_train", stem);
     if (!chk_ready(c, op))
         goto out;
-    struct clgan_ops_bn bn = {.n = n,
-                              .c = ch,
-                              .hw = hw,
-                              .eps = CLGAN_OPS_BN_EPS,
-                              .momentum = CLGAN_OPS_BN_MOMENTUM,
-                              .gamma = dgb,
-                              .gamma_off = 0,
-                              .beta = dgb,
-                              .beta_off = ch,
-                              .run_mean = dst,
-                              .run_mean_off = 0,
-                              .run_var = dst,
-                              .run_var_off = ch,
-                              .save_mean = dst,
-                              .save_mean_off = 2 * ch,
-                              .save_invstd = dst,
-                              .save_invstd_off = 3 * ch,
-                              .act = act == CLGAN_ACT_RELU    ? CLGAN_OPS_BN_ACT_RELU
-                                     : act == CLGAN_ACT_LRELU ? CLGAN_OPS_BN_ACT_LRELU
-                                                              : CLGAN_OPS_BN_ACT_NONE,
-                              .act_slope = act == CLGAN_ACT_LRELU ? slope : 0.0f,
-                              .act_y = act == CLGAN_CHECK_NO_ACT ? NULL : o,
-                              .act_y_off = 0};
-    if (clgan_ops_bn_fwd_train(c->ctx, &bn, dx, 0, o, 0) != CLGAN_STATUS_OK ||
+    /* x and its kin as [n, ch, 1, hw]; gamma, beta and the four statistics as vectors of ch */
+    int in = (int)n, ic = (int)ch, ihw = (int)hw;
+    struct clgan_tensor vx = clgan_tensor_view(dx, 0, CLGAN_DTYPE_F32, in, ic, 1, ihw),
+                        vdy = clgan_tensor_view(ddy, 0, CLGAN_DTYPE_F32, in, ic, 1, ihw),
+                        vo = clgan_tensor_view(o, 0, CLGAN_DTYPE_F32, in, ic, 1, ihw),
+                        vgx = clgan_tensor_view(gx, 0, CLGAN_DTYPE_F32, in, ic, 1, ihw),
+                        vdg = clgan_tensor_view(dg, 0, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+                        vdb = clgan_tensor_view(dg, ch, CLGAN_DTYPE_F32, 1, ic, 1, 1);
+    struct clgan_ops_bn bn = {
+        .eps = CLGAN_OPS_BN_EPS,
+        .momentum = CLGAN_OPS_BN_MOMENTUM,
+        .gamma = clgan_tensor_view(dgb, 0, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+        .beta = clgan_tensor_view(dgb, ch, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+        .run_mean = clgan_tensor_view(dst, 0, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+        .run_var = clgan_tensor_view(dst, ch, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+        .save_mean = clgan_tensor_view(dst, 2 * ch, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+        .save_invstd = clgan_tensor_view(dst, 3 * ch, CLGAN_DTYPE_F32, 1, ic, 1, 1),
+        .act = act == CLGAN_ACT_RELU    ? CLGAN_OPS_BN_ACT_RELU
+               : act == CLGAN_ACT_LRELU ? CLGAN_OPS_BN_ACT_LRELU
+                                        : CLGAN_OPS_BN_ACT_NONE,
+        .act_slope = act == CLGAN_ACT_LRELU ? slope : 0.0f};
+    if (act != CLGAN_CHECK_NO_ACT)
+        bn.act_y = vo;
+    if (clgan_ops_bn_fwd_train(c->ctx, &bn, &vx, &vo) != CLGAN_STATUS_OK ||
         !(got = chk_down(c, o, nx))) {
         chk_dev_error(c, op);
         goto out;
@@ -206,8 +216,7 @@ static void bn_case(struct chk *c, const char *stem, size_t n, size_t ch, size_t
         chk_dev_error(c, op);
     /* with an activation the gradient is that of its output, gated from the forward's output */
     snprintf(op, sizeof(op), "%s_bwd_data", stem);
-    if (clgan_ops_bn_bwd(c->ctx, &bn, dx, 0, ddy, 0, gx, 0, dg, 0, dg, ch, 0.0f) !=
-            CLGAN_STATUS_OK ||
+    if (clgan_ops_bn_bwd(c->ctx, &bn, &vx, &vdy, &vgx, &vdg, &vdb, 0.0f) != CLGAN_STATUS_OK ||
         !(got = chk_down(c, gx, nx))) {
         chk_dev_error(c, op);
         goto out;
@@ -260,8 +269,11 @@ static void act_case(struct chk *c, const char *stem, int k, float slope, size_t
     snprintf(op, sizeof(op), "%s_fwd", stem);
     if (!chk_ready(c, op))
         goto out;
-    if (clgan_ops_act_fwd(c->ctx, (enum clgan_ops_act)k, slope, n, dx, 0, y, 0) !=
-            CLGAN_STATUS_OK ||
+    struct clgan_tensor vx = clgan_tensor_view(dx, 0, CLGAN_DTYPE_F32, 1, (int)n, 1, 1),
+                        vy = clgan_tensor_view(y, 0, CLGAN_DTYPE_F32, 1, (int)n, 1, 1),
+                        vdy = clgan_tensor_view(ddy, 0, CLGAN_DTYPE_F32, 1, (int)n, 1, 1),
+                        vg = clgan_tensor_view(g, 0, CLGAN_DTYPE_F32, 1, (int)n, 1, 1);
+    if (clgan_ops_act_fwd(c->ctx, (enum clgan_ops_act)k, slope, &vx, &vy) != CLGAN_STATUS_OK ||
         !(got = chk_down(c, y, n))) {
         chk_dev_error(c, op);
         goto out;
@@ -269,7 +281,7 @@ static void act_case(struct chk *c, const char *stem, int k, float slope, size_t
     clgan_ref_act_fwd(k, slope, n, x, ry);
     chk_compare(c, op, got, ry, n, 1e-6, 1e-5, 1e-12);
     snprintf(op, sizeof(op), "%s_bwd", stem);
-    if (clgan_ops_act_bwd(c->ctx, (enum clgan_ops_act)k, slope, n, y, 0, ddy, 0, g, 0) !=
+    if (clgan_ops_act_bwd(c->ctx, (enum clgan_ops_act)k, slope, &vy, &vdy, &vg) !=
             CLGAN_STATUS_OK ||
         !(got = chk_down(c, g, n))) {
         chk_dev_error(c, op);

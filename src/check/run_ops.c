@@ -62,24 +62,32 @@ void clgan_check_linear(struct chk *c)
            ddy = chk_up(c, dy, ny), o = chk_up(c, NULL, nx > ny ? nx : ny),
            g = chk_up(c, NULL, nw + s.out);
     float *got = NULL;
+    struct clgan_tensor vx = clgan_tensor_view(dx, 0, CLGAN_DTYPE_F32, s.n, s.in, 1, 1),
+                        vw = clgan_tensor_view(dw, 0, CLGAN_DTYPE_F32, s.out, s.in, 1, 1),
+                        vb = clgan_tensor_view(db, 0, CLGAN_DTYPE_F32, 1, s.out, 1, 1),
+                        vdy = clgan_tensor_view(ddy, 0, CLGAN_DTYPE_F32, s.n, s.out, 1, 1),
+                        vy = clgan_tensor_view(o, 0, CLGAN_DTYPE_F32, s.n, s.out, 1, 1),
+                        vdx = clgan_tensor_view(o, 0, CLGAN_DTYPE_F32, s.n, s.in, 1, 1),
+                        vgw = clgan_tensor_view(g, 0, CLGAN_DTYPE_F32, s.out, s.in, 1, 1),
+                        vgb = clgan_tensor_view(g, nw, CLGAN_DTYPE_F32, 1, s.out, 1, 1);
     if (!chk_ready(c, "linear_fwd"))
         return;
-    if (clgan_ops_linear_fwd(c->ctx, &s, dx, 0, dw, 0, db, 0, o, 0) != CLGAN_STATUS_OK ||
+    if (clgan_ops_linear_fwd(c->ctx, &s, &vx, &vw, &vb, &vy) != CLGAN_STATUS_OK ||
         !(got = chk_down(c, o, ny))) {
         chk_dev_error(c, "linear_fwd");
     } else {
         clgan_ref_linear_fwd(&s, x, w, bias, r1);
         chk_compare(c, "linear_fwd", got, r1, ny, 1e-5, 1e-4, 1e-11);
     }
-    if (clgan_ops_linear_bwd_data(c->ctx, &s, ddy, 0, dw, 0, o, 0) != CLGAN_STATUS_OK ||
+    if (clgan_ops_linear_bwd_data(c->ctx, &s, &vdy, &vw, &vdx) != CLGAN_STATUS_OK ||
         !(got = chk_down(c, o, nx))) {
         chk_dev_error(c, "linear_bwd_data");
     } else {
         clgan_ref_linear_bwd_data(&s, dy, w, r2);
         chk_compare(c, "linear_bwd_data", got, r2, nx, 1e-5, 1e-4, 1e-11);
     }
-    if (clgan_ops_linear_bwd_weight(c->ctx, &s, dx, 0, ddy, 0, 0.0f, g, 0) != CLGAN_STATUS_OK ||
-        clgan_ops_linear_bwd_bias(c->ctx, &s, ddy, 0, 0.0f, g, nw) != CLGAN_STATUS_OK ||
+    if (clgan_ops_linear_bwd_weight(c->ctx, &s, &vx, &vdy, 0.0f, &vgw) != CLGAN_STATUS_OK ||
+        clgan_ops_linear_bwd_bias(c->ctx, &s, &vdy, 0.0f, &vgb) != CLGAN_STATUS_OK ||
         !(got = chk_down(c, g, nw + s.out))) {
         chk_dev_error(c, "linear_bwd_weight");
     } else {
@@ -99,7 +107,11 @@ static void bce_case(struct chk *c)
     cl_mem dx = chk_up(c, x, n), g = chk_up(c, NULL, n), s = chk_up(c, NULL, 2);
     if (!chk_ready(c, "loss_bce_logits"))
         return;
-    if (clgan_ops_loss_bce_logits(c->ctx, n, 0.9f, 1.0f, dx, 0, g, 0, 0.0f, s, 0, 0.0f, s, 1) !=
+    struct clgan_tensor vx = clgan_tensor_view(dx, 0, CLGAN_DTYPE_F32, (int)n, 1, 1, 1),
+                        vg = clgan_tensor_view(g, 0, CLGAN_DTYPE_F32, (int)n, 1, 1, 1),
+                        vl = clgan_tensor_view(s, 0, CLGAN_DTYPE_F32, 1, 1, 1, 1),
+                        vp = clgan_tensor_view(s, 1, CLGAN_DTYPE_F32, 1, 1, 1, 1);
+    if (clgan_ops_loss_bce_logits(c->ctx, 0.9f, 1.0f, &vx, &vg, 0.0f, &vl, 0.0f, &vp) !=
             CLGAN_STATUS_OK ||
         !(got = chk_down(c, g, n)) || !(gs = chk_down(c, s, 2))) {
         chk_dev_error(c, "loss_bce_logits");
@@ -121,8 +133,13 @@ static void softmax_case(struct chk *c)
            s = chk_up(c, NULL, 2);
     if (!chk_ready(c, "loss_softmax_xent"))
         return;
-    if (clgan_ops_loss_softmax_xent(c->ctx, rows, cols, 1.0f, dx, 0, dt, 0, g, 0, 0.0f, s, 0, 0.0f,
-                                    s, 1) != CLGAN_STATUS_OK ||
+    struct clgan_tensor vx = clgan_tensor_view(dx, 0, CLGAN_DTYPE_F32, (int)rows, (int)cols, 1, 1),
+                        vt = clgan_tensor_view(dt, 0, CLGAN_DTYPE_F32, (int)rows, (int)cols, 1, 1),
+                        vg = clgan_tensor_view(g, 0, CLGAN_DTYPE_F32, (int)rows, (int)cols, 1, 1),
+                        vl = clgan_tensor_view(s, 0, CLGAN_DTYPE_F32, 1, 1, 1, 1),
+                        va = clgan_tensor_view(s, 1, CLGAN_DTYPE_F32, 1, 1, 1, 1);
+    if (clgan_ops_loss_softmax_xent(c->ctx, 1.0f, &vx, &vt, &vg, 0.0f, &vl, 0.0f, &va) !=
+            CLGAN_STATUS_OK ||
         !(got = chk_down(c, g, n)) || !(gs = chk_down(c, s, 2))) {
         chk_dev_error(c, "loss_softmax_xent");
         return;

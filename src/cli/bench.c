@@ -280,7 +280,10 @@ int clgan_cli_bench(int argc, char **argv)
     const struct opt opts[] = {
         {"--device", OPT_STRING, &device, 0, 0, NULL, "SPEC|all",
          "device(s) to compare (all: every device but simulators)"},
-        {"--model", OPT_CHOICE, &p.model, 0, 0, "dcgan32|dcgan64", "NAME", "architecture"},
+        {"--model", OPT_STRING, &p.model, 0, 0, NULL, "NAME",
+         "DCGAN preset: dcgan32, dcgan64, dcgan<N>"},
+        {"--cond", OPT_FLAG, &p.cond, 0, 0, NULL, NULL, "the class-conditional preset"},
+        {"--arch", OPT_STRING, &p.arch, 0, 0, NULL, "FILE", "networks from an architecture file"},
         {"--batch", OPT_INT, &p.batch, 1, 65536, NULL, "N", "batch size"},
         {"--ngf", OPT_INT, &p.ngf, 1, 1024, NULL, "N", "generator width"},
         {"--ndf", OPT_INT, &p.ndf, 1, 1024, NULL, "N", "discriminator width"},
@@ -349,8 +352,8 @@ int clgan_cli_bench(int argc, char **argv)
     struct result res[2 * MAX_DEV];
     int n_res = 0, failed = 0;
     memset(res, 0, sizeof(res));
-    printf("clgan bench: %s, batch %d, %d timed steps after %d warm-up\n", p.model, p.batch, steps,
-           warmup);
+    printf("clgan bench: %s%s, batch %d, %d timed steps after %d warm-up\n",
+           p.arch ? p.arch : p.model, p.cond ? " (conditional)" : "", p.batch, steps, warmup);
     for (int i = 0; i < n_sel; i++) {
         for (int b = 0; b < n_be; b++) {
             struct result *r = &res[n_res++];

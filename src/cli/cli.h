@@ -11,6 +11,7 @@ int clgan_cli_mlp(int argc, char **argv);
 int clgan_cli_bench(int argc, char **argv);
 int clgan_cli_check(int argc, char **argv);
 int clgan_cli_arch(int argc, char **argv);
+int clgan_cli_augment(int argc, char **argv);
 
 /* Open a device by SPEC (NULL: $CLGAN_DEVICE or auto), the other settings at their defaults;
  * prints the error line on failure. */

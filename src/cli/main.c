@@ -18,6 +18,7 @@ static const struct {
     {"arch", clgan_cli_arch,
      "print a preset's architecture as an editable JSON file, or check one"},
     {"sample", clgan_cli_sample, "draw samples from a trained generator"},
+    {"augment", clgan_cli_augment, "write a labelled data set drawn from a conditional generator"},
     {"mlp", clgan_cli_mlp, "train an MLP classifier on a CSV table (SNNS Quickprop), or predict"},
     {"check", clgan_cli_check, "check every op on each device against the plain-C reference"},
     {"bench", clgan_cli_bench, "time GAN training steps per device, with a per-kernel profile"},

@@ -2,11 +2,13 @@
  * sample.c - `clgan sample`: a grid of samples from a trained generator, rows of latent
  * interpolations (--interp), or single PNG files in a folder (--format png).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
@@ -29,9 +31,50 @@ static void slerp(const float *a, const float *b, int nz, float t, float *out)
                            : (float)((sin((1 - t) * om) * a[i] + sin(t * om) * b[i]) / so);
 }
 
+/* A class name as part of a file name: '/' and anything unusual become '-'. */
+static const char *file_safe(const char *name, char *buf, size_t len)
+{
+    size_t i = 0;
+    for (; name[i] && i + 1 < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        buf[i] = isalnum(c) || c == '-' || c == '_' || c == '.' ? (char)c : '-';
+    }
+    buf[i] = 0;
+    return buf;
+}
+
+/* Labels for n samples of a conditional G: one class (by number or name), or "all": rows of
+ * cols samples, a class per row. */
+static clgan_status pick_labels(const clgan_generator *gen, const char *label, int n, int cols,
+                                int32_t *labels)
+{
+    int classes = clgan_generator_classes(gen), k = -1;
+    if (strcmp(label, "all")) {
+        char *end;
+        long v = strtol(label, &end, 10);
+        if (end != label && !*end && v >= 0 && v < classes)
+            k = (int)v;
+        for (int c = 0; c < classes && k < 0; c++)
+            if (!strcasecmp(label, clgan_generator_class_name(gen, c)))
+                k = c;
+        if (k < 0) {
+            char list[512] = "";
+            for (int c = 0; c < classes && strlen(list) < sizeof(list) - 40; c++)
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d %s", c ? ", " : "",
+                         c, clgan_generator_class_name(gen, c));
+            clgan_cli_error("sample: --label: '%s' is not a class of this generator (%s)", label,
+                            list);
+            return CLGAN_STATUS_INVALID_ARGUMENT;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        labels[i] = k >= 0 ? k : (i / cols) % classes;
+    return CLGAN_STATUS_OK;
+}
+
 int clgan_cli_sample(int argc, char **argv)
 {
-    const char *ckpt = NULL, *out = NULL, *device = NULL, *format = "grid";
+    const char *ckpt = NULL, *out = NULL, *device = NULL, *format = "grid", *label = "all";
     int n = 64, grid = 8, interp = 0;
     long long seed = 1;
     const struct opt opts[] = {
@@ -42,6 +85,9 @@ int clgan_cli_sample(int argc, char **argv)
         {"--seed", OPT_LONG, &seed, 0, 9.2e18, NULL, "S", "noise seed"},
         {"--interp", OPT_FLAG, &interp, 0, 0, NULL, NULL,
          "rows of interpolations between random pairs of noise vectors"},
+        {"--label", OPT_STRING, &label, 0, 0, NULL, "K|NAME|all",
+         "conditional G: the class to draw (number or name), or all: a row of --grid per class, "
+         "rows cycling through the classes"},
         {"--format", OPT_CHOICE, &format, 0, 0, "grid|png", "F",
          "grid: one PNG; png: N single images in the --out folder"},
         {"--device", OPT_STRING, &device, 0, 0, NULL, "SPEC", "device"},
@@ -65,6 +111,7 @@ int clgan_cli_sample(int argc, char **argv)
     clgan_generator *gen = NULL;
     char msg[2048];
     float *z = NULL, *img = NULL;
+    int32_t *labels = NULL;
     int nz, nc, size;
     st = clgan_generator_load(ctx, ckpt, 64, &gen, msg, sizeof(msg));
     if (st != CLGAN_STATUS_OK) {
@@ -87,7 +134,7 @@ int clgan_cli_sample(int argc, char **argv)
         if (!ends ||
             (st = clgan_generator_noise(gen, (uint64_t)seed, 2 * rows, ends)) != CLGAN_STATUS_OK) {
             free(ends);
-            clgan_cli_error("%s", ends ? clgan_ctx_last_error(ctx) : "out of host memory");
+            clgan_cli_error("%s", ends ? clgan_generator_last_error(gen) : "out of host memory");
             st = st ? st : CLGAN_STATUS_OUT_OF_HOST_MEMORY;
             goto done;
         }
@@ -99,11 +146,24 @@ int clgan_cli_sample(int argc, char **argv)
         }
         free(ends);
     } else if ((st = clgan_generator_noise(gen, (uint64_t)seed, n, z)) != CLGAN_STATUS_OK) {
-        clgan_cli_error("%s", clgan_ctx_last_error(ctx));
+        clgan_cli_error("%s", clgan_generator_last_error(gen));
         goto done;
     }
-    if ((st = clgan_generator_forward(gen, z, n, img)) != CLGAN_STATUS_OK) {
-        clgan_cli_error("%s", clgan_ctx_last_error(ctx));
+    int classes = clgan_generator_classes(gen);
+    if (classes && !(labels = malloc((size_t)n * sizeof(int32_t)))) {
+        st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+        clgan_cli_error("out of host memory for %d samples", n);
+        goto done;
+    }
+    if (classes && (st = pick_labels(gen, label, n, grid, labels)) != CLGAN_STATUS_OK)
+        goto done;
+    if (!classes && strcmp(label, "all")) {
+        st = CLGAN_STATUS_INVALID_ARGUMENT;
+        clgan_cli_error("sample: --label: %s is not a class-conditional generator", ckpt);
+        goto done;
+    }
+    if ((st = clgan_generator_forward_labels(gen, z, labels, n, img)) != CLGAN_STATUS_OK) {
+        clgan_cli_error("%s", clgan_generator_last_error(gen));
         goto done;
     }
     if (!strcmp(format, "png")) {
@@ -113,8 +173,13 @@ int clgan_cli_sample(int argc, char **argv)
             goto done;
         }
         for (int i = 0; i < n && st == CLGAN_STATUS_OK; i++) {
-            char path[1200];
-            snprintf(path, sizeof(path), "%s/sample_%06d.png", out, i);
+            char path[1200], cls[64];
+            if (classes)
+                snprintf(path, sizeof(path), "%s/%s_%06d.png", out,
+                         file_safe(clgan_generator_class_name(gen, labels[i]), cls, sizeof(cls)),
+                         i);
+            else
+                snprintf(path, sizeof(path), "%s/sample_%06d.png", out, i);
             st = clgan_png_write_image(path, img + (size_t)i * per, nc, size, size, msg,
                                        sizeof(msg));
         }
@@ -127,6 +192,7 @@ int clgan_cli_sample(int argc, char **argv)
     else
         fprintf(stderr, "clgan: wrote %d samples to %s\n", n, out);
 done:
+    free(labels);
     free(z);
     free(img);
     clgan_generator_free(gen);

@@ -20,9 +20,11 @@ struct clgan_dataset {
     size_t count; /* number of images */
     int channels; /* 1 or 3 */
     int height, width;
-    uint8_t *pixels; /* count x channels x height x width */
-    uint8_t *labels; /* count class indices, or NULL when the source has none */
-    int n_classes;   /* 1 + the largest label, 0 without labels */
+    uint8_t *pixels;    /* count x channels x height x width */
+    uint8_t *labels;    /* count class indices, or NULL when the source has none */
+    int n_classes;      /* 1 + the largest label (Fashion-MNIST: 10), 0 without labels */
+    char **class_names; /* n_classes malloc'ed names (Fashion-MNIST's own, the class folders',
+                           "0", "1", ... for other IDX labels), NULL without labels */
 };
 
 /* Free the arrays and zero the struct. NULL does nothing. */
@@ -58,7 +60,11 @@ clgan_status clgan_data_idx_read_labels_mem(const void *data, size_t len, const 
  * names starting with '.' skipped), sorted by name (strcmp). Each image is converted to gray
  * (stb_image's luma, 77R+150G+29B >> 8) or RGB (alpha dropped), centre-cropped to a square,
  * and resized to size x size: area averaging when shrinking, bilinear (pixel centres, edges
- * clamped) when enlarging, rounded to nearest. No labels. An empty folder or an image that
+ * clamped) when enlarging, rounded to nearest. Such a flat folder has no labels.
+ * A folder with no image files but subfolders is labelled as torchvision's ImageFolder: each
+ * subfolder (names starting with '.' skipped) is a class, classes numbered in sorted name order
+ * (strcmp) and named by their folders; the images of each (not recursive) follow in class order.
+ * An empty folder, an empty class folder (named), more than 256 classes, or an image that
  * cannot be decoded (named, with stb_image's reason) is an error.
  */
 clgan_status clgan_data_folder_read(const char *dir, int channels, int size,
@@ -74,10 +80,12 @@ clgan_status clgan_data_crop_resize(const uint8_t *src, int c, int h, int w, uin
 /*
  * Load a data set by spec:
  *   fashion-mnist   /usr/share/datasets/fashion-mnist/train-{images-idx3,labels-idx1}-ubyte.gz
- *                   (Debian package dataset-fashion-mnist)
+ *                   (Debian package dataset-fashion-mnist), its ten classes named
  *   mnist:DIR       DIR/train-images-idx3-ubyte[.gz], and DIR/train-labels-idx1-ubyte[.gz]
- *                   when present (its count must match)
- *   idx:FILE        one IDX image file, no labels
+ *                   when present (its count must match); or, when there is no train-* image
+ *                   file, DIR/images-idx3-ubyte[.gz] and DIR/labels-idx1-ubyte[.gz] (the names
+ *                   `clgan augment` writes)
+ *   idx:FILE        one IDX image file, no labels (see clgan_data_load_opts for a labels file)
  *   folder:DIR      images of a folder (clgan_data_folder_read), at size x size
  * channels is 1 or 3. IDX data keep their native size (size is ignored; pass 0) and are gray;
  * with channels 3 the gray plane is copied to R, G and B. size must be > 0 for folders.
@@ -85,6 +93,31 @@ clgan_status clgan_data_crop_resize(const uint8_t *src, int c, int h, int w, uin
  */
 clgan_status clgan_data_load(const char *spec, int channels, int size, struct clgan_dataset *out,
                              char *err, size_t err_len);
+
+/* What clgan_data_load_opts does beyond clgan_data_load. Zero-initialise: all off. */
+struct clgan_data_options {
+    const char *labels;   /* IDX label file for idx:FILE (NULL: unlabelled); its count must
+                             match the images' */
+    long long max_images; /* > 0: keep only the first N images (then per_class) */
+    long long per_class;  /* > 0: keep only the first N images of each class, in order; a class
+                             with fewer is an error naming it and both numbers */
+};
+
+/* clgan_data_load with options (o may be NULL). --labels with another spec than idx:FILE, or
+ * per_class on unlabelled data, is INVALID_ARGUMENT. */
+clgan_status clgan_data_load_opts(const char *spec, int channels, int size,
+                                  const struct clgan_data_options *o, struct clgan_dataset *out,
+                                  char *err, size_t err_len);
+
+/* Keep only the first n images of each class of a labelled set (in place, order kept). name is
+ * the set's name in messages. INVALID_ARGUMENT without labels or when a class has fewer. */
+clgan_status clgan_data_keep_per_class(struct clgan_dataset *ds, size_t n, const char *name,
+                                       char *err, size_t err_len);
+
+/* Give a labelled set the names "0", "1", ... (n_classes of them). OUT_OF_HOST_MEMORY. */
+clgan_status clgan_data_number_classes(struct clgan_dataset *ds, char *err, size_t err_len);
+
+/* IDX files are written by clgan_idx_write_gz (clgan.h, data/idx_write.c). */
 
 /* splitmix64: advance *state and return the next 64-bit value. Any seed is a valid state. */
 uint64_t clgan_data_rng_next(uint64_t *state);

@@ -1,6 +1,7 @@
 /*
  * folder.c - a folder of PNG/JPEG/BMP images as a data set (see data.h), decoded with
- * stb_image (Debian's libstb provides the implementation), centre-cropped and resized.
+ * stb_image (Debian's libstb provides the implementation), centre-cropped and resized; a folder
+ * of class folders is a labelled set (torchvision's ImageFolder layout).
  *
  * Resizing is separable: for each axis a list of (source index, weight) per output pixel, then
  * rows, then columns, in float. Shrinking uses the exact area of each source pixel that an
@@ -166,9 +167,13 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-/* Sorted names of the image files in dir. */
-static clgan_status list_images(const char *dir, char ***names, size_t *count, char *err,
-                                size_t err_len)
+/* What list_dir collects: image files, or subfolders (class folders). */
+enum entry_kind { ENTRY_IMAGE, ENTRY_FOLDER };
+
+/* Sorted full paths (dir/name) of the image files or of the subfolders of dir; none is not an
+ * error here. Names starting with '.' are skipped. */
+static clgan_status list_dir(const char *dir, enum entry_kind kind, char ***names, size_t *count,
+                             char *err, size_t err_len)
 {
     *names = NULL;
     *count = 0;
@@ -181,7 +186,7 @@ static clgan_status list_images(const char *dir, char ***names, size_t *count, c
     clgan_status st = CLGAN_STATUS_OK;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (!is_image_name(e->d_name))
+        if (e->d_name[0] == '.' || (kind == ENTRY_IMAGE && !is_image_name(e->d_name)))
             continue;
         size_t plen = strlen(dir) + strlen(e->d_name) + 2;
         char *full = malloc(plen);
@@ -191,7 +196,8 @@ static clgan_status list_images(const char *dir, char ***names, size_t *count, c
         }
         snprintf(full, plen, "%s/%s", dir, e->d_name);
         struct stat sb;
-        if (stat(full, &sb) || !S_ISREG(sb.st_mode)) {
+        if (stat(full, &sb) ||
+            (kind == ENTRY_IMAGE ? !S_ISREG(sb.st_mode) : !S_ISDIR(sb.st_mode))) {
             free(full);
             continue;
         }
@@ -213,15 +219,106 @@ static clgan_status list_images(const char *dir, char ***names, size_t *count, c
         free_names(v, n);
         return clgan_io_fail(err, err_len, st, "%s: out of memory listing the folder", dir);
     }
-    if (n == 0) {
-        free(v);
-        return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "%s: no PNG, JPEG or BMP files in the folder", dir);
-    }
-    qsort(v, n, sizeof(*v), cmp_str);
+    if (n)
+        qsort(v, n, sizeof(*v), cmp_str);
     *names = v;
     *count = n;
     return CLGAN_STATUS_OK;
+}
+
+/* Move the n names of add to the end of *all (of *count), labelling them k. */
+static int append_class(char ***all, uint8_t **labels, size_t *count, char **add, size_t n, int k)
+{
+    char **na = realloc(*all, (*count + n) * sizeof(**all));
+    if (na)
+        *all = na;
+    uint8_t *nl = realloc(*labels, *count + n);
+    if (nl)
+        *labels = nl;
+    if (!na || !nl)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        na[*count + i] = add[i];
+        nl[*count + i] = (uint8_t)k;
+    }
+    *count += n;
+    return 1;
+}
+
+/*
+ * The images to read: the folder's own image files (no labels), or, when it has none, those of
+ * each class subfolder in sorted order, with their labels and the folders' names as classes.
+ */
+static clgan_status list_images(const char *dir, char ***names, size_t *count, uint8_t **labels,
+                                char ***classes, int *n_classes, char *err, size_t err_len)
+{
+    char **subs = NULL, **imgs = NULL;
+    size_t n_subs = 0, n_imgs = 0;
+    *labels = NULL;
+    *classes = NULL;
+    *n_classes = 0;
+    clgan_status st = list_dir(dir, ENTRY_IMAGE, names, count, err, err_len);
+    if (st != CLGAN_STATUS_OK || *count)
+        return st;
+    free(*names);
+    *names = NULL;
+    st = list_dir(dir, ENTRY_FOLDER, &subs, &n_subs, err, err_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    if (n_subs == 0) {
+        free(subs);
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "%s: no PNG, JPEG or BMP files in the folder, nor class subfolders",
+                             dir);
+    }
+    if (n_subs > 256) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_UNSUPPORTED,
+                           "%s: %zu class subfolders, at most 256 classes are supported", dir,
+                           n_subs);
+        goto out;
+    }
+    if (!(*classes = calloc(n_subs, sizeof(char *)))) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
+                           "%s: out of memory listing the folder", dir);
+        goto out;
+    }
+    for (size_t k = 0; k < n_subs; k++) {
+        st = list_dir(subs[k], ENTRY_IMAGE, &imgs, &n_imgs, err, err_len);
+        if (st != CLGAN_STATUS_OK)
+            goto out;
+        if (n_imgs == 0) {
+            st = clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
+                               "%s: class folder '%s' has no PNG, JPEG or BMP files", subs[k],
+                               strrchr(subs[k], '/') + 1);
+            goto out;
+        }
+        (*classes)[k] = strdup(strrchr(subs[k], '/') + 1);
+        if (!(*classes)[k] || !append_class(names, labels, count, imgs, n_imgs, (int)k)) {
+            st = clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
+                               "%s: out of memory listing the folder", subs[k]);
+            goto out;
+        }
+        free(imgs);
+        imgs = NULL;
+        n_imgs = 0;
+        *n_classes = (int)k + 1;
+    }
+out:
+    free_names(imgs, n_imgs);
+    free_names(subs, n_subs);
+    if (st != CLGAN_STATUS_OK) {
+        for (size_t k = 0; *classes && k < n_subs; k++)
+            free((*classes)[k]);
+        free(*classes);
+        free_names(*names, *count);
+        free(*labels);
+        *classes = NULL;
+        *names = NULL;
+        *labels = NULL;
+        *count = 0;
+        *n_classes = 0;
+    }
+    return st;
 }
 
 clgan_status clgan_data_folder_read(const char *dir, int channels, int size,
@@ -234,9 +331,11 @@ clgan_status clgan_data_folder_read(const char *dir, int channels, int size,
     if (size <= 0 || size > 16384)
         return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
                              "%s: image size must be in 1..16384, not %d", dir, size);
-    char **names = NULL;
+    char **names = NULL, **classes = NULL;
+    uint8_t *labels = NULL;
+    int n_classes = 0;
     size_t n = 0;
-    clgan_status st = list_images(dir, &names, &n, err, err_len);
+    clgan_status st = list_images(dir, &names, &n, &labels, &classes, &n_classes, err, err_len);
     if (st != CLGAN_STATUS_OK)
         return st;
     size_t per = (size_t)channels * (size_t)size * (size_t)size;
@@ -289,10 +388,19 @@ clgan_status clgan_data_folder_read(const char *dir, int channels, int size,
     out->channels = channels;
     out->height = out->width = size;
     out->pixels = px;
+    out->labels = labels;
+    out->n_classes = n_classes;
+    out->class_names = classes;
     px = NULL;
+    labels = NULL;
+    classes = NULL;
 out:
     free(px);
     free(planar);
     free_names(names, n);
+    free(labels);
+    for (int k = 0; classes && k < n_classes; k++)
+        free(classes[k]);
+    free(classes);
     return st;
 }

@@ -29,8 +29,7 @@ static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
                             const struct clgan_tensor *x, const struct clgan_tensor *y, int mode)
 {
     (void)mode;
-    return clgan_ops_act_fwd(m->ctx, kind(l), l->spec.slope, clgan_tensor_numel(y), x->mem, x->off,
-                             y->mem, y->off);
+    return clgan_ops_act_fwd(m->ctx, kind(l), l->spec.slope, x, y);
 }
 
 static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
@@ -43,8 +42,7 @@ static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
     (void)flags;
     if (!dx->mem)
         return CLGAN_STATUS_OK;
-    return clgan_ops_act_bwd(m->ctx, kind(l), l->spec.slope, clgan_tensor_numel(y), y->mem, y->off,
-                             dy->mem, dy->off, dx->mem, dx->off);
+    return clgan_ops_act_bwd(m->ctx, kind(l), l->spec.slope, y, dy, dx);
 }
 
 static double flops(const struct clgan_layer *l, int batch, int pass)

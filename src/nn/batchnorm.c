@@ -11,33 +11,31 @@
 #include "ops/elt.h"
 #include "ops/rng.h"
 
+/* A per-channel vector of c floats at off of buf. */
+static struct clgan_tensor vec(cl_mem buf, size_t off, int c)
+{
+    return clgan_tensor_view(buf, off, CLGAN_DTYPE_F32, 1, c, 1, 1);
+}
+
 static struct clgan_ops_bn desc(struct clgan_model *m, const struct clgan_layer *l, int batch)
 {
-    size_t c = (size_t)l->in.c;
-    struct clgan_ops_bn bn = {.n = (size_t)batch,
-                              .c = c,
-                              .hw = (size_t)l->in.h * l->in.w,
-                              .eps = CLGAN_OPS_BN_EPS,
+    int c = l->in.c;
+    size_t cz = (size_t)c;
+    struct clgan_ops_bn bn = {.eps = CLGAN_OPS_BN_EPS,
                               .momentum = CLGAN_OPS_BN_MOMENTUM,
-                              .gamma = m->params,
-                              .gamma_off = l->p_off,
-                              .beta = m->params,
-                              .beta_off = l->p_off + c,
-                              .run_mean = m->state,
-                              .run_mean_off = l->s_off,
-                              .run_var = m->state,
-                              .run_var_off = l->s_off + c,
-                              .save_mean = m->save,
-                              .save_mean_off = l->save_off,
-                              .save_invstd = m->save,
-                              .save_invstd_off = l->save_off + c};
+                              .gamma = vec(m->params, l->p_off, c),
+                              .beta = vec(m->params, l->p_off + cz, c),
+                              .run_mean = vec(m->state, l->s_off, c),
+                              .run_var = vec(m->state, l->s_off + cz, c),
+                              .save_mean = vec(m->save, l->save_off, c),
+                              .save_invstd = vec(m->save, l->save_off + cz, c)};
     if (l->fuse_next) {
         /* the activation layer after this one is folded in; both share this output slot */
         const struct clgan_layer *a = l + 1;
         bn.act = a->spec.act == CLGAN_ACT_LRELU ? CLGAN_OPS_BN_ACT_LRELU : CLGAN_OPS_BN_ACT_RELU;
         bn.act_slope = a->spec.act == CLGAN_ACT_LRELU ? a->spec.slope : 0.0f;
-        bn.act_y = m->act;
-        bn.act_y_off = l->y_off;
+        bn.act_y = clgan_tensor_view(m->act, l->y_off, CLGAN_DTYPE_F32, batch, l->out.c, l->out.h,
+                                     l->out.w);
     }
     return bn;
 }
@@ -72,12 +70,12 @@ static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
 {
     struct clgan_ops_bn bn = desc(m, l, y->n);
     if (mode == CLGAN_FWD_BATCH_STATS) {
-        bn.run_mean = NULL;
-        bn.run_var = NULL;
+        bn.run_mean.mem = NULL;
+        bn.run_var.mem = NULL;
     }
     if (mode)
-        return clgan_ops_bn_fwd_train(m->ctx, &bn, x->mem, x->off, y->mem, y->off);
-    return clgan_ops_bn_fwd_eval(m->ctx, &bn, x->mem, x->off, y->mem, y->off);
+        return clgan_ops_bn_fwd_train(m->ctx, &bn, x, y);
+    return clgan_ops_bn_fwd_eval(m->ctx, &bn, x, y);
 }
 
 static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
@@ -86,14 +84,15 @@ static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
                              const float *beta_x, int flags)
 {
     struct clgan_ops_bn bn = desc(m, l, dy->n);
-    size_t c = (size_t)l->in.c;
+    int c = l->in.c;
     int no_pg = (flags & CLGAN_BWD_NO_PARAM_GRAD) != 0;
     float beta = (flags & CLGAN_BWD_ACCUMULATE) ? 1.0f : 0.0f;
+    struct clgan_tensor dgamma = vec(m->grads, l->p_off, c),
+                        dbeta = vec(m->grads, l->p_off + (size_t)c, c);
     (void)y;
     (void)beta_x;
-    return clgan_ops_bn_bwd(m->ctx, &bn, x->mem, x->off, dy->mem, dy->off, dx->mem, dx->off,
-                            no_pg ? NULL : m->grads, l->p_off, no_pg ? NULL : m->grads,
-                            l->p_off + c, beta);
+    return clgan_ops_bn_bwd(m->ctx, &bn, x, dy, dx, no_pg ? NULL : &dgamma, no_pg ? NULL : &dbeta,
+                            beta);
 }
 
 static double flops(const struct clgan_layer *l, int batch, int pass)

@@ -85,48 +85,53 @@ static clgan_status prepare(struct clgan_model *m, struct clgan_layer *l)
     return clgan_ops_conv_reserve(m->ctx, &s, is_t(l));
 }
 
+/* Views of the weight (conv2d [cout, cin, k, k], transposed [cin, cout, k, k]) and the bias
+ * ([cout], flat) in buffer buf (the parameters or their gradients). */
+static struct clgan_tensor weight_view(const struct clgan_layer *l, cl_mem buf)
+{
+    int a = is_t(l) ? l->in.c : l->spec.out, b = is_t(l) ? l->spec.out : l->in.c;
+    return clgan_tensor_view(buf, l->p_off, CLGAN_DTYPE_F32, a, b, l->spec.k, l->spec.k);
+}
+
+static struct clgan_tensor bias_view(const struct clgan_layer *l, cl_mem buf)
+{
+    return clgan_tensor_view(buf, l->p_off + l->n_weight, CLGAN_DTYPE_F32, 1, l->spec.out, 1, 1);
+}
+
 static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
-                            const struct clgan_tensor *xv, const struct clgan_tensor *y, int mode)
+                            const struct clgan_tensor *x, const struct clgan_tensor *y, int mode)
 {
     struct clgan_conv_shape s = shape_of(l, y->n);
-    cl_mem b = l->spec.bias ? m->params : NULL;
-    size_t b_off = l->p_off + l->n_weight;
+    struct clgan_tensor w = weight_view(l, m->params), b = bias_view(l, m->params);
+    const struct clgan_tensor *bp = l->spec.bias ? &b : NULL;
     (void)mode;
     if (is_t(l))
-        return clgan_ops_convt2d_fwd(m->ctx, &s, xv->mem, xv->off, m->params, l->p_off, b, b_off,
-                                     y->mem, y->off, m->work, 0);
-    return clgan_ops_conv2d_fwd(m->ctx, &s, xv->mem, xv->off, m->params, l->p_off, b, b_off, y->mem,
-                                y->off, m->work, 0);
+        return clgan_ops_convt2d_fwd(m->ctx, &s, x, &w, bp, y, m->work, 0);
+    return clgan_ops_conv2d_fwd(m->ctx, &s, x, &w, bp, y, m->work, 0);
 }
 
 static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
-                             const struct clgan_tensor *xv, const struct clgan_tensor *yv,
-                             const struct clgan_tensor *dyv, const struct clgan_tensor *dxv,
+                             const struct clgan_tensor *x, const struct clgan_tensor *y,
+                             const struct clgan_tensor *dy, const struct clgan_tensor *dx,
                              const float *beta_x, int flags)
 {
-    struct clgan_conv_shape s = shape_of(l, dyv->n);
-    cl_mem x = xv->mem, dy = dyv->mem, dx = dxv->mem;
-    size_t x_off = xv->off, dy_off = dyv->off, dx_off = dxv->off;
-    (void)yv;
+    struct clgan_conv_shape s = shape_of(l, dy->n);
+    struct clgan_tensor w = weight_view(l, m->params), dw = weight_view(l, m->grads),
+                        db = bias_view(l, m->grads);
+    (void)y;
     (void)beta_x;
     float beta = (flags & CLGAN_BWD_ACCUMULATE) ? 1.0f : 0.0f;
     clgan_status st = CLGAN_STATUS_OK;
     if (!(flags & CLGAN_BWD_NO_PARAM_GRAD)) {
-        st = is_t(l) ? clgan_ops_convt2d_bwd_weight(m->ctx, &s, x, x_off, dy, dy_off, beta,
-                                                    m->grads, l->p_off, m->work, 0)
-                     : clgan_ops_conv2d_bwd_weight(m->ctx, &s, x, x_off, dy, dy_off, beta, m->grads,
-                                                   l->p_off, m->work, 0);
+        st = is_t(l) ? clgan_ops_convt2d_bwd_weight(m->ctx, &s, x, dy, beta, &dw, m->work, 0)
+                     : clgan_ops_conv2d_bwd_weight(m->ctx, &s, x, dy, beta, &dw, m->work, 0);
         if (st == CLGAN_STATUS_OK && l->spec.bias)
-            st = is_t(l) ? clgan_ops_convt2d_bwd_bias(m->ctx, &s, dy, dy_off, beta, m->grads,
-                                                      l->p_off + l->n_weight)
-                         : clgan_ops_conv2d_bwd_bias(m->ctx, &s, dy, dy_off, beta, m->grads,
-                                                     l->p_off + l->n_weight);
+            st = is_t(l) ? clgan_ops_convt2d_bwd_bias(m->ctx, &s, dy, beta, &db)
+                         : clgan_ops_conv2d_bwd_bias(m->ctx, &s, dy, beta, &db);
     }
-    if (st == CLGAN_STATUS_OK && dx)
-        st = is_t(l) ? clgan_ops_convt2d_bwd_data(m->ctx, &s, dy, dy_off, m->params, l->p_off, dx,
-                                                  dx_off, m->work, 0)
-                     : clgan_ops_conv2d_bwd_data(m->ctx, &s, dy, dy_off, m->params, l->p_off, dx,
-                                                 dx_off, m->work, 0);
+    if (st == CLGAN_STATUS_OK && dx->mem)
+        st = is_t(l) ? clgan_ops_convt2d_bwd_data(m->ctx, &s, dy, &w, dx, m->work, 0)
+                     : clgan_ops_conv2d_bwd_data(m->ctx, &s, dy, &w, dx, m->work, 0);
     return st;
 }
 

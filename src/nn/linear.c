@@ -46,37 +46,47 @@ static clgan_status prepare(struct clgan_model *m, struct clgan_layer *l)
     return clgan_ops_linear_reserve(m->ctx, &s);
 }
 
+/* Views of the weight [out, in] and the bias ([out], flat) in buffer buf (the parameters or
+ * their gradients). */
+static struct clgan_tensor weight_view(const struct clgan_layer *l, cl_mem buf)
+{
+    return clgan_tensor_view(buf, l->p_off, CLGAN_DTYPE_F32, l->spec.out,
+                             (int)clgan_shape_size(l->in), 1, 1);
+}
+
+static struct clgan_tensor bias_view(const struct clgan_layer *l, cl_mem buf)
+{
+    return clgan_tensor_view(buf, l->p_off + l->n_weight, CLGAN_DTYPE_F32, 1, l->spec.out, 1, 1);
+}
+
 static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
                             const struct clgan_tensor *x, const struct clgan_tensor *y, int mode)
 {
     struct clgan_linear_shape s = shape_of(l, y->n);
+    struct clgan_tensor w = weight_view(l, m->params), b = bias_view(l, m->params);
     (void)mode;
-    return clgan_ops_linear_fwd(m->ctx, &s, x->mem, x->off, m->params, l->p_off,
-                                l->spec.bias ? m->params : NULL, l->p_off + l->n_weight, y->mem,
-                                y->off);
+    return clgan_ops_linear_fwd(m->ctx, &s, x, &w, l->spec.bias ? &b : NULL, y);
 }
 
 static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
-                             const struct clgan_tensor *xv, const struct clgan_tensor *yv,
-                             const struct clgan_tensor *dyv, const struct clgan_tensor *dxv,
+                             const struct clgan_tensor *x, const struct clgan_tensor *y,
+                             const struct clgan_tensor *dy, const struct clgan_tensor *dx,
                              const float *beta_x, int flags)
 {
-    struct clgan_linear_shape s = shape_of(l, dyv->n);
-    cl_mem x = xv->mem, dy = dyv->mem, dx = dxv->mem;
-    size_t x_off = xv->off, dy_off = dyv->off, dx_off = dxv->off;
-    (void)yv;
+    struct clgan_linear_shape s = shape_of(l, dy->n);
+    struct clgan_tensor w = weight_view(l, m->params), dw = weight_view(l, m->grads),
+                        db = bias_view(l, m->grads);
+    (void)y;
     (void)beta_x;
     float beta = (flags & CLGAN_BWD_ACCUMULATE) ? 1.0f : 0.0f;
     clgan_status st = CLGAN_STATUS_OK;
     if (!(flags & CLGAN_BWD_NO_PARAM_GRAD)) {
-        st =
-            clgan_ops_linear_bwd_weight(m->ctx, &s, x, x_off, dy, dy_off, beta, m->grads, l->p_off);
+        st = clgan_ops_linear_bwd_weight(m->ctx, &s, x, dy, beta, &dw);
         if (st == CLGAN_STATUS_OK && l->spec.bias)
-            st = clgan_ops_linear_bwd_bias(m->ctx, &s, dy, dy_off, beta, m->grads,
-                                           l->p_off + l->n_weight);
+            st = clgan_ops_linear_bwd_bias(m->ctx, &s, dy, beta, &db);
     }
-    if (st == CLGAN_STATUS_OK && dx)
-        st = clgan_ops_linear_bwd_data(m->ctx, &s, dy, dy_off, m->params, l->p_off, dx, dx_off);
+    if (st == CLGAN_STATUS_OK && dx->mem)
+        st = clgan_ops_linear_bwd_data(m->ctx, &s, dy, &w, dx);
     return st;
 }
 

@@ -15,7 +15,7 @@
 #include "ops/elt.h"
 #include "ops/opt.h"
 
-static const struct clgan_layer_ops *kind_ops(enum clgan_layer_kind k)
+const struct clgan_layer_ops *clgan_layer_ops_of(enum clgan_layer_kind k)
 {
     switch (k) {
     case CLGAN_LAYER_CONV2D:
@@ -46,10 +46,15 @@ static int kind_inputs(enum clgan_layer_kind k)
     return k == CLGAN_LAYER_CONCAT || k == CLGAN_LAYER_INNER || k == CLGAN_LAYER_ADD ? 2 : 1;
 }
 
+/* The element type of every buffer a model allocates (parameters, gradients, statistics,
+ * activations, workspace, optimizer state): the dtype of the views made on them, which their
+ * sizes in bytes come from. */
+#define MODEL_DTYPE CLGAN_DTYPE_F32
+
 static clgan_status alloc_floats(clgan_ctx *ctx, size_t n, const char *what, cl_mem *out)
 {
     size_t bytes;
-    if (!clgan_mul_ok(n ? n : 1, sizeof(float), &bytes))
+    if (!clgan_mul_ok(n ? n : 1, clgan_dtype_size(MODEL_DTYPE), &bytes))
         return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "%s: size overflows", what);
     return clgan_rt_alloc(ctx, bytes, what, out);
 }
@@ -57,7 +62,7 @@ static clgan_status alloc_floats(clgan_ctx *ctx, size_t n, const char *what, cl_
 static void release_floats(clgan_ctx *ctx, cl_mem *m, size_t n)
 {
     if (*m)
-        clgan_rt_release(ctx, *m, (n ? n : 1) * sizeof(float));
+        clgan_rt_release(ctx, *m, (n ? n : 1) * clgan_dtype_size(MODEL_DTYPE));
     *m = NULL;
 }
 
@@ -164,7 +169,7 @@ static int resolve(struct clgan_model *m, const char *prefix, char *err, size_t 
         const struct clgan_layer_spec *sp = &net->layers[i];
         memset(l, 0, sizeof(*l));
         l->spec = *sp;
-        l->ops = kind_ops(sp->kind);
+        l->ops = clgan_layer_ops_of(sp->kind);
         if (sp->name[0])
             snprintf(l->name, sizeof(l->name), "%s", sp->name);
         else
@@ -268,13 +273,11 @@ static int plan(const struct clgan_net_spec *net, int max_batch, const char *pre
             max_io = clgan_shape_size(l->in2);
     }
     m->out = m->layers[m->n_layers - 1].out;
-    /* every buffer is allocated in bytes: its float count times 4 must fit too */
-    size_t bytes;
+    /* every buffer is allocated in bytes: its element count times the element size must fit */
+    size_t bytes, es = clgan_dtype_size(MODEL_DTYPE);
     if (!ok || !clgan_mul_ok(max_io, (size_t)max_batch, &m->n_grad) ||
-        !clgan_mul_ok(m->n_params, 2 * sizeof(float), &bytes) ||
-        !clgan_mul_ok(m->n_act, 2 * sizeof(float), &bytes) ||
-        !clgan_mul_ok(m->n_work, sizeof(float), &bytes) ||
-        !clgan_mul_ok(m->n_grad, sizeof(float), &bytes))
+        !clgan_mul_ok(m->n_params, 2 * es, &bytes) || !clgan_mul_ok(m->n_act, 2 * es, &bytes) ||
+        !clgan_mul_ok(m->n_work, es, &bytes) || !clgan_mul_ok(m->n_grad, es, &bytes))
         return fail(err, len, "model: sizes overflow at batch %d", max_batch);
     return 1;
 }
@@ -288,7 +291,8 @@ static void sum_buffers(struct clgan_model *m, int opt_bufs, struct clgan_model_
     memset(mem, 0, sizeof(*mem));
     mem->largest_what = what[0];
     for (int i = 0; i < k; i++) {
-        uint64_t b = (uint64_t)n[i] * sizeof(float); /* plan() checked each product */
+        /* plan() checked each product */
+        uint64_t b = (uint64_t)n[i] * clgan_dtype_size(MODEL_DTYPE);
         /* the sum can still pass 2^64 (four buffers of the parameters' size): saturate */
         mem->total = mem->total > UINT64_MAX - b ? UINT64_MAX : mem->total + b;
         if (b > mem->largest) {

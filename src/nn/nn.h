@@ -286,6 +286,9 @@ clgan_status clgan_arch_from_json(const char *json, struct clgan_net_spec *g,
 clgan_status clgan_net_shapes(const struct clgan_net_spec *net, struct clgan_shape *out, char *err,
                               size_t err_len);
 
+/* The ops table of a layer kind (NULL for a value outside the enum). */
+const struct clgan_layer_ops *clgan_layer_ops_of(enum clgan_layer_kind kind);
+
 /* Layer ops tables. */
 extern const struct clgan_layer_ops clgan_layer_conv2d;
 extern const struct clgan_layer_ops clgan_layer_convt2d;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "ops/act.h"
+#include "ops/view.h"
 
 const char *clgan_ops_act_name(enum clgan_ops_act kind)
 {
@@ -39,25 +40,48 @@ static clgan_status kernel_of(clgan_ctx *ctx, enum clgan_ops_act kind, float slo
     return CLGAN_STATUS_OK;
 }
 
-clgan_status clgan_ops_act_fwd(clgan_ctx *ctx, enum clgan_ops_act kind, float slope, size_t n,
-                               cl_mem x, size_t x_off, cl_mem y, size_t y_off)
+/* The op's name for messages: act_<kind>_<pass>. */
+static const char *op_name(char *buf, size_t len, enum clgan_ops_act kind, const char *pass)
 {
-    enum clgan_kid id = CLGAN_K(act_relu_fwd);
-    clgan_status st = kernel_of(ctx, kind, slope, 0, &id);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return clgan_rt_launch1d(ctx, id, n, "lfmlml", (uint64_t)n, (double)slope, x, (uint64_t)x_off,
-                             y, (uint64_t)y_off);
+    snprintf(buf, len, "act_%s_%s", clgan_ops_act_name(kind), pass);
+    return buf;
 }
 
-clgan_status clgan_ops_act_bwd(clgan_ctx *ctx, enum clgan_ops_act kind, float slope, size_t n,
-                               cl_mem y, size_t y_off, cl_mem dy, size_t dy_off, cl_mem dx,
-                               size_t dx_off)
+clgan_status clgan_ops_act_fwd(clgan_ctx *ctx, enum clgan_ops_act kind, float slope,
+                               const struct clgan_tensor *x, const struct clgan_tensor *y)
 {
     enum clgan_kid id = CLGAN_K(act_relu_fwd);
-    clgan_status st = kernel_of(ctx, kind, slope, 1, &id);
+    char op[32];
+    clgan_status st = kernel_of(ctx, kind, slope, 0, &id);
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_ops_view_check(ctx, op_name(op, sizeof(op), kind, "fwd"), "x", x);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return clgan_rt_launch1d(ctx, id, n, "lfmlmlml", (uint64_t)n, (double)slope, y, (uint64_t)y_off,
-                             dy, (uint64_t)dy_off, dx, (uint64_t)dx_off);
+    size_t n = clgan_tensor_numel(x);
+    const struct clgan_ops_view_arg a[] = {clgan_ops_view_count("y", y, n)};
+    if ((st = clgan_ops_view_check_args(ctx, op, a, CLGAN_OPS_NARGS(a))) != CLGAN_STATUS_OK)
+        return st;
+    return clgan_rt_launch1d(ctx, id, n, "lfmlml", (uint64_t)n, (double)slope, x->mem,
+                             (uint64_t)x->off, y->mem, (uint64_t)y->off);
+}
+
+clgan_status clgan_ops_act_bwd(clgan_ctx *ctx, enum clgan_ops_act kind, float slope,
+                               const struct clgan_tensor *y, const struct clgan_tensor *dy,
+                               const struct clgan_tensor *dx)
+{
+    enum clgan_kid id = CLGAN_K(act_relu_fwd);
+    char op[32];
+    clgan_status st = kernel_of(ctx, kind, slope, 1, &id);
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_ops_view_check(ctx, op_name(op, sizeof(op), kind, "bwd"), "y", y);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    size_t n = clgan_tensor_numel(y);
+    const struct clgan_ops_view_arg a[] = {clgan_ops_view_count("dy", dy, n),
+                                           clgan_ops_view_count("dx", dx, n)};
+    if ((st = clgan_ops_view_check_args(ctx, op, a, CLGAN_OPS_NARGS(a))) != CLGAN_STATUS_OK)
+        return st;
+    return clgan_rt_launch1d(ctx, id, n, "lfmlmlml", (uint64_t)n, (double)slope, y->mem,
+                             (uint64_t)y->off, dy->mem, (uint64_t)dy->off, dx->mem,
+                             (uint64_t)dx->off);
 }

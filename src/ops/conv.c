@@ -15,16 +15,7 @@
 #include "ops/conv.h"
 #include "ops/conv_internal.h"
 #include "ops/gemm.h"
-
-static size_t big_size(const struct clgan_conv_geo *g)
-{
-    return (size_t)g->n * g->cb * g->hb * g->wb;
-}
-
-static size_t small_size(const struct clgan_conv_geo *g)
-{
-    return (size_t)g->n * g->cs * g->hs * g->ws;
-}
+#include "ops/view.h"
 
 static size_t weight_size(const struct clgan_conv_geo *g)
 {
@@ -352,149 +343,193 @@ static clgan_status weight_grad(clgan_ctx *ctx, const struct clgan_conv_geo *g, 
 
 /* ------------------------------------------------------------------ conv2d / convt2d */
 
-clgan_status clgan_ops_conv2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem x,
-                                  size_t x_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
-                                  cl_mem y, size_t y_off, cl_mem ws, size_t ws_off)
+/* What a pass expects of its views under geometry g: the big side [n, cb, hb, wb], the small
+ * side [n, cs, hs, ws], the weight as cs * kc elements in any shape, a bias as c elements. */
+static struct clgan_ops_view_arg big_arg(const char *name, const struct clgan_tensor *t,
+                                         const struct clgan_conv_geo *g)
+{
+    return clgan_ops_view_shape(name, t, g->n, g->cb, g->hb, g->wb);
+}
+
+static struct clgan_ops_view_arg small_arg(const char *name, const struct clgan_tensor *t,
+                                           const struct clgan_conv_geo *g)
+{
+    return clgan_ops_view_shape(name, t, g->n, g->cs, g->hs, g->ws);
+}
+
+static struct clgan_ops_view_arg weight_arg(const char *name, const struct clgan_tensor *t,
+                                            const struct clgan_conv_geo *g)
+{
+    return clgan_ops_view_count(name, t, weight_size(g));
+}
+
+/* The views of a pass, then its workspace (for every pass but BWD_BIAS). */
+static clgan_status check_pass(clgan_ctx *ctx, const char *op, const struct clgan_conv_geo *g,
+                               const struct clgan_ops_view_arg *a, int count,
+                               enum clgan_conv_pass pass, cl_mem ws, size_t ws_off)
+{
+    clgan_status st = clgan_ops_view_check_args(ctx, op, a, count);
+    if (st != CLGAN_STATUS_OK || pass == CLGAN_CONV_BWD_BIAS)
+        return st;
+    return clgan_ops_view_check_ws(ctx, op, ws, ws_off, clgan_ops_conv_geo_workspace(g, pass),
+                                   CLGAN_DTYPE_F32);
+}
+
+/* The buffer and element offset of an optional view (NULL and 0 when absent). */
+static cl_mem mem_of(const struct clgan_tensor *t)
+{
+    return clgan_ops_view_absent(t) ? NULL : t->mem;
+}
+
+static size_t off_of(const struct clgan_tensor *t)
+{
+    return clgan_ops_view_absent(t) ? 0 : t->off;
+}
+
+clgan_status clgan_ops_conv2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                  const struct clgan_tensor *x, const struct clgan_tensor *w,
+                                  const struct clgan_tensor *b, const struct clgan_tensor *y,
+                                  cl_mem ws, size_t ws_off)
 {
     struct clgan_conv_geo g;
     clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct clgan_conv_arg a[] = {
-        {"x", x, x_off, big_size(&g), 0},
-        {"w", w, w_off, weight_size(&g), 0},
-        {"bias", b, b_off, (size_t)g.cs, 1},
-        {"y", y, y_off, small_size(&g), 0},
-        {"workspace", ws, ws_off, clgan_ops_conv_geo_workspace(&g, CLGAN_CONV_FWD), 0}};
-    st = clgan_ops_conv_check_args(ctx, "conv2d_fwd", a, CLGAN_CONV_NARGS(a));
+    const struct clgan_ops_view_arg a[] = {
+        big_arg("x", x, &g), weight_arg("w", w, &g),
+        clgan_ops_view_opt(clgan_ops_view_count("bias", b, (size_t)g.cs)), small_arg("y", y, &g)};
+    st = check_pass(ctx, "conv2d_fwd", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_FWD, ws, ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return small_from_big(ctx, &g, x, x_off, w, w_off, b, b_off, y, y_off, ws, ws_off);
+    return small_from_big(ctx, &g, x->mem, x->off, w->mem, w->off, mem_of(b), off_of(b), y->mem,
+                          y->off, ws, ws_off);
 }
 
-clgan_status clgan_ops_conv2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
-                                       size_t dy_off, cl_mem w, size_t w_off, cl_mem dx,
-                                       size_t dx_off, cl_mem ws, size_t ws_off)
+clgan_status clgan_ops_conv2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                       const struct clgan_tensor *dy, const struct clgan_tensor *w,
+                                       const struct clgan_tensor *dx, cl_mem ws, size_t ws_off)
 {
     struct clgan_conv_geo g;
     clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct clgan_conv_arg a[] = {
-        {"dy", dy, dy_off, small_size(&g), 0},
-        {"w", w, w_off, weight_size(&g), 0},
-        {"dx", dx, dx_off, big_size(&g), 0},
-        {"workspace", ws, ws_off, clgan_ops_conv_geo_workspace(&g, CLGAN_CONV_BWD_DATA), 0}};
-    st = clgan_ops_conv_check_args(ctx, "conv2d_bwd_data", a, CLGAN_CONV_NARGS(a));
+    const struct clgan_ops_view_arg a[] = {small_arg("dy", dy, &g), weight_arg("w", w, &g),
+                                           big_arg("dx", dx, &g)};
+    st = check_pass(ctx, "conv2d_bwd_data", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_DATA, ws,
+                    ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return big_from_small(ctx, &g, dy, dy_off, w, w_off, NULL, 0, dx, dx_off, ws, ws_off);
+    return big_from_small(ctx, &g, dy->mem, dy->off, w->mem, w->off, NULL, 0, dx->mem, dx->off, ws,
+                          ws_off);
 }
 
-clgan_status clgan_ops_conv2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem x,
-                                         size_t x_off, cl_mem dy, size_t dy_off, float beta,
-                                         cl_mem dw, size_t dw_off, cl_mem ws, size_t ws_off)
+clgan_status clgan_ops_conv2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                         const struct clgan_tensor *x,
+                                         const struct clgan_tensor *dy, float beta,
+                                         const struct clgan_tensor *dw, cl_mem ws, size_t ws_off)
 {
     struct clgan_conv_geo g;
     clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct clgan_conv_arg a[] = {
-        {"x", x, x_off, big_size(&g), 0},
-        {"dy", dy, dy_off, small_size(&g), 0},
-        {"dw", dw, dw_off, weight_size(&g), 0},
-        {"workspace", ws, ws_off, clgan_ops_conv_geo_workspace(&g, CLGAN_CONV_BWD_WEIGHT), 0}};
-    st = clgan_ops_conv_check_args(ctx, "conv2d_bwd_weight", a, CLGAN_CONV_NARGS(a));
+    const struct clgan_ops_view_arg a[] = {big_arg("x", x, &g), small_arg("dy", dy, &g),
+                                           weight_arg("dw", dw, &g)};
+    st = check_pass(ctx, "conv2d_bwd_weight", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_WEIGHT, ws,
+                    ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return weight_grad(ctx, &g, x, x_off, dy, dy_off, beta, dw, dw_off, ws, ws_off);
+    return weight_grad(ctx, &g, x->mem, x->off, dy->mem, dy->off, beta, dw->mem, dw->off, ws,
+                       ws_off);
 }
 
-clgan_status clgan_ops_conv2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
-                                       size_t dy_off, float beta, cl_mem db, size_t db_off)
+clgan_status clgan_ops_conv2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                       const struct clgan_tensor *dy, float beta,
+                                       const struct clgan_tensor *db)
 {
     struct clgan_conv_geo g;
     clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct clgan_conv_arg a[] = {{"dy", dy, dy_off, small_size(&g), 0},
-                                       {"db", db, db_off, (size_t)g.cs, 0}};
-    st = clgan_ops_conv_check_args(ctx, "conv2d_bwd_bias", a, CLGAN_CONV_NARGS(a));
+    const struct clgan_ops_view_arg a[] = {small_arg("dy", dy, &g),
+                                           clgan_ops_view_count("db", db, (size_t)g.cs)};
+    st =
+        check_pass(ctx, "conv2d_bwd_bias", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_BIAS, NULL, 0);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return clgan_ops_conv_bias_grad(ctx, g.n, g.cs, g.hs * g.ws, dy, dy_off, beta, db, db_off);
+    return clgan_ops_conv_bias_grad(ctx, g.n, g.cs, g.hs * g.ws, dy->mem, dy->off, beta, db->mem,
+                                    db->off);
 }
 
-clgan_status clgan_ops_convt2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem x,
-                                   size_t x_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
-                                   cl_mem y, size_t y_off, cl_mem ws, size_t ws_off)
+clgan_status clgan_ops_convt2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                   const struct clgan_tensor *x, const struct clgan_tensor *w,
+                                   const struct clgan_tensor *b, const struct clgan_tensor *y,
+                                   cl_mem ws, size_t ws_off)
 {
     struct clgan_conv_geo g;
     clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct clgan_conv_arg a[] = {
-        {"x", x, x_off, small_size(&g), 0},
-        {"w", w, w_off, weight_size(&g), 0},
-        {"bias", b, b_off, (size_t)g.cb, 1},
-        {"y", y, y_off, big_size(&g), 0},
-        {"workspace", ws, ws_off, clgan_ops_conv_geo_workspace(&g, CLGAN_CONV_FWD), 0}};
-    st = clgan_ops_conv_check_args(ctx, "convt2d_fwd", a, CLGAN_CONV_NARGS(a));
+    const struct clgan_ops_view_arg a[] = {
+        small_arg("x", x, &g), weight_arg("w", w, &g),
+        clgan_ops_view_opt(clgan_ops_view_count("bias", b, (size_t)g.cb)), big_arg("y", y, &g)};
+    st = check_pass(ctx, "convt2d_fwd", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_FWD, ws, ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return big_from_small(ctx, &g, x, x_off, w, w_off, b, b_off, y, y_off, ws, ws_off);
+    return big_from_small(ctx, &g, x->mem, x->off, w->mem, w->off, mem_of(b), off_of(b), y->mem,
+                          y->off, ws, ws_off);
 }
 
-clgan_status clgan_ops_convt2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
-                                        size_t dy_off, cl_mem w, size_t w_off, cl_mem dx,
-                                        size_t dx_off, cl_mem ws, size_t ws_off)
+clgan_status clgan_ops_convt2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                        const struct clgan_tensor *dy, const struct clgan_tensor *w,
+                                        const struct clgan_tensor *dx, cl_mem ws, size_t ws_off)
 {
     struct clgan_conv_geo g;
     clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct clgan_conv_arg a[] = {
-        {"dy", dy, dy_off, big_size(&g), 0},
-        {"w", w, w_off, weight_size(&g), 0},
-        {"dx", dx, dx_off, small_size(&g), 0},
-        {"workspace", ws, ws_off, clgan_ops_conv_geo_workspace(&g, CLGAN_CONV_BWD_DATA), 0}};
-    st = clgan_ops_conv_check_args(ctx, "convt2d_bwd_data", a, CLGAN_CONV_NARGS(a));
+    const struct clgan_ops_view_arg a[] = {big_arg("dy", dy, &g), weight_arg("w", w, &g),
+                                           small_arg("dx", dx, &g)};
+    st = check_pass(ctx, "convt2d_bwd_data", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_DATA, ws,
+                    ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return small_from_big(ctx, &g, dy, dy_off, w, w_off, NULL, 0, dx, dx_off, ws, ws_off);
+    return small_from_big(ctx, &g, dy->mem, dy->off, w->mem, w->off, NULL, 0, dx->mem, dx->off, ws,
+                          ws_off);
 }
 
 clgan_status clgan_ops_convt2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                          cl_mem x, size_t x_off, cl_mem dy, size_t dy_off,
-                                          float beta, cl_mem dw, size_t dw_off, cl_mem ws,
-                                          size_t ws_off)
+                                          const struct clgan_tensor *x,
+                                          const struct clgan_tensor *dy, float beta,
+                                          const struct clgan_tensor *dw, cl_mem ws, size_t ws_off)
 {
     struct clgan_conv_geo g;
     clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct clgan_conv_arg a[] = {
-        {"x", x, x_off, small_size(&g), 0},
-        {"dy", dy, dy_off, big_size(&g), 0},
-        {"dw", dw, dw_off, weight_size(&g), 0},
-        {"workspace", ws, ws_off, clgan_ops_conv_geo_workspace(&g, CLGAN_CONV_BWD_WEIGHT), 0}};
-    st = clgan_ops_conv_check_args(ctx, "convt2d_bwd_weight", a, CLGAN_CONV_NARGS(a));
+    const struct clgan_ops_view_arg a[] = {small_arg("x", x, &g), big_arg("dy", dy, &g),
+                                           weight_arg("dw", dw, &g)};
+    st = check_pass(ctx, "convt2d_bwd_weight", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_WEIGHT, ws,
+                    ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return weight_grad(ctx, &g, dy, dy_off, x, x_off, beta, dw, dw_off, ws, ws_off);
+    return weight_grad(ctx, &g, dy->mem, dy->off, x->mem, x->off, beta, dw->mem, dw->off, ws,
+                       ws_off);
 }
 
-clgan_status clgan_ops_convt2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
-                                        size_t dy_off, float beta, cl_mem db, size_t db_off)
+clgan_status clgan_ops_convt2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                        const struct clgan_tensor *dy, float beta,
+                                        const struct clgan_tensor *db)
 {
     struct clgan_conv_geo g;
     clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
     if (st != CLGAN_STATUS_OK)
         return st;
-    const struct clgan_conv_arg a[] = {{"dy", dy, dy_off, big_size(&g), 0},
-                                       {"db", db, db_off, (size_t)g.cb, 0}};
-    st = clgan_ops_conv_check_args(ctx, "convt2d_bwd_bias", a, CLGAN_CONV_NARGS(a));
+    const struct clgan_ops_view_arg a[] = {big_arg("dy", dy, &g),
+                                           clgan_ops_view_count("db", db, (size_t)g.cb)};
+    st = check_pass(ctx, "convt2d_bwd_bias", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_BIAS, NULL,
+                    0);
     if (st != CLGAN_STATUS_OK)
         return st;
-    return clgan_ops_conv_bias_grad(ctx, g.n, g.cb, g.hb * g.wb, dy, dy_off, beta, db, db_off);
+    return clgan_ops_conv_bias_grad(ctx, g.n, g.cb, g.hb * g.wb, dy->mem, dy->off, beta, db->mem,
+                                    db->off);
 }

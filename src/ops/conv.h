@@ -3,10 +3,17 @@
  * ConvTranspose2d, the exact adjoint of conv2d) and linear, forward and backward over a whole
  * batch, built from im2col / col2im kernels (cl/conv.cl) and the GEMM wrapper (ops/gemm.h).
  *
- * Shapes as in base/shape.h, layouts as in ref/conv.h: float32 NCHW images; conv2d weight
+ * Shapes as in base/shape.h, layouts as in ref/conv.h: NCHW images; conv2d weight
  * [cout][cin][k][k]; transposed weight [cin][cout][k][k]; linear weight [out][in]; biases
- * [cout] / [out]. Buffers are (cl_mem, offset in floats) pairs; every range is checked against
- * the buffer's size.
+ * [cout] / [out]. Tensors are views (runtime/tensor.h), checked against the shape, which stays
+ * the geometry of the op (stride, padding and output padding are no part of a view):
+ *   images: exactly [n][c][h][w] of their side (conv2d x [n, cin, h, w], y [n, cout, ho, wo]);
+ *   linear x, y: n samples of in / out elements each, in any c x h x w (a sample is flattened);
+ *   weights and biases: their element count in any shape (n = cout, c = cin, h = w = k reads
+ *   best for a conv weight; a flat view c = count does as well).
+ * Every view must be float32 (another dtype: UNSUPPORTED, naming the op and the dtype) and lie
+ * inside its buffer, the range computed in bytes through its dtype. An optional view (a bias)
+ * is absent as NULL or as a view without a buffer.
  *
  * Batched layout: the whole batch is unfolded at once into one column matrix with
  * cin*k*k rows and n*ho*wo columns (image-major), so a layer is one GEMM with a long N side
@@ -24,19 +31,23 @@
  *   bias grads: one reduction kernel, a work-group per channel (deterministic).
  *
  * Workspace: ops that need one take (ws, ws_off) from the caller and use the first
- * clgan_ops_*_workspace(shape, pass) floats from ws_off; its content is scratch. A layer can
- * allocate the largest over the passes it runs. Parameter gradients take beta: 0 overwrites
- * (the old content is not read), otherwise grad = beta * grad + new. Data gradients overwrite.
- * Buffers of one call must not overlap, except that the workspace may be reused across calls.
+ * clgan_ops_*_workspace(shape, pass) elements (of the views' dtype) from element ws_off; its
+ * content is scratch. It stays a buffer and an offset, not a view: it is no tensor, and its
+ * size may pass what a view's int dimensions can say. A layer can allocate the largest over
+ * the passes it runs. Parameter gradients take beta: 0 overwrites (the old content is not
+ * read), otherwise grad = beta * grad + new. Data gradients overwrite.
+ * Tensors of one call must not overlap, except that the workspace may be reused across calls.
  *
- * Errors: INVALID_ARGUMENT with a message naming the op and the bad value (shape, NULL buffer,
- * range past the end of a buffer); otherwise what the kernel launch or GEMM returns.
+ * Errors: INVALID_ARGUMENT with a message naming the op and the bad value (shape, missing view
+ * or buffer, a view that disagrees with the shape or reaches past the end of its buffer);
+ * UNSUPPORTED for a dtype other than float32; otherwise what the kernel launch or GEMM returns.
  */
 #ifndef CLGAN_OPS_CONV_H
 #define CLGAN_OPS_CONV_H
 
 #include "base/shape.h"
 #include "runtime/rt.h"
+#include "runtime/tensor.h"
 
 /* The passes of a layer, for workspace sizes and FLOP counts. */
 enum clgan_conv_pass {
@@ -75,49 +86,56 @@ double clgan_ops_conv2d_flops(const struct clgan_conv_shape *s, enum clgan_conv_
 double clgan_ops_convt2d_flops(const struct clgan_conv_shape *s, enum clgan_conv_pass pass);
 double clgan_ops_linear_flops(const struct clgan_linear_shape *s, enum clgan_conv_pass pass);
 
-/* conv2d: y = conv(x, w) + b. b NULL: no bias. Workspace: FWD. */
-clgan_status clgan_ops_conv2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem x,
-                                  size_t x_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
-                                  cl_mem y, size_t y_off, cl_mem ws, size_t ws_off);
+/* conv2d: y = conv(x, w) + b. b NULL or without a buffer: no bias. Workspace: FWD. */
+clgan_status clgan_ops_conv2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                  const struct clgan_tensor *x, const struct clgan_tensor *w,
+                                  const struct clgan_tensor *b, const struct clgan_tensor *y,
+                                  cl_mem ws, size_t ws_off);
 /* conv2d: dx = dL/dx from dy (overwrites dx). Workspace: BWD_DATA. */
-clgan_status clgan_ops_conv2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
-                                       size_t dy_off, cl_mem w, size_t w_off, cl_mem dx,
-                                       size_t dx_off, cl_mem ws, size_t ws_off);
+clgan_status clgan_ops_conv2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                       const struct clgan_tensor *dy, const struct clgan_tensor *w,
+                                       const struct clgan_tensor *dx, cl_mem ws, size_t ws_off);
 /* conv2d: dw = beta dw + dL/dw. Workspace: BWD_WEIGHT. */
-clgan_status clgan_ops_conv2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem x,
-                                         size_t x_off, cl_mem dy, size_t dy_off, float beta,
-                                         cl_mem dw, size_t dw_off, cl_mem ws, size_t ws_off);
+clgan_status clgan_ops_conv2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                         const struct clgan_tensor *x,
+                                         const struct clgan_tensor *dy, float beta,
+                                         const struct clgan_tensor *dw, cl_mem ws, size_t ws_off);
 /* conv2d: db = beta db + sum of dy over batch and positions. No workspace. */
-clgan_status clgan_ops_conv2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
-                                       size_t dy_off, float beta, cl_mem db, size_t db_off);
+clgan_status clgan_ops_conv2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                       const struct clgan_tensor *dy, float beta,
+                                       const struct clgan_tensor *db);
 
-/* Transposed conv2d, the same four passes (weight [cin][cout][k][k]). */
-clgan_status clgan_ops_convt2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem x,
-                                   size_t x_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
-                                   cl_mem y, size_t y_off, cl_mem ws, size_t ws_off);
-clgan_status clgan_ops_convt2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
-                                        size_t dy_off, cl_mem w, size_t w_off, cl_mem dx,
-                                        size_t dx_off, cl_mem ws, size_t ws_off);
+/* Transposed conv2d, the same four passes (weight [cin][cout][k][k]; x [n, cin, h, w], y
+ * [n, cout, ho, wo]). */
+clgan_status clgan_ops_convt2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                   const struct clgan_tensor *x, const struct clgan_tensor *w,
+                                   const struct clgan_tensor *b, const struct clgan_tensor *y,
+                                   cl_mem ws, size_t ws_off);
+clgan_status clgan_ops_convt2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                        const struct clgan_tensor *dy, const struct clgan_tensor *w,
+                                        const struct clgan_tensor *dx, cl_mem ws, size_t ws_off);
 clgan_status clgan_ops_convt2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                          cl_mem x, size_t x_off, cl_mem dy, size_t dy_off,
-                                          float beta, cl_mem dw, size_t dw_off, cl_mem ws,
-                                          size_t ws_off);
-clgan_status clgan_ops_convt2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s, cl_mem dy,
-                                        size_t dy_off, float beta, cl_mem db, size_t db_off);
+                                          const struct clgan_tensor *x,
+                                          const struct clgan_tensor *dy, float beta,
+                                          const struct clgan_tensor *dw, cl_mem ws, size_t ws_off);
+clgan_status clgan_ops_convt2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                        const struct clgan_tensor *dy, float beta,
+                                        const struct clgan_tensor *db);
 
-/* Linear: y = x W^T + b (b NULL: no bias); dx = dy W; dw = beta dw + dy^T x;
+/* Linear: y = x W^T + b (b NULL or without a buffer: no bias); dx = dy W; dw = beta dw + dy^T x;
  * db = beta db + sum over the batch of dy. No workspace. */
-clgan_status clgan_ops_linear_fwd(clgan_ctx *ctx, const struct clgan_linear_shape *s, cl_mem x,
-                                  size_t x_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
-                                  cl_mem y, size_t y_off);
+clgan_status clgan_ops_linear_fwd(clgan_ctx *ctx, const struct clgan_linear_shape *s,
+                                  const struct clgan_tensor *x, const struct clgan_tensor *w,
+                                  const struct clgan_tensor *b, const struct clgan_tensor *y);
 clgan_status clgan_ops_linear_bwd_data(clgan_ctx *ctx, const struct clgan_linear_shape *s,
-                                       cl_mem dy, size_t dy_off, cl_mem w, size_t w_off, cl_mem dx,
-                                       size_t dx_off);
+                                       const struct clgan_tensor *dy, const struct clgan_tensor *w,
+                                       const struct clgan_tensor *dx);
 clgan_status clgan_ops_linear_bwd_weight(clgan_ctx *ctx, const struct clgan_linear_shape *s,
-                                         cl_mem x, size_t x_off, cl_mem dy, size_t dy_off,
-                                         float beta, cl_mem dw, size_t dw_off);
+                                         const struct clgan_tensor *x,
+                                         const struct clgan_tensor *dy, float beta,
+                                         const struct clgan_tensor *dw);
 clgan_status clgan_ops_linear_bwd_bias(clgan_ctx *ctx, const struct clgan_linear_shape *s,
-                                       cl_mem dy, size_t dy_off, float beta, cl_mem db,
-                                       size_t db_off);
+                                       const struct clgan_tensor *dy, float beta,
+                                       const struct clgan_tensor *db);
 
 #endif /* CLGAN_OPS_CONV_H */

@@ -1,6 +1,6 @@
 /*
- * conv_internal.h - what the files of the convolution family share (conv_shape.c: shapes and
- * buffer checks; conv.c: conv2d and transposed conv2d; conv_linear.c: linear). Not for use
+ * conv_internal.h - what the files of the convolution family share (conv_shape.c: shapes,
+ * workspaces and FLOPs; conv.c: conv2d and transposed conv2d; conv_linear.c: linear). Not for use
  * outside them: the interface is conv.h.
  */
 #ifndef CLGAN_OPS_CONV_INTERNAL_H
@@ -32,20 +32,6 @@ clgan_status clgan_ops_conv_make_geo(clgan_ctx *ctx, const struct clgan_conv_sha
 size_t clgan_ops_conv_col_size(const struct clgan_conv_geo *g);
 /* Workspace floats of a pass: the column matrix, then (when permuting) the small side in CNHW. */
 size_t clgan_ops_conv_geo_workspace(const struct clgan_conv_geo *g, enum clgan_conv_pass pass);
-
-/* One buffer argument of an op: name for messages, range in floats; optional may be NULL. */
-struct clgan_conv_arg {
-    const char *name;
-    cl_mem m;
-    size_t off, n;
-    int optional;
-};
-
-/* Each buffer exists and holds its range: OK, or INVALID_ARGUMENT naming op and buffer. */
-clgan_status clgan_ops_conv_check_args(clgan_ctx *ctx, const char *op,
-                                       const struct clgan_conv_arg *a, int count);
-
-#define CLGAN_CONV_NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* y[o][c][i] += b[c], y viewed as [outer][c][inner]. */
 clgan_status clgan_ops_conv_bias_add(clgan_ctx *ctx, int outer, int c, int inner, cl_mem y,

@@ -1,7 +1,7 @@
 /*
  * conv_shape.c - what a shape of the convolution family means on the device: output sizes,
  * validation (the one geometry both convolutions reduce to, conv_internal.h), workspace floats
- * and FLOPs of each pass, and the range checks of the buffers an op is given.
+ * and FLOPs of each pass, and the GEMM workspace each layer reserves.
  */
 #include <limits.h>
 
@@ -198,40 +198,6 @@ double clgan_ops_linear_flops(const struct clgan_linear_shape *s, enum clgan_con
         return 0.0;
     double mn = (double)s->n * s->out;
     return pass == CLGAN_CONV_BWD_BIAS ? mn : 2.0 * mn * s->in;
-}
-
-/* ------------------------------------------------------------------ buffers */
-
-/* The buffer must exist and hold floats [off, off + n). */
-static clgan_status check_buf(clgan_ctx *ctx, const char *op, const char *what, cl_mem m,
-                              size_t off, size_t n)
-{
-    if (!m)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "%s: %s buffer is NULL", op, what);
-    size_t bytes = 0;
-    clgan_status st = CLG_CL(ctx, clGetMemObjectInfo(m, CL_MEM_SIZE, sizeof(bytes), &bytes, NULL));
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    size_t have = bytes / sizeof(float);
-    if (off > have || n > have - off)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "%s: %s needs floats [%zu, %zu) but its buffer holds %zu", op, what,
-                             off, off + n, have);
-    return CLGAN_STATUS_OK;
-}
-
-/* Check every buffer argument of an op (optional ones may be NULL). */
-clgan_status clgan_ops_conv_check_args(clgan_ctx *ctx, const char *op,
-                                       const struct clgan_conv_arg *a, int count)
-{
-    for (int i = 0; i < count; i++) {
-        if (a[i].optional && !a[i].m)
-            continue;
-        clgan_status st = check_buf(ctx, op, a[i].name, a[i].m, a[i].off, a[i].n);
-        if (st != CLGAN_STATUS_OK)
-            return st;
-    }
-    return CLGAN_STATUS_OK;
 }
 
 /* Every order of (a, b, c) as GEMM sizes m x n x k: the passes of a layer take three of them. */

@@ -149,3 +149,12 @@ clgan_status clgan_ops_elt_gather_u8(clgan_ctx *ctx, const struct clgan_ops_u8_s
                              centre_offset(hd, set->hs), centre_offset(wd, set->ws), (double)scale,
                              (double)shift, out, (uint64_t)out_off);
 }
+
+clgan_status clgan_ops_elt_gather_labels(clgan_ctx *ctx, cl_mem labels, size_t count, cl_mem idx,
+                                         size_t idx_off, size_t n, cl_mem out, size_t out_off)
+{
+    if (!labels || !idx || !out)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "gather_labels: NULL buffer");
+    return clgan_rt_launch1d(ctx, CLGAN_K(elt_gather_labels), n, "lmlmlml", (uint64_t)n, labels,
+                             (uint64_t)count, idx, (uint64_t)idx_off, out, (uint64_t)out_off);
+}

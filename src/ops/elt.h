@@ -76,4 +76,9 @@ clgan_status clgan_ops_elt_gather_u8(clgan_ctx *ctx, const struct clgan_ops_u8_s
                                      size_t idx_off, size_t n, size_t hd, size_t wd, float scale,
                                      float shift, cl_mem out, size_t out_off);
 
+/* The labels of a batch: out[b] = labels[idx[idx_off + b]] (int32) for b < n, from the uint8
+ * labels of a data set of count images on the device; an index outside 0..count-1 gives -1. */
+clgan_status clgan_ops_elt_gather_labels(clgan_ctx *ctx, cl_mem labels, size_t count, cl_mem idx,
+                                         size_t idx_off, size_t n, cl_mem out, size_t out_off);
+
 #endif /* CLGAN_OPS_ELT_H */

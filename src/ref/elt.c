@@ -90,3 +90,10 @@ void clgan_ref_elt_gather_u8(const uint8_t *data, size_t count, size_t c, size_t
                 }
     }
 }
+
+void clgan_ref_elt_gather_labels(const uint8_t *labels, size_t count, const int32_t *idx, size_t n,
+                                 int32_t *out)
+{
+    for (size_t b = 0; b < n; b++)
+        out[b] = idx[b] >= 0 && (size_t)idx[b] < count ? labels[idx[b]] : -1;
+}

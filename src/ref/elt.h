@@ -27,4 +27,8 @@ void clgan_ref_elt_gather_u8(const uint8_t *data, size_t count, size_t c, size_t
                              const int32_t *idx, size_t n, size_t hd, size_t wd, float scale,
                              float shift, float *out);
 
+/* As clgan_ops_elt_gather_labels. */
+void clgan_ref_elt_gather_labels(const uint8_t *labels, size_t count, const int32_t *idx, size_t n,
+                                 int32_t *out);
+
 #endif /* CLGAN_REF_ELT_H */

@@ -54,6 +54,14 @@ struct clgan_gan {
     struct clgan_dataset ds;
     size_t img; /* floats per image */
     struct clgan_gan_hooks hooks;
+    /* class-conditional: both networks read a label input of this many classes (0: none) */
+    int classes;
+    int cond_preset;    /* the conditional preset: its classes follow the data set's labels */
+    char **class_names; /* classes names, from the data set (NULL: none known) */
+    cl_mem labels_u8;   /* D's device: the data set's labels (resident mode) */
+    cl_mem y;           /* D's device: the batch's labels, int32 */
+    cl_mem y_g;         /* G's device: labels of sampled grids (and of the batch, two devices) */
+    int32_t *y_host;    /* host staging for labels: streamed batches, grids, two devices */
 
     cl_mem data_u8; /* whole data set on D's device (resident mode) */
     size_t data_bytes;
@@ -72,6 +80,7 @@ struct clgan_gan {
     float *xfer;    /* host staging for crossing devices */
     /* views the step core passes to the models, resolved at init */
     struct clgan_tensor v_z, v_real, v_dlogit;
+    struct clgan_tensor in_g[CLGAN_MAX_INPUTS], in_d[CLGAN_MAX_INPUTS]; /* G's, D's on real */
 
     long long step, per_epoch, total;
     int epoch;
@@ -106,7 +115,10 @@ clgan_status clgan_gan_ensure_dir(clgan_gan *g, const char *dir);
 clgan_status clgan_gan_new_permutation(clgan_gan *g);
 /* The default gather hook: the next shuffled real batch into g->real. */
 clgan_status clgan_gan_gather_real(clgan_gan *g, void *user);
-/* An 8x8 grid of samples from the fixed noise as a PNG file. */
+/* Grid samples: a conditional run draws rows of 8 per class (16 classes at most), else 8x8. */
+int clgan_gan_grid_count(const clgan_gan *g);
+/* An 8x8 grid of samples from the fixed noise as a PNG file (a row per class when
+ * conditional). */
 clgan_status clgan_gan_grid(clgan_gan *g, const char *path);
 
 /* Read a checkpoint's architecture (both specs) when it has one: *found 0 for a checkpoint of

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "train/gan.h"
 
 /* ---------------------------------------------------------------- checkpoints */
@@ -50,8 +52,25 @@ static void meta_u64(clgan_st_writer *w, const char *k, uint64_t v)
 
 /* The networks' specs as metadata: "arch" holds both (a training checkpoint), "arch_g" the
  * generator alone (the generator file). */
+/* "class_names": a JSON list of the classes' names, when the data set has names. */
+static clgan_status put_class_names(clgan_gan *g, clgan_st_writer *w)
+{
+    if (!g->class_names)
+        return CLGAN_STATUS_OK;
+    cJSON *a = cJSON_CreateStringArray((const char *const *)g->class_names, g->classes);
+    char *text = a ? cJSON_PrintUnformatted(a) : NULL;
+    cJSON_Delete(a);
+    if (!text)
+        return clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
+    clgan_io_st_writer_meta(w, "class_names", text, NULL, 0);
+    free(text);
+    return CLGAN_STATUS_OK;
+}
+
 static clgan_status put_arch(clgan_gan *g, clgan_st_writer *w, int both)
 {
+    if (put_class_names(g, w) != CLGAN_STATUS_OK)
+        return CLGAN_STATUS_OUT_OF_HOST_MEMORY;
     char *json = NULL;
     clgan_status st =
         both ? clgan_arch_to_json(&g->gnet, &g->dnet, &json) : clgan_net_to_json(&g->gnet, &json);

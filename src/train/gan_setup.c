@@ -76,11 +76,15 @@ void clgan_gan_free(clgan_gan *g)
         release_f(g->dctx, &g->scal, S_N);
         release_f(g->dctx, &g->sumws, g->n_sumws);
         release_f(g->dctx, &g->fake_d, (size_t)g->batch * g->img);
+        if (g->labels_u8)
+            clgan_rt_release(g->dctx, g->labels_u8, g->ds.count);
+        release_f(g->dctx, &g->y, (size_t)g->batch);
     }
     if (g->gctx) {
         release_f(g->gctx, &g->z, (size_t)grid * g->nz);
         release_f(g->gctx, &g->dfake_g, (size_t)g->batch * g->img);
         release_f(g->gctx, &g->flag_g, 1);
+        release_f(g->gctx, &g->y_g, (size_t)grid);
     }
     clgan_model_free(g->G);
     clgan_model_free(g->D);
@@ -89,6 +93,10 @@ void clgan_gan_free(clgan_gan *g)
     free(g->stream_host[0]);
     free(g->stream_host[1]);
     free(g->xfer);
+    free(g->y_host);
+    for (int k = 0; g->class_names && k < g->classes; k++)
+        free(g->class_names[k]);
+    free(g->class_names);
     free(g->hist);
     free(g);
 }
@@ -162,6 +170,9 @@ static clgan_status check_params(clgan_gan *g, const struct clgan_gan_params *p)
                               p->d_steps);
     if (!(p->real_label > 0 && p->real_label <= 1))
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT, "real label must be in (0, 1]");
+    if (p->max_images < 0 || p->per_class < 0)
+        return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                              "max images and images per class must be >= 0");
     if (p->epochs < 0 || p->iters < 0 || (p->epochs == 0 && p->iters == 0))
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
                               "the epoch or step count must be positive");
@@ -185,14 +196,18 @@ int clgan_gan_preset_size(const char *model)
     return (int)n;
 }
 
-/* The DCGAN preset the parameters name, for nc channels. */
-static clgan_status preset_nets(clgan_gan *g, int nc)
+/* A conditional preset is planned for this many classes until the data set's labels say how
+ * many there are (IDX sets of digits and clothes have 10). */
+#define COND_CLASSES 10
+
+/* The DCGAN preset the parameters name, for nc channels (and classes, when conditional). */
+static clgan_status preset_nets(clgan_gan *g, int nc, int classes)
 {
     const struct clgan_gan_params *p = &g->p;
     int size =
         p->image_size ? p->image_size : clgan_gan_preset_size(g->model[0] ? g->model : "dcgan32");
     char err[512];
-    if (clgan_preset_dcgan(size, p->nz, p->ngf, p->ndf, nc, 0, &g->gnet, &g->dnet, err,
+    if (clgan_preset_dcgan(size, p->nz, p->ngf, p->ndf, nc, classes, &g->gnet, &g->dnet, err,
                            sizeof(err)) != CLGAN_STATUS_OK)
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT, "%s", err);
     snprintf(g->model, sizeof(g->model), "dcgan%d", size);
@@ -249,10 +264,14 @@ static clgan_status check_nets(clgan_gan *g)
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
                               "D must end in one logit per image, not [%d, %d, %d]", dlo.c, dlo.h,
                               dlo.w);
-    if (g->gnet.n_inputs > 1 || g->dnet.n_inputs > 1)
-        return clgan_gan_fail(g, CLGAN_STATUS_UNSUPPORTED,
-                              "networks with a label input need class-conditional training, "
-                              "which takes labelled data: not available in this trainer");
+    int kg = g->gnet.n_inputs > 1 ? g->gnet.inputs[1].classes : 0;
+    int kd = g->dnet.n_inputs > 1 ? g->dnet.inputs[1].classes : 0;
+    if (kg != kd)
+        return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                              "G reads labels of %d classes but D of %d: a conditional pair needs "
+                              "the same label input in both (0: none)",
+                              kg, kd);
+    g->classes = kg;
     if (g->p.channels && g->p.channels != x.c)
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
                               "%d channels asked for, but the networks take %d", g->p.channels,
@@ -275,7 +294,8 @@ static clgan_status choose_nets(clgan_gan *g, const struct clgan_gan_params *p)
     if (p->arch && p->arch[0])
         st = arch_nets(g, p->arch);
     else
-        st = preset_nets(g, nc);
+        st = preset_nets(g, nc, p->cond ? COND_CLASSES : 0);
+    g->cond_preset = !(p->arch && p->arch[0]) && p->cond;
     if (st != CLGAN_STATUS_OK || !p->resume)
         return st == CLGAN_STATUS_OK ? check_nets(g) : st;
     struct clgan_net_spec *cg = malloc(2 * sizeof(*cg));
@@ -298,6 +318,7 @@ static clgan_status choose_nets(clgan_gan *g, const struct clgan_gan_params *p)
         free(b);
         g->gnet = cg[0];
         g->dnet = cg[1];
+        g->cond_preset = 0; /* the checkpoint fixes the classes */
     }
     free(cg);
     return st == CLGAN_STATUS_OK ? check_nets(g) : st;
@@ -329,6 +350,10 @@ static void own_bytes(const clgan_gan *g, uint64_t *on_d, uint64_t *on_g)
     *on_d += fb + b * sizeof(float) + S_N * sizeof(float) +
              clgan_ops_elt_sum_workspace((size_t)g->batch) * sizeof(float);
     *on_g = (uint64_t)grid * g->nz * sizeof(float) + sizeof(float);
+    if (g->classes) { /* the data set's labels, the batch's, the grid's */
+        *on_d += (uint64_t)g->ds.count + b * sizeof(int32_t);
+        *on_g += (uint64_t)grid * sizeof(int32_t);
+    }
     if (g->gctx != g->dctx) {
         *on_d += fb;
         *on_g += fb;
@@ -408,19 +433,29 @@ static clgan_status build_models(clgan_gan *g)
     return clgan_gan_dev_fail(g, g->dctx, clgan_model_init_params(g->D, g->p.seed * 2 + 1));
 }
 
-static clgan_status load_data(clgan_gan *g)
+static clgan_status load_data(clgan_gan *g, const struct clgan_gan_params *p)
 {
     char err[1024];
-    clgan_status st = clgan_data_load(g->data, g->nc, g->size, &g->ds, err, sizeof(err));
+    struct clgan_data_options o = {
+        .labels = p->labels, .max_images = p->max_images, .per_class = p->per_class};
+    clgan_status st = clgan_data_load_opts(g->data, g->nc, g->size, &o, &g->ds, err, sizeof(err));
     if (st != CLGAN_STATUS_OK)
         return clgan_gan_fail(g, st, "%s", err);
     if (g->ds.height > g->size || g->ds.width > g->size)
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
                               "%s: images are %dx%d but %s makes %dx%d images", g->data,
                               g->ds.height, g->ds.width, g->model, g->size, g->size);
-    if (g->p.max_images > 0 && (size_t)g->p.max_images < g->ds.count)
-        g->ds.count = (size_t)g->p.max_images;
     g->nc = g->ds.channels;
+    if (g->classes && !g->ds.labels)
+        return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                              "%s has no labels, which a class-conditional GAN needs (mnist:DIR "
+                              "with its labels file, fashion-mnist)",
+                              g->data);
+    if (g->classes && g->ds.n_classes > g->classes)
+        return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                              "%s has labels up to %d but the networks take %d classes",
+                              p->labels && p->labels[0] ? p->labels : g->data, g->ds.n_classes - 1,
+                              g->classes);
     if (g->ds.count < (size_t)g->batch * g->p.d_steps)
         return clgan_gan_fail(
             g, CLGAN_STATUS_INVALID_ARGUMENT,
@@ -492,6 +527,39 @@ static clgan_status alloc_buffers(clgan_gan *g)
         if (st != CLGAN_STATUS_OK)
             return clgan_gan_dev_fail(g, g->gctx, st);
     }
+    if (!g->classes)
+        return CLGAN_STATUS_OK;
+    /* labels: the set's on D's device (as bytes), the batch's as int32 on D's, the grid's on
+     * G's; host staging for streamed batches, grids and the copy to a second device */
+    g->y_host = malloc((size_t)grid * sizeof(int32_t));
+    if (!g->y_host)
+        return clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (!g->streaming) {
+        st = clgan_rt_alloc(d, g->ds.count, "data set labels", &g->labels_u8);
+        if (st == CLGAN_STATUS_OK)
+            st = clgan_rt_write(d, g->labels_u8, 0, g->ds.count, g->ds.labels);
+    }
+    if (st == CLGAN_STATUS_OK)
+        st = alloc_f(d, (size_t)g->batch, "batch labels", &g->y);
+    if (st != CLGAN_STATUS_OK)
+        return clgan_gan_dev_fail(g, d, st);
+    return clgan_gan_dev_fail(g, g->gctx, alloc_f(g->gctx, (size_t)grid, "grid labels", &g->y_g));
+}
+
+/* The classes' names: the data set's (Fashion-MNIST's, the class folders', numbers for IDX
+ * labels); classes the data set does not have are named by number. */
+static clgan_status name_classes(clgan_gan *g)
+{
+    if (!g->classes || !g->ds.class_names)
+        return CLGAN_STATUS_OK;
+    if (!(g->class_names = calloc((size_t)g->classes, sizeof(char *))))
+        return clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
+    for (int k = 0; k < g->classes; k++) {
+        char num[16];
+        snprintf(num, sizeof(num), "%d", k);
+        if (!(g->class_names[k] = strdup(k < g->ds.n_classes ? g->ds.class_names[k] : num)))
+            return clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
+    }
     return CLGAN_STATUS_OK;
 }
 
@@ -544,6 +612,7 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
         g->p.out_dir = g->out_dir;
         g->p.resume = NULL;
         g->p.arch = NULL;
+        g->p.labels = NULL; /* read by load_data from params, not kept */
         g->batch = params->batch;
         g->hooks.gather = clgan_gan_gather_real;
         /* unless asked or given by a spec: gray for IDX sets, RGB for image folders */
@@ -554,7 +623,15 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
     if (st == CLGAN_STATUS_OK)
         st = check_memory(g);
     if (st == CLGAN_STATUS_OK)
-        st = load_data(g);
+        st = load_data(g, params);
+    /* a conditional preset takes as many classes as the labels have */
+    if (st == CLGAN_STATUS_OK && g->cond_preset && g->ds.n_classes != g->classes) {
+        st = preset_nets(g, g->nc, g->ds.n_classes);
+        if (st == CLGAN_STATUS_OK)
+            st = check_nets(g);
+    }
+    if (st == CLGAN_STATUS_OK)
+        st = name_classes(g);
     if (st == CLGAN_STATUS_OK) {
         g->img = (size_t)g->nc * g->size * g->size;
         g->per_epoch = (long long)(g->ds.count / ((size_t)g->batch * g->p.d_steps));
@@ -570,6 +647,14 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
         g->v_z = clgan_model_input_view(g->G, 0, g->z, 0, g->batch);
         g->v_real = clgan_model_input_view(g->D, 0, g->real, 0, g->batch);
         g->v_dlogit = clgan_tensor_view(g->dlogit, 0, CLGAN_DTYPE_F32, g->batch, 1, 1, 1);
+        g->in_g[0] = g->v_z;
+        g->in_d[0] = g->v_real;
+        if (g->classes) {
+            /* G reads the batch's labels where they are: on D's device, or their copy */
+            g->in_d[1] = clgan_model_input_view(g->D, 1, g->y, 0, g->batch);
+            g->in_g[1] =
+                clgan_model_input_view(g->G, 1, g->gctx == g->dctx ? g->y : g->y_g, 0, g->batch);
+        }
     }
     if (st == CLGAN_STATUS_OK && params->resume)
         st = clgan_gan_resume(g, params->resume);

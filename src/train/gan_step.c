@@ -68,6 +68,30 @@ clgan_status clgan_gan_new_permutation(clgan_gan *g)
 /* ---------------------------------------------------------------- the step */
 
 /* Next real batch into g->real. */
+/* The labels of the batch that starts at position first of the permutation into g->y, and
+ * their copy on G's device when G is on another one. */
+static clgan_status gather_labels(clgan_gan *g, size_t first)
+{
+    size_t n = (size_t)g->batch;
+    clgan_status st;
+    if (!g->streaming) {
+        st = clgan_ops_elt_gather_labels(g->dctx, g->labels_u8, g->ds.count, g->perm, first, n,
+                                         g->y, 0);
+        if (st == CLGAN_STATUS_OK && g->gctx != g->dctx)
+            st = clgan_rt_read(g->dctx, g->y, 0, n * sizeof(int32_t), g->y_host);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            g->y_host[i] = g->ds.labels[g->perm_host[first + i]];
+        st = clgan_rt_write(g->dctx, g->y, 0, n * sizeof(int32_t), g->y_host);
+    }
+    if (st != CLGAN_STATUS_OK)
+        return clgan_gan_dev_fail(g, g->dctx, st);
+    if (g->gctx != g->dctx)
+        st = clgan_gan_dev_fail(g, g->gctx,
+                                clgan_rt_write(g->gctx, g->y_g, 0, n * sizeof(int32_t), g->y_host));
+    return st;
+}
+
 clgan_status clgan_gan_gather_real(clgan_gan *g, void *user)
 {
     (void)user;
@@ -85,6 +109,11 @@ clgan_status clgan_gan_gather_real(clgan_gan *g, void *user)
     }
     size_t first = (size_t)g->batch_in_epoch * g->batch;
     g->batch_in_epoch++;
+    clgan_status st = CLGAN_STATUS_OK;
+    if (g->classes)
+        st = gather_labels(g, first);
+    if (st != CLGAN_STATUS_OK)
+        return st;
     if (!g->streaming) {
         set.data = g->data_u8;
         return clgan_ops_elt_gather_u8(g->dctx, &set, g->perm, first, (size_t)g->batch,
@@ -98,9 +127,8 @@ clgan_status clgan_gan_gather_real(clgan_gan *g, void *user)
     cl_mem buf = g->stream_u8[g->stream_i];
     g->stream_i ^= 1;
     /* non-blocking: the queue orders it before the gather; the other buffer is free to refill */
-    clgan_status st =
-        CLG_CL(g->dctx, clEnqueueWriteBuffer(g->dctx->queue, buf, CL_FALSE, 0,
-                                             (size_t)g->batch * ib, h, 0, NULL, NULL));
+    st = CLG_CL(g->dctx, clEnqueueWriteBuffer(g->dctx->queue, buf, CL_FALSE, 0,
+                                              (size_t)g->batch * ib, h, 0, NULL, NULL));
     if (st != CLGAN_STATUS_OK)
         return st;
     set.data = buf;
@@ -112,19 +140,19 @@ clgan_status clgan_gan_gather_real(clgan_gan *g, void *user)
 /* Fake batch as D sees it: on D's device. */
 static clgan_status fake_on_d(clgan_gan *g, struct clgan_tensor *fake)
 {
-    size_t n = (size_t)g->batch * g->img;
+    struct clgan_tensor out = clgan_model_output(g->G, g->batch);
     if (g->gctx == g->dctx) {
-        *fake = clgan_model_output(g->G, g->batch);
+        *fake = out;
         return CLGAN_STATUS_OK;
     }
-    struct clgan_tensor out = clgan_model_output(g->G, g->batch);
     clgan_status st = clgan_rt_read(g->gctx, out.mem, clgan_tensor_byte_off(&out),
                                     clgan_tensor_bytes(&out), g->xfer);
     if (st != CLGAN_STATUS_OK)
         return clgan_gan_dev_fail(g, g->gctx, st);
     *fake = clgan_tensor_view(g->fake_d, 0, CLGAN_DTYPE_F32, g->batch, g->nc, g->size, g->size);
     return clgan_gan_dev_fail(g, g->dctx,
-                              clgan_rt_write(g->dctx, g->fake_d, 0, n * sizeof(float), g->xfer));
+                              clgan_rt_write(g->dctx, fake->mem, clgan_tensor_byte_off(fake),
+                                             clgan_tensor_bytes(fake), g->xfer));
 }
 
 /* The grads_ready hook for model m, when one is set. */
@@ -133,6 +161,19 @@ static clgan_status grads_ready(clgan_gan *g, struct clgan_model *m)
     if (!g->hooks.grads_ready)
         return CLGAN_STATUS_OK;
     return g->hooks.grads_ready(g, m, g->hooks.user);
+}
+
+/* BCE with logits of D's output against target, its gradient into the logit gradient
+ * (overwritten), the loss and the mean probability into scalar slots loss_slot and prob_slot. */
+static clgan_status bce(clgan_gan *g, float target, float scale, const struct clgan_tensor *out,
+                        int loss_slot, int prob_slot)
+{
+    struct clgan_tensor loss = clgan_tensor_view(g->scal, (size_t)loss_slot, CLGAN_DTYPE_F32, 1, 1,
+                                                 1, 1),
+                        prob = clgan_tensor_view(g->scal, (size_t)prob_slot, CLGAN_DTYPE_F32, 1, 1,
+                                                 1, 1);
+    return clgan_ops_loss_bce_logits(g->dctx, target, scale, out, &g->v_dlogit, 0.0f, &loss, 0.0f,
+                                     &prob);
 }
 
 static clgan_status d_step(clgan_gan *g)
@@ -147,27 +188,25 @@ static clgan_status d_step(clgan_gan *g)
                               g->noise_counter);
     g->noise_counter += clgan_ops_rng_blocks(n * g->nz);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_model_run(g->G, &g->v_z, g->batch, CLGAN_FWD_TRAIN);
+        st = clgan_model_run(g->G, g->in_g, g->batch, CLGAN_FWD_TRAIN);
     if (st != CLGAN_STATUS_OK)
         return clgan_gan_dev_fail(g, g->gctx, st);
     struct clgan_tensor fake;
     if ((st = fake_on_d(g, &fake)) != CLGAN_STATUS_OK)
         return st;
     struct clgan_tensor out = clgan_model_output(D, g->batch);
-    st = clgan_model_run(D, &g->v_real, g->batch, CLGAN_FWD_TRAIN);
+    struct clgan_tensor on_fake[CLGAN_MAX_INPUTS] = {fake, g->in_d[1]};
+    st = clgan_model_run(D, g->in_d, g->batch, CLGAN_FWD_TRAIN);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_ops_loss_bce_logits(d, n, (float)g->p.real_label, 1.0f, out.mem, out.off,
-                                       g->dlogit, 0, 0.0f, g->scal, S_LOSS_REAL, 0.0f, g->scal,
-                                       S_DX);
+        st = bce(g, (float)g->p.real_label, 1.0f, &out, S_LOSS_REAL, S_DX);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_model_back(D, &g->v_real, &g->v_dlogit, g->batch, CLGAN_BWD_NO_INPUT_GRAD);
+        st = clgan_model_back(D, g->in_d, &g->v_dlogit, g->batch, CLGAN_BWD_NO_INPUT_GRAD);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_model_run(D, &fake, g->batch, CLGAN_FWD_TRAIN);
+        st = clgan_model_run(D, on_fake, g->batch, CLGAN_FWD_TRAIN);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_ops_loss_bce_logits(d, n, 0.0f, 1.0f, out.mem, out.off, g->dlogit, 0, 0.0f,
-                                       g->scal, S_LOSS_FAKE, 0.0f, g->scal, S_DGZ1);
+        st = bce(g, 0.0f, 1.0f, &out, S_LOSS_FAKE, S_DGZ1);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_model_back(D, &fake, &g->v_dlogit, g->batch,
+        st = clgan_model_back(D, on_fake, &g->v_dlogit, g->batch,
                               CLGAN_BWD_NO_INPUT_GRAD | CLGAN_BWD_ACCUMULATE);
     if (st == CLGAN_STATUS_OK)
         st = grads_ready(g, D);
@@ -180,7 +219,6 @@ static clgan_status g_step(clgan_gan *g)
 {
     clgan_ctx *d = g->dctx;
     struct clgan_model *D = g->D;
-    size_t n = (size_t)g->batch;
     /* the fake batch of the last D update, whose G activations are still in place (with two
      * devices, its copy on D's device) */
     struct clgan_tensor fake =
@@ -188,27 +226,29 @@ static clgan_status g_step(clgan_gan *g)
             ? clgan_model_output(g->G, g->batch)
             : clgan_tensor_view(g->fake_d, 0, CLGAN_DTYPE_F32, g->batch, g->nc, g->size, g->size);
     struct clgan_tensor out = clgan_model_output(D, g->batch);
-    clgan_status st = clgan_model_run(D, &fake, g->batch, CLGAN_FWD_TRAIN);
+    struct clgan_tensor on_fake[CLGAN_MAX_INPUTS] = {fake, g->in_d[1]};
+    clgan_status st = clgan_model_run(D, on_fake, g->batch, CLGAN_FWD_TRAIN);
     /* non-saturating: minimise BCE(D(G(z)), 1); minimax: minimise log(1 - D(G(z))) =
      * -BCE(D(G(z)), 0) */
     if (st == CLGAN_STATUS_OK)
-        st = clgan_ops_loss_bce_logits(d, n, g->minimax ? 0.0f : 1.0f, g->minimax ? -1.0f : 1.0f,
-                                       out.mem, out.off, g->dlogit, 0, 0.0f, g->scal, S_LOSS_G,
-                                       0.0f, g->scal, S_DGZ2);
+        st = bce(g, g->minimax ? 0.0f : 1.0f, g->minimax ? -1.0f : 1.0f, &out, S_LOSS_G, S_DGZ2);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_model_back(D, &fake, &g->v_dlogit, g->batch, CLGAN_BWD_NO_PARAM_GRAD);
+        st = clgan_model_back(D, on_fake, &g->v_dlogit, g->batch, CLGAN_BWD_NO_PARAM_GRAD);
     if (st != CLGAN_STATUS_OK)
         return clgan_gan_dev_fail(g, d, st);
     struct clgan_tensor dfake = clgan_model_input_grad(D, g->batch);
     if (g->gctx != g->dctx) {
-        st = clgan_rt_read(d, dfake.mem, 0, clgan_tensor_bytes(&dfake), g->xfer);
+        st = clgan_rt_read(d, dfake.mem, clgan_tensor_byte_off(&dfake), clgan_tensor_bytes(&dfake),
+                           g->xfer);
         if (st != CLGAN_STATUS_OK)
             return clgan_gan_dev_fail(g, d, st);
-        st = clgan_rt_write(g->gctx, g->dfake_g, 0, clgan_tensor_bytes(&dfake), g->xfer);
         dfake.mem = g->dfake_g;
+        dfake.off = 0;
+        st = clgan_rt_write(g->gctx, dfake.mem, clgan_tensor_byte_off(&dfake),
+                            clgan_tensor_bytes(&dfake), g->xfer);
     }
     if (st == CLGAN_STATUS_OK)
-        st = clgan_model_back(g->G, &g->v_z, &dfake, g->batch, CLGAN_BWD_NO_INPUT_GRAD);
+        st = clgan_model_back(g->G, g->in_g, &dfake, g->batch, CLGAN_BWD_NO_INPUT_GRAD);
     if (st == CLGAN_STATUS_OK)
         st = grads_ready(g, g->G);
     if (st == CLGAN_STATUS_OK)
@@ -262,8 +302,17 @@ clgan_status clgan_gan_sample(clgan_gan *g, uint64_t seed, int n, float *out)
         clgan_status st = clgan_ops_rng_normal(
             g->gctx, g->z, 0, (size_t)bb * g->nz, 0.0f, 1.0f, seed ^ FIXED_SEED_MIX,
             clgan_ops_rng_blocks((size_t)grid * g->nz) * (uint64_t)(done / grid));
+        struct clgan_tensor in[CLGAN_MAX_INPUTS] = {clgan_model_input_view(g->G, 0, g->z, 0, bb)};
+        if (g->classes) {
+            /* rows of 8 per class */
+            for (int i = 0; i < bb; i++)
+                g->y_host[i] = ((done + i) / 8) % g->classes;
+            in[1] = clgan_model_input_view(g->G, 1, g->y_g, 0, bb);
+            if (st == CLGAN_STATUS_OK)
+                st = clgan_rt_write(g->gctx, g->y_g, 0, (size_t)bb * sizeof(int32_t), g->y_host);
+        }
         if (st == CLGAN_STATUS_OK)
-            st = clgan_model_forward(g->G, g->z, 0, bb, CLGAN_FWD_BATCH_STATS);
+            st = clgan_model_run(g->G, in, bb, CLGAN_FWD_BATCH_STATS);
         if (st == CLGAN_STATUS_OK) {
             struct clgan_tensor y = clgan_model_output(g->G, b);
             st = clgan_rt_read(g->gctx, y.mem, clgan_tensor_byte_off(&y), clgan_tensor_bytes(&y),
@@ -286,16 +335,22 @@ clgan_status clgan_gan_saving_fail(clgan_gan *g, clgan_status st, const char *pa
     return clgan_gan_fail(g, st, "writing %s: %s", path, tmp);
 }
 
+int clgan_gan_grid_count(const clgan_gan *g)
+{
+    return g->classes ? 8 * (g->classes < 16 ? g->classes : 16) : GRID;
+}
+
 clgan_status clgan_gan_grid(clgan_gan *g, const char *path)
 {
-    float *buf = malloc((size_t)GRID * g->img * sizeof(float));
+    int n = clgan_gan_grid_count(g);
+    float *buf = malloc((size_t)n * g->img * sizeof(float));
     if (!buf)
         return clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
-    clgan_status st = clgan_gan_sample(g, g->p.seed, GRID, buf);
+    clgan_status st = clgan_gan_sample(g, g->p.seed, n, buf);
     if (st != CLGAN_STATUS_OK)
         clgan_gan_saving_fail(g, st, path);
     if (st == CLGAN_STATUS_OK)
-        st = clgan_io_png_grid(path, buf, GRID, g->nc, g->size, g->size, 8, 8, g->err,
+        st = clgan_io_png_grid(path, buf, n, g->nc, g->size, g->size, n / 8, 8, g->err,
                                sizeof(g->err));
     free(buf);
     return st;

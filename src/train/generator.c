@@ -1,5 +1,7 @@
 /* generator.c - a trained generator on its own: load from a checkpoint, draw noise, forward. */
+#include <cjson/cJSON.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +15,33 @@ struct clgan_generator {
     clgan_ctx *ctx;
     struct clgan_model *G;
     int nz, nc, size, max_batch;
-    cl_mem z;
+    int classes;        /* a conditional G's label input (0: none) */
+    char **class_names; /* classes names from the checkpoint, or NULL */
+    char number[16];    /* the name of an unnamed class */
+    cl_mem z, y;
+    char err[2048]; /* the last failure (clgan_generator_last_error) */
 };
+
+/* Record a failure of gen: the message, or (NULL) the context's last error. */
+static clgan_status gen_fail(clgan_generator *gen, clgan_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static clgan_status gen_fail(clgan_generator *gen, clgan_status st, const char *fmt, ...)
+{
+    if (!fmt) {
+        snprintf(gen->err, sizeof(gen->err), "%s", clgan_ctx_last_error(gen->ctx));
+        return st;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(gen->err, sizeof(gen->err), fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+const char *clgan_generator_last_error(const clgan_generator *gen)
+{
+    return gen ? gen->err : "";
+}
 
 static int meta_int(const clgan_st_file *f, const char *k, int lo, int hi, int *v)
 {
@@ -61,12 +88,33 @@ static clgan_status generator_spec(const clgan_st_file *f, const char *path,
     return clgan_preset_dcgan(size, nz, ngf, ngf, nc, 0, &net[0], &net[1], msg, msg_len);
 }
 
+/* The checkpoint's class names, when it has a list of exactly the G's classes (otherwise
+ * classes go by number). */
+static void read_class_names(const clgan_st_file *f, struct clgan_generator *gen)
+{
+    const char *text = clgan_io_st_meta(f, "class_names");
+    cJSON *a = text ? cJSON_Parse(text) : NULL;
+    if (cJSON_IsArray(a) && cJSON_GetArraySize(a) == gen->classes) {
+        gen->class_names = calloc((size_t)gen->classes, sizeof(char *));
+        for (int k = 0; gen->class_names && k < gen->classes; k++) {
+            const cJSON *e = cJSON_GetArrayItem(a, k);
+            gen->class_names[k] = strdup(cJSON_IsString(e) ? e->valuestring : "?");
+        }
+    }
+    cJSON_Delete(a);
+}
+
 void clgan_generator_free(clgan_generator *gen)
 {
     if (!gen)
         return;
     if (gen->z)
         clgan_rt_release(gen->ctx, gen->z, (size_t)gen->max_batch * gen->nz * sizeof(float));
+    if (gen->y)
+        clgan_rt_release(gen->ctx, gen->y, (size_t)gen->max_batch * sizeof(int32_t));
+    for (int k = 0; gen->class_names && k < gen->classes; k++)
+        free(gen->class_names[k]);
+    free(gen->class_names);
     clgan_model_free(gen->G);
     free(gen);
 }
@@ -102,8 +150,8 @@ clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, int max_batc
     if ((st = generator_spec(f, path, net, msg, msg_len)) != CLGAN_STATUS_OK)
         goto out;
     struct clgan_shape gout[CLGAN_MAX_LAYERS];
-    if (clgan_net_shapes(net, gout, err, sizeof(err)) != CLGAN_STATUS_OK || net->n_inputs != 1 ||
-        net->inputs[0].shape.h != 1 || net->inputs[0].shape.w != 1 ||
+    if (clgan_net_shapes(net, gout, err, sizeof(err)) != CLGAN_STATUS_OK ||
+        net->inputs[0].classes || net->inputs[0].shape.h != 1 || net->inputs[0].shape.w != 1 ||
         gout[net->n_layers - 1].h != gout[net->n_layers - 1].w ||
         (gout[net->n_layers - 1].c != 1 && gout[net->n_layers - 1].c != 3)) {
         snprintf(msg, msg_len, "%s: the generator's architecture is not noise to square images%s%s",
@@ -112,12 +160,17 @@ clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, int max_batc
         goto out;
     }
     gen->nz = net->inputs[0].shape.c;
+    gen->classes = net->n_inputs > 1 ? net->inputs[1].classes : 0;
+    if (gen->classes)
+        read_class_names(f, gen);
     gen->nc = gout[net->n_layers - 1].c;
     gen->size = gout[net->n_layers - 1].h;
     st = clgan_model_init_net(ctx, net, gen->max_batch, "main", &gen->G);
     if (st == CLGAN_STATUS_OK)
         st =
             clgan_rt_alloc(ctx, (size_t)gen->max_batch * gen->nz * sizeof(float), "noise", &gen->z);
+    if (st == CLGAN_STATUS_OK && gen->classes)
+        st = clgan_rt_alloc(ctx, (size_t)gen->max_batch * sizeof(int32_t), "labels", &gen->y);
     if (st != CLGAN_STATUS_OK) {
         snprintf(msg, msg_len, "%s", clgan_ctx_last_error(ctx));
         goto out;
@@ -157,27 +210,66 @@ clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n, f
             st =
                 clgan_rt_read(gen->ctx, gen->z, 0, cnt * sizeof(float), z + (size_t)done * gen->nz);
         if (st != CLGAN_STATUS_OK)
-            return st;
+            return gen_fail(gen, st, NULL);
         done += b;
     }
     return CLGAN_STATUS_OK;
 }
 
+int clgan_generator_classes(const clgan_generator *gen)
+{
+    return gen->classes;
+}
+
+const char *clgan_generator_class_name(const clgan_generator *gen, int k)
+{
+    if (k < 0 || k >= gen->classes)
+        return NULL;
+    if (gen->class_names && gen->class_names[k])
+        return gen->class_names[k];
+    snprintf(((clgan_generator *)gen)->number, sizeof(gen->number), "%d", k);
+    return gen->number;
+}
+
 clgan_status clgan_generator_forward(clgan_generator *gen, const float *z, int n, float *out)
 {
+    return clgan_generator_forward_labels(gen, z, NULL, n, out);
+}
+
+clgan_status clgan_generator_forward_labels(clgan_generator *gen, const float *z,
+                                            const int32_t *labels, int n, float *out)
+{
     size_t img = (size_t)gen->nc * gen->size * gen->size;
+    if (gen->classes && !labels)
+        return gen_fail(gen, CLGAN_STATUS_INVALID_ARGUMENT,
+                        "this generator is conditional on %d classes: it needs labels",
+                        gen->classes);
+    for (int i = 0; gen->classes && i < n; i++)
+        if (labels[i] < 0 || labels[i] >= gen->classes)
+            return gen_fail(gen, CLGAN_STATUS_INVALID_ARGUMENT,
+                            "label %d of sample %d outside 0..%d", (int)labels[i], i,
+                            gen->classes - 1);
     for (int done = 0; done < n;) {
         int b = n - done < gen->max_batch ? n - done : gen->max_batch;
         clgan_status st = clgan_rt_write(gen->ctx, gen->z, 0, (size_t)b * gen->nz * sizeof(float),
                                          z + (size_t)done * gen->nz);
+        struct clgan_tensor in[CLGAN_MAX_INPUTS] = {
+            clgan_model_input_view(gen->G, 0, gen->z, 0, b)};
+        if (gen->classes) {
+            in[1] = clgan_model_input_view(gen->G, 1, gen->y, 0, b);
+            if (st == CLGAN_STATUS_OK)
+                st =
+                    clgan_rt_write(gen->ctx, gen->y, 0, (size_t)b * sizeof(int32_t), labels + done);
+        }
         if (st == CLGAN_STATUS_OK)
-            st = clgan_model_forward(gen->G, gen->z, 0, b, CLGAN_FWD_BATCH_STATS);
-        if (st == CLGAN_STATUS_OK)
-            st =
-                clgan_rt_read(gen->ctx, gen->G->act, clgan_model_output_off(gen->G) * sizeof(float),
-                              (size_t)b * img * sizeof(float), out + (size_t)done * img);
+            st = clgan_model_run(gen->G, in, b, CLGAN_FWD_BATCH_STATS);
+        if (st == CLGAN_STATUS_OK) {
+            struct clgan_tensor y = clgan_model_output(gen->G, b);
+            st = clgan_rt_read(gen->ctx, y.mem, clgan_tensor_byte_off(&y), clgan_tensor_bytes(&y),
+                               out + (size_t)done * img);
+        }
         if (st != CLGAN_STATUS_OK)
-            return st;
+            return gen_fail(gen, st, NULL);
         done += b;
     }
     return CLGAN_STATUS_OK;

@@ -233,9 +233,13 @@ static clgan_status loss(struct clgan_mlp *mm, int rows, cl_mem t, size_t t_off,
         return clgan_ops_snns_sse(mm->ctx, (size_t)rows * mm->k, dmax_of(mm), flat_of(mm),
                                   mean ? 1.0f / (float)rows : 1.0f, mm->m->act, out_off, t, t_off,
                                   delta, 0, mm->errs.m, slot, err_beta);
-    return clgan_ops_loss_softmax_xent(mm->ctx, (size_t)rows, (size_t)mm->k,
-                                       mean ? 1.0f : (float)rows, mm->m->act, out_off, t, t_off,
-                                       delta, 0, 0.0f, mm->errs.m, slot, err_beta, NULL, 0);
+    /* views: the model's output rows, targets and deltas as rows of k, the error slot */
+    struct clgan_tensor x = clgan_model_output(mm->m, rows),
+                        tv = clgan_tensor_view(t, t_off, CLGAN_DTYPE_F32, rows, mm->k, 1, 1),
+                        dv = clgan_tensor_view(delta, 0, CLGAN_DTYPE_F32, rows, mm->k, 1, 1),
+                        ev = clgan_tensor_view(mm->errs.m, slot, CLGAN_DTYPE_F32, 1, 1, 1, 1);
+    return clgan_ops_loss_softmax_xent(mm->ctx, mean ? 1.0f : (float)rows, &x, &tv, &dv, 0.0f, &ev,
+                                       err_beta, NULL);
 }
 
 clgan_status clgan_mlp_epoch(clgan_mlp *mm, double *train_error, double *test_error)
