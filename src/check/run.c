@@ -15,9 +15,10 @@ static const struct family {
     const char *prefix;
     void (*run)(struct chk *c);
 } families[] = {
-    {"gemm", clgan_check_gemm}, {"conv", clgan_check_conv}, {"linear", clgan_check_linear},
-    {"bn", clgan_check_bn},     {"act", clgan_check_act},   {"loss", clgan_check_loss},
-    {"rng", clgan_check_rng},   {"opt", clgan_check_opt},   {"model", clgan_check_model},
+    {"gemm", clgan_check_gemm},   {"conv", clgan_check_conv}, {"linear", clgan_check_linear},
+    {"bn", clgan_check_bn},       {"act", clgan_check_act},   {"loss", clgan_check_loss},
+    {"rng", clgan_check_rng},     {"opt", clgan_check_opt},   {"join", clgan_check_join},
+    {"model", clgan_check_model},
 };
 
 /* Per size class: full on GPUs and PoCL, reduced on llvmpipe, tiny on the simulator. */

@@ -83,6 +83,7 @@ void clgan_check_act(struct chk *c);
 void clgan_check_loss(struct chk *c);
 void clgan_check_rng(struct chk *c);
 void clgan_check_opt(struct chk *c);
+void clgan_check_join(struct chk *c);
 void clgan_check_model(struct chk *c);
 
 #endif /* CLGAN_CHECK_RUNNER_H */
