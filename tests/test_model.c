@@ -15,8 +15,8 @@
 #include "harness.h"
 #include "nn/nn.h"
 
-/* Labels of the conditional models: one class three times, another twice (an embedding's
- * gradient row sums several samples), the others once. */
+/* Labels of the conditional models: the first two samples share a class (an embedding's gradient
+ * row sums them, even at batch 2); from batch 3 on other classes come in, one of them twice. */
 static int32_t *labels_for(int batch, int classes)
 {
     int32_t *l = malloc((size_t)batch * sizeof(*l));
@@ -24,7 +24,7 @@ static int32_t *labels_for(int batch, int classes)
         fprintf(stderr, "out of host memory\n");
         exit(1);
     }
-    static const int32_t pattern[] = {3, 7, 3, 0, 9, 7, 3};
+    static const int32_t pattern[] = {3, 3, 7, 0, 9, 7, 3};
     for (int i = 0; i < batch; i++)
         l[i] = (i < 7 ? pattern[i] : (int32_t)(i * 5 + 1)) % classes;
     return l;
@@ -116,8 +116,12 @@ static void check_model(struct th_device *dev, const char *what, const struct cl
     for (size_t i = 0; i < m->n_params; i++)
         twice[i] = 2 * gg[i];
     snprintf(name, sizeof(name), "model_%s_accumulate", what);
+    /* the second pass adds into the gradients (beta 1), which a GEMM may sum in another order
+     * than the first pass's overwrite: a weight gradient of the last layers sums thousands of
+     * products with cancellation, and lands a few 1e-6 away (2.3e-6 measured at |g| 0.05);
+     * the NMSE is the sharp test (a pass not accumulated gives 0.25) */
     if (th_status(st, name, dev))
-        th_check(name, dev, gg2, twice, m->n_params, 1e-6, 1e-5, 1e-10);
+        th_check(name, dev, gg2, twice, m->n_params, 1e-5, 1e-5, 1e-10);
     /* no parameter gradients: the gradient buffer is left exactly as it was */
     st = clgan_model_back(m, in, &dyv, batch, CLGAN_BWD_NO_PARAM_GRAD);
     float *gg3 = th_alloc(m->n_params);
@@ -288,17 +292,16 @@ int main(int argc, char **argv)
             check_seq(d, "dcgan32_D", sp, n, xin, batch);
         /* the class-conditional pair (10 classes): G embeds the label and concatenates it with
          * z, D is a projection discriminator (embedding, inner product with its features, sum
-         * with its logit); a batch of at least 3 repeats a class beside another one */
+         * with its logit) */
         if (th_want("model_dcgan32_cond_G") || th_want("model_dcgan32_cond_D")) {
             struct clgan_net_spec g, dn;
             char err[256] = "";
-            int cb = batch < 3 ? 3 : batch;
             clgan_status st = clgan_preset_dcgan(32, zin.c, w, w, 1, 10, &g, &dn, err, sizeof(err));
             if (th_expect(st == CLGAN_STATUS_OK, "model_dcgan32_cond_preset", d, "%s", err)) {
                 if (th_want("model_dcgan32_cond_G"))
-                    check_model(d, "dcgan32_cond_G", &g, cb);
+                    check_model(d, "dcgan32_cond_G", &g, batch);
                 if (th_want("model_dcgan32_cond_D"))
-                    check_model(d, "dcgan32_cond_D", &dn, cb);
+                    check_model(d, "dcgan32_cond_D", &dn, batch);
             }
         }
         if (!small && th_want("model_dcgan64")) {
