@@ -2,13 +2,14 @@
  * check.h - verification shared by the tests and `clgan check`: the one comparator of device
  * results with the plain-C reference, the layers of the model presets with the shapes a model
  * really gives them (the case tables of the op checks), and a host reference model (a whole
- * sequential model run layer by layer on src/ref/). The public runner, clgan_check_run, is in
- * clgan.h.
+ * model, a sequence or a graph, run layer by layer on src/ref/). The public runner,
+ * clgan_check_run, is in clgan.h.
  */
 #ifndef CLGAN_CHECK_H
 #define CLGAN_CHECK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nn/nn.h"
 #include "ref/conv.h"
@@ -75,18 +76,26 @@ int clgan_check_dcgan_layers(const struct clgan_check_dcgan *d, char net, int ba
 
 /* ---------------------------------------------------------------- host reference model */
 
-/* A sequential model's host twin: its parameters, gradients and running statistics (the same
- * flat layouts and offsets as the device model), every layer's output and saved statistics. */
+/* A model's host twin: its parameters, gradients and running statistics (the same flat layouts
+ * and offsets as the device model), every layer's output, saved statistics and output gradient.
+ * Layers read their inputs through l->src[] as the device model does: a graph of up to two
+ * inputs per layer, the label input of an embedding, an output read by several layers getting
+ * the sum of their gradients. A folded activation runs on its own here (the batch norm's output
+ * is kept before it), so every layer has its own output. */
 struct clgan_check_host {
     const struct clgan_model *m;
     int batch;
     float *params, *grads, *state;
     float **y, **save;
-    float *g, *d; /* ping-pong gradients of backward */
+    float **dy;   /* backward: the gradient of every layer's output */
+    float *d;     /* backward: one input gradient before it is added to its slot */
+    float *dx;    /* backward: the gradient of model input 0 */
+    int label_in; /* the model's label input (-1 when it has none) */
 };
 
 /* Allocate the twin of m for batches of batch (OUT_OF_HOST_MEMORY; *out NULL then); parameters
- * and state start at 0. clgan_check_host_free(NULL) does nothing. */
+ * and state start at 0. A model whose second input is a float tensor, not labels, is
+ * UNSUPPORTED. clgan_check_host_free(NULL) does nothing. */
 clgan_status clgan_check_host_init(const struct clgan_model *m, int batch,
                                    struct clgan_check_host **out);
 void clgan_check_host_free(struct clgan_check_host *h);
@@ -94,17 +103,19 @@ void clgan_check_host_free(struct clgan_check_host *h);
 /* Copy the device model's parameters and running statistics into the twin (device errors). */
 clgan_status clgan_check_host_load(struct clgan_check_host *h);
 
-/* Training forward of x [batch x in] on src/ref/: layer outputs, saved batch statistics,
- * running statistics updated. */
-void clgan_check_host_forward(struct clgan_check_host *h, const float *x);
+/* Training forward on src/ref/ of x [batch x in] (model input 0) and labels [batch] (the label
+ * input's classes; NULL when the model has none): layer outputs, saved batch statistics, running
+ * statistics updated. */
+void clgan_check_host_forward(struct clgan_check_host *h, const float *x, const int32_t *labels);
 
 /* What the device model's output slot of layer i holds after a forward: that layer's output,
  * or, for a batch norm with the activation after it fused, the activation's. */
 const float *clgan_check_host_slot(const struct clgan_check_host *h, int i);
 
-/* Backward of the last forward of x from dy [batch x out]: parameter gradients (when
- * param_grads) as grad = beta * grad + new, the input gradient into dx [batch x in]. */
-void clgan_check_host_backward(struct clgan_check_host *h, const float *x, const float *dy,
-                               float *dx, float beta, int param_grads);
+/* Backward of the last forward of x and labels from dy [batch x out]: parameter gradients (when
+ * param_grads) as grad = beta * grad + new, the gradient of model input 0 into dx [batch x in]
+ * (zeros when no layer reads that input). */
+void clgan_check_host_backward(struct clgan_check_host *h, const float *x, const int32_t *labels,
+                               const float *dy, float *dx, float beta, int param_grads);
 
 #endif /* CLGAN_CHECK_H */

@@ -15,9 +15,10 @@ static const struct family {
     const char *prefix;
     void (*run)(struct chk *c);
 } families[] = {
-    {"gemm", clgan_check_gemm}, {"conv", clgan_check_conv}, {"linear", clgan_check_linear},
-    {"bn", clgan_check_bn},     {"act", clgan_check_act},   {"loss", clgan_check_loss},
-    {"rng", clgan_check_rng},   {"opt", clgan_check_opt},   {"model", clgan_check_model},
+    {"gemm", clgan_check_gemm},   {"conv", clgan_check_conv}, {"linear", clgan_check_linear},
+    {"bn", clgan_check_bn},       {"act", clgan_check_act},   {"loss", clgan_check_loss},
+    {"rng", clgan_check_rng},     {"opt", clgan_check_opt},   {"join", clgan_check_join},
+    {"model", clgan_check_model},
 };
 
 /* Per size class: full on GPUs and PoCL, reduced on llvmpipe, tiny on the simulator. */
@@ -161,6 +162,26 @@ cl_mem chk_up(struct chk *c, const float *x, size_t n)
     }
     c->mem[c->n_mem] = m;
     c->mem_n[c->n_mem++] = bytes;
+    return m;
+}
+
+int32_t *chk_labels(struct chk *c, size_t n, int classes)
+{
+    int32_t *p = keep_host(c, malloc((n ? n : 1) * sizeof(int32_t)));
+    for (size_t i = 0; p && i < n; i++)
+        p[i] = i + 1 == n && n > 1 ? p[0] : (int32_t)(urand(c) * (float)classes) % classes;
+    return p;
+}
+
+cl_mem chk_up_labels(struct chk *c, const int32_t *labels, size_t n)
+{
+    /* a float buffer of the same byte size, written with the labels' bytes */
+    cl_mem m = chk_up(c, NULL, n);
+    if (m && clgan_rt_write(c->ctx, m, 0, n * sizeof(int32_t), labels) != CLGAN_STATUS_OK) {
+        if (!c->short_of)
+            c->short_of = "device memory";
+        return NULL;
+    }
     return m;
 }
 

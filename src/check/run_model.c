@@ -1,15 +1,18 @@
 /*
- * run_model.c - the "model" family: a whole training step of dcgan32's G and D (forward in
- * training mode, backward with parameter and input gradients) as clgan_model runs it, against
- * the host reference model (host_model.c). Widths and batch follow the size class as the
+ * run_model.c - the "model" family: a whole training step of dcgan32's G and D, plain and
+ * class-conditional (G: label embedding concatenated with z; D: projection discriminator), as
+ * clgan_model runs it (forward in training mode, backward with parameter and input gradients),
+ * against the host reference model (host_model.c). Widths and batch follow the size class as the
  * convolution cases do.
  */
 #include <stdio.h>
 
 #include "check/runner.h"
 
-static void model_case(struct chk *c, const char *stem, const struct clgan_layer_spec *sp, int n,
-                       struct clgan_shape in, int batch)
+/* Classes of the conditional pair (Fashion-MNIST's, as dcgan32's one channel). */
+#define COND_CLASSES 10
+
+static void model_case(struct chk *c, const char *stem, const struct clgan_net_spec *net, int batch)
 {
     char op[96];
     struct clgan_model *m = NULL;
@@ -17,7 +20,7 @@ static void model_case(struct chk *c, const char *stem, const struct clgan_layer
     if (!chk_want_case(c, stem))
         return;
     snprintf(op, sizeof(op), "%s_fwd", stem);
-    clgan_status st = clgan_model_init(c->ctx, sp, n, in, batch, "main", &m);
+    clgan_status st = clgan_model_init_net(c->ctx, net, batch, "main", &m);
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_init_params(m, c->rng);
     if (st != CLGAN_STATUS_OK) {
@@ -28,20 +31,29 @@ static void model_case(struct chk *c, const char *stem, const struct clgan_layer
         chk_fail(c, op, "out of host memory");
         goto out;
     }
-    size_t nin = (size_t)batch * clgan_shape_size(in),
+    int cond = net->n_inputs > 1;
+    size_t nin = (size_t)batch * clgan_shape_size(m->in),
            nout = (size_t)batch * clgan_shape_size(m->out);
     float *x = chk_rand(c, nin, -1, 1), *dy = chk_rand(c, nout, -1, 1), *rdx = chk_zeros(c, nin);
+    int32_t *labels = cond ? chk_labels(c, (size_t)batch, net->inputs[1].classes) : NULL;
     cl_mem dx = chk_up(c, x, nin), ddy = chk_up(c, dy, nout);
+    cl_mem dl = cond && labels ? chk_up_labels(c, labels, (size_t)batch) : NULL;
     float *got = NULL;
     if (!chk_ready(c, op))
         goto out;
+    struct clgan_tensor in[CLGAN_MAX_INPUTS] = {clgan_model_input_view(m, 0, dx, 0, batch)};
+    if (cond)
+        in[1] = clgan_model_input_view(m, 1, dl, 0, batch);
+    struct clgan_tensor dyv = clgan_model_output(m, batch);
+    dyv.mem = ddy;
+    dyv.off = 0;
     if (clgan_check_host_load(h) != CLGAN_STATUS_OK ||
-        clgan_model_forward(m, dx, 0, batch, CLGAN_FWD_TRAIN) != CLGAN_STATUS_OK ||
+        clgan_model_run(m, in, batch, CLGAN_FWD_TRAIN) != CLGAN_STATUS_OK ||
         !(got = chk_down(c, m->act, m->n_act))) {
         chk_dev_error(c, op);
         goto out;
     }
-    clgan_check_host_forward(h, x);
+    clgan_check_host_forward(h, x, labels);
     /* every layer's output slot; fp32 through several layers of long sums: the relative
      * tolerance grows with depth */
     int ok_all = 1;
@@ -72,12 +84,12 @@ static void model_case(struct chk *c, const char *stem, const struct clgan_layer
             chk_dev_error(c, op);
     }
     snprintf(op, sizeof(op), "%s_bwd_params", stem);
-    if (clgan_model_backward(m, dx, 0, ddy, 0, batch, 0) != CLGAN_STATUS_OK ||
+    if (clgan_model_back(m, in, &dyv, batch, 0) != CLGAN_STATUS_OK ||
         !(got = chk_down(c, m->grads, m->n_params))) {
         chk_dev_error(c, op);
         goto out;
     }
-    clgan_check_host_backward(h, x, dy, rdx, 0.0f, 1);
+    clgan_check_host_backward(h, x, labels, dy, rdx, 0.0f, 1);
     chk_compare(c, op, got, h->grads, m->n_params, 1e-3, 5e-3, 1e-7);
     snprintf(op, sizeof(op), "%s_bwd_input", stem);
     if ((got = chk_down(c, m->dx, nin)) != NULL)
@@ -93,14 +105,23 @@ out:
 void clgan_check_model(struct chk *c)
 {
     struct clgan_check_dcgan d;
-    struct clgan_layer_spec sp[CLGAN_MAX_LAYERS];
+    struct clgan_net_spec g, dn;
+    char err[256];
     int batch = 0;
     if (!chk_dcgan(c, 0, &d, &batch))
         return;
     /* batch norm needs two values per channel: G's first one sees 4x4 per image */
-    struct clgan_shape z = {d.nz, 1, 1}, x = {d.nc, d.size, d.size};
-    int n = clgan_preset_dcgan_g(d.size, d.nz, d.ngf, d.nc, sp);
-    model_case(c, "model_dcgan32_G", sp, n, z, batch);
-    n = clgan_preset_dcgan_d(d.size, d.ndf, d.nc, sp);
-    model_case(c, "model_dcgan32_D", sp, n, x, batch);
+    static const char *const stems[2][2] = {{"model_dcgan32_G", "model_dcgan32_D"},
+                                            {"model_dcgan32_cond_G", "model_dcgan32_cond_D"}};
+    for (int k = 0; k < 2; k++) {
+        if (!chk_want_case(c, k ? "model_dcgan32_cond" : "model_dcgan32"))
+            continue;
+        if (clgan_preset_dcgan(d.size, d.nz, d.ngf, d.ndf, d.nc, k ? COND_CLASSES : 0, &g, &dn, err,
+                               sizeof(err)) != CLGAN_STATUS_OK) {
+            chk_fail(c, stems[k][0], err);
+            continue;
+        }
+        model_case(c, stems[k][0], &g, batch);
+        model_case(c, stems[k][1], &dn, batch);
+    }
 }

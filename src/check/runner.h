@@ -53,6 +53,10 @@ int chk_want_case(const struct chk *c, const char *stem);
 float *chk_rand(struct chk *c, size_t n, float lo, float hi); /* uniform in [lo, hi) */
 float *chk_zeros(struct chk *c, size_t n);
 cl_mem chk_up(struct chk *c, const float *x, size_t n); /* x NULL: uninitialised */
+/* n class labels in [0, classes), the last one a repeat of the first when n > 1 (so that an
+ * embedding's gradient sums two samples into one row); case memory as above. */
+int32_t *chk_labels(struct chk *c, size_t n, int classes);
+cl_mem chk_up_labels(struct chk *c, const int32_t *labels, size_t n);
 /* Read n floats back (NULL after a device error, which chk_dev_error reports). */
 float *chk_down(struct chk *c, cl_mem m, size_t n);
 void chk_done(struct chk *c);
@@ -79,6 +83,7 @@ void clgan_check_act(struct chk *c);
 void clgan_check_loss(struct chk *c);
 void clgan_check_rng(struct chk *c);
 void clgan_check_opt(struct chk *c);
+void clgan_check_join(struct chk *c);
 void clgan_check_model(struct chk *c);
 
 #endif /* CLGAN_CHECK_RUNNER_H */
