@@ -73,10 +73,18 @@ static clgan_status step(struct clgan_classifier *c, long long i, size_t first, 
     int b = rows + sec;
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_forward(m, c->x, 0, b, CLGAN_FWD_TRAIN);
-    if (st == CLGAN_STATUS_OK)
-        st = clgan_ops_loss_softmax_xent(
-            c->ctx, (size_t)b, (size_t)c->k, 1.0f, m->act, clgan_model_output_off(m), c->t, 0,
-            c->delta, 0, 0.0f, c->slots, (size_t)i, 0.0f, c->slots, (size_t)(c->steps + i));
+    if (st == CLGAN_STATUS_OK) {
+        /* logits, one-hot targets and their gradient: b rows of k; the step's loss and accuracy
+         * into slots i and steps + i */
+        struct clgan_tensor x = clgan_model_output(m, b);
+        struct clgan_tensor t = clgan_tensor_view(c->t, 0, CLGAN_DTYPE_F32, b, c->k, 1, 1);
+        struct clgan_tensor dx = clgan_tensor_view(c->delta, 0, CLGAN_DTYPE_F32, b, c->k, 1, 1);
+        struct clgan_tensor lv =
+            clgan_tensor_view(c->slots, (size_t)i, CLGAN_DTYPE_F32, 1, 1, 1, 1);
+        struct clgan_tensor av =
+            clgan_tensor_view(c->slots, (size_t)(c->steps + i), CLGAN_DTYPE_F32, 1, 1, 1, 1);
+        st = clgan_ops_loss_softmax_xent(c->ctx, 1.0f, &x, &t, &dx, 0.0f, &lv, 0.0f, &av);
+    }
     if (st == CLGAN_STATUS_OK)
         st = clgan_model_backward(m, c->x, 0, c->delta, 0, b, CLGAN_BWD_NO_INPUT_GRAD);
     if (st == CLGAN_STATUS_OK)
