@@ -4,8 +4,10 @@
  * safetensors file and resumed exactly; the generator alone under PyTorch's names; pruning of
  * old epoch checkpoints.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -155,24 +157,54 @@ clgan_status clgan_gan_save(clgan_gan *g, const char *path)
     return st;
 }
 
-static int meta_get(const clgan_st_file *f, const char *k, double *v)
+/* 2^53: the largest count a checkpoint's decimal (written from a double) holds exactly */
+#define META_INT_MAX 9007199254740992.0
+
+/*
+ * A whole number in lo..hi from metadata key k. Checkpoints are input: a missing, malformed,
+ * fractional, non-finite or out-of-range value is refused naming the field, the value and the
+ * range, before any cast.
+ */
+static clgan_status meta_int(clgan_gan *g, const clgan_st_file *f, const char *file, const char *k,
+                             double lo, double hi, long long *out)
 {
     const char *s = clgan_io_st_meta(f, k);
     char *end;
     if (!s)
-        return 0;
-    *v = strtod(s, &end);
-    return end != s && *end == 0;
+        return clgan_gan_fail(g, CLGAN_STATUS_CORRUPT_FILE,
+                              "%s: not a clgan GAN checkpoint (metadata %s missing)", file, k);
+    errno = 0;
+    double v = s[0] && !isspace((unsigned char)s[0]) ? strtod(s, &end) : 0;
+    if (!s[0] || isspace((unsigned char)s[0]) || end == s || *end || !isfinite(v) ||
+        v != floor(v) || v < lo || v > hi)
+        return clgan_gan_fail(g, CLGAN_STATUS_CORRUPT_FILE,
+                              "%s: metadata %s = '%.40s' is not a whole number in %.17g..%.17g",
+                              file, k, s, lo, hi);
+    *out = (long long)v;
+    return CLGAN_STATUS_OK;
 }
 
-static int meta_getu(const clgan_st_file *f, const char *k, uint64_t *v)
+/* An unsigned 64-bit value from metadata key k: decimal digits only, at most 2^64 - 1. */
+static clgan_status meta_u64_get(clgan_gan *g, const clgan_st_file *f, const char *file,
+                                 const char *k, uint64_t *out)
 {
     const char *s = clgan_io_st_meta(f, k);
     char *end;
     if (!s)
-        return 0;
-    *v = strtoull(s, &end, 10);
-    return end != s && *end == 0;
+        return clgan_gan_fail(g, CLGAN_STATUS_CORRUPT_FILE,
+                              "%s: not a clgan GAN checkpoint (metadata %s missing)", file, k);
+    int digits = s[0] != 0;
+    for (const char *c = s; *c; c++)
+        digits &= isdigit((unsigned char)*c) != 0;
+    errno = 0;
+    unsigned long long v = digits ? strtoull(s, &end, 10) : 0;
+    if (!digits || errno == ERANGE || *end)
+        return clgan_gan_fail(g, CLGAN_STATUS_CORRUPT_FILE,
+                              "%s: metadata %s = '%.40s' is not a whole number in "
+                              "0..18446744073709551615",
+                              file, k, s);
+    *out = (uint64_t)v;
+    return CLGAN_STATUS_OK;
 }
 
 clgan_status clgan_gan_resume(clgan_gan *g, const char *path)
@@ -185,17 +217,27 @@ clgan_status clgan_gan_resume(clgan_gan *g, const char *path)
         return st;
     const char *fmt = clgan_io_st_meta(f, "format");
     const char *model = clgan_io_st_meta(f, "model");
-    double v[8];
-    uint64_t shuffle, noise, seed;
-    if (!fmt || strcmp(fmt, "clgan-gan-1") || !model || !meta_get(f, "step", &v[0]) ||
-        !meta_get(f, "epoch", &v[1]) || !meta_get(f, "batch_in_epoch", &v[2]) ||
-        !meta_get(f, "adam_t_G", &v[3]) || !meta_get(f, "adam_t_D", &v[4]) ||
-        !meta_get(f, "bn_batches_D", &v[5]) || !meta_getu(f, "shuffle_state", &shuffle) ||
-        !meta_getu(f, "noise_counter", &noise) || !meta_getu(f, "seed", &seed)) {
+    long long step = 0, epoch = 0, bie = 0, tg = 0, td = 0, bn = 0;
+    uint64_t shuffle = 0, noise = 0, seed = 0;
+    if (!fmt || strcmp(fmt, "clgan-gan-1") || !model) {
         st = clgan_gan_fail(g, CLGAN_STATUS_CORRUPT_FILE,
                             "%s: not a clgan GAN checkpoint (metadata missing)", file);
         goto out;
     }
+    /* every number is range-checked before it is used: a batch position past the data set
+     * would index outside it, a negative step would drop the run's metrics rows */
+    long long per_epoch_batches = (long long)(g->ds.count / (size_t)g->batch);
+    if ((st = meta_int(g, f, file, "step", 0, META_INT_MAX, &step)) != CLGAN_STATUS_OK ||
+        (st = meta_int(g, f, file, "epoch", 0, INT_MAX, &epoch)) != CLGAN_STATUS_OK ||
+        (st = meta_int(g, f, file, "batch_in_epoch", 0, (double)per_epoch_batches, &bie)) !=
+            CLGAN_STATUS_OK ||
+        (st = meta_int(g, f, file, "adam_t_G", 0, META_INT_MAX, &tg)) != CLGAN_STATUS_OK ||
+        (st = meta_int(g, f, file, "adam_t_D", 0, META_INT_MAX, &td)) != CLGAN_STATUS_OK ||
+        (st = meta_int(g, f, file, "bn_batches_D", 0, META_INT_MAX, &bn)) != CLGAN_STATUS_OK ||
+        (st = meta_u64_get(g, f, file, "shuffle_state", &shuffle)) != CLGAN_STATUS_OK ||
+        (st = meta_u64_get(g, f, file, "noise_counter", &noise)) != CLGAN_STATUS_OK ||
+        (st = meta_u64_get(g, f, file, "seed", &seed)) != CLGAN_STATUS_OK)
+        goto out;
     /* a checkpoint with its architecture gave the networks; one without names a preset */
     if ((!clgan_io_st_meta(f, "arch") && strcmp(model, g->model)) || seed != g->p.seed) {
         st = clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
@@ -213,12 +255,12 @@ clgan_status clgan_gan_resume(clgan_gan *g, const char *path)
         clgan_gan_fail(g, st, "%s: %s", file, tmp);
         goto out;
     }
-    g->step = (long long)v[0];
-    g->epoch = (int)v[1];
-    g->batch_in_epoch = (long long)v[2];
-    g->G->opt.t = (long long)v[3];
-    g->D->opt.t = (long long)v[4];
-    g->D->bn_batches = (long long)v[5];
+    g->step = step;
+    g->epoch = (int)epoch;
+    g->batch_in_epoch = bie;
+    g->G->opt.t = tg;
+    g->D->opt.t = td;
+    g->D->bn_batches = bn;
     g->shuffle_state = shuffle;
     g->noise_counter = noise;
     snprintf(g->last_ckpt, sizeof(g->last_ckpt), "%s", file);
