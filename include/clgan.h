@@ -250,6 +250,9 @@ struct clgan_gan_params {
     const char *out_dir;
     int log_every, sample_every, ckpt_every, keep_ckpts;
     const char *resume; /* run folder or checkpoint file to continue from */
+    /* a new run into an out_dir that holds a run (a checkpoint, metrics rows) removes that
+     * run's files; 0: such a run is refused. Another process's run is always refused. */
+    int overwrite;
 };
 
 CLGAN_API struct clgan_gan_params clgan_gan_default_params(void);

@@ -126,6 +126,8 @@ int clgan_cli_train(int argc, char **argv)
         {"--keep", OPT_INT, &p.keep_ckpts, 1, 1e6, NULL, "N", "epoch checkpoints kept"},
         {"--resume", OPT_STRING, &p.resume, 0, 0, NULL, "DIR|FILE",
          "continue a run from its latest checkpoint"},
+        {"--overwrite", OPT_FLAG, &p.overwrite, 0, 0, NULL, NULL,
+         "replace the run in --out (without it, or --resume, a folder with a run is refused)"},
         {"--quiet", OPT_FLAG, &quiet, 0, 0, NULL, NULL, "no progress output"},
         {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
     };

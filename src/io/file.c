@@ -349,3 +349,76 @@ clgan_status clgan_io_write_file(const char *path, const void *data, size_t n, c
         return st;
     return clgan_io_atomic_commit(&a, err, err_len);
 }
+
+/* ---------------------------------------------------------------- folder locks */
+
+clgan_status clgan_io_lock_dir(const char *dir, int *fd, char *err, size_t err_len)
+{
+    *fd = -1;
+    size_t n = strlen(dir) + sizeof("/" CLGAN_IO_LOCK_NAME);
+    char *path = malloc(n);
+    if (!path)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "%s: out of memory",
+                             dir);
+    snprintf(path, n, "%s/" CLGAN_IO_LOCK_NAME, dir);
+    clgan_status st = CLGAN_STATUS_OK;
+    /* O_NONBLOCK: a FIFO planted under the name must not hang the open */
+    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+    struct stat sb;
+    if (f < 0) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open the lock file: %s", path,
+                           strerror(errno));
+        goto out;
+    }
+    if (fstat(f, &sb) || !S_ISREG(sb.st_mode)) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: the lock file is not a regular file",
+                           path);
+        goto out;
+    }
+    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(f, F_SETLK, &lk) != 0) {
+        int e = errno;
+        long holder = 0;
+        struct flock q = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(f, F_GETLK, &q) == 0 && q.l_type != F_UNLCK)
+            holder = (long)q.l_pid;
+        if (!holder) { /* the PID the holder wrote */
+            char buf[32] = "";
+            ssize_t r = pread(f, buf, sizeof(buf) - 1, 0);
+            holder = r > 0 ? strtol(buf, NULL, 10) : 0;
+        }
+        if (e == EACCES || e == EAGAIN) {
+            if (holder > 0)
+                st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO,
+                                   "%s: folder is in use by another run (PID %ld)", dir, holder);
+            else
+                st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO,
+                                   "%s: folder is in use by another run", dir);
+        } else {
+            st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot lock: %s", path,
+                               strerror(e));
+        }
+        goto out;
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    /* the PID is for people and for file systems without lock owners; the lock is the fcntl
+     * one, released by the kernel however the process ends */
+    if (ftruncate(f, 0) == 0) {
+        ssize_t w = pwrite(f, pid, (size_t)len, 0);
+        (void)w; /* a lock without the PID written is still a lock */
+    }
+    *fd = f;
+    f = -1;
+out:
+    if (f >= 0)
+        close(f);
+    free(path);
+    return st;
+}
+
+void clgan_io_unlock_dir(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* closing releases the fcntl lock */
+}

@@ -74,4 +74,14 @@ int clgan_io_atomic_sweep(const char *dir);
 clgan_status clgan_io_write_file(const char *path, const void *data, size_t n, char *err,
                                  size_t err_len);
 
+/*
+ * Folder locks. One run per folder: an exclusive fcntl lock on "<dir>/.clgan-lock", which holds
+ * the owner's PID, kept for the run's lifetime (the kernel drops it however the process ends).
+ * clgan_io_lock_dir returns IO naming the holder's PID when another process holds it; *fd is
+ * the descriptor to pass to clgan_io_unlock_dir (-1 on failure).
+ */
+#define CLGAN_IO_LOCK_NAME ".clgan-lock"
+clgan_status clgan_io_lock_dir(const char *dir, int *fd, char *err, size_t err_len);
+void clgan_io_unlock_dir(int fd);
+
 #endif /* CLGAN_IO_FILE_H */
