@@ -22,10 +22,10 @@ static void parse(const uint8_t *entry, size_t size, const char *key)
     clgan_status st = clgan_cache_parse(copy, size, key, &off, &len);
     if (st == CLGAN_STATUS_OK) {
         size_t kl = strlen(key);
-        FUZZ_CHECK(off == 8 + 4 + kl + 8 && len > 0 && off + len == size,
+        FUZZ_CHECK(off == 8 + 4 + kl + 16 && len > 0 && off + len == size,
                    "binary at %zu, %zu bytes, in a %zu-byte entry for a %zu-byte key", off, len,
                    size, kl);
-        FUZZ_CHECK(!memcmp(copy, "CLGANPC1", 8) && !memcmp(copy + 12, key, kl), "wrong entry");
+        FUZZ_CHECK(!memcmp(copy, "CLGANPC2", 8) && !memcmp(copy + 12, key, kl), "wrong entry");
         unsigned sum = 0;
         for (size_t i = 0; i < len; i++)
             sum += copy[off + i];

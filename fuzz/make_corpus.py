@@ -129,10 +129,18 @@ put("safetensors", "not_json", st(None, raw="{\"a\": [1, 2,"))
 
 # ------------------------------------------------------------------ program cache entries
 # Input: key length byte, key, entry (see fuzz_cache.c).
-def entry(key, binary, klen=None, blen=None):
+def fnv1a64(data):
+    h = 1469598103934665603
+    for b in data:
+        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def entry(key, binary, klen=None, blen=None, sum_=None):
     k = key.encode()
-    return (b"CLGANPC1" + struct.pack("<I", len(k) if klen is None else klen) + k +
-            struct.pack("<Q", len(binary) if blen is None else blen) + binary)
+    return (b"CLGANPC2" + struct.pack("<I", len(k) if klen is None else klen) + k +
+            struct.pack("<Q", len(binary) if blen is None else blen) +
+            struct.pack("<Q", fnv1a64(binary) if sum_ is None else sum_) + binary)
 
 
 key = "gemm|-cl-std=CL1.2|pocl|cpu"
@@ -142,8 +150,10 @@ put("cache", "other_key", bytes([len(kb)]) + kb + entry("conv|x", b"bin"))
 put("cache", "empty_binary", bytes([len(kb)]) + kb + entry(key, b""))
 put("cache", "length_mismatch", bytes([len(kb)]) + kb + entry(key, b"abc", blen=4))
 put("cache", "huge_key_length", bytes([3]) + b"abc" + entry("abc", b"x", klen=0xFFFFFFFF))
-put("cache", "bad_magic", bytes([3]) + b"abc" + b"CLGANPC2" + entry("abc", b"x")[8:])
-put("cache", "short", bytes([0]) + b"CLGANPC1\x01")
+put("cache", "bad_magic", bytes([3]) + b"abc" + b"CLGANPC1" + entry("abc", b"x")[8:])
+put("cache", "bad_checksum", bytes([len(kb)]) + kb + entry(key, b"\x7fELF binary", sum_=1))
+put("cache", "flipped_bit", bytes([len(kb)]) + kb + entry(key, b"\x7fELF binary")[:-1] + b"x")
+put("cache", "short", bytes([0]) + b"CLGANPC2\x01")
 
 
 # ------------------------------------------------------------------ device SPECs

@@ -3,12 +3,15 @@
  *
  * Folder: the context's cache_dir (parameter; by default $CLGAN_CACHE_DIR, "off" disables, else
  * $XDG_CACHE_HOME/clgan, else ~/.cache/clgan).
- * File <hash of key>.bin: "CLGANPC1", u32 key length, key text, u64 binary length, binary.
- * The whole key is compared on load, so a hash collision or a foreign file is only a miss. Writes
- * go to <name>.tmp.<pid> and are renamed into place. Nothing here ever fails a run: a bad entry
- * is removed and the program rebuilt.
+ * File <hash of key>.bin: "CLGANPC2", u32 key length, key text, u64 binary length, u64 FNV-1a
+ * checksum of the binary, binary (integers little-endian). The whole key is compared on load, so
+ * a hash collision or a foreign file is only a miss; the length and checksum are verified before
+ * the binary reaches the driver, whose binary loaders trust their input (a cut or bit-flipped
+ * binary can crash them). Writes go to <name>.tmp.<pid> and are renamed into place. Nothing here
+ * ever fails a run: a bad entry is removed and the program rebuilt.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +20,7 @@
 
 #include "runtime/rt.h"
 
-#define MAGIC      "CLGANPC1"
+#define MAGIC      "CLGANPC2"
 #define MAX_BINARY ((uint64_t)1 << 30)
 
 static int mkdirs(const char *path)
@@ -47,6 +50,25 @@ static void entry_path(const char *dir, const char *key, char *out, size_t len)
     snprintf(out, len, "%s/%016llx.bin", dir, (unsigned long long)h);
 }
 
+/* 64-bit FNV-1a over the binary. */
+static uint64_t checksum(const unsigned char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
 clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const char *key,
                                size_t *bin_off, size_t *bin_len)
 {
@@ -55,16 +77,14 @@ clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const cha
         return CLGAN_STATUS_CORRUPT_FILE;
     uint32_t kl = (uint32_t)data[8] | (uint32_t)data[9] << 8 | (uint32_t)data[10] << 16 |
                   (uint32_t)data[11] << 24;
-    if (kl != klen || size - 12 < (size_t)kl + 8 || memcmp(data + 12, key, klen))
+    if (kl != klen || size - 12 < (size_t)kl + 16 || memcmp(data + 12, key, klen))
         return CLGAN_STATUS_CORRUPT_FILE;
     const unsigned char *p = data + 12 + kl;
-    uint64_t bl = 0;
-    for (int i = 7; i >= 0; i--)
-        bl = bl << 8 | p[i];
-    size_t rest = size - 12 - kl - 8;
-    if (bl == 0 || bl > MAX_BINARY || bl != rest)
+    uint64_t bl = get_u64(p), sum = get_u64(p + 8);
+    size_t rest = size - 12 - kl - 16;
+    if (bl == 0 || bl > MAX_BINARY || bl != rest || checksum(p + 16, rest) != sum)
         return CLGAN_STATUS_CORRUPT_FILE;
-    *bin_off = 12 + kl + 8;
+    *bin_off = 12 + kl + 16;
     *bin_len = (size_t)bl;
     return CLGAN_STATUS_OK;
 }
@@ -77,15 +97,21 @@ clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **b
     if (!dir)
         return CLGAN_STATUS_IO;
     entry_path(dir, key, path, sizeof(path));
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* non-blocking open, then the type of what was opened: a FIFO or device planted under an
+     * entry's name must not hang or feed the driver */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return CLGAN_STATUS_IO;
     struct stat sb;
+    FILE *f = NULL;
     unsigned char *data = NULL;
     clgan_status st = CLGAN_STATUS_CORRUPT_FILE;
-    if (fstat(fileno(f), &sb) == 0 && sb.st_size > 0 && (uint64_t)sb.st_size < MAX_BINARY) {
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+        (uint64_t)sb.st_size < MAX_BINARY && (f = fdopen(fd, "rb")) != NULL) {
+        fd = -1;
         data = malloc((size_t)sb.st_size);
-        if (data && fread(data, 1, (size_t)sb.st_size, f) == (size_t)sb.st_size) {
+        if (data && fread(data, 1, (size_t)sb.st_size, f) == (size_t)sb.st_size &&
+            fgetc(f) == EOF) {
             size_t off, bl;
             st = clgan_cache_parse(data, (size_t)sb.st_size, key, &off, &bl);
             if (st == CLGAN_STATUS_OK) {
@@ -96,7 +122,10 @@ clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **b
             }
         }
     }
-    fclose(f);
+    if (f)
+        fclose(f);
+    if (fd >= 0)
+        close(fd);
     free(data);
     if (st != CLGAN_STATUS_OK) {
         clgan_rt_log(ctx, CLGAN_LOG_INFO,
@@ -104,6 +133,15 @@ clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **b
         unlink(path);
     }
     return st;
+}
+
+void clgan_cache_remove(clgan_ctx *ctx, const char *key)
+{
+    char path[1200];
+    if (!ctx->cache_dir)
+        return;
+    entry_path(ctx->cache_dir, key, path, sizeof(path));
+    unlink(path);
 }
 
 void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin, size_t len)
@@ -118,14 +156,17 @@ void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin
     if (!f)
         return;
     uint32_t kl = (uint32_t)strlen(key);
-    unsigned char hdr[12], lb[8];
+    unsigned char hdr[12], lb[16];
+    uint64_t sum = checksum(bin, len);
     memcpy(hdr, MAGIC, 8);
     for (int i = 0; i < 4; i++)
         hdr[8 + i] = (unsigned char)(kl >> (8 * i));
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 8; i++) {
         lb[i] = (unsigned char)((uint64_t)len >> (8 * i));
+        lb[8 + i] = (unsigned char)(sum >> (8 * i));
+    }
     int ok = fwrite(hdr, 1, 12, f) == 12 && fwrite(key, 1, kl, f) == kl &&
-             fwrite(lb, 1, 8, f) == 8 && fwrite(bin, 1, len, f) == len;
+             fwrite(lb, 1, 16, f) == 16 && fwrite(bin, 1, len, f) == len;
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path)) {
         unlink(tmp);

@@ -159,6 +159,7 @@ clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *ou
         if (err != CL_SUCCESS || bst != CL_SUCCESS) {
             clgan_rt_log(ctx, CLGAN_LOG_INFO, "cached binary of %s rejected (%s); rebuilding",
                          family, clgan_cl_errname(err != CL_SUCCESS ? err : bst));
+            clgan_cache_remove(ctx, key); /* a miss; the rebuild stores a good entry */
             if (prog)
                 clReleaseProgram(prog);
             prog = NULL;
