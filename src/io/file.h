@@ -48,11 +48,17 @@ void clgan_io_buf_free(struct clgan_io_buf *b);
 /* An atomic write in progress (see the top of this file). */
 struct clgan_io_atomic {
     int fd;     /* -1 when not open */
-    char *path; /* final path */
-    char *tmp;  /* temporary path */
+    char *path; /* final path (a symbolic link's target) */
+    char *tmp;  /* temporary path; NULL when writing straight through */
 };
 
-/* Create the temporary file next to path. On failure nothing is left behind. */
+/*
+ * Create the temporary file next to path. On failure nothing is left behind. What is at path
+ * decides how: nothing or a regular file, a temporary file renamed over it (for a symbolic link,
+ * over its target, in the target's folder, the link kept); a character device (/dev/null,
+ * /dev/stdout on a terminal) or a FIFO (a pipe, /dev/stdout into one), written straight through,
+ * a FIFO without a reader refused; anything else (a folder, a block device, a socket) refused.
+ */
 clgan_status clgan_io_atomic_open(struct clgan_io_atomic *a, const char *path, char *err,
                                   size_t err_len);
 /* Append n bytes. On failure the temporary file is removed (abort is still allowed). */
