@@ -166,10 +166,22 @@ static void test_atomic(void)
     st = clgan_io_write_file(tpath("no/such/dir/x"), "x", 1, errbuf, sizeof(errbuf));
     expect_fail("atomic_missing_folder", st, CLGAN_STATUS_IO, "no/such/dir/x",
                 "No such file or directory");
-    /* renaming a file over a folder fails; the temporary file must go */
+    /* a folder where the file goes is refused before anything is written */
     mkdir(tpath("adir"), 0755);
     st = clgan_io_write_file(tpath("adir"), "x", 1, errbuf, sizeof(errbuf));
-    expect_fail("atomic_rename_fails", st, CLGAN_STATUS_IO, "adir", "cannot rename");
+    expect_fail("atomic_folder_refused", st, CLGAN_STATUS_IO, "adir", "is a folder");
+    /* a folder appearing there while the file is written: the rename fails, the temporary
+     * file must go */
+    {
+        struct clgan_io_atomic r;
+        st = clgan_io_atomic_open(&r, tpath("bdir"), errbuf, sizeof(errbuf));
+        if (st == CLGAN_STATUS_OK &&
+            (st = clgan_io_atomic_write(&r, "x", 1, errbuf, sizeof(errbuf))) == CLGAN_STATUS_OK) {
+            mkdir(tpath("bdir"), 0755);
+            st = clgan_io_atomic_commit(&r, errbuf, sizeof(errbuf));
+        }
+        expect_fail("atomic_rename_fails", st, CLGAN_STATUS_IO, "bdir", "cannot rename");
+    }
     th_expect(count_tmp_files() == 0, "atomic_no_leftovers", NULL, "%d temp files",
               count_tmp_files());
     /* streaming: a write after abort is refused */
