@@ -104,7 +104,8 @@ const struct clgan_st_tensor *clgan_io_st_find(const clgan_st_file *f, const cha
 clgan_status clgan_io_st_get(const clgan_st_file *f, const char *name, enum clgan_st_dtype dt,
                              int ndim, const int64_t *shape, const struct clgan_st_tensor **out,
                              char *err, size_t err_len);
-/* clgan_io_st_get for F32, then copy the values into dst (numel floats). */
+/* clgan_io_st_get for F32, then copy the values into dst (numel floats); CORRUPT_FILE naming
+ * the tensor when a value is NaN or infinite. */
 clgan_status clgan_io_st_read_f32(const clgan_st_file *f, const char *name, int ndim,
                                   const int64_t *shape, float *dst, char *err, size_t err_len);
 

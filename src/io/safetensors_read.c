@@ -495,9 +495,19 @@ clgan_status clgan_io_st_read_f32(const clgan_st_file *f, const char *name, int 
 {
     const struct clgan_st_tensor *t;
     clgan_status st = clgan_io_st_get(f, name, CLGAN_ST_F32, ndim, shape, &t, err, err_len);
-    if (st == CLGAN_STATUS_OK && t->nbytes)
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    if (t->nbytes)
         memcpy(dst, t->data, t->nbytes);
-    return st;
+    /* weights and statistics are used as they are: a NaN or infinity would go on into every
+     * sample, prediction and later checkpoint */
+    for (size_t i = 0; i < t->nbytes / sizeof(float); i++)
+        if (!isfinite(dst[i]))
+            return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                                 "%s: tensor '%s' holds a value that is not finite (%g at "
+                                 "element %zu)",
+                                 f->path, name, (double)dst[i], i);
+    return CLGAN_STATUS_OK;
 }
 
 const char *clgan_io_st_meta(const clgan_st_file *f, const char *key)

@@ -252,7 +252,8 @@ clgan_status clgan_gan_resume(clgan_gan *g, const char *path)
     if (st != CLGAN_STATUS_OK) {
         char tmp[2048];
         snprintf(tmp, sizeof(tmp), "%s", g->err);
-        clgan_gan_fail(g, st, "%s: %s", file, tmp);
+        if (strncmp(tmp, file, strlen(file))) /* name the file once */
+            clgan_gan_fail(g, st, "%s: %s", file, tmp);
         goto out;
     }
     g->step = step;
