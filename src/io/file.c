@@ -25,24 +25,47 @@ clgan_status clgan_io_fail(char *err, size_t err_len, clgan_status st, const cha
     return st;
 }
 
+clgan_status clgan_io_open_read(const char *path, FILE **out, char *err, size_t err_len)
+{
+    *out = NULL;
+    /* non-blocking: opening a FIFO for reading would otherwise wait for a writer forever */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open: %s", path,
+                             strerror(errno));
+    struct stat sb;
+    clgan_status st = CLGAN_STATUS_OK;
+    if (fstat(fd, &sb))
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot stat: %s", path,
+                           strerror(errno));
+    else if (!S_ISREG(sb.st_mode))
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: not a regular file (%s)", path,
+                           S_ISDIR(sb.st_mode)    ? "a folder"
+                           : S_ISFIFO(sb.st_mode) ? "a FIFO"
+                           : S_ISCHR(sb.st_mode)  ? "a character device"
+                                                  : "a special file");
+    else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 ||
+             !(*out = fdopen(fd, "rb")))
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open: %s", path,
+                           strerror(errno));
+    if (st != CLGAN_STATUS_OK)
+        close(fd);
+    return st;
+}
+
 clgan_status clgan_io_read_file(const char *path, size_t max, char **data, size_t *len, char *err,
                                 size_t err_len)
 {
     *data = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open: %s", path,
-                             strerror(errno));
-    clgan_status st = CLGAN_STATUS_OK;
+    FILE *f = NULL;
+    clgan_status st = clgan_io_open_read(path, &f, err, err_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
     struct stat sb;
     if (fstat(fileno(f), &sb)) {
         st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot stat: %s", path,
                            strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: not a regular file", path);
         goto out;
     }
     if ((uint64_t)sb.st_size > (uint64_t)max) {

@@ -16,12 +16,20 @@
 #define CLGAN_IO_FILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "clgan.h"
 
 /* Format one line into err (if not NULL); returns st so callers can `return clgan_io_fail(...)`. */
 clgan_status clgan_io_fail(char *err, size_t err_len, clgan_status st, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * Open path for reading ("rb") after checking, on the open descriptor, that it is a regular
+ * file: a FIFO, device or folder is refused naming the path and what it is, never waited on.
+ * Every file clgan reads is opened this way.
+ */
+clgan_status clgan_io_open_read(const char *path, FILE **out, char *err, size_t err_len);
 
 /*
  * Read a whole file into a malloc'ed buffer (*data, free() it) with a NUL byte after the last

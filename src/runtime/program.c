@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/file.h"
 #include "runtime/fault.h"
 #include "runtime/rt.h"
 
 #define BUILD_OPTIONS "-cl-std=CL1.2"
+/* the largest kernel source read from CLGAN_KERNEL_DIR (ours are tens of kilobytes) */
+#define KERNEL_SOURCE_MAX ((size_t)16 << 20)
 
 /* Read a family's source into a malloc'ed NUL-terminated string. */
 static clgan_status family_source(clgan_ctx *ctx, const char *family, char **out)
@@ -21,35 +24,22 @@ static clgan_status family_source(clgan_ctx *ctx, const char *family, char **out
     const char *dir = ctx->kernel_dir;
     *out = NULL;
     if (dir) {
-        char path[1024];
-        snprintf(path, sizeof(path), "%s/%s.cl", dir, family);
-        FILE *f = fopen(path, "rb");
-        if (!f)
-            return clgan_rt_fail(ctx, CLGAN_STATUS_IO,
-                                 "cannot read kernel source %s (kernel folder %s)", path, dir);
-        char *buf = NULL;
-        size_t len = 0, cap = 0;
-        for (;;) {
-            if (len + 4096 + 1 > cap) {
-                cap = cap ? cap * 2 : 16384;
-                char *nb = realloc(buf, cap);
-                if (!nb) {
-                    free(buf);
-                    fclose(f);
-                    return CLGAN_STATUS_OUT_OF_HOST_MEMORY;
-                }
-                buf = nb;
-            }
-            size_t r = fread(buf + len, 1, 4096, f);
-            len += r;
-            if (r < 4096)
-                break;
-        }
-        fclose(f);
-        buf[len] = 0;
-        clgan_rt_log(ctx, CLGAN_LOG_DEBUG, "kernel source %s from %s", family, path);
-        *out = buf;
-        return CLGAN_STATUS_OK;
+        /* read with a size limit through the checked reader: a FIFO, folder or huge file in
+         * the kernel folder is an error naming it, not a hang or an allocation of its size */
+        size_t plen = strlen(dir) + strlen(family) + 5;
+        char *path = malloc(plen), err[1024] = "";
+        size_t len = 0;
+        if (!path)
+            return CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+        snprintf(path, plen, "%s/%s.cl", dir, family);
+        clgan_status st = clgan_io_read_file(path, KERNEL_SOURCE_MAX, out, &len, err, sizeof(err));
+        if (st != CLGAN_STATUS_OK)
+            st =
+                clgan_rt_fail(ctx, st, "cannot read kernel source %s (kernel folder %s)", err, dir);
+        else
+            clgan_rt_log(ctx, CLGAN_LOG_DEBUG, "kernel source %s from %s", family, path);
+        free(path);
+        return st;
     }
     for (size_t i = 0; i < clgan_cl_n_sources; i++) {
         if (!strcmp(clgan_cl_sources[i].name, family)) {

@@ -43,9 +43,9 @@ static void add_hist(clgan_gan *g, const struct clgan_gan_stats *s)
 /* Read metrics.csv back (a resumed run's curves cover the whole training). */
 static void load_hist(clgan_gan *g, const char *path)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = NULL;
     char line[512];
-    if (!f)
+    if (clgan_io_open_read(path, &f, NULL, 0) != CLGAN_STATUS_OK)
         return;
     while (fgets(line, sizeof(line), f)) {
         struct clgan_gan_stats s;
@@ -162,8 +162,10 @@ static int holds_run(const char *dir, char *what, size_t len)
         return 1;
     }
     snprintf(path, sizeof(path), "%s/metrics.csv", dir);
-    FILE *f = lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? fopen(path, "r") : NULL;
+    FILE *f = NULL;
     long rows = -1;
+    if (clgan_io_open_read(path, &f, NULL, 0) != CLGAN_STATUS_OK)
+        f = NULL;
     if (f) {
         for (int c; (c = fgetc(f)) != EOF;)
             rows += c == '\n';
@@ -207,8 +209,10 @@ clgan_status clgan_gan_claim_out(clgan_gan *g, int resuming, int overwrite)
     if (!overwrite) { /* a foreign metrics.csv: refused now, not after the slow start */
         char path[1300], head[256];
         snprintf(path, sizeof(path), "%s/metrics.csv", g->out_dir);
-        struct stat sb;
-        FILE *f = lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? fopen(path, "rb") : NULL;
+        FILE *f = NULL;
+        if (access(path, F_OK) == 0 &&
+            (st = clgan_io_open_read(path, &f, g->err, sizeof(g->err))) != CLGAN_STATUS_OK)
+            return st; /* a FIFO or folder named metrics.csv: the log could not be written */
         size_t n = f ? fread(head, 1, sizeof(head) - 1, f) : 0;
         if (f)
             fclose(f);
