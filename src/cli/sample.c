@@ -113,10 +113,17 @@ int clgan_cli_sample(int argc, char **argv)
             goto done;
         }
         for (int i = 0; i < n && st == CLGAN_STATUS_OK; i++) {
-            char path[1200];
-            snprintf(path, sizeof(path), "%s/sample_%06d.png", out, i);
+            size_t plen = strlen(out) + 32; /* never cut: a cut name would repeat */
+            char *path = malloc(plen);
+            if (!path) {
+                snprintf(msg, sizeof(msg), "out of host memory");
+                st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+                break;
+            }
+            snprintf(path, plen, "%s/sample_%06d.png", out, i);
             st = clgan_png_write_image(path, img + (size_t)i * per, nc, size, size, msg,
                                        sizeof(msg));
+            free(path);
         }
     } else {
         int rows = (n + grid - 1) / grid;

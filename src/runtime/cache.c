@@ -25,29 +25,36 @@
 
 static int mkdirs(const char *path)
 {
-    char tmp[1024];
-    snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
+    char *tmp = strdup(path); /* any length: a cut path would create the wrong folders */
+    int rc = tmp ? 0 : -1;
+    for (char *p = tmp ? tmp + 1 : NULL; p && *p && rc == 0; p++) {
         if (*p == '/') {
             *p = 0;
             if (mkdir(tmp, 0755) && errno != EEXIST)
-                return -1;
+                rc = -1;
             *p = '/';
         }
     }
-    if (mkdir(tmp, 0755) && errno != EEXIST)
-        return -1;
-    return 0;
+    if (rc == 0 && mkdir(tmp, 0755) && errno != EEXIST)
+        rc = -1;
+    free(tmp);
+    return rc;
 }
 
-static void entry_path(const char *dir, const char *key, char *out, size_t len)
+/* "<dir>/<hash of key>.bin" (malloc'ed; NULL when out of memory), with room for a ".tmp.<pid>"
+ * suffix. */
+static char *entry_path(const char *dir, const char *key)
 {
     uint64_t h = 1469598103934665603ull;
     for (const char *s = key; *s; s++) {
         h ^= (unsigned char)*s;
         h *= 1099511628211ull;
     }
-    snprintf(out, len, "%s/%016llx.bin", dir, (unsigned long long)h);
+    size_t len = strlen(dir) + 64;
+    char *out = malloc(len);
+    if (out)
+        snprintf(out, len, "%s/%016llx.bin", dir, (unsigned long long)h);
+    return out;
 }
 
 /* 64-bit FNV-1a over the binary. */
@@ -91,17 +98,18 @@ clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const cha
 
 clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **bin, size_t *len)
 {
-    char path[1200];
     const char *dir = ctx->cache_dir;
     *bin = NULL;
-    if (!dir)
+    char *path = dir ? entry_path(dir, key) : NULL;
+    if (!path)
         return CLGAN_STATUS_IO;
-    entry_path(dir, key, path, sizeof(path));
     /* non-blocking open, then the type of what was opened: a FIFO or device planted under an
      * entry's name must not hang or feed the driver */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
+        free(path);
         return CLGAN_STATUS_IO;
+    }
     struct stat sb;
     FILE *f = NULL;
     unsigned char *data = NULL;
@@ -132,29 +140,36 @@ clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **b
                      "program cache entry %s is corrupt or foreign; rebuilding", path);
         unlink(path);
     }
+    free(path);
     return st;
 }
 
 void clgan_cache_remove(clgan_ctx *ctx, const char *key)
 {
-    char path[1200];
-    if (!ctx->cache_dir)
-        return;
-    entry_path(ctx->cache_dir, key, path, sizeof(path));
-    unlink(path);
+    char *path = ctx->cache_dir ? entry_path(ctx->cache_dir, key) : NULL;
+    if (path)
+        unlink(path);
+    free(path);
 }
 
 void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin, size_t len)
 {
-    char path[1200], tmp[1300];
     const char *dir = ctx->cache_dir;
     if (!dir || mkdirs(dir))
         return;
-    entry_path(dir, key, path, sizeof(path));
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
+    char *path = entry_path(dir, key);
+    size_t tlen = path ? strlen(path) + 32 : 0;
+    char *tmp = path ? malloc(tlen) : NULL;
+    FILE *f = NULL;
+    if (tmp) {
+        snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
+        f = fopen(tmp, "wb");
+    }
+    if (!f) {
+        free(path);
+        free(tmp);
         return;
+    }
     uint32_t kl = (uint32_t)strlen(key);
     unsigned char hdr[12], lb[16];
     uint64_t sum = checksum(bin, len);
@@ -172,4 +187,6 @@ void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin
         unlink(tmp);
         clgan_rt_log(ctx, CLGAN_LOG_INFO, "could not write program cache entry %s", path);
     }
+    free(path);
+    free(tmp);
 }

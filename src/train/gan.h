@@ -115,9 +115,9 @@ clgan_status clgan_gan_grid(clgan_gan *g, const char *path);
 clgan_status clgan_gan_ckpt_arch(clgan_gan *g, const char *path, struct clgan_net_spec *gnet,
                                  struct clgan_net_spec *dnet, int *found);
 /* Create and lock the run folder for the run's lifetime (another run holding it is refused);
- * a new run (not resuming) into a folder that holds a run is refused, or with overwrite the
- * old run's files are removed. */
-clgan_status clgan_gan_claim_out(clgan_gan *g, int resuming, int overwrite);
+ * a resume path too long for the checkpoint buffers is refused; a new run (resume NULL) into a
+ * folder that holds a run is refused, or with overwrite the old run's files are removed. */
+clgan_status clgan_gan_claim_out(clgan_gan *g, const char *resume, int overwrite);
 /* Continue from a checkpoint file or run folder (its checkpoints/latest.safetensors). */
 clgan_status clgan_gan_resume(clgan_gan *g, const char *path);
 /* latest.safetensors, the epoch's file at an epoch end (pruning older ones), generator file. */

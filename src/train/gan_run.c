@@ -196,9 +196,16 @@ static void remove_run_files(const char *dir, const char *sub, const char *const
     closedir(d);
 }
 
-clgan_status clgan_gan_claim_out(clgan_gan *g, int resuming, int overwrite)
+clgan_status clgan_gan_claim_out(clgan_gan *g, const char *resume, int overwrite)
 {
+    int resuming = resume != NULL;
     g->lock_fd = -1;
+    /* the checkpoint paths are built in fixed buffers: refuse what would not fit, never cut */
+    if (resume && strlen(resume) > sizeof(g->out_dir) - 1)
+        return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                              "--resume path of %zu characters is longer than the %zu this "
+                              "trainer takes: %.60s...",
+                              strlen(resume), sizeof(g->out_dir) - 1, resume);
     if (!g->out_dir[0])
         return CLGAN_STATUS_OK;
     clgan_status st = clgan_gan_ensure_dir(g, g->out_dir);

@@ -541,7 +541,7 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
     clgan_status st = check_params(g, params);
     /* one run per folder, decided before the slow part */
     if (st == CLGAN_STATUS_OK)
-        st = clgan_gan_claim_out(g, params->resume != NULL, params->overwrite);
+        st = clgan_gan_claim_out(g, params->resume, params->overwrite);
     if (st == CLGAN_STATUS_OK) {
         g->p.model = g->model;
         g->p.g_loss = g->g_loss;
