@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,11 +153,28 @@ void clgan_cache_remove(clgan_ctx *ctx, const char *key)
     free(path);
 }
 
+/* A cache folder that cannot be written is worth one warning per process, never a failure. */
+static void unwritable(clgan_ctx *ctx, const char *dir)
+{
+    static atomic_int warned;
+    int e = errno;
+    if (atomic_exchange(&warned, 1))
+        return;
+    clgan_rt_log(ctx, CLGAN_LOG_WARN,
+                 "program cache folder %s is not writable (%s); programs are built from source "
+                 "each run (CLGAN_CACHE_DIR=off: no cache, no warning)",
+                 dir, strerror(e));
+}
+
 void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin, size_t len)
 {
     const char *dir = ctx->cache_dir;
-    if (!dir || mkdirs(dir))
+    if (!dir)
         return;
+    if (mkdirs(dir)) {
+        unwritable(ctx, dir);
+        return;
+    }
     char *path = entry_path(dir, key);
     size_t tlen = path ? strlen(path) + 32 : 0;
     char *tmp = path ? malloc(tlen) : NULL;
@@ -166,6 +184,8 @@ void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin
         f = fopen(tmp, "wb");
     }
     if (!f) {
+        if (tmp)
+            unwritable(ctx, dir);
         free(path);
         free(tmp);
         return;

@@ -78,6 +78,31 @@ static char *cache_key(clgan_ctx *ctx, const char *family, const char *src, cons
     return key;
 }
 
+/*
+ * 1 when every option of opts that takes an argument (-D, -I) has one. Drivers parse
+ * CLGAN_BUILD_OPTIONS themselves and some crash on a bare "-I" (PoCL does), so that is refused
+ * before the driver sees it.
+ */
+static int options_complete(const char *opts)
+{
+    const char *p = opts;
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *t = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (p - t == 2 && t[0] == '-' && (t[1] == 'I' || t[1] == 'D')) {
+            const char *a = p;
+            while (*a == ' ' || *a == '\t')
+                a++;
+            if (!*a || *a == '-')
+                return 0;
+        }
+    }
+    return 1;
+}
+
 static clgan_status build_failed(clgan_ctx *ctx, cl_program prog, const char *family, cl_int err)
 {
     size_t n = 0;
@@ -87,10 +112,20 @@ static clgan_status build_failed(clgan_ctx *ctx, cl_program prog, const char *fa
         log[0] = 0;
         clGetProgramBuildInfo(prog, ctx->device, CL_PROGRAM_BUILD_LOG, n, log, NULL);
         log[n] = 0;
+        for (size_t i = strlen(log); i > 0 && (log[i - 1] == '\n' || log[i - 1] == ' '); i--)
+            log[i - 1] = 0; /* the message ends the line */
     }
-    clgan_status st =
-        clgan_rt_fail(ctx, CLGAN_STATUS_KERNEL_BUILD, "building cl/%s.cl for %s failed (%s): %s",
-                      family, ctx->info.name, clgan_cl_errname(err), log ? log : "");
+    clgan_status st;
+    if (err == CL_INVALID_BUILD_OPTIONS && ctx->build_options) /* the user's, most likely */
+        st = clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                           "the OpenCL driver of %s rejects the build options (CL_INVALID_BUILD_"
+                           "OPTIONS) with CLGAN_BUILD_OPTIONS='%s'%s%s",
+                           ctx->info.name, ctx->build_options, log && log[0] ? ": " : "",
+                           log ? log : "");
+    else
+        st = clgan_rt_fail(ctx, CLGAN_STATUS_KERNEL_BUILD,
+                           "building cl/%s.cl for %s failed (%s): %s", family, ctx->info.name,
+                           clgan_cl_errname(err), log ? log : "");
     free(log);
     return st;
 }
@@ -127,7 +162,18 @@ clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *ou
 
     char opts[1024];
     const char *extra = ctx->build_options;
-    snprintf(opts, sizeof(opts), "%s%s%s", BUILD_OPTIONS, extra ? " " : "", extra ? extra : "");
+    if ((size_t)snprintf(opts, sizeof(opts), "%s%s%s", BUILD_OPTIONS, extra ? " " : "",
+                         extra ? extra : "") >= sizeof(opts)) {
+        st = clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                           "CLGAN_BUILD_OPTIONS is %zu characters long; at most %zu are taken",
+                           strlen(extra), sizeof(opts) - sizeof(BUILD_OPTIONS) - 1);
+        goto out;
+    }
+    if (extra && !options_complete(extra)) {
+        st = clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                           "CLGAN_BUILD_OPTIONS='%s': -D and -I need an argument", extra);
+        goto out;
+    }
     key = cache_key(ctx, family, src, opts);
     if (!key) {
         st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
