@@ -127,6 +127,36 @@ put("safetensors", "truncated", st({"a": {"dtype": "F32", "shape": [2],
 put("safetensors", "not_json", st(None, raw="{\"a\": [1, 2,"))
 
 
+# ------------------------------------------------------------------ resume metadata
+# Input: batches per epoch (one byte), then a checkpoint (see fuzz_resume.c).
+good_meta = {"format": "clgan-gan-1", "model": "dcgan32", "step": "12", "epoch": "1",
+             "batch_in_epoch": "4", "adam_t_G": "12", "adam_t_D": "12", "bn_batches_D": "24",
+             "shuffle_state": "18446744073709551615", "noise_counter": "4096", "seed": "999"}
+
+
+def ckpt(**changes):
+    m = dict(good_meta)
+    for k, v in changes.items():
+        if v is None:
+            m.pop(k, None)
+        else:
+            m[k] = v
+    return bytes([8]) + st({"__metadata__": m})
+
+
+put("resume", "valid", ckpt())
+put("resume", "step_negative", ckpt(step="-5"))
+put("resume", "step_nan", ckpt(step="nan"))
+put("resume", "step_fraction", ckpt(step="1.5"))
+put("resume", "step_huge", ckpt(step="1e30"))
+put("resume", "batch_past_epoch", ckpt(batch_in_epoch="9"))
+put("resume", "batch_negative", ckpt(batch_in_epoch="-1000000"))
+put("resume", "shuffle_past_2_64", ckpt(shuffle_state="18446744073709551616"))
+put("resume", "noise_signed", ckpt(noise_counter="-1"))
+put("resume", "seed_missing", ckpt(seed=None))
+put("resume", "wrong_format", ckpt(format="clgan-generator-1"))
+
+
 # ------------------------------------------------------------------ program cache entries
 # Input: key length byte, key, entry (see fuzz_cache.c).
 def fnv1a64(data):

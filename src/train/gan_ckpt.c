@@ -165,45 +165,70 @@ clgan_status clgan_gan_save(clgan_gan *g, const char *path)
  * fractional, non-finite or out-of-range value is refused naming the field, the value and the
  * range, before any cast.
  */
-static clgan_status meta_int(clgan_gan *g, const clgan_st_file *f, const char *file, const char *k,
-                             double lo, double hi, long long *out)
+static clgan_status meta_int(const clgan_st_file *f, const char *file, const char *k, double lo,
+                             double hi, long long *out, char *err, size_t err_len)
 {
     const char *s = clgan_io_st_meta(f, k);
-    char *end;
+    char *end = NULL;
     if (!s)
-        return clgan_gan_fail(g, CLGAN_STATUS_CORRUPT_FILE,
-                              "%s: not a clgan GAN checkpoint (metadata %s missing)", file, k);
-    errno = 0;
-    double v = s[0] && !isspace((unsigned char)s[0]) ? strtod(s, &end) : 0;
-    if (!s[0] || isspace((unsigned char)s[0]) || end == s || *end || !isfinite(v) ||
-        v != floor(v) || v < lo || v > hi)
-        return clgan_gan_fail(g, CLGAN_STATUS_CORRUPT_FILE,
-                              "%s: metadata %s = '%.40s' is not a whole number in %.17g..%.17g",
-                              file, k, s, lo, hi);
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: not a clgan GAN checkpoint (metadata %s missing)", file, k);
+    int lead = s[0] && !isspace((unsigned char)s[0]);
+    double v = lead ? strtod(s, &end) : 0;
+    if (!lead || end == s || *end || !isfinite(v) || v != floor(v) || v < lo || v > hi)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: metadata %s = '%.40s' is not a whole number in %.17g..%.17g",
+                             file, k, s, lo, hi);
     *out = (long long)v;
     return CLGAN_STATUS_OK;
 }
 
 /* An unsigned 64-bit value from metadata key k: decimal digits only, at most 2^64 - 1. */
-static clgan_status meta_u64_get(clgan_gan *g, const clgan_st_file *f, const char *file,
-                                 const char *k, uint64_t *out)
+static clgan_status meta_u64_get(const clgan_st_file *f, const char *file, const char *k,
+                                 uint64_t *out, char *err, size_t err_len)
 {
     const char *s = clgan_io_st_meta(f, k);
-    char *end;
+    char *end = NULL;
     if (!s)
-        return clgan_gan_fail(g, CLGAN_STATUS_CORRUPT_FILE,
-                              "%s: not a clgan GAN checkpoint (metadata %s missing)", file, k);
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: not a clgan GAN checkpoint (metadata %s missing)", file, k);
     int digits = s[0] != 0;
     for (const char *c = s; *c; c++)
         digits &= isdigit((unsigned char)*c) != 0;
     errno = 0;
     unsigned long long v = digits ? strtoull(s, &end, 10) : 0;
     if (!digits || errno == ERANGE || *end)
-        return clgan_gan_fail(g, CLGAN_STATUS_CORRUPT_FILE,
-                              "%s: metadata %s = '%.40s' is not a whole number in "
-                              "0..18446744073709551615",
-                              file, k, s);
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: metadata %s = '%.40s' is not a whole number in "
+                             "0..18446744073709551615",
+                             file, k, s);
     *out = (uint64_t)v;
+    return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_gan_resume_meta(const clgan_st_file *f, const char *file,
+                                   long long per_epoch_batches, struct clgan_gan_resume_meta *m,
+                                   char *err, size_t err_len)
+{
+    const char *fmt = clgan_io_st_meta(f, "format");
+    memset(m, 0, sizeof(*m));
+    if (!fmt || strcmp(fmt, "clgan-gan-1") || !(m->model = clgan_io_st_meta(f, "model")))
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: not a clgan GAN checkpoint (metadata missing)", file);
+    /* every number is range-checked before it is used: a batch position past the data set
+     * would index outside it, a negative step would drop the run's metrics rows */
+    clgan_status st;
+    if ((st = meta_int(f, file, "step", 0, META_INT_MAX, &m->step, err, err_len)) ||
+        (st = meta_int(f, file, "epoch", 0, INT_MAX, &m->epoch, err, err_len)) ||
+        (st = meta_int(f, file, "batch_in_epoch", 0, (double)per_epoch_batches, &m->batch_in_epoch,
+                       err, err_len)) ||
+        (st = meta_int(f, file, "adam_t_G", 0, META_INT_MAX, &m->adam_t_g, err, err_len)) ||
+        (st = meta_int(f, file, "adam_t_D", 0, META_INT_MAX, &m->adam_t_d, err, err_len)) ||
+        (st = meta_int(f, file, "bn_batches_D", 0, META_INT_MAX, &m->bn_batches_d, err, err_len)) ||
+        (st = meta_u64_get(f, file, "shuffle_state", &m->shuffle_state, err, err_len)) ||
+        (st = meta_u64_get(f, file, "noise_counter", &m->noise_counter, err, err_len)) ||
+        (st = meta_u64_get(f, file, "seed", &m->seed, err, err_len)))
+        return st;
     return CLGAN_STATUS_OK;
 }
 
@@ -215,35 +240,17 @@ clgan_status clgan_gan_resume(clgan_gan *g, const char *path)
     clgan_status st = clgan_io_st_load(file, &f, g->err, sizeof(g->err));
     if (st != CLGAN_STATUS_OK)
         return st;
-    const char *fmt = clgan_io_st_meta(f, "format");
-    const char *model = clgan_io_st_meta(f, "model");
-    long long step = 0, epoch = 0, bie = 0, tg = 0, td = 0, bn = 0;
-    uint64_t shuffle = 0, noise = 0, seed = 0;
-    if (!fmt || strcmp(fmt, "clgan-gan-1") || !model) {
-        st = clgan_gan_fail(g, CLGAN_STATUS_CORRUPT_FILE,
-                            "%s: not a clgan GAN checkpoint (metadata missing)", file);
-        goto out;
-    }
-    /* every number is range-checked before it is used: a batch position past the data set
-     * would index outside it, a negative step would drop the run's metrics rows */
-    long long per_epoch_batches = (long long)(g->ds.count / (size_t)g->batch);
-    if ((st = meta_int(g, f, file, "step", 0, META_INT_MAX, &step)) != CLGAN_STATUS_OK ||
-        (st = meta_int(g, f, file, "epoch", 0, INT_MAX, &epoch)) != CLGAN_STATUS_OK ||
-        (st = meta_int(g, f, file, "batch_in_epoch", 0, (double)per_epoch_batches, &bie)) !=
-            CLGAN_STATUS_OK ||
-        (st = meta_int(g, f, file, "adam_t_G", 0, META_INT_MAX, &tg)) != CLGAN_STATUS_OK ||
-        (st = meta_int(g, f, file, "adam_t_D", 0, META_INT_MAX, &td)) != CLGAN_STATUS_OK ||
-        (st = meta_int(g, f, file, "bn_batches_D", 0, META_INT_MAX, &bn)) != CLGAN_STATUS_OK ||
-        (st = meta_u64_get(g, f, file, "shuffle_state", &shuffle)) != CLGAN_STATUS_OK ||
-        (st = meta_u64_get(g, f, file, "noise_counter", &noise)) != CLGAN_STATUS_OK ||
-        (st = meta_u64_get(g, f, file, "seed", &seed)) != CLGAN_STATUS_OK)
+    struct clgan_gan_resume_meta m;
+    st = clgan_gan_resume_meta(f, file, (long long)(g->ds.count / (size_t)g->batch), &m, g->err,
+                               sizeof(g->err));
+    if (st != CLGAN_STATUS_OK)
         goto out;
     /* a checkpoint with its architecture gave the networks; one without names a preset */
-    if ((!clgan_io_st_meta(f, "arch") && strcmp(model, g->model)) || seed != g->p.seed) {
+    if ((!clgan_io_st_meta(f, "arch") && strcmp(m.model, g->model)) || m.seed != g->p.seed) {
         st = clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
                             "%s: checkpoint is %s with seed %" PRIu64
                             ", run asks for %s with seed %" PRIu64,
-                            file, model, seed, g->model, g->p.seed);
+                            file, m.model, m.seed, g->model, g->p.seed);
         goto out;
     }
     st = clgan_ckpt_load_model(f, g->G, "netG.", 1, g->err, sizeof(g->err));
@@ -256,14 +263,14 @@ clgan_status clgan_gan_resume(clgan_gan *g, const char *path)
             clgan_gan_fail(g, st, "%s: %s", file, tmp);
         goto out;
     }
-    g->step = step;
-    g->epoch = (int)epoch;
-    g->batch_in_epoch = bie;
-    g->G->opt.t = tg;
-    g->D->opt.t = td;
-    g->D->bn_batches = bn;
-    g->shuffle_state = shuffle;
-    g->noise_counter = noise;
+    g->step = m.step;
+    g->epoch = (int)m.epoch;
+    g->batch_in_epoch = m.batch_in_epoch;
+    g->G->opt.t = m.adam_t_g;
+    g->D->opt.t = m.adam_t_d;
+    g->D->bn_batches = m.bn_batches_d;
+    g->shuffle_state = m.shuffle_state;
+    g->noise_counter = m.noise_counter;
     snprintf(g->last_ckpt, sizeof(g->last_ckpt), "%s", file);
     g->last_ckpt_step = g->step;
 out:
