@@ -52,7 +52,7 @@ for pat in "main\\.0\\.weight" "running_mean"; do
     "$bin" sample --device "$dev" --ckpt "$T/g.st" --n 4 --out "$T/s.png"
 done
 # predict with an MLP file holding an infinite weight
-"$bin" mlp --data data/iris.csv --hidden 3 --maxit 5 --device "$dev" --save "$T/net.st" \
+"$bin" mlp --data data/iris.csv --hidden 3 --maxit 5 --device "$dev" --log off --save "$T/net.st" \
   >/dev/null 2>&1 || bad mlp_train "failed"
 name=$(tensor "$T/net.st" "weight")
 python3 "$here/tools/st_edit.py" "$T/net.st" "$T/bad.st" "tensor:$name=inf"

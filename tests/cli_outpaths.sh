@@ -65,7 +65,7 @@ is_png "$T/piped.png" && ok dev_stdout_pipe || bad dev_stdout_pipe "$(cat "$T/e"
 if [ "$(id -u)" = 0 ] && mknod "$T/null" c 1 3 2>/dev/null; then node=$T/null; else node=/dev/null; fi
 sample "$node" 2>"$T/e" && [ -c "$node" ] && ok char_device_kept \
   || bad char_device_kept "$(ls -l "$node"; cat "$T/e")"
-"$bin" mlp --data data/iris.csv --hidden 3 --maxit 5 --device "$dev" --save "$node" \
+"$bin" mlp --data data/iris.csv --hidden 3 --maxit 5 --device "$dev" --log off --save "$node" \
   >/dev/null 2>"$T/e" && [ -c "$node" ] && ok mlp_save_char_device \
   || bad mlp_save_char_device "$(ls -l "$node"; cat "$T/e")"
 

@@ -27,7 +27,7 @@ write_fails help_full full "$bin" --help
 write_fails devices_full full "$bin" devices
 write_fails version_closed closed "$bin" --version
 write_fails devices_closed closed "$bin" devices
-"$bin" mlp --data data/iris.csv --hidden 3 --maxit 5 --device "$dev" --save "$T/net.st" \
+"$bin" mlp --data data/iris.csv --hidden 3 --maxit 5 --device "$dev" --log off --save "$T/net.st" \
   >/dev/null 2>&1 || bad mlp_train "failed"
 write_fails predict_full full "$bin" mlp predict --model "$T/net.st" --data data/iris.csv --device "$dev"
 
