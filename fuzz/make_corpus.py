@@ -127,12 +127,50 @@ put("safetensors", "truncated", st({"a": {"dtype": "F32", "shape": [2],
 put("safetensors", "not_json", st(None, raw="{\"a\": [1, 2,"))
 
 
+# ------------------------------------------------------------------ resume metadata
+# Input: batches per epoch (one byte), then a checkpoint (see fuzz_resume.c).
+good_meta = {"format": "clgan-gan-1", "model": "dcgan32", "step": "12", "epoch": "1",
+             "batch_in_epoch": "4", "adam_t_G": "12", "adam_t_D": "12", "bn_batches_D": "24",
+             "shuffle_state": "18446744073709551615", "noise_counter": "4096", "seed": "999"}
+
+
+def ckpt(**changes):
+    m = dict(good_meta)
+    for k, v in changes.items():
+        if v is None:
+            m.pop(k, None)
+        else:
+            m[k] = v
+    return bytes([8]) + st({"__metadata__": m})
+
+
+put("resume", "valid", ckpt())
+put("resume", "step_negative", ckpt(step="-5"))
+put("resume", "step_nan", ckpt(step="nan"))
+put("resume", "step_fraction", ckpt(step="1.5"))
+put("resume", "step_huge", ckpt(step="1e30"))
+put("resume", "batch_past_epoch", ckpt(batch_in_epoch="9"))
+put("resume", "batch_negative", ckpt(batch_in_epoch="-1000000"))
+put("resume", "shuffle_past_2_64", ckpt(shuffle_state="18446744073709551616"))
+put("resume", "noise_signed", ckpt(noise_counter="-1"))
+put("resume", "seed_missing", ckpt(seed=None))
+put("resume", "wrong_format", ckpt(format="clgan-generator-1"))
+
+
 # ------------------------------------------------------------------ program cache entries
 # Input: key length byte, key, entry (see fuzz_cache.c).
-def entry(key, binary, klen=None, blen=None):
+def fnv1a64(data):
+    h = 1469598103934665603
+    for b in data:
+        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def entry(key, binary, klen=None, blen=None, sum_=None):
     k = key.encode()
-    return (b"CLGANPC1" + struct.pack("<I", len(k) if klen is None else klen) + k +
-            struct.pack("<Q", len(binary) if blen is None else blen) + binary)
+    return (b"CLGANPC2" + struct.pack("<I", len(k) if klen is None else klen) + k +
+            struct.pack("<Q", len(binary) if blen is None else blen) +
+            struct.pack("<Q", fnv1a64(binary) if sum_ is None else sum_) + binary)
 
 
 key = "gemm|-cl-std=CL1.2|pocl|cpu"
@@ -142,8 +180,10 @@ put("cache", "other_key", bytes([len(kb)]) + kb + entry("conv|x", b"bin"))
 put("cache", "empty_binary", bytes([len(kb)]) + kb + entry(key, b""))
 put("cache", "length_mismatch", bytes([len(kb)]) + kb + entry(key, b"abc", blen=4))
 put("cache", "huge_key_length", bytes([3]) + b"abc" + entry("abc", b"x", klen=0xFFFFFFFF))
-put("cache", "bad_magic", bytes([3]) + b"abc" + b"CLGANPC2" + entry("abc", b"x")[8:])
-put("cache", "short", bytes([0]) + b"CLGANPC1\x01")
+put("cache", "bad_magic", bytes([3]) + b"abc" + b"CLGANPC1" + entry("abc", b"x")[8:])
+put("cache", "bad_checksum", bytes([len(kb)]) + kb + entry(key, b"\x7fELF binary", sum_=1))
+put("cache", "flipped_bit", bytes([len(kb)]) + kb + entry(key, b"\x7fELF binary")[:-1] + b"x")
+put("cache", "short", bytes([0]) + b"CLGANPC2\x01")
 
 
 # ------------------------------------------------------------------ device SPECs

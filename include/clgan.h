@@ -271,6 +271,9 @@ struct clgan_gan_params {
     /* With dist: every sum across ranks is taken in rank order, so two runs with the same seed
      * give the same bits. */
     int deterministic;
+    /* a new run into an out_dir that holds a run (a checkpoint, metrics rows) removes that
+     * run's files; 0: such a run is refused. Another process's run is always refused. */
+    int overwrite;
 };
 
 CLGAN_API struct clgan_gan_params clgan_gan_default_params(void);

@@ -32,7 +32,8 @@ kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 echo "first checkpoint after $first ms"
 t0=$SECONDS
 for i in $(seq 2 "$kills"); do
-  resume=(); [ -f "$ck/latest.safetensors" ] && resume=(--resume "$T/run")
+  # a run killed before its first checkpoint may have logged rows: start over explicitly
+  resume=(--overwrite); [ -f "$ck/latest.safetensors" ] && resume=(--resume "$T/run")
   "$bin" "${run[@]}" "${resume[@]}" >/dev/null 2>>"$T/err.log" &
   pid=$!
   # from half the start-up time (before any checkpoint) to a second past the first checkpoint
@@ -68,7 +69,7 @@ check kill_checkpoints_load test $loaded -gt 0
 
 # one clean run to the end: it sweeps the last temporary files and leaves one metrics row per
 # step, steps strictly increasing (rows of steps a killed run did past its checkpoint dropped)
-resume=(); [ -f "$ck/latest.safetensors" ] && resume=(--resume "$T/run")
+resume=(--overwrite); [ -f "$ck/latest.safetensors" ] && resume=(--resume "$T/run")
 "$bin" train --device "$dev" --data "idx:$T/data.idx" --ngf 8 --ndf 8 --batch 16 --epochs 100000 \
   --iters $((last + 2)) --ckpt-every 1 --log-every 1 --sample-every 0 --quiet --out "$T/run" \
   "${resume[@]}" >/dev/null 2>"$T/final.err"

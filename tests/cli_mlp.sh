@@ -135,7 +135,7 @@ printf 'garbage garbage garbage' >"$T/garbage.st"
 expect_error predict_corrupt_model "garbage.st" mlp predict --device "$dev" --model "$T/garbage.st" \
   --data "$iris"
 printf 'sepal_length,sepal_width\n1,2\n' >"$T/few.csv"
-expect_error predict_missing_feature "no column 'petal_length'" mlp predict --device "$dev" \
+expect_error predict_missing_feature "no columns 'petal_length', 'petal_width'" mlp predict --device "$dev" \
   --model "$T/net.st" --data "$T/few.csv"
 
 echo "$pass passed, $fail failed"

@@ -2,9 +2,13 @@
  * arch.c - `clgan arch`: print a preset's architecture (both networks, every layer) as the JSON
  * that `clgan train --arch FILE` reads, so that a user can copy and edit it; or check a file.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
@@ -12,9 +16,18 @@
 /* The whole of a small text file (architectures are a few kilobytes); NULL with a message. */
 static char *read_text(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        clgan_cli_error("arch: %s: cannot open", path);
+    /* non-blocking open, then the file type on the descriptor: a FIFO must not hang us */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb = {0};
+    FILE *f = NULL;
+    if (fd < 0 || fstat(fd, &sb) || !S_ISREG(sb.st_mode) ||
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) || !(f = fdopen(fd, "rb"))) {
+        int e = errno;
+        int regular = fd >= 0 && S_ISREG(sb.st_mode);
+        if (fd >= 0)
+            close(fd);
+        clgan_cli_error("arch: %s: cannot open: %s", path,
+                        fd < 0 || regular ? strerror(e) : "not a regular file");
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;

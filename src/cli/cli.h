@@ -36,6 +36,7 @@ int clgan_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Progress lines of `clgan train` (user: struct clgan_cli_progress). */
 struct clgan_cli_progress {
     int tty;
+    int closed; /* the progress stream failed (a closed pipe): no more progress */
 };
 void clgan_cli_train_progress(const struct clgan_gan_stats *s, double ips, double eta,
                               long long total, void *user);

@@ -1,8 +1,11 @@
 /*
  * main.c - the clgan command: dispatch to one file per subcommand.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -46,23 +49,52 @@ static void usage(FILE *f)
                "  CLGAN_FAULT          test-only fault injection, e.g. alloc:3,file:1\n");
 }
 
+/* A closed standard descriptor gets /dev/null opened read-only in its place: otherwise the
+ * next file opened (a checkpoint, a PNG) would take descriptor 1 or 2 and receive clgan's
+ * messages; read-only, writes to it fail and are reported, not lost silently. */
+static void keep_std_fds(void)
+{
+    for (int fd = 0; fd < 3; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int n = open("/dev/null", O_RDONLY);
+        if (n >= 0 && n != fd) {
+            dup2(n, fd);
+            close(n);
+        }
+    }
+}
+
+/* Output that could not be written is an error (a full disk, a closed stdout): rc, or 1. */
+static int check_stdout(int rc)
+{
+    errno = 0;
+    int failed = fflush(stdout) != 0 || ferror(stdout);
+    if (!failed)
+        return rc;
+    fprintf(stderr, "clgan: error: cannot write to standard output: %s\n",
+            errno ? strerror(errno) : "write error");
+    return rc ? rc : 1;
+}
+
 int main(int argc, char **argv)
 {
+    keep_std_fds();
     if (argc < 2) {
         usage(stderr);
         return 2;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return 0;
+        return check_stdout(0);
     }
     if (!strcmp(argv[1], "--version")) {
         printf("clgan %d.%d.%d\n", CLGAN_VERSION_MAJOR, CLGAN_VERSION_MINOR, CLGAN_VERSION_PATCH);
-        return 0;
+        return check_stdout(0);
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (!strcmp(argv[1], commands[i].name))
-            return commands[i].fn(argc - 1, argv + 1);
+            return check_stdout(commands[i].fn(argc - 1, argv + 1));
     fprintf(stderr, "clgan: error: unknown command '%s' (try clgan --help)\n", argv[1]);
     return 2;
 }

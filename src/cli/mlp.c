@@ -5,12 +5,14 @@
  * accuracy spreads over seeds. `clgan mlp predict` classifies a CSV file with a saved network.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/confusion.h"
@@ -104,6 +106,27 @@ static void print_histogram(const double *acc, int n)
             putchar('#');
         putchar('\n');
     }
+}
+
+/* The error log for writing: opened without blocking, so a FIFO nobody reads is an error
+ * (ENXIO) instead of a hang; a regular file is truncated, a terminal or pipe written through. */
+static FILE *open_log(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
+    struct stat sb;
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &sb) || (S_ISREG(sb.st_mode) && ftruncate(fd, 0)) ||
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f)
+        close(fd);
+    return f;
 }
 
 struct log_ctx {
@@ -248,10 +271,11 @@ static int mlp_train(int argc, char **argv)
                 goto done;
             }
             if (strcmp(log_path, "off")) {
-                lc.f = fopen(log_path, "w");
+                lc.f = open_log(log_path);
                 if (!lc.f) {
                     st = CLGAN_STATUS_IO;
-                    clgan_cli_error("%s: cannot write the error log", log_path);
+                    clgan_cli_error("%s: cannot write the error log: %s", log_path,
+                                    errno == ENXIO ? "a FIFO without a reader" : strerror(errno));
                     goto done;
                 }
                 fprintf(lc.f, "seed,epoch,train_%s,test_%s\n", p.loss ? "ce" : "sse",

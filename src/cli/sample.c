@@ -173,15 +173,24 @@ int clgan_cli_sample(int argc, char **argv)
             goto done;
         }
         for (int i = 0; i < n && st == CLGAN_STATUS_OK; i++) {
-            char path[1200], cls[64];
+            char cls[64];
+            /* never cut: a cut name would repeat */
+            size_t plen = strlen(out) + sizeof(cls) + 32;
+            char *path = malloc(plen);
+            if (!path) {
+                snprintf(msg, sizeof(msg), "out of host memory");
+                st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+                break;
+            }
             if (classes)
-                snprintf(path, sizeof(path), "%s/%s_%06d.png", out,
+                snprintf(path, plen, "%s/%s_%06d.png", out,
                          file_safe(clgan_generator_class_name(gen, labels[i]), cls, sizeof(cls)),
                          i);
             else
-                snprintf(path, sizeof(path), "%s/sample_%06d.png", out, i);
+                snprintf(path, plen, "%s/sample_%06d.png", out, i);
             st = clgan_png_write_image(path, img + (size_t)i * per, nc, size, size, msg,
                                        sizeof(msg));
+            free(path);
         }
     } else {
         int rows = (n + grid - 1) / grid;

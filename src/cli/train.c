@@ -7,14 +7,33 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 
+/* the signal that asked the run to stop (0: none) */
 static volatile int stop_flag;
 
-static void on_sigint(int sig)
+/* SIGINT, SIGTERM (schedulers, containers) and SIGHUP (a closed terminal) all finish the step,
+ * write a checkpoint and exit 128 + the signal; a second one exits at once. */
+static void on_stop_signal(int sig)
 {
-    (void)sig;
-    if (stop_flag) /* second Ctrl-C: the user means it */
-        _exit(130);
-    stop_flag = 1;
+    if (stop_flag) /* the second signal: the user means it */
+        _exit(128 + sig);
+    stop_flag = sig;
+}
+
+/* Before anything slow (opening devices, building kernels, reading the data set): a signal
+ * then is a stop request too. A closed pipe on stdout or stderr (`clgan train | head`) must
+ * not kill the run before its checkpoint: SIGPIPE is ignored and writes fail with EPIPE. */
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
 }
 
 static void fmt_eta(char *buf, size_t len, double s)
@@ -30,7 +49,10 @@ void clgan_cli_train_progress(const struct clgan_gan_stats *s, double ips, doubl
                               long long total, void *user)
 {
     struct clgan_cli_progress *p = user;
+    FILE *out = p->tty ? stderr : stdout;
     char e[32];
+    if (p->closed)
+        return;
     fmt_eta(e, sizeof(e), eta);
     if (p->tty)
         fprintf(stderr,
@@ -43,7 +65,10 @@ void clgan_cli_train_progress(const struct clgan_gan_stats *s, double ips, doubl
                "D(G(z)) %.4f / %.4f\n",
                s->epoch, s->step, total, ips, e, s->loss_d, s->loss_g, s->d_x, s->d_g_z1,
                s->d_g_z2);
-    fflush(p->tty ? stderr : stdout);
+    if (fflush(out) != 0 || ferror(out)) {
+        p->closed = 1; /* keep training: the checkpoint matters more than the progress */
+        clearerr(out);
+    }
 }
 
 int clgan_cli_train(int argc, char **argv)
@@ -105,6 +130,8 @@ int clgan_cli_train(int argc, char **argv)
         {"--keep", OPT_INT, &p.keep_ckpts, 1, 1e6, NULL, "N", "epoch checkpoints kept"},
         {"--resume", OPT_STRING, &p.resume, 0, 0, NULL, "DIR|FILE",
          "continue a run from its latest checkpoint"},
+        {"--overwrite", OPT_FLAG, &p.overwrite, 0, 0, NULL, NULL,
+         "replace the run in --out (without it, or --resume, a folder with a run is refused)"},
         {"--quiet", OPT_FLAG, &quiet, 0, 0, NULL, NULL, "no progress output"},
         {"--dist", OPT_FLAG, &dist_on, 0, 0, NULL, NULL,
          "data-parallel over the ranks of an MPI job (mpirun -np N clgan train --dist ...): "
@@ -127,7 +154,8 @@ int clgan_cli_train(int argc, char **argv)
         "Trains a DCGAN (PyTorch's example: Adam 2e-4, betas 0.5/0.999, "
         "batch 64, nz 100) and writes\nOUT/metrics.csv, OUT/samples/*.png, "
         "OUT/curves.svg and OUT/checkpoints/*.safetensors.\n"
-        "Ctrl-C finishes the step, writes a checkpoint and exits 130.",
+        "Ctrl-C, SIGTERM or SIGHUP finishes the step, writes a checkpoint and exits 128 + the "
+        "signal (130, 143, 129).",
         NULL, NULL, 0, err, sizeof(err));
     if (r)
         return r > 0 ? 0 : (clgan_cli_error("train: %s", err), 2);
@@ -142,6 +170,7 @@ int clgan_cli_train(int argc, char **argv)
                2;
     if (dist_on)
         return clgan_cli_train_dist(&p, device, per_rank, gemm, quiet);
+    install_signals();
     enum clgan_gemm_backend gb = !strcmp(gemm, "clblast") ? CLGAN_GEMM_CLBLAST
                                  : !strcmp(gemm, "own")   ? CLGAN_GEMM_OWN
                                                           : CLGAN_GEMM_AUTO;
@@ -170,19 +199,20 @@ int clgan_cli_train(int argc, char **argv)
                 gi->platform_name, di->name, di->platform_name,
                 clgan_gemm_backend_str(clgan_ctx_gemm_backend(gctx)), clgan_ctx_gemm_note(gctx));
         struct clgan_cli_progress pr = {.tty = isatty(2)};
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_sigint;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
         long long per, done, total;
         clgan_gan_progress(gan, &per, &done, &total);
         fprintf(stderr, "clgan: %lld steps per epoch, %lld of %lld done, output in %s\n", per, done,
                 total, p.out_dir);
-        st = clgan_gan_train(gan, &stop_flag, quiet ? NULL : clgan_cli_train_progress, &pr);
+        int trained = !stop_flag;
+        if (!trained) /* a signal while starting: no step taken, nothing to checkpoint */
+            st = CLGAN_STATUS_INTERRUPTED;
+        else
+            st = clgan_gan_train(gan, &stop_flag, quiet ? NULL : clgan_cli_train_progress, &pr);
         if (pr.tty && !quiet)
             fputc('\n', stderr);
-        if (st == CLGAN_STATUS_INTERRUPTED)
+        if (st == CLGAN_STATUS_INTERRUPTED && !trained)
+            fprintf(stderr, "clgan: interrupted while starting; no step taken\n");
+        else if (st == CLGAN_STATUS_INTERRUPTED)
             fprintf(stderr, "clgan: %s\n", clgan_gan_last_error(gan));
         else if (st != CLGAN_STATUS_OK)
             clgan_cli_error("%s", clgan_gan_last_error(gan));
@@ -193,5 +223,7 @@ int clgan_cli_train(int argc, char **argv)
     clgan_gan_free(gan);
     clgan_ctx_free(dctx);
     clgan_ctx_free(gctx);
+    if (stop_flag && st == CLGAN_STATUS_INTERRUPTED)
+        return 128 + stop_flag;
     return clgan_cli_status_exit(st);
 }

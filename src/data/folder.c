@@ -348,7 +348,12 @@ clgan_status clgan_data_folder_read(const char *dir, int channels, int size,
     }
     for (size_t i = 0; i < n; i++) {
         int w = 0, h = 0, comp = 0;
-        if (!stbi_info(names[i], &w, &h, &comp)) {
+        /* opened through the checked reader: a FIFO swapped in after the listing must not hang */
+        FILE *f = NULL;
+        if ((st = clgan_io_open_read(names[i], &f, err, err_len)) != CLGAN_STATUS_OK)
+            goto out;
+        if (!stbi_info_from_file(f, &w, &h, &comp)) {
+            fclose(f);
             st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
                                "%s: cannot decode image: %s", names[i], stbi_failure_reason());
             goto out;
@@ -358,9 +363,11 @@ clgan_status clgan_data_folder_read(const char *dir, int channels, int size,
                                "%s: image of %dx%d pixels is larger than the %llu pixels this "
                                "reader decodes",
                                names[i], w, h, (unsigned long long)MAX_PIXELS);
+            fclose(f);
             goto out;
         }
-        unsigned char *img = stbi_load(names[i], &w, &h, &comp, channels);
+        unsigned char *img = stbi_load_from_file(f, &w, &h, &comp, channels);
+        fclose(f);
         if (!img) {
             st = clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
                                "%s: cannot decode image: %s", names[i], stbi_failure_reason());

@@ -25,24 +25,47 @@ clgan_status clgan_io_fail(char *err, size_t err_len, clgan_status st, const cha
     return st;
 }
 
+clgan_status clgan_io_open_read(const char *path, FILE **out, char *err, size_t err_len)
+{
+    *out = NULL;
+    /* non-blocking: opening a FIFO for reading would otherwise wait for a writer forever */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open: %s", path,
+                             strerror(errno));
+    struct stat sb;
+    clgan_status st = CLGAN_STATUS_OK;
+    if (fstat(fd, &sb))
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot stat: %s", path,
+                           strerror(errno));
+    else if (!S_ISREG(sb.st_mode))
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: not a regular file (%s)", path,
+                           S_ISDIR(sb.st_mode)    ? "a folder"
+                           : S_ISFIFO(sb.st_mode) ? "a FIFO"
+                           : S_ISCHR(sb.st_mode)  ? "a character device"
+                                                  : "a special file");
+    else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 ||
+             !(*out = fdopen(fd, "rb")))
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open: %s", path,
+                           strerror(errno));
+    if (st != CLGAN_STATUS_OK)
+        close(fd);
+    return st;
+}
+
 clgan_status clgan_io_read_file(const char *path, size_t max, char **data, size_t *len, char *err,
                                 size_t err_len)
 {
     *data = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open: %s", path,
-                             strerror(errno));
-    clgan_status st = CLGAN_STATUS_OK;
+    FILE *f = NULL;
+    clgan_status st = clgan_io_open_read(path, &f, err, err_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
     struct stat sb;
     if (fstat(fileno(f), &sb)) {
         st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot stat: %s", path,
                            strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: not a regular file", path);
         goto out;
     }
     if ((uint64_t)sb.st_size > (uint64_t)max) {
@@ -186,18 +209,103 @@ void clgan_io_atomic_abort(struct clgan_io_atomic *a)
     atomic_clear(a);
 }
 
+/* The folder part of path ("." when it has none). */
+static char *dir_of(const char *path);
+
+/*
+ * Where a write to path lands, following symbolic links (a dangling one too: the file is created
+ * at its target): malloc'ed, NULL with errno set on failure (ELOOP for a cycle).
+ */
+static char *final_path(const char *path)
+{
+    char *cur = strdup(path);
+    for (int hops = 0; cur && hops < 40; hops++) {
+        struct stat sb;
+        if (lstat(cur, &sb) != 0 || !S_ISLNK(sb.st_mode))
+            return cur;
+        char target[4096];
+        ssize_t n = readlink(cur, target, sizeof(target) - 1);
+        if (n < 0 || n == (ssize_t)sizeof(target) - 1) {
+            int e = n < 0 ? errno : ENAMETOOLONG;
+            free(cur);
+            errno = e;
+            return NULL;
+        }
+        target[n] = 0;
+        char *next;
+        if (target[0] == '/') {
+            next = strdup(target);
+        } else { /* relative to the link's folder */
+            char *dir = dir_of(cur);
+            size_t len = (dir ? strlen(dir) : 0) + strlen(target) + 2;
+            next = dir ? malloc(len) : NULL;
+            if (next)
+                snprintf(next, len, "%s/%s", dir, target);
+            free(dir);
+        }
+        free(cur);
+        cur = next;
+    }
+    if (cur) {
+        free(cur);
+        errno = ELOOP;
+    }
+    return NULL;
+}
+
+/* Open a character device or FIFO to write straight through (no temporary file). */
+static clgan_status open_through(struct clgan_io_atomic *a, const char *path, mode_t mode,
+                                 char *err, size_t err_len)
+{
+    /* non-blocking: a FIFO nobody reads fails at once (ENXIO) instead of hanging */
+    a->fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    struct stat sb;
+    if (a->fd < 0) {
+        clgan_status st = clgan_io_fail(
+            err, err_len, CLGAN_STATUS_IO, "%s: cannot open for writing: %s", path,
+            errno == ENXIO && S_ISFIFO(mode) ? "a FIFO without a reader" : strerror(errno));
+        atomic_clear(a);
+        return st;
+    }
+    if (fstat(a->fd, &sb) || (!S_ISCHR(sb.st_mode) && !S_ISFIFO(sb.st_mode)) ||
+        fcntl(a->fd, F_SETFL, fcntl(a->fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+        close(a->fd);
+        atomic_clear(a);
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO,
+                             "%s: changed while being opened; not writing", path);
+    }
+    return CLGAN_STATUS_OK;
+}
+
 clgan_status clgan_io_atomic_open(struct clgan_io_atomic *a, const char *path, char *err,
                                   size_t err_len)
 {
     a->fd = -1;
     a->tmp = NULL;
-    a->path = strdup(path);
+    a->path = NULL;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)) {
+            if (!(a->path = strdup(path)))
+                return clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
+                                     "%s: out of memory", path);
+            return open_through(a, path, sb.st_mode, err, err_len);
+        }
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: is %s, not a file; not writing",
+                             path, S_ISDIR(sb.st_mode) ? "a folder" : "a special file");
+    }
+    a->path = final_path(path);
+    if (!a->path)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot follow the link: %s", path,
+                             strerror(errno));
+    path = a->path;
     size_t tlen = strlen(path) + 64;
     a->tmp = malloc(tlen);
-    if (!a->path || !a->tmp) {
+    if (!a->tmp) {
+        clgan_status st =
+            clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "%s: out of memory", path);
         atomic_clear(a);
-        return clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "%s: out of memory",
-                             path);
+        return st;
     }
     /* O_EXCL with a per-process counter: two writers of the same path never share a temp file */
     for (int tries = 0; tries < 100; tries++) {
@@ -214,6 +322,8 @@ clgan_status clgan_io_atomic_open(struct clgan_io_atomic *a, const char *path, c
         atomic_clear(a);
         return st;
     }
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) /* the new file keeps the old one's mode */
+        (void)!fchmod(a->fd, sb.st_mode & 07777);
     return CLGAN_STATUS_OK;
 }
 
@@ -267,6 +377,14 @@ clgan_status clgan_io_atomic_commit(struct clgan_io_atomic *a, char *err, size_t
         st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO,
                            "%s: write failed: injected fault (CLGAN_FAULT file)", a->path);
         clgan_io_atomic_abort(a);
+        return st;
+    }
+    if (!a->tmp) { /* straight through to a device or FIFO: nothing to sync or rename */
+        if (close(a->fd))
+            st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: close failed: %s", a->path,
+                               strerror(errno));
+        a->fd = -1;
+        atomic_clear(a);
         return st;
     }
     if (fsync(a->fd)) {
@@ -348,4 +466,77 @@ clgan_status clgan_io_write_file(const char *path, const void *data, size_t n, c
     if ((st = clgan_io_atomic_write(&a, data, n, err, err_len)) != CLGAN_STATUS_OK)
         return st;
     return clgan_io_atomic_commit(&a, err, err_len);
+}
+
+/* ---------------------------------------------------------------- folder locks */
+
+clgan_status clgan_io_lock_dir(const char *dir, int *fd, char *err, size_t err_len)
+{
+    *fd = -1;
+    size_t n = strlen(dir) + sizeof("/" CLGAN_IO_LOCK_NAME);
+    char *path = malloc(n);
+    if (!path)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "%s: out of memory",
+                             dir);
+    snprintf(path, n, "%s/" CLGAN_IO_LOCK_NAME, dir);
+    clgan_status st = CLGAN_STATUS_OK;
+    /* O_NONBLOCK: a FIFO planted under the name must not hang the open */
+    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+    struct stat sb;
+    if (f < 0) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open the lock file: %s", path,
+                           strerror(errno));
+        goto out;
+    }
+    if (fstat(f, &sb) || !S_ISREG(sb.st_mode)) {
+        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: the lock file is not a regular file",
+                           path);
+        goto out;
+    }
+    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(f, F_SETLK, &lk) != 0) {
+        int e = errno;
+        long holder = 0;
+        struct flock q = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(f, F_GETLK, &q) == 0 && q.l_type != F_UNLCK)
+            holder = (long)q.l_pid;
+        if (!holder) { /* the PID the holder wrote */
+            char buf[32] = "";
+            ssize_t r = pread(f, buf, sizeof(buf) - 1, 0);
+            holder = r > 0 ? strtol(buf, NULL, 10) : 0;
+        }
+        if (e == EACCES || e == EAGAIN) {
+            if (holder > 0)
+                st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO,
+                                   "%s: folder is in use by another run (PID %ld)", dir, holder);
+            else
+                st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO,
+                                   "%s: folder is in use by another run", dir);
+        } else {
+            st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot lock: %s", path,
+                               strerror(e));
+        }
+        goto out;
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    /* the PID is for people and for file systems without lock owners; the lock is the fcntl
+     * one, released by the kernel however the process ends */
+    if (ftruncate(f, 0) == 0) {
+        ssize_t w = pwrite(f, pid, (size_t)len, 0);
+        (void)w; /* a lock without the PID written is still a lock */
+    }
+    *fd = f;
+    f = -1;
+out:
+    if (f >= 0)
+        close(f);
+    free(path);
+    return st;
+}
+
+void clgan_io_unlock_dir(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* closing releases the fcntl lock */
 }

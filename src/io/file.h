@@ -16,12 +16,20 @@
 #define CLGAN_IO_FILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "clgan.h"
 
 /* Format one line into err (if not NULL); returns st so callers can `return clgan_io_fail(...)`. */
 clgan_status clgan_io_fail(char *err, size_t err_len, clgan_status st, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * Open path for reading ("rb") after checking, on the open descriptor, that it is a regular
+ * file: a FIFO, device or folder is refused naming the path and what it is, never waited on.
+ * Every file clgan reads is opened this way.
+ */
+clgan_status clgan_io_open_read(const char *path, FILE **out, char *err, size_t err_len);
 
 /*
  * Read a whole file into a malloc'ed buffer (*data, free() it) with a NUL byte after the last
@@ -48,11 +56,17 @@ void clgan_io_buf_free(struct clgan_io_buf *b);
 /* An atomic write in progress (see the top of this file). */
 struct clgan_io_atomic {
     int fd;     /* -1 when not open */
-    char *path; /* final path */
-    char *tmp;  /* temporary path */
+    char *path; /* final path (a symbolic link's target) */
+    char *tmp;  /* temporary path; NULL when writing straight through */
 };
 
-/* Create the temporary file next to path. On failure nothing is left behind. */
+/*
+ * Create the temporary file next to path. On failure nothing is left behind. What is at path
+ * decides how: nothing or a regular file, a temporary file renamed over it (for a symbolic link,
+ * over its target, in the target's folder, the link kept); a character device (/dev/null,
+ * /dev/stdout on a terminal) or a FIFO (a pipe, /dev/stdout into one), written straight through,
+ * a FIFO without a reader refused; anything else (a folder, a block device, a socket) refused.
+ */
 clgan_status clgan_io_atomic_open(struct clgan_io_atomic *a, const char *path, char *err,
                                   size_t err_len);
 /* Append n bytes. On failure the temporary file is removed (abort is still allowed). */
@@ -73,5 +87,15 @@ int clgan_io_atomic_sweep(const char *dir);
 /* Write n bytes to path atomically (open, write, commit). */
 clgan_status clgan_io_write_file(const char *path, const void *data, size_t n, char *err,
                                  size_t err_len);
+
+/*
+ * Folder locks. One run per folder: an exclusive fcntl lock on "<dir>/.clgan-lock", which holds
+ * the owner's PID, kept for the run's lifetime (the kernel drops it however the process ends).
+ * clgan_io_lock_dir returns IO naming the holder's PID when another process holds it; *fd is
+ * the descriptor to pass to clgan_io_unlock_dir (-1 on failure).
+ */
+#define CLGAN_IO_LOCK_NAME ".clgan-lock"
+clgan_status clgan_io_lock_dir(const char *dir, int *fd, char *err, size_t err_len);
+void clgan_io_unlock_dir(int fd);
 
 #endif /* CLGAN_IO_FILE_H */

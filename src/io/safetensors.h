@@ -104,7 +104,8 @@ const struct clgan_st_tensor *clgan_io_st_find(const clgan_st_file *f, const cha
 clgan_status clgan_io_st_get(const clgan_st_file *f, const char *name, enum clgan_st_dtype dt,
                              int ndim, const int64_t *shape, const struct clgan_st_tensor **out,
                              char *err, size_t err_len);
-/* clgan_io_st_get for F32, then copy the values into dst (numel floats). */
+/* clgan_io_st_get for F32, then copy the values into dst (numel floats); CORRUPT_FILE naming
+ * the tensor when a value is NaN or infinite. */
 clgan_status clgan_io_st_read_f32(const clgan_st_file *f, const char *name, int ndim,
                                   const int64_t *shape, float *dst, char *err, size_t err_len);
 
@@ -113,5 +114,19 @@ const char *clgan_io_st_meta(const clgan_st_file *f, const char *key);
 int clgan_io_st_meta_count(const clgan_st_file *f);
 /* The i-th metadata entry, in header order. */
 void clgan_io_st_meta_at(const clgan_st_file *f, int i, const char **key, const char **value);
+
+/* 2^53: the largest count a decimal written from a double holds exactly */
+#define CLGAN_ST_META_INT_MAX 9007199254740992.0
+
+/*
+ * Numbers in metadata, which is input: a whole number in lo..hi, or an unsigned 64-bit value
+ * (decimal digits only). A missing, malformed, fractional, non-finite or out-of-range value is
+ * CORRUPT_FILE with a message naming the file, the key, the value and the range, before any
+ * cast.
+ */
+clgan_status clgan_io_st_meta_int(const clgan_st_file *f, const char *file, const char *key,
+                                  double lo, double hi, long long *out, char *err, size_t err_len);
+clgan_status clgan_io_st_meta_u64(const clgan_st_file *f, const char *file, const char *key,
+                                  uint64_t *out, char *err, size_t err_len);
 
 #endif /* CLGAN_IO_SAFETENSORS_H */

@@ -4,6 +4,8 @@
  * is handed out, lookups by name and metadata.
  */
 #include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -495,9 +497,19 @@ clgan_status clgan_io_st_read_f32(const clgan_st_file *f, const char *name, int 
 {
     const struct clgan_st_tensor *t;
     clgan_status st = clgan_io_st_get(f, name, CLGAN_ST_F32, ndim, shape, &t, err, err_len);
-    if (st == CLGAN_STATUS_OK && t->nbytes)
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    if (t->nbytes)
         memcpy(dst, t->data, t->nbytes);
-    return st;
+    /* weights and statistics are used as they are: a NaN or infinity would go on into every
+     * sample, prediction and later checkpoint */
+    for (size_t i = 0; i < t->nbytes / sizeof(float); i++)
+        if (!isfinite(dst[i]))
+            return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                                 "%s: tensor '%s' holds a value that is not finite (%g at "
+                                 "element %zu)",
+                                 f->path, name, (double)dst[i], i);
+    return CLGAN_STATUS_OK;
 }
 
 const char *clgan_io_st_meta(const clgan_st_file *f, const char *key)
@@ -517,4 +529,50 @@ void clgan_io_st_meta_at(const clgan_st_file *f, int i, const char **key, const 
 {
     *key = i >= 0 && i < f->nm ? f->mkey[i] : NULL;
     *value = i >= 0 && i < f->nm ? f->mval[i] : NULL;
+}
+
+/*
+ * A whole number in lo..hi from metadata key k. Checkpoints are input: a missing, malformed,
+ * fractional, non-finite or out-of-range value is refused naming the field, the value and the
+ * range, before any cast.
+ */
+clgan_status clgan_io_st_meta_int(const clgan_st_file *f, const char *file, const char *k,
+                                  double lo, double hi, long long *out, char *err, size_t err_len)
+{
+    const char *s = clgan_io_st_meta(f, k);
+    char *end = NULL;
+    if (!s)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE, "%s: metadata %s missing",
+                             file, k);
+    int lead = s[0] && !isspace((unsigned char)s[0]);
+    double v = lead ? strtod(s, &end) : 0;
+    if (!lead || end == s || *end || !isfinite(v) || v != floor(v) || v < lo || v > hi)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: metadata %s = '%.40s' is not a whole number in %.17g..%.17g",
+                             file, k, s, lo, hi);
+    *out = (long long)v;
+    return CLGAN_STATUS_OK;
+}
+
+/* An unsigned 64-bit value from metadata key k: decimal digits only, at most 2^64 - 1. */
+clgan_status clgan_io_st_meta_u64(const clgan_st_file *f, const char *file, const char *k,
+                                  uint64_t *out, char *err, size_t err_len)
+{
+    const char *s = clgan_io_st_meta(f, k);
+    char *end = NULL;
+    if (!s)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE, "%s: metadata %s missing",
+                             file, k);
+    int digits = s[0] != 0;
+    for (const char *c = s; *c; c++)
+        digits &= isdigit((unsigned char)*c) != 0;
+    errno = 0;
+    unsigned long long v = digits ? strtoull(s, &end, 10) : 0;
+    if (!digits || errno == ERANGE || *end)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: metadata %s = '%.40s' is not a whole number in "
+                             "0..18446744073709551615",
+                             file, k, s);
+    *out = (uint64_t)v;
+    return CLGAN_STATUS_OK;
 }

@@ -167,7 +167,16 @@ static int parse_entry(const unsigned char *p, size_t len, enum clgan_gemm_backe
         *be = CLGAN_GEMM_CLBLAST;
     else
         return 0;
-    return 1;
+    /* times as measure() gives them: seconds, infinity for a backend that failed, not
+     * both failed, the choice the faster one; anything else is measured again */
+    for (int i = 0; i < 2; i++) {
+        double t = i ? *t_clblast : *t_own;
+        if (!(t >= 0) || (isfinite(t) && t > 3600))
+            return 0;
+    }
+    if (isinf(*t_own) && isinf(*t_clblast))
+        return 0;
+    return *be == (*t_own <= *t_clblast ? CLGAN_GEMM_OWN : CLGAN_GEMM_CLBLAST);
 }
 
 static void fmt_ms(char *buf, size_t len, double t)

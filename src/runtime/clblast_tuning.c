@@ -17,44 +17,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/file.h"
 #include "runtime/rt.h"
 
 #define MAX_PARAMS 32
 
-static char *read_text(const char *path)
+/* A tuner file's text (malloc'ed), NULL with a warning naming the file. */
+static char *read_text(clgan_ctx *ctx, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char *buf = NULL, err[1024];
+    size_t len = 0;
+    /* tuner files are a few MB at most */
+    if (clgan_io_read_file(path, (size_t)64 << 20, &buf, &len, err, sizeof(err)) !=
+        CLGAN_STATUS_OK) {
+        clgan_rt_log(ctx, CLGAN_LOG_WARN, "CLBlast tuning file: %s", err);
         return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4097 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            if (cap > ((size_t)64 << 20)) /* tuner files are a few MB at most */
-                break;
-            char *nb = realloc(buf, cap);
-            if (!nb)
-                break;
-            buf = nb;
-        }
-        size_t r = fread(buf + len, 1, 4096, f);
-        len += r;
-        if (r < 4096) {
-            fclose(f);
-            buf[len] = 0;
-            return buf;
-        }
     }
-    fclose(f);
-    free(buf);
-    return NULL;
+    return buf;
 }
 
 /* Apply one tuner file; 1 when its parameters were taken. */
 static int apply_file(clgan_ctx *ctx, const char *path)
 {
-    char *text = read_text(path);
+    char *text = read_text(ctx, path);
+    if (!text)
+        return 0;
     cJSON *root = text ? cJSON_Parse(text) : NULL;
     free(text);
     const cJSON *dev = cJSON_GetObjectItemCaseSensitive(root, "device");

@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/file.h"
 #include "runtime/fault.h"
 #include "runtime/rt.h"
 
 #define BUILD_OPTIONS "-cl-std=CL1.2"
+/* the largest kernel source read from CLGAN_KERNEL_DIR (ours are tens of kilobytes) */
+#define KERNEL_SOURCE_MAX ((size_t)16 << 20)
 
 /* Read a family's source into a malloc'ed NUL-terminated string. */
 static clgan_status family_source(clgan_ctx *ctx, const char *family, char **out)
@@ -21,35 +24,22 @@ static clgan_status family_source(clgan_ctx *ctx, const char *family, char **out
     const char *dir = ctx->kernel_dir;
     *out = NULL;
     if (dir) {
-        char path[1024];
-        snprintf(path, sizeof(path), "%s/%s.cl", dir, family);
-        FILE *f = fopen(path, "rb");
-        if (!f)
-            return clgan_rt_fail(ctx, CLGAN_STATUS_IO,
-                                 "cannot read kernel source %s (kernel folder %s)", path, dir);
-        char *buf = NULL;
-        size_t len = 0, cap = 0;
-        for (;;) {
-            if (len + 4096 + 1 > cap) {
-                cap = cap ? cap * 2 : 16384;
-                char *nb = realloc(buf, cap);
-                if (!nb) {
-                    free(buf);
-                    fclose(f);
-                    return CLGAN_STATUS_OUT_OF_HOST_MEMORY;
-                }
-                buf = nb;
-            }
-            size_t r = fread(buf + len, 1, 4096, f);
-            len += r;
-            if (r < 4096)
-                break;
-        }
-        fclose(f);
-        buf[len] = 0;
-        clgan_rt_log(ctx, CLGAN_LOG_DEBUG, "kernel source %s from %s", family, path);
-        *out = buf;
-        return CLGAN_STATUS_OK;
+        /* read with a size limit through the checked reader: a FIFO, folder or huge file in
+         * the kernel folder is an error naming it, not a hang or an allocation of its size */
+        size_t plen = strlen(dir) + strlen(family) + 5;
+        char *path = malloc(plen), err[1024] = "";
+        size_t len = 0;
+        if (!path)
+            return CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+        snprintf(path, plen, "%s/%s.cl", dir, family);
+        clgan_status st = clgan_io_read_file(path, KERNEL_SOURCE_MAX, out, &len, err, sizeof(err));
+        if (st != CLGAN_STATUS_OK)
+            st =
+                clgan_rt_fail(ctx, st, "cannot read kernel source %s (kernel folder %s)", err, dir);
+        else
+            clgan_rt_log(ctx, CLGAN_LOG_DEBUG, "kernel source %s from %s", family, path);
+        free(path);
+        return st;
     }
     for (size_t i = 0; i < clgan_cl_n_sources; i++) {
         if (!strcmp(clgan_cl_sources[i].name, family)) {
@@ -88,6 +78,31 @@ static char *cache_key(clgan_ctx *ctx, const char *family, const char *src, cons
     return key;
 }
 
+/*
+ * 1 when every option of opts that takes an argument (-D, -I) has one. Drivers parse
+ * CLGAN_BUILD_OPTIONS themselves and some crash on a bare "-I" (PoCL does), so that is refused
+ * before the driver sees it.
+ */
+static int options_complete(const char *opts)
+{
+    const char *p = opts;
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *t = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (p - t == 2 && t[0] == '-' && (t[1] == 'I' || t[1] == 'D')) {
+            const char *a = p;
+            while (*a == ' ' || *a == '\t')
+                a++;
+            if (!*a || *a == '-')
+                return 0;
+        }
+    }
+    return 1;
+}
+
 static clgan_status build_failed(clgan_ctx *ctx, cl_program prog, const char *family, cl_int err)
 {
     size_t n = 0;
@@ -97,10 +112,20 @@ static clgan_status build_failed(clgan_ctx *ctx, cl_program prog, const char *fa
         log[0] = 0;
         clGetProgramBuildInfo(prog, ctx->device, CL_PROGRAM_BUILD_LOG, n, log, NULL);
         log[n] = 0;
+        for (size_t i = strlen(log); i > 0 && (log[i - 1] == '\n' || log[i - 1] == ' '); i--)
+            log[i - 1] = 0; /* the message ends the line */
     }
-    clgan_status st =
-        clgan_rt_fail(ctx, CLGAN_STATUS_KERNEL_BUILD, "building cl/%s.cl for %s failed (%s): %s",
-                      family, ctx->info.name, clgan_cl_errname(err), log ? log : "");
+    clgan_status st;
+    if (err == CL_INVALID_BUILD_OPTIONS && ctx->build_options) /* the user's, most likely */
+        st = clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                           "the OpenCL driver of %s rejects the build options (CL_INVALID_BUILD_"
+                           "OPTIONS) with CLGAN_BUILD_OPTIONS='%s'%s%s",
+                           ctx->info.name, ctx->build_options, log && log[0] ? ": " : "",
+                           log ? log : "");
+    else
+        st = clgan_rt_fail(ctx, CLGAN_STATUS_KERNEL_BUILD,
+                           "building cl/%s.cl for %s failed (%s): %s", family, ctx->info.name,
+                           clgan_cl_errname(err), log ? log : "");
     free(log);
     return st;
 }
@@ -137,7 +162,18 @@ clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *ou
 
     char opts[1024];
     const char *extra = ctx->build_options;
-    snprintf(opts, sizeof(opts), "%s%s%s", BUILD_OPTIONS, extra ? " " : "", extra ? extra : "");
+    if ((size_t)snprintf(opts, sizeof(opts), "%s%s%s", BUILD_OPTIONS, extra ? " " : "",
+                         extra ? extra : "") >= sizeof(opts)) {
+        st = clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                           "CLGAN_BUILD_OPTIONS is %zu characters long; at most %zu are taken",
+                           strlen(extra), sizeof(opts) - sizeof(BUILD_OPTIONS) - 1);
+        goto out;
+    }
+    if (extra && !options_complete(extra)) {
+        st = clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                           "CLGAN_BUILD_OPTIONS='%s': -D and -I need an argument", extra);
+        goto out;
+    }
     key = cache_key(ctx, family, src, opts);
     if (!key) {
         st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
@@ -159,6 +195,7 @@ clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *ou
         if (err != CL_SUCCESS || bst != CL_SUCCESS) {
             clgan_rt_log(ctx, CLGAN_LOG_INFO, "cached binary of %s rejected (%s); rebuilding",
                          family, clgan_cl_errname(err != CL_SUCCESS ? err : bst));
+            clgan_cache_remove(ctx, key); /* a miss; the rebuild stores a good entry */
             if (prog)
                 clReleaseProgram(prog);
             prog = NULL;

@@ -203,9 +203,12 @@ void clgan_rt_clblast_tuning(clgan_ctx *ctx);
 /* Program binary cache (cache.c) in ctx->cache_dir; nothing is stored without one. */
 clgan_status clgan_cache_load(clgan_ctx *ctx, const char *key, unsigned char **bin, size_t *len);
 void clgan_cache_store(clgan_ctx *ctx, const char *key, const unsigned char *bin, size_t len);
+/* Remove key's entry (a binary the driver refused). */
+void clgan_cache_remove(clgan_ctx *ctx, const char *key);
 /*
  * Check a cache entry held in memory (size bytes) against key: OK with the binary's offset and
- * length in data when it is well formed and for this key, CORRUPT_FILE otherwise.
+ * length in data when it is well formed, for this key, and its binary matches the stored length
+ * and checksum; CORRUPT_FILE otherwise.
  */
 clgan_status clgan_cache_parse(const unsigned char *data, size_t size, const char *key,
                                size_t *bin_off, size_t *bin_len);

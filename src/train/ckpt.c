@@ -1,4 +1,5 @@
 /* ckpt.c - see ckpt.h. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,8 +141,15 @@ static clgan_status bn_counters(struct walk *wk, const char *prefix, int load)
         } else {
             const struct clgan_st_tensor *t = NULL;
             st = clgan_io_st_get(wk->f, name, CLGAN_ST_I64, 0, NULL, &t, wk->err, wk->err_len);
+            int64_t n = 0;
             if (st == CLGAN_STATUS_OK)
-                memcpy(&wk->m->bn_batches, t->data, sizeof(int64_t));
+                memcpy(&n, t->data, sizeof(int64_t));
+            if (st == CLGAN_STATUS_OK && n < 0)
+                st = clgan_io_fail(wk->err, wk->err_len, CLGAN_STATUS_CORRUPT_FILE,
+                                   "tensor %s = %" PRId64 " is negative (a count of batches)", name,
+                                   n);
+            if (st == CLGAN_STATUS_OK)
+                wk->m->bn_batches = n;
         }
         if (st != CLGAN_STATUS_OK)
             return st;

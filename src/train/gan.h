@@ -100,6 +100,7 @@ struct clgan_gan {
 
     struct hist_row *hist;
     size_t n_hist, cap_hist;
+    int lock_fd; /* the run folder's lock (-1: none) */
     char last_ckpt[1400];
     long long last_ckpt_step;
     char err[2048];
@@ -134,6 +135,22 @@ clgan_status clgan_gan_grid(clgan_gan *g, const char *path);
  * before specs were stored (model name and sizes then describe it). */
 clgan_status clgan_gan_ckpt_arch(clgan_gan *g, const char *path, struct clgan_net_spec *gnet,
                                  struct clgan_net_spec *dnet, int *found);
+/* Create and lock the run folder for the run's lifetime (another run holding it is refused);
+ * a resume path too long for the checkpoint buffers is refused; a new run (resume NULL) into a
+ * folder that holds a run is refused, or with overwrite the old run's files are removed. */
+clgan_status clgan_gan_claim_out(clgan_gan *g, const char *resume, int overwrite);
+/* A training checkpoint's position, counters and seed, each parsed and range-checked. */
+struct clgan_gan_resume_meta {
+    const char *model; /* owned by the file */
+    long long step, epoch, batch_in_epoch, adam_t_g, adam_t_d, bn_batches_d;
+    uint64_t shuffle_state, noise_counter, seed;
+};
+/* Read them from a loaded checkpoint: CORRUPT_FILE naming the field, its value and the range
+ * when one is missing, malformed, fractional, not finite or out of range (batch_in_epoch at
+ * most per_epoch_batches). */
+clgan_status clgan_gan_resume_meta(const clgan_st_file *f, const char *file,
+                                   long long per_epoch_batches, struct clgan_gan_resume_meta *m,
+                                   char *err, size_t err_len);
 /* Continue from a checkpoint file or run folder (its checkpoints/latest.safetensors). */
 clgan_status clgan_gan_resume(clgan_gan *g, const char *path);
 /* latest.safetensors, the epoch's file at an epoch end (pruning older ones), generator file. */

@@ -4,8 +4,10 @@
  * safetensors file and resumed exactly; the generator alone under PyTorch's names; pruning of
  * old epoch checkpoints.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -175,24 +177,34 @@ clgan_status clgan_gan_save(clgan_gan *g, const char *path)
     return st;
 }
 
-static int meta_get(const clgan_st_file *f, const char *k, double *v)
+clgan_status clgan_gan_resume_meta(const clgan_st_file *f, const char *file,
+                                   long long per_epoch_batches, struct clgan_gan_resume_meta *m,
+                                   char *err, size_t err_len)
 {
-    const char *s = clgan_io_st_meta(f, k);
-    char *end;
-    if (!s)
-        return 0;
-    *v = strtod(s, &end);
-    return end != s && *end == 0;
-}
-
-static int meta_getu(const clgan_st_file *f, const char *k, uint64_t *v)
-{
-    const char *s = clgan_io_st_meta(f, k);
-    char *end;
-    if (!s)
-        return 0;
-    *v = strtoull(s, &end, 10);
-    return end != s && *end == 0;
+    const char *fmt = clgan_io_st_meta(f, "format");
+    memset(m, 0, sizeof(*m));
+    if (!fmt || strcmp(fmt, "clgan-gan-1") || !(m->model = clgan_io_st_meta(f, "model")))
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: not a clgan GAN checkpoint (metadata missing)", file);
+    /* every number is range-checked before it is used: a batch position past the data set
+     * would index outside it, a negative step would drop the run's metrics rows */
+    clgan_status st;
+    if ((st = clgan_io_st_meta_int(f, file, "step", 0, CLGAN_ST_META_INT_MAX, &m->step, err,
+                                   err_len)) ||
+        (st = clgan_io_st_meta_int(f, file, "epoch", 0, INT_MAX, &m->epoch, err, err_len)) ||
+        (st = clgan_io_st_meta_int(f, file, "batch_in_epoch", 0, (double)per_epoch_batches,
+                                   &m->batch_in_epoch, err, err_len)) ||
+        (st = clgan_io_st_meta_int(f, file, "adam_t_G", 0, CLGAN_ST_META_INT_MAX, &m->adam_t_g, err,
+                                   err_len)) ||
+        (st = clgan_io_st_meta_int(f, file, "adam_t_D", 0, CLGAN_ST_META_INT_MAX, &m->adam_t_d, err,
+                                   err_len)) ||
+        (st = clgan_io_st_meta_int(f, file, "bn_batches_D", 0, CLGAN_ST_META_INT_MAX,
+                                   &m->bn_batches_d, err, err_len)) ||
+        (st = clgan_io_st_meta_u64(f, file, "shuffle_state", &m->shuffle_state, err, err_len)) ||
+        (st = clgan_io_st_meta_u64(f, file, "noise_counter", &m->noise_counter, err, err_len)) ||
+        (st = clgan_io_st_meta_u64(f, file, "seed", &m->seed, err, err_len)))
+        return st;
+    return CLGAN_STATUS_OK;
 }
 
 clgan_status clgan_gan_resume(clgan_gan *g, const char *path)
@@ -203,33 +215,31 @@ clgan_status clgan_gan_resume(clgan_gan *g, const char *path)
     clgan_status st = clgan_io_st_load(file, &f, g->err, sizeof(g->err));
     if (st != CLGAN_STATUS_OK)
         return st;
-    const char *fmt = clgan_io_st_meta(f, "format");
-    const char *model = clgan_io_st_meta(f, "model");
-    double v[8];
-    uint64_t shuffle, noise, seed;
-    if (!fmt || strcmp(fmt, "clgan-gan-1") || !model || !meta_get(f, "step", &v[0]) ||
-        !meta_get(f, "epoch", &v[1]) || !meta_get(f, "batch_in_epoch", &v[2]) ||
-        !meta_get(f, "adam_t_G", &v[3]) || !meta_get(f, "adam_t_D", &v[4]) ||
-        !meta_get(f, "bn_batches_D", &v[5]) || !meta_getu(f, "shuffle_state", &shuffle) ||
-        !meta_getu(f, "noise_counter", &noise) || !meta_getu(f, "seed", &seed)) {
-        st = clgan_gan_fail(g, CLGAN_STATUS_CORRUPT_FILE,
-                            "%s: not a clgan GAN checkpoint (metadata missing)", file);
+    struct clgan_gan_resume_meta m;
+    st = clgan_gan_resume_meta(f, file, (long long)(g->ds.count / (size_t)g->batch), &m, g->err,
+                               sizeof(g->err));
+    if (st != CLGAN_STATUS_OK)
         goto out;
-    }
     /* a checkpoint with its architecture gave the networks; one without names a preset */
-    if ((!clgan_io_st_meta(f, "arch") && strcmp(model, g->model)) || seed != g->p.seed) {
+    if ((!clgan_io_st_meta(f, "arch") && strcmp(m.model, g->model)) || m.seed != g->p.seed) {
         st = clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
                             "%s: checkpoint is %s with seed %" PRIu64
                             ", run asks for %s with seed %" PRIu64,
-                            file, model, seed, g->model, g->p.seed);
+                            file, m.model, m.seed, g->model, g->p.seed);
         goto out;
     }
     /* the state is the global batch's: another number of processes continues it with the same
      * global batch (the data order and noise are those of the global batch) */
-    double world = 1, batch = g->gbatch;
-    meta_get(f, "world_size", &world);
-    if ((int)world != clgan_gan_dist_world(g)) {
-        if (meta_get(f, "batch", &batch) && (int)batch != g->gbatch) {
+    long long world = 1, batch = g->gbatch;
+    if (clgan_io_st_meta(f, "world_size") &&
+        (st = clgan_io_st_meta_int(f, file, "world_size", 1, 1 << 20, &world, g->err,
+                                   sizeof(g->err))) != CLGAN_STATUS_OK)
+        goto out;
+    if (world != clgan_gan_dist_world(g)) {
+        if ((st = clgan_io_st_meta_int(f, file, "batch", 1, 65536, &batch, g->err,
+                                       sizeof(g->err))) != CLGAN_STATUS_OK)
+            goto out;
+        if (batch != g->gbatch) {
             st = clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
                                 "%s: a run of %d processes with global batch %d continues on %d "
                                 "with the same global batch, not %d",
@@ -245,17 +255,18 @@ clgan_status clgan_gan_resume(clgan_gan *g, const char *path)
     if (st != CLGAN_STATUS_OK) {
         char tmp[2048];
         snprintf(tmp, sizeof(tmp), "%s", g->err);
-        clgan_gan_fail(g, st, "%s: %s", file, tmp);
+        if (strncmp(tmp, file, strlen(file))) /* name the file once */
+            clgan_gan_fail(g, st, "%s: %s", file, tmp);
         goto out;
     }
-    g->step = (long long)v[0];
-    g->epoch = (int)v[1];
-    g->batch_in_epoch = (long long)v[2];
-    g->G->opt.t = (long long)v[3];
-    g->D->opt.t = (long long)v[4];
-    g->D->bn_batches = (long long)v[5];
-    g->shuffle_state = shuffle;
-    g->noise_counter = noise;
+    g->step = m.step;
+    g->epoch = (int)m.epoch;
+    g->batch_in_epoch = m.batch_in_epoch;
+    g->G->opt.t = m.adam_t_g;
+    g->D->opt.t = m.adam_t_d;
+    g->D->bn_batches = m.bn_batches_d;
+    g->shuffle_state = m.shuffle_state;
+    g->noise_counter = m.noise_counter;
     snprintf(g->last_ckpt, sizeof(g->last_ckpt), "%s", file);
     g->last_ckpt_step = g->step;
 out:

@@ -3,6 +3,7 @@
  * the caller's callback, metrics.csv (trimmed to the step a resumed run starts from), sample
  * grids, checkpoints at their cadence and on a stop request, the curves picture.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -42,9 +43,9 @@ static void add_hist(clgan_gan *g, const struct clgan_gan_stats *s)
 /* Read metrics.csv back (a resumed run's curves cover the whole training). */
 static void load_hist(clgan_gan *g, const char *path)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = NULL;
     char line[512];
-    if (!f)
+    if (clgan_io_open_read(path, &f, NULL, 0) != CLGAN_STATUS_OK)
         return;
     while (fgets(line, sizeof(line), f)) {
         struct clgan_gan_stats s;
@@ -89,6 +90,22 @@ static clgan_status write_curves(clgan_gan *g)
 
 static const char *const METRICS_HEADER = "step,epoch,images_per_s,loss_d,loss_g,d_x,d_g_z1,d_g_z2";
 
+/* A metrics.csv that is not ours is refused before a row of it is dropped (a header cut short by
+ * a crash is ours: clgan_io_csvlog_open starts it over). data: its first len bytes. */
+static clgan_status check_metrics_header(clgan_gan *g, const char *path, const char *data,
+                                         size_t len)
+{
+    size_t hl = strlen(METRICS_HEADER);
+    const char *nl = memchr(data, '\n', len);
+    if (nl ? (size_t)(nl - data) == hl && !memcmp(data, METRICS_HEADER, hl)
+           : len <= hl && !memcmp(data, METRICS_HEADER, len))
+        return CLGAN_STATUS_OK;
+    int shown = nl ? (int)(nl - data) : (int)len;
+    return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                          "%s: existing file has header '%.*s', expected '%s'", path,
+                          shown > 120 ? 120 : shown, data, METRICS_HEADER);
+}
+
 /*
  * Drop the metrics rows of steps after the one training starts from. A run killed after logging
  * step k but before its checkpoint resumes at an earlier step and logs k again; a new run in an
@@ -105,6 +122,10 @@ static clgan_status trim_metrics(clgan_gan *g, const char *path)
         clgan_io_read_file(path, (size_t)1 << 30, &data, &len, g->err, sizeof(g->err));
     if (st != CLGAN_STATUS_OK)
         return st;
+    if ((st = check_metrics_header(g, path, data, len)) != CLGAN_STATUS_OK) {
+        free(data);
+        return st;
+    }
     struct clgan_io_buf out = {0};
     int dropped = 0;
     for (char *line = data; *line;) {
@@ -127,6 +148,106 @@ static clgan_status trim_metrics(clgan_gan *g, const char *path)
     free(data);
     return st;
 }
+
+/* ---------------------------------------------------------------- the run folder */
+
+/* What of a run dir holds (a checkpoint, metrics rows), described into what; 0: nothing. */
+static int holds_run(const char *dir, char *what, size_t len)
+{
+    char path[1300];
+    struct stat sb;
+    snprintf(path, sizeof(path), "%s/checkpoints/latest.safetensors", dir);
+    if (lstat(path, &sb) == 0) {
+        snprintf(what, len, "checkpoints/latest.safetensors");
+        return 1;
+    }
+    snprintf(path, sizeof(path), "%s/metrics.csv", dir);
+    FILE *f = NULL;
+    long rows = -1;
+    if (clgan_io_open_read(path, &f, NULL, 0) != CLGAN_STATUS_OK)
+        f = NULL;
+    if (f) {
+        for (int c; (c = fgetc(f)) != EOF;)
+            rows += c == '\n';
+        fclose(f);
+    }
+    if (rows > 0) {
+        snprintf(what, len, "metrics.csv with %ld row%s", rows, rows == 1 ? "" : "s");
+        return 1;
+    }
+    return 0;
+}
+
+/* Remove the files a run writes under dir/sub whose names start with one of prefixes. */
+static void remove_run_files(const char *dir, const char *sub, const char *const *prefixes)
+{
+    char path[1300];
+    snprintf(path, sizeof(path), "%s/%s", dir, sub);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));)
+        for (const char *const *p = prefixes; *p; p++)
+            if (!strncmp(e->d_name, *p, strlen(*p))) {
+                snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, e->d_name);
+                unlink(path);
+                break;
+            }
+    closedir(d);
+}
+
+clgan_status clgan_gan_claim_out(clgan_gan *g, const char *resume, int overwrite)
+{
+    int resuming = resume != NULL;
+    g->lock_fd = -1;
+    /* the checkpoint paths are built in fixed buffers: refuse what would not fit, never cut */
+    if (resume && strlen(resume) > sizeof(g->out_dir) - 1)
+        return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                              "--resume path of %zu characters is longer than the %zu this "
+                              "trainer takes: %.60s...",
+                              strlen(resume), sizeof(g->out_dir) - 1, resume);
+    if (!g->out_dir[0])
+        return CLGAN_STATUS_OK;
+    clgan_status st = clgan_gan_ensure_dir(g, g->out_dir);
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_io_lock_dir(g->out_dir, &g->lock_fd, g->err, sizeof(g->err));
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    if (!overwrite) { /* a foreign metrics.csv: refused now, not after the slow start */
+        char path[1300], head[256];
+        snprintf(path, sizeof(path), "%s/metrics.csv", g->out_dir);
+        FILE *f = NULL;
+        if (access(path, F_OK) == 0 &&
+            (st = clgan_io_open_read(path, &f, g->err, sizeof(g->err))) != CLGAN_STATUS_OK)
+            return st; /* a FIFO or folder named metrics.csv: the log could not be written */
+        size_t n = f ? fread(head, 1, sizeof(head) - 1, f) : 0;
+        if (f)
+            fclose(f);
+        head[n] = 0;
+        if (n && (st = check_metrics_header(g, path, head, n)) != CLGAN_STATUS_OK)
+            return st;
+    }
+    if (resuming)
+        return CLGAN_STATUS_OK;
+    char what[64];
+    if (!holds_run(g->out_dir, what, sizeof(what)))
+        return CLGAN_STATUS_OK;
+    if (!overwrite)
+        return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                              "%s: folder holds a run (%s); --resume continues it, --overwrite "
+                              "replaces it",
+                              g->out_dir, what);
+    /* the old run's files go now, so none of them is later taken for this run's */
+    static const char *const ckpts[] = {"latest.", "generator.", "epoch_", NULL};
+    static const char *const samples[] = {"step_", "epoch_", "final.", NULL};
+    static const char *const top[] = {"metrics.csv", "curves.svg", NULL};
+    remove_run_files(g->out_dir, "checkpoints", ckpts);
+    remove_run_files(g->out_dir, "samples", samples);
+    remove_run_files(g->out_dir, ".", top);
+    return CLGAN_STATUS_OK;
+}
+
+/* ---------------------------------------------------------------- training */
 
 clgan_status clgan_gan_train(clgan_gan *g, volatile int *stop, clgan_progress_fn fn, void *user)
 {

@@ -99,6 +99,7 @@ void clgan_gan_free(clgan_gan *g)
         free(g->class_names[k]);
     free(g->class_names);
     free(g->hist);
+    clgan_io_unlock_dir(g->lock_fd);
     free(g);
 }
 
@@ -606,7 +607,11 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
     g->p = *params;
     g->gctx = g_ctx;
     g->dctx = d_ctx ? d_ctx : g_ctx;
+    g->lock_fd = -1;
     clgan_status st = check_params(g, params);
+    /* one run per folder, decided before the slow part */
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_gan_claim_out(g, params->resume, params->overwrite);
     if (st == CLGAN_STATUS_OK) {
         g->p.model = g->model;
         g->p.g_loss = g->g_loss;

@@ -43,14 +43,12 @@ const char *clgan_generator_last_error(const clgan_generator *gen)
     return gen ? gen->err : "";
 }
 
+/* A whole number in lo..hi from metadata key k, into an int (0 when absent or bad). */
 static int meta_int(const clgan_st_file *f, const char *k, int lo, int hi, int *v)
 {
-    const char *s = clgan_io_st_meta(f, k);
-    char *end;
-    if (!s)
-        return 0;
-    long x = strtol(s, &end, 10);
-    if (end == s || *end || x < lo || x > hi)
+    long long x;
+    char err[256];
+    if (clgan_io_st_meta_int(f, "", k, lo, hi, &x, err, sizeof(err)) != CLGAN_STATUS_OK)
         return 0;
     *v = (int)x;
     return 1;

@@ -109,6 +109,16 @@ clgan_status clgan_mlp_split_table(const struct clgan_table *t, double test_rati
         }
     for (size_t j = 0; j < d; j++) {
         out->std[j] = sqrt(out->std[j] / (double)(ntr - 1));
+        /* values near the double range overflow the sums: such a column cannot be normalised,
+         * and a network trained on it would be garbage its own predict refuses */
+        if (!isfinite(out->mean[j]) || !isfinite(out->std[j])) {
+            st = clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
+                               "%s: feature '%s' has values too large to normalise (mean %g, "
+                               "standard deviation %g over the training rows)",
+                               path, t->feature_names[j], out->mean[j], out->std[j]);
+            clgan_mlp_split_free(out);
+            return st;
+        }
         if (!(out->std[j] > 0.0)) /* a constant column: centred only */
             out->std[j] = 1.0;
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "data/csv.h"
+#include "io/file.h"
 #include "nn/nn.h"
 #include "train/mlp.h"
 
@@ -141,18 +142,25 @@ clgan_status clgan_mlp_predict_csv(clgan_mlp *mm, const char *path, enum clgan_m
         st = clgan_mlp_fail(mm, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
         goto out;
     }
-    /* the network's features, by name */
+    /* the network's features, by name; every missing one is named */
+    struct clgan_io_buf missing = {0};
+    int n_missing = 0;
     for (size_t j = 0; j < d; j++) {
         col[j] = -1;
         for (size_t c = 0; c < t.d; c++)
             if (!strcmp(t.feature_names[c], mm->feature_names[j]))
                 col[j] = (int)c;
-        if (col[j] < 0) {
-            st = clgan_mlp_fail(mm, CLGAN_STATUS_INVALID_ARGUMENT,
-                                "%s: no column '%s', a feature the network was trained on", path,
+        if (col[j] < 0 && n_missing++ < 20)
+            clgan_io_buf_printf(&missing, "%s'%s'", n_missing > 1 ? ", " : "",
                                 mm->feature_names[j]);
-            goto out;
-        }
+    }
+    if (n_missing) {
+        st = clgan_mlp_fail(mm, CLGAN_STATUS_INVALID_ARGUMENT,
+                            "%s: no column%s %s%s: %s the network was trained on", path,
+                            n_missing > 1 ? "s" : "", missing.data ? missing.data : "",
+                            n_missing > 20 ? " ..." : "", n_missing > 1 ? "features" : "a feature");
+        clgan_io_buf_free(&missing);
+        goto out;
     }
     /* the file's classes, by name */
     for (int c = 0; c < t.n_classes; c++) {

@@ -214,8 +214,10 @@ clgan_status clgan_mlp_load(clgan_ctx *ctx, const char *path, clgan_mlp **out, c
         goto out;
     }
     st = clgan_ckpt_load_model(f, mm->m, "", 0, err, sizeof(err));
-    if (st != CLGAN_STATUS_OK)
-        snprintf(msg, msg_len, "%s: %s", path, err);
+    if (st != CLGAN_STATUS_OK) { /* name the file once */
+        int named = !strncmp(err, path, strlen(path));
+        snprintf(msg, msg_len, "%s%s%s", named ? "" : path, named ? "" : ": ", err);
+    }
 out:
     clgan_io_st_free(f);
     if (st != CLGAN_STATUS_OK)
