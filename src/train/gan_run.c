@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dist/dist.h"
 #include "train/gan.h"
 
 /* ---------------------------------------------------------------- the loop */
@@ -206,7 +207,8 @@ clgan_status clgan_gan_claim_out(clgan_gan *g, const char *resume, int overwrite
                               "--resume path of %zu characters is longer than the %zu this "
                               "trainer takes: %.60s...",
                               strlen(resume), sizeof(g->out_dir) - 1, resume);
-    if (!g->out_dir[0])
+    /* rank 0 alone writes the run's files: the other ranks neither lock nor clean the folder */
+    if (!g->out_dir[0] || (g->p.dist && clgan_dist_rank(g->p.dist) != 0))
         return CLGAN_STATUS_OK;
     clgan_status st = clgan_gan_ensure_dir(g, g->out_dir);
     if (st == CLGAN_STATUS_OK)
