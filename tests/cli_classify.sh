@@ -123,7 +123,7 @@ one_error missing_test "--test: mnist:$T/none: $T/none/t10k-images-idx3-ubyte\[.
   "$bin" classify "${tiny[@]}" --test "mnist:$T/none"
 one_error no_test_files "--test: idx:$fm/train-images-idx3-ubyte.gz has no test files" \
   "$bin" classify "${tiny[@]}" --data "idx:$fm/train-images-idx3-ubyte.gz"
-one_error per_class_too_many "--per-class 7000: class 0 (T-shirt/top) of fashion-mnist has only 6000 images" \
+one_error per_class_too_many "fashion-mnist: --per-class 7000, but class 0 (T-shirt/top) has only 6000 images" \
   "$bin" classify --device "$dev" --per-class 7000
 one_error bad_model "$T/net.json" "$bin" classify predict --model "$T/net.json" --data fashion-mnist
 one_error bad_arch_file "--arch $T/bad.json" \

@@ -2,11 +2,11 @@
 /*
  * test_classify.c - the image classifiers: the presets' shapes and JSON round trip, the labelled
  * data specs (augment's unprefixed IDX pair, labels that do not match, a set without labels),
- * the per-class subset, class names; then on every device a classifier trained on a synthetic
- * set that a working one separates perfectly (bright and dark 8x8 images, read as 12x12 so the
- * gather pads them): accuracy 1 on its test set, prediction of host images agreeing with the
- * confusion matrix, a save/load round trip giving the same probabilities, and no device memory
- * allocated by an epoch.
+ * the per-class subset and class names of the data layer; then on every device a classifier trained
+ * on a synthetic set that a working one separates perfectly (bright and dark 8x8 images, read as
+ * 12x12 so the gather pads them): accuracy 1 on its test set, prediction of host images agreeing
+ * with the confusion matrix, a save/load round trip giving the same probabilities, and no device
+ * memory allocated by an epoch.
  */
 #include <math.h>
 #include <stdio.h>
@@ -109,51 +109,66 @@ static void test_data(void)
     struct clgan_dataset ds;
     write_set(tpath("aug"), "", 30, 8, 3, 30);
     clgan_status st =
-        clgan_cls_load(tpath("aug"), 0, 0, 1, 0, "--extra", &ds, errbuf, sizeof(errbuf));
+        clgan_cls_load(tpath("aug"), 0, 0, 1, 0, 0, "--extra", &ds, errbuf, sizeof(errbuf));
     th_expect(st == CLGAN_STATUS_OK && ds.count == 30 && ds.height == 8 && ds.n_classes == 3 &&
                   ds.labels[4] == 1,
               "data_unprefixed_pair", NULL, "%s", errbuf);
     /* the first 4 of each class, in file order: images 0..11 */
-    st = clgan_cls_per_class(&ds, 4, "x", NULL, errbuf, sizeof(errbuf));
+    st = clgan_data_keep_per_class(&ds, 4, "x", errbuf, sizeof(errbuf));
     int ok = st == CLGAN_STATUS_OK && ds.count == 12;
     for (size_t i = 0; ok && i < ds.count; i++)
         ok = ds.labels[i] == i % 3 && ds.pixels[i * 64 + 5] == pixel((int)i, 5, 3);
     th_expect(ok, "data_per_class", NULL, "%s", errbuf);
-    st = clgan_cls_per_class(&ds, 5, "x", NULL, errbuf, sizeof(errbuf));
-    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(errbuf, "--per-class 5: class 0") &&
+    st = clgan_data_keep_per_class(&ds, 5, "x", errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(errbuf, "--per-class 5, but class 0") &&
                   strstr(errbuf, "only 4 images"),
               "data_per_class_too_many", NULL, "%s", errbuf);
+    th_expect(ds.class_names && !strcmp(ds.class_names[2], "2"), "names_numbers", NULL, "%s",
+              ds.class_names ? ds.class_names[2] : "NULL");
     clgan_data_free(&ds);
     write_set(tpath("short"), "train-", 30, 8, 3, 29);
-    st = clgan_cls_load(tpath("short"), 0, 0, 1, 0, "--data", &ds, errbuf, sizeof(errbuf));
+    st = clgan_cls_load(tpath("short"), 0, 0, 1, 0, 0, "--data", &ds, errbuf, sizeof(errbuf));
     th_expect(st == CLGAN_STATUS_CORRUPT_FILE && strstr(errbuf, "29 labels") &&
                   strstr(errbuf, "30 images"),
               "data_label_count", NULL, "%s", errbuf);
     write_set(tpath("nolab"), "train-", 30, 8, 3, -1);
-    st = clgan_cls_load(tpath("nolab"), 0, 0, 1, 0, "--data", &ds, errbuf, sizeof(errbuf));
+    st = clgan_cls_load(tpath("nolab"), 0, 0, 1, 0, 0, "--data", &ds, errbuf, sizeof(errbuf));
     th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(errbuf, "has no labels"),
               "data_no_labels", NULL, "%s", errbuf);
-    st = clgan_cls_load(tpath("nolab"), 0, 1, 1, 0, "--data", &ds, errbuf, sizeof(errbuf));
+    st = clgan_cls_load(tpath("nolab"), 0, 1, 1, 0, 0, "--data", &ds, errbuf, sizeof(errbuf));
     th_expect(st == CLGAN_STATUS_OK && ds.count == 30 && !ds.labels, "data_no_labels_ok", NULL,
               "%s", errbuf);
     clgan_data_free(&ds);
-    st = clgan_cls_load(tpath("aug"), 1, 0, 1, 0, "--test", &ds, errbuf, sizeof(errbuf));
+    st = clgan_cls_load(tpath("aug"), 1, 0, 1, 0, 0, "--test", &ds, errbuf, sizeof(errbuf));
     th_expect(st == CLGAN_STATUS_IO && strstr(errbuf, "t10k-images-idx3-ubyte"),
               "data_no_test_files", NULL, "%s", errbuf);
-    st = clgan_cls_load(tpath("aug"), 2, 0, 1, 0, "--test", &ds, errbuf, sizeof(errbuf));
+    st = clgan_cls_load(tpath("aug"), 2, 0, 1, 0, 0, "--test", &ds, errbuf, sizeof(errbuf));
     th_expect(st == CLGAN_STATUS_OK && ds.count == 30, "data_named_test_set", NULL, "%s", errbuf);
     clgan_data_free(&ds);
-    st = clgan_cls_load("nonsense", 0, 0, 1, 0, "--data", &ds, errbuf, sizeof(errbuf));
+    /* idx:FILE finds the labels file beside it; max keeps the first images */
+    char spec[1200];
+    snprintf(spec, sizeof(spec), "idx:%s/images-idx3-ubyte", tpath("aug"));
+    st = clgan_cls_load(spec, 0, 0, 1, 0, 7, "--data", &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_OK && ds.count == 7 && ds.labels && ds.labels[5] == 2 &&
+                  ds.n_classes == 3,
+              "data_idx_labels_beside", NULL, "%s", errbuf);
+    clgan_data_free(&ds);
+    snprintf(spec, sizeof(spec), "idx:%s/train-images-idx3-ubyte", tpath("nolab"));
+    st = clgan_cls_load(spec, 0, 0, 1, 0, 0, "--data", &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(errbuf, "has no labels"),
+              "data_idx_no_labels", NULL, "%s", errbuf);
+    st = clgan_cls_load(spec, 1, 0, 1, 0, 0, "--test", &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(errbuf, "has no test files"),
+              "data_idx_no_test_split", NULL, "%s", errbuf);
+    /* a named test set that is not there: the message names the test files */
+    snprintf(spec, sizeof(spec), "mnist:%s", tpath("gone"));
+    st = clgan_cls_load(spec, 2, 0, 1, 0, 0, "--test", &ds, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_IO && strstr(errbuf, "--test: mnist:") &&
+                  strstr(errbuf, "gone/t10k-images-idx3-ubyte[.gz] not found"),
+              "data_named_test_set_missing", NULL, "%s", errbuf);
+    st = clgan_cls_load("nonsense", 0, 0, 1, 0, 0, "--data", &ds, errbuf, sizeof(errbuf));
     th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(errbuf, "'nonsense'"), "data_bad_spec",
               NULL, "%s", errbuf);
-    char **names = clgan_cls_class_names("fashion-mnist", 10);
-    th_expect(names && !strcmp(names[7], "Sneaker"), "names_fashion", NULL, "%s",
-              names ? names[7] : "NULL");
-    clgan_cls_free_names(names, 10);
-    names = clgan_cls_class_names("mnist:/x", 3);
-    th_expect(names && !strcmp(names[2], "2"), "names_numbers", NULL, "%s",
-              names ? names[2] : "NULL");
-    clgan_cls_free_names(names, 3);
 }
 
 /* Train on 4 classes of brightness (8x8 images, read as 12x12: padding with -1 around) and
@@ -210,7 +225,7 @@ static void test_train(struct th_device *d, const char *arch)
     struct clgan_dataset ds;
     int cls[8], cls2[8], agree = 1;
     float prob[8 * 4], prob2[8 * 4];
-    st = clgan_cls_load(test, 2, 0, 1, 0, "--test", &ds, errbuf, sizeof(errbuf));
+    st = clgan_cls_load(test, 2, 0, 1, 0, 0, "--test", &ds, errbuf, sizeof(errbuf));
     if (st == CLGAN_STATUS_OK)
         st = clgan_classifier_predict(c, ds.pixels, 8, 1, 8, 8, cls, prob);
     for (int i = 0; st == CLGAN_STATUS_OK && i < 8; i++)

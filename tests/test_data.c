@@ -656,6 +656,80 @@ static void test_per_class(void)
                 "--per-class");
 }
 
+/* The test split (t10k-*), the labels file beside an idx:FILE, class names for k classes */
+static void test_splits(void)
+{
+    mkdir(tpath("sp"), 0755);
+    unsigned char px[3 * 2 * 2], tpx[2 * 2 * 2], file[256];
+    for (size_t i = 0; i < sizeof(px); i++)
+        px[i] = (unsigned char)(i + 1);
+    for (size_t i = 0; i < sizeof(tpx); i++)
+        tpx[i] = (unsigned char)(200 + i);
+    const uint32_t dims[3] = {3, 2, 2}, tdims[3] = {2, 2, 2}, ldims[1] = {3}, tldims[1] = {2};
+    unsigned char lab[3] = {0, 1, 2}, tlab[2] = {4, 1};
+    size_t n = make_idx(file, 0x803, 3, dims, px, sizeof(px));
+    write_bytes(tpath("sp/train-images-idx3-ubyte"), file, n);
+    n = make_idx(file, 0x801, 1, ldims, lab, sizeof(lab));
+    write_bytes(tpath("sp/train-labels-idx1-ubyte"), file, n);
+    char spec[1100], other[1100];
+    snprintf(spec, sizeof(spec), "mnist:%s", tpath("sp"));
+    struct clgan_dataset ds = {0};
+
+    th_expect(!clgan_data_has_test(spec), "split_none_yet", NULL, "%s", spec);
+    clgan_status st = clgan_data_load_test(spec, 1, NULL, &ds, errbuf, sizeof(errbuf));
+    expect_fail("split_test_missing", st, CLGAN_STATUS_IO, "t10k-images-idx3-ubyte[.gz] not found",
+                spec);
+    th_expect(!ds.pixels && !ds.count, "split_test_missing_empty", NULL, "count %zu", ds.count);
+
+    n = make_idx(file, 0x803, 3, tdims, tpx, sizeof(tpx));
+    write_gz(tpath("sp/t10k-images-idx3-ubyte.gz"), file, n);
+    n = make_idx(file, 0x801, 1, tldims, tlab, sizeof(tlab));
+    write_gz(tpath("sp/t10k-labels-idx1-ubyte.gz"), file, n);
+    th_expect(clgan_data_has_test(spec), "split_has_test", NULL, "%s", spec);
+    struct clgan_data_options o = {.max_images = 1};
+    st = clgan_data_load_test(spec, 3, &o, &ds, errbuf, sizeof(errbuf));
+    int ok = st == CLGAN_STATUS_OK && ds.count == 1 && ds.channels == 3 && ds.n_classes == 5 &&
+             ds.labels[0] == 4 && ds.pixels[0] == 200 && ds.pixels[4] == 200 && ds.class_names &&
+             !strcmp(ds.class_names[4], "4");
+    th_expect(ok, "split_test_read", NULL, "%s count %zu classes %d", st ? errbuf : "", ds.count,
+              ds.n_classes);
+    clgan_data_free(&ds);
+    /* the training split is unchanged by the test files beside it */
+    st = clgan_data_load(spec, 1, 0, &ds, errbuf, sizeof(errbuf));
+    ok = st == CLGAN_STATUS_OK && ds.count == 3 && ds.pixels[0] == 1 && ds.n_classes == 3;
+    th_expect(ok, "split_train_read", NULL, "%s count %zu", st ? errbuf : "", ds.count);
+
+    /* k names from a set of fewer classes: its own, then numbers */
+    free(ds.class_names[1]);
+    ds.class_names[1] = strdup("one");
+    char **names = NULL;
+    st = clgan_data_copy_names(&ds, 5, &names, errbuf, sizeof(errbuf));
+    ok = st == CLGAN_STATUS_OK && names && !strcmp(names[0], "0") && !strcmp(names[1], "one") &&
+         !strcmp(names[4], "4");
+    th_expect(ok, "copy_names_padded", NULL, "%s", names ? names[1] : errbuf);
+    clgan_data_free_names(names, 5);
+    clgan_data_free(&ds);
+
+    snprintf(other, sizeof(other), "idx:%s", tpath("sp/train-images-idx3-ubyte"));
+    th_expect(!clgan_data_has_test(other) && !clgan_data_has_test("folder:/x"),
+              "split_only_idx_folders", NULL, "%s", other);
+    st = clgan_data_load_test(other, 1, NULL, &ds, errbuf, sizeof(errbuf));
+    expect_fail("split_idx_has_none", st, CLGAN_STATUS_INVALID_ARGUMENT, "has no test files",
+                other);
+    st = clgan_data_load_test("nonsense", 1, NULL, &ds, errbuf, sizeof(errbuf));
+    expect_fail("split_bad_spec", st, CLGAN_STATUS_INVALID_ARGUMENT, "'nonsense'", NULL);
+
+    char lab_path[1200];
+    ok = clgan_data_idx_labels_beside(tpath("sp/t10k-images-idx3-ubyte.gz"), lab_path,
+                                      sizeof(lab_path)) &&
+         !strcmp(lab_path, tpath("sp/t10k-labels-idx1-ubyte.gz"));
+    th_expect(ok, "labels_beside", NULL, "%s", lab_path);
+    th_expect(!clgan_data_idx_labels_beside(tpath("sp/train-images-idx3-ubyte.gz"), lab_path,
+                                            sizeof(lab_path)) &&
+                  !clgan_data_idx_labels_beside(tpath("sp/x.idx"), lab_path, sizeof(lab_path)),
+              "labels_beside_absent", NULL, "%s", lab_path);
+}
+
 /* folder:DIR of class folders */
 static void test_class_folders(void)
 {
@@ -998,6 +1072,8 @@ int main(int argc, char **argv)
         test_per_class();
     if (th_want("class_folders"))
         test_class_folders();
+    if (th_want("splits"))
+        test_splits();
     if (th_want("idx_write"))
         test_idx_write();
     if (th_want("shuffle") || th_want("rng"))

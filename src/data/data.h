@@ -80,7 +80,8 @@ clgan_status clgan_data_crop_resize(const uint8_t *src, int c, int h, int w, uin
 /*
  * Load a data set by spec:
  *   fashion-mnist   /usr/share/datasets/fashion-mnist/train-{images-idx3,labels-idx1}-ubyte.gz
- *                   (Debian package dataset-fashion-mnist), its ten classes named
+ *                   (Debian package dataset-fashion-mnist), its ten classes named (as for
+ *                   mnist:/usr/share/datasets/fashion-mnist)
  *   mnist:DIR       DIR/train-images-idx3-ubyte[.gz], and DIR/train-labels-idx1-ubyte[.gz]
  *                   when present (its count must match); or, when there is no train-* image
  *                   file, DIR/images-idx3-ubyte[.gz] and DIR/labels-idx1-ubyte[.gz] (the names
@@ -109,6 +110,24 @@ clgan_status clgan_data_load_opts(const char *spec, int channels, int size,
                                   const struct clgan_data_options *o, struct clgan_dataset *out,
                                   char *err, size_t err_len);
 
+/*
+ * The test split of an IDX folder spec: fashion-mnist's or mnist:DIR's t10k-images-idx3-ubyte[.gz]
+ * with t10k-labels-idx1-ubyte[.gz] when present, read, checked and named as clgan_data_load_opts
+ * does (o may be NULL; o->labels must be unset). IO naming the file when the folder has none;
+ * INVALID_ARGUMENT for other specs (idx:FILE, folder:DIR have no test split).
+ */
+clgan_status clgan_data_load_test(const char *spec, int channels,
+                                  const struct clgan_data_options *o, struct clgan_dataset *out,
+                                  char *err, size_t err_len);
+
+/* 1 when spec is fashion-mnist or mnist:DIR and its folder holds the test split's images. */
+int clgan_data_has_test(const char *spec);
+
+/* The IDX label file beside an image file: its name with "labels-idx1" for "images-idx3"
+ * (train-images-idx3-ubyte.gz: train-labels-idx1-ubyte.gz). 1, with the name in out, when that
+ * file exists; else 0. */
+int clgan_data_idx_labels_beside(const char *images, char *out, size_t len);
+
 /* Keep only the first n images of each class of a labelled set (in place, order kept). name is
  * the set's name in messages. INVALID_ARGUMENT without labels or when a class has fewer. */
 clgan_status clgan_data_keep_per_class(struct clgan_dataset *ds, size_t n, const char *name,
@@ -116,6 +135,14 @@ clgan_status clgan_data_keep_per_class(struct clgan_dataset *ds, size_t n, const
 
 /* Give a labelled set the names "0", "1", ... (n_classes of them). OUT_OF_HOST_MEMORY. */
 clgan_status clgan_data_number_classes(struct clgan_dataset *ds, char *err, size_t err_len);
+
+/* k class names for a model of k classes trained on ds: ds's names where it has them, "0", "1",
+ * ... beyond them (all of them for ds NULL or unnamed). *out is malloc'ed: free it with
+ * clgan_data_free_names(*out, k). OUT_OF_HOST_MEMORY (then *out is NULL). */
+clgan_status clgan_data_copy_names(const struct clgan_dataset *ds, int k, char ***out, char *err,
+                                   size_t err_len);
+/* Free n malloc'ed names and their array. NULL does nothing. */
+void clgan_data_free_names(char **names, int n);
 
 /* IDX files are written by clgan_idx_write_gz (clgan.h, data/idx_write.c). */
 

@@ -1,6 +1,6 @@
 /*
- * load.c - data set specs, labels and class names, keeping N images per class, releasing data
- * sets, the seeded shuffle (see data.h).
+ * load.c - data set specs (the training and the test split), labels and class names, keeping N
+ * images per class, releasing data sets, the seeded shuffle (see data.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,9 +25,7 @@ void clgan_data_free(struct clgan_dataset *ds)
         return;
     free(ds->pixels);
     free(ds->labels);
-    for (int k = 0; ds->class_names && k < ds->n_classes; k++)
-        free(ds->class_names[k]);
-    free(ds->class_names);
+    clgan_data_free_names(ds->class_names, ds->n_classes);
     memset(ds, 0, sizeof(*ds));
 }
 
@@ -44,9 +42,7 @@ static clgan_status set_names(struct clgan_dataset *ds, const char *const *table
     }
     if (ds->class_names && ds->n_classes > 0 && ds->class_names[ds->n_classes - 1])
         return CLGAN_STATUS_OK;
-    for (int k = 0; ds->class_names && k < ds->n_classes; k++)
-        free(ds->class_names[k]);
-    free(ds->class_names);
+    clgan_data_free_names(ds->class_names, ds->n_classes);
     ds->class_names = NULL;
     return clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
                          "out of host memory for %d class names", ds->n_classes);
@@ -55,6 +51,33 @@ static clgan_status set_names(struct clgan_dataset *ds, const char *const *table
 clgan_status clgan_data_number_classes(struct clgan_dataset *ds, char *err, size_t err_len)
 {
     return set_names(ds, NULL, err, err_len);
+}
+
+void clgan_data_free_names(char **names, int n)
+{
+    for (int k = 0; names && k < n; k++)
+        free(names[k]);
+    free(names);
+}
+
+clgan_status clgan_data_copy_names(const struct clgan_dataset *ds, int k, char ***out, char *err,
+                                   size_t err_len)
+{
+    char **v = calloc((size_t)(k > 0 ? k : 1), sizeof(char *));
+    for (int q = 0; v && q < k; q++) {
+        char num[16];
+        snprintf(num, sizeof(num), "%d", q);
+        int named = ds && ds->class_names && q < ds->n_classes;
+        if (!(v[q] = strdup(named ? ds->class_names[q] : num))) {
+            clgan_data_free_names(v, q);
+            v = NULL;
+        }
+    }
+    *out = v;
+    if (!v)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
+                             "out of host memory for %d class names", k);
+    return CLGAN_STATUS_OK;
 }
 
 /* Attach labels (n of them, from lab_path) to the images of img_path: counts must match. On
@@ -109,18 +132,39 @@ static void pick(const char *dir, const char *base, char *out, size_t len, int *
         snprintf(out, len, "%s/%s[.gz]", dir, base);
 }
 
-/* Images and (when present) labels of an MNIST-style folder: the train-* files, or else the
- * unprefixed names of an exported set. Fashion-MNIST's labels are checked against its ten
- * classes, which get their names; other labels are named by number. */
-static clgan_status load_mnist_dir(const char *spec, const char *dir, struct clgan_dataset *out,
-                                   char *err, size_t err_len)
+/* Whether dir (a folder spec's folder) is Fashion-MNIST's, whose classes have names. */
+static int is_fashion(const char *spec, const char *dir)
+{
+    return !strcmp(spec, "fashion-mnist") || !strcmp(dir, FASHION_MNIST_DIR);
+}
+
+/* The folder of an IDX folder spec (fashion-mnist, mnist:DIR), or NULL for another spec. */
+static const char *mnist_dir(const char *spec)
+{
+    if (!strcmp(spec, "fashion-mnist"))
+        return FASHION_MNIST_DIR;
+    if (!strncmp(spec, "mnist:", 6) && spec[6])
+        return spec + 6;
+    return NULL;
+}
+
+/* Images and (when present) labels of an MNIST-style folder. The training split (test 0): the
+ * train-* files, or else the unprefixed names of an exported set; the test split: the t10k-*
+ * files. Fashion-MNIST's labels are checked against its ten classes, which get their names;
+ * other labels are named by number. */
+static clgan_status load_mnist_dir(const char *spec, const char *dir, int test,
+                                   struct clgan_dataset *out, char *err, size_t err_len)
 {
     char img[4096], lab[4096], alt[4096];
     int have_img, have_lab;
-    int fashion = !strcmp(spec, "fashion-mnist");
-    pick(dir, "train-images-idx3-ubyte", img, sizeof(img), &have_img);
-    pick(dir, "train-labels-idx1-ubyte", lab, sizeof(lab), &have_lab);
-    if (!have_img) {
+    int fashion = is_fashion(spec, dir);
+    const char *pre = test ? "t10k-" : "train-";
+    char base[64];
+    snprintf(base, sizeof(base), "%simages-idx3-ubyte", pre);
+    pick(dir, base, img, sizeof(img), &have_img);
+    snprintf(base, sizeof(base), "%slabels-idx1-ubyte", pre);
+    pick(dir, base, lab, sizeof(lab), &have_lab);
+    if (!have_img && !test) {
         pick(dir, "images-idx3-ubyte", alt, sizeof(alt), &have_img);
         if (have_img) {
             memcpy(img, alt, sizeof(img));
@@ -129,9 +173,11 @@ static clgan_status load_mnist_dir(const char *spec, const char *dir, struct clg
     }
     if (!have_img)
         return clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: %s not found%s", spec, img,
-                             fashion ? " (install the Debian package dataset-fashion-mnist, or use "
-                                       "mnist:DIR or idx:FILE)"
-                                     : " (nor images-idx3-ubyte[.gz])");
+                             !strcmp(spec, "fashion-mnist")
+                                 ? " (install the Debian package dataset-fashion-mnist, or use "
+                                   "mnist:DIR or idx:FILE)"
+                             : test ? ""
+                                    : " (nor images-idx3-ubyte[.gz])");
     clgan_status st = clgan_data_idx_read_images(img, out, err, err_len);
     if (st != CLGAN_STATUS_OK || !have_lab)
         return st;
@@ -227,9 +273,10 @@ clgan_status clgan_data_keep_per_class(struct clgan_dataset *ds, size_t n, const
     return CLGAN_STATUS_OK;
 }
 
-clgan_status clgan_data_load_opts(const char *spec, int channels, int size,
-                                  const struct clgan_data_options *o, struct clgan_dataset *out,
-                                  char *err, size_t err_len)
+/* clgan_data_load_opts for the training split (test 0) or clgan_data_load_test (test 1). */
+static clgan_status load_split(const char *spec, int test, int channels, int size,
+                               const struct clgan_data_options *o, struct clgan_dataset *out,
+                               char *err, size_t err_len)
 {
     static const struct clgan_data_options none = {0};
     if (!o)
@@ -242,29 +289,35 @@ clgan_status clgan_data_load_opts(const char *spec, int channels, int size,
         return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
                              "%s: channels must be 1 or 3, not %d", spec, channels);
     int is_idx = !strncmp(spec, "idx:", 4) && spec[4];
+    int is_folder = !strncmp(spec, "folder:", 7);
+    const char *dir = mnist_dir(spec);
+    if (!is_idx && !is_folder && !dir)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "unknown data set spec '%s'; use " SPEC_FORMS, spec);
+    if (test && !dir)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "%s has no test files (only fashion-mnist and mnist:DIR have "
+                             "t10k-* files)",
+                             spec);
     if (o->labels && o->labels[0] && !is_idx)
         return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
                              "--labels %s: a labels file is for idx:FILE data only, not %s "
                              "(mnist:DIR reads its own, folder:DIR takes classes from subfolders)",
                              o->labels, spec);
     clgan_status st;
-    if (!strncmp(spec, "folder:", 7))
+    if (is_folder)
         st = clgan_data_folder_read(spec + 7, channels, size, out, err, err_len);
-    else if (!strcmp(spec, "fashion-mnist"))
-        st = load_mnist_dir(spec, FASHION_MNIST_DIR, out, err, err_len);
-    else if (!strncmp(spec, "mnist:", 6) && spec[6])
-        st = load_mnist_dir(spec, spec + 6, out, err, err_len);
-    else if (is_idx) {
+    else if (dir)
+        st = load_mnist_dir(spec, dir, test, out, err, err_len);
+    else {
         st = clgan_data_idx_read_images(spec + 4, out, err, err_len);
         if (st == CLGAN_STATUS_OK && o->labels && o->labels[0]) {
             st = read_labels(out, o->labels, spec + 4, err, err_len);
             if (st == CLGAN_STATUS_OK)
                 st = set_names(out, NULL, err, err_len);
         }
-    } else
-        return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "unknown data set spec '%s'; use " SPEC_FORMS, spec);
-    if (st == CLGAN_STATUS_OK && channels == 3 && strncmp(spec, "folder:", 7))
+    }
+    if (st == CLGAN_STATUS_OK && channels == 3 && !is_folder)
         st = gray_to_rgb(out, spec, err, err_len);
     if (st == CLGAN_STATUS_OK && o->max_images > 0 &&
         (unsigned long long)o->max_images < out->count)
@@ -274,6 +327,40 @@ clgan_status clgan_data_load_opts(const char *spec, int channels, int size,
     if (st != CLGAN_STATUS_OK)
         clgan_data_free(out);
     return st;
+}
+
+clgan_status clgan_data_load_opts(const char *spec, int channels, int size,
+                                  const struct clgan_data_options *o, struct clgan_dataset *out,
+                                  char *err, size_t err_len)
+{
+    return load_split(spec, 0, channels, size, o, out, err, err_len);
+}
+
+clgan_status clgan_data_load_test(const char *spec, int channels,
+                                  const struct clgan_data_options *o, struct clgan_dataset *out,
+                                  char *err, size_t err_len)
+{
+    return load_split(spec, 1, channels, 0, o, out, err, err_len);
+}
+
+int clgan_data_has_test(const char *spec)
+{
+    const char *dir = spec ? mnist_dir(spec) : NULL;
+    char img[4096];
+    int found = 0;
+    if (dir)
+        pick(dir, "t10k-images-idx3-ubyte", img, sizeof(img), &found);
+    return found;
+}
+
+int clgan_data_idx_labels_beside(const char *images, char *out, size_t len)
+{
+    const char *at = images ? strstr(images, "images-idx3") : NULL;
+    if (!at || !len)
+        return 0;
+    int n = snprintf(out, len, "%.*slabels-idx1%s", (int)(at - images), images,
+                     at + strlen("images-idx3"));
+    return n > 0 && (size_t)n < len && exists(out);
 }
 
 uint64_t clgan_data_rng_next(uint64_t *state)

@@ -170,7 +170,7 @@ void clgan_classifier_free(clgan_classifier *c)
     release(c, &c->delta, b * (size_t)c->k * sizeof(float));
     release(c, &c->slots, 2 * (size_t)c->steps * sizeof(float));
     clgan_model_free(c->m);
-    clgan_cls_free_names(c->class_names, c->k);
+    clgan_data_free_names(c->class_names, c->k);
     free(c->slots_host);
     free(c->rows_host);
     free(c->arch);
@@ -281,22 +281,15 @@ static clgan_status load_sets(struct clgan_classifier *c, char *msg, size_t len)
     const struct clgan_classifier_params *p = &c->p;
     int file = !clgan_preset_classifier_known(p->arch);
     int nc = file ? c->nc : 1;
+    int size = file ? c->size : p->image_size ? p->image_size : 28; /* of folder images */
     clgan_status st = CLGAN_STATUS_OK;
     if (!p->extra_only) {
-        st = clgan_cls_load(p->data, 0, 0, nc,
-                            file            ? c->size
-                            : p->image_size ? p->image_size
-                                            : 28,
-                            "--data", &c->train.ds, msg, len);
+        st = clgan_cls_load(p->data, 0, 0, nc, size, 0, "--data", &c->train.ds, msg, len);
         if (st != CLGAN_STATUS_OK)
             return st;
     }
     if (p->extra) {
-        st = clgan_cls_load(p->extra, 0, 0, nc,
-                            file            ? c->size
-                            : p->image_size ? p->image_size
-                                            : 28,
-                            "--extra", &c->xtra.ds, msg, len);
+        st = clgan_cls_load(p->extra, 0, 0, nc, size, 0, "--extra", &c->xtra.ds, msg, len);
         if (st != CLGAN_STATUS_OK)
             return st;
         if (!p->extra_only && c->xtra.ds.n_classes != c->train.ds.n_classes) {
@@ -319,22 +312,17 @@ static clgan_status load_sets(struct clgan_classifier *c, char *msg, size_t len)
     }
     if (!file)
         c->k = k;
-    c->class_names = clgan_cls_class_names(p->data, c->k);
-    if (!c->class_names) {
-        snprintf(msg, len, "out of host memory");
-        return CLGAN_STATUS_OUT_OF_HOST_MEMORY;
-    }
     if (p->per_class) { /* of the set trained on: the extra set with extra_only */
-        st = clgan_cls_per_class(p->extra_only ? &c->xtra.ds : &c->train.ds, p->per_class,
-                                 p->extra_only ? p->extra : p->data,
-                                 (const char *const *)c->class_names, msg, len);
+        st = clgan_data_keep_per_class(p->extra_only ? &c->xtra.ds : &c->train.ds,
+                                       (size_t)p->per_class, p->extra_only ? p->extra : p->data,
+                                       msg, len);
         if (st != CLGAN_STATUS_OK)
             return st;
     }
     const char *test = p->test ? p->test : p->data;
     if (strcmp(test, "none")) {
-        st = clgan_cls_load(test, p->test ? 2 : 1, 0, nc, file ? c->size : lab->height, "--test",
-                            &c->tst.ds, msg, len);
+        st = clgan_cls_load(test, p->test ? 2 : 1, 0, nc, file ? c->size : lab->height, p->test_max,
+                            "--test", &c->tst.ds, msg, len);
         if (st != CLGAN_STATUS_OK)
             return st;
         if (c->tst.ds.n_classes > c->k) {
@@ -342,9 +330,13 @@ static clgan_status load_sets(struct clgan_classifier *c, char *msg, size_t len)
                      test, c->tst.ds.n_classes - 1, c->k);
             return CLGAN_STATUS_INVALID_ARGUMENT;
         }
-        clgan_cls_truncate(&c->tst.ds, (size_t)p->test_max);
     }
-    return CLGAN_STATUS_OK;
+    /* the classes are named by the training data, else (an extra set alone) by the test set
+     * when it has names */
+    const struct clgan_dataset *named = !p->extra_only          ? &c->train.ds
+                                        : c->tst.ds.class_names ? &c->tst.ds
+                                                                : &c->xtra.ds;
+    return clgan_data_copy_names(named, c->k, &c->class_names, msg, len);
 }
 
 clgan_status clgan_classifier_init(clgan_ctx *ctx, const struct clgan_classifier_params *params,

@@ -1,10 +1,9 @@
 /*
  * classify.h - the image classifiers of clgan.h ("image classifiers"): the struct their files
  * share and the helpers between them. classify.c: settings, construction, release;
- * classify_data.c: labelled data sets by spec (test files, extra sets, the per-class subset,
- * class names); classify_train.c: the epoch on the device; classify_eval.c: test confusion and
- * prediction; classify_file.c: save and load. Nothing outside src/train/ and the tests should
- * use this header.
+ * classify_data.c: labelled data sets by spec through the data layer; classify_train.c: the epoch
+ * on the device; classify_eval.c: test confusion and prediction; classify_file.c: save and load.
+ * Nothing outside src/train/ and the tests should use this header.
  */
 #ifndef CLGAN_TRAIN_CLASSIFY_H
 #define CLGAN_TRAIN_CLASSIFY_H
@@ -64,28 +63,18 @@ clgan_status clgan_cls_dev_fail(struct clgan_classifier *c, clgan_status st);
 /* ---------------------------------------------------------------- data (classify_data.c) */
 
 /*
- * Load a labelled data set by spec (see clgan.h) as gray (channels 1) or RGB. test 0: the
- * training files; 1: the t10k files of fashion-mnist, mnist:DIR or DIR (the default test set of
- * a training spec; other specs have none); 2: a set named as a test set (the t10k files where a
- * folder has them, else the set itself). size is the folder images' size. what names the flag in
- * messages ("--data", "--test", "--extra"). A set without labels is INVALID_ARGUMENT
- * unless unlabelled_ok (then ds.labels is NULL).
+ * Load a labelled data set by spec (see clgan.h) as gray (channels 1) or RGB: a data layer spec
+ * (clgan_data_load), or a folder DIR as mnist:DIR; idx:FILE takes the labels file beside it
+ * (clgan_data_idx_labels_beside). test 0: the training files; 1: the test split of
+ * fashion-mnist, mnist:DIR or DIR (the default test set of a training spec; other specs have
+ * none); 2: a set named as a test set (its test split where it has one, else the set itself).
+ * size is the folder images' size; max > 0 keeps the first max images. what names the flag in
+ * messages ("--data", "--test", "--extra"). A set without labels is INVALID_ARGUMENT unless
+ * unlabelled_ok (then ds.labels is NULL).
  */
 clgan_status clgan_cls_load(const char *spec, int test, int unlabelled_ok, int channels, int size,
-                            const char *what, struct clgan_dataset *out, char *err, size_t err_len);
-
-/* Keep the first n images of each class, in file order. A class with fewer than n images is an
- * error naming it (by names[k] when names is not NULL) and both counts. */
-clgan_status clgan_cls_per_class(struct clgan_dataset *ds, int n, const char *spec,
-                                 const char *const *names, char *err, size_t err_len);
-
-/* Keep the first n images (n >= count: all). */
-void clgan_cls_truncate(struct clgan_dataset *ds, size_t n);
-
-/* Class names for a set of k classes from spec: Fashion-MNIST's ten, else "0", "1", ...
- * malloc'ed (free with clgan_cls_free_names); NULL when out of memory. */
-char **clgan_cls_class_names(const char *spec, int k);
-void clgan_cls_free_names(char **v, int n);
+                            long long max, const char *what, struct clgan_dataset *out, char *err,
+                            size_t err_len);
 
 /* ---------------------------------------------------------------- shared device helpers */
 

@@ -149,11 +149,9 @@ clgan_status clgan_classifier_predict_data(clgan_classifier *c, const char *spec
     struct clgan_dataset ds;
     char err[2048];
     clgan_status st =
-        clgan_cls_load(spec, test ? 2 : 0, 1, c->nc, c->size, "--data", &ds, err, sizeof(err));
+        clgan_cls_load(spec, test ? 2 : 0, 1, c->nc, c->size, max, "--data", &ds, err, sizeof(err));
     if (st != CLGAN_STATUS_OK)
         return clgan_cls_fail(c, st, "%s", err);
-    if (max > 0)
-        clgan_cls_truncate(&ds, (size_t)max);
     if (ds.labels && ds.n_classes > c->k) {
         st = clgan_cls_fail(c, CLGAN_STATUS_INVALID_ARGUMENT,
                             "--data %s: labels up to %d, but the classifier has %d classes", spec,

@@ -72,7 +72,7 @@ static char **read_names(const char *text, int k)
         for (int q = 0; q < k; q++) {
             const cJSON *e = cJSON_GetArrayItem(a, q);
             if (!cJSON_IsString(e) || !(v[q] = strdup(e->valuestring))) {
-                clgan_cls_free_names(v, q);
+                clgan_data_free_names(v, q);
                 v = NULL;
                 break;
             }
