@@ -62,9 +62,9 @@ static void check_file(const clgan_st_file *f, size_t size)
             FUZZ_CHECK(dst, "out of memory");
             st = clgan_io_st_read_f32(f, t->name, t->ndim, t->shape, dst, err, sizeof(err));
             int finite = 1;
-            for (size_t i = 0; i < t->nbytes / sizeof(float); i++) {
+            for (size_t k = 0; k < t->nbytes / sizeof(float); k++) {
                 float v;
-                memcpy(&v, p + i * sizeof(float), sizeof(v));
+                memcpy(&v, p + k * sizeof(float), sizeof(v));
                 finite &= isfinite(v) != 0;
             }
             /* read as stored when every value is finite, refused otherwise */

@@ -69,7 +69,10 @@ static void test_step_allocates_nothing(struct th_device *dev, const char *data)
     struct clgan_gan_params p = clgan_gan_default_params();
     p.data = data;
     p.batch = 8;
+    /* under a simulator: the smallest preset, a short grid */
+    p.image_size = dev->small ? 16 : 32;
     p.ngf = p.ndf = dev->small ? 4 : 16;
+    int n_grid = dev->small ? 8 : 64;
     p.nz = 16;
     p.iters = 100;
     p.out_dir = "";
@@ -84,12 +87,12 @@ static void test_step_allocates_nothing(struct th_device *dev, const char *data)
     /* past the end of the first epoch (its new permutation), with statistics read back on
      * every other step and a grid drawn in between */
     int steps = (int)per_epoch + 2;
-    float *grid = malloc(64 * 32 * 32 * sizeof(float));
+    float *grid = malloc((size_t)n_grid * p.image_size * p.image_size * sizeof(float));
     for (int i = 0; i < steps && st == CLGAN_STATUS_OK; i++) {
         struct clgan_gan_stats s;
         st = clgan_gan_step(gan, i % 2 ? &s : NULL);
         if (st == CLGAN_STATUS_OK && i == 1)
-            st = clgan_gan_sample(gan, 5, 64, grid);
+            st = clgan_gan_sample(gan, 5, n_grid, grid);
     }
     free(grid);
     if (th_expect(st == CLGAN_STATUS_OK, name, dev, "step: %s", clgan_gan_last_error(gan)))
@@ -105,12 +108,18 @@ int main(int argc, char **argv)
 {
     th_init(argc, argv, 1);
     test_kernel_table();
-    char path[64], data[80];
-    snprintf(path, sizeof(path), "/tmp/clgan-test-plan-%ld.idx", (long)getpid());
-    snprintf(data, sizeof(data), "idx:%s", path);
-    if (th_expect(write_idx(path, 40, 28), "write_idx", NULL, "%s", path))
+    /* 28x28 images for dcgan32; 16x16 ones for the small preset a simulator runs */
+    char path[2][64], data[2][80];
+    int ok = 1;
+    for (int k = 0; k < 2; k++) {
+        snprintf(path[k], sizeof(path[k]), "/tmp/clgan-test-plan-%ld-%d.idx", (long)getpid(), k);
+        snprintf(data[k], sizeof(data[k]), "idx:%s", path[k]);
+        ok &= th_expect(write_idx(path[k], 40, k ? 16 : 28), "write_idx", NULL, "%s", path[k]);
+    }
+    if (ok)
         for (int i = 0; i < th_ndev(); i++)
-            test_step_allocates_nothing(th_dev(i), data);
-    unlink(path);
+            test_step_allocates_nothing(th_dev(i), data[th_dev(i)->small]);
+    for (int k = 0; k < 2; k++)
+        unlink(path[k]);
     return th_finish();
 }
