@@ -2,7 +2,7 @@
 # timeout: 300
 # Environment: an unwritable cache folder is one warning, never a failed run; CLGAN_BUILD_OPTIONS
 # the driver rejects, or that would crash it (a bare -I), or too long, is one error line naming
-# the variable; a kernel file from CLGAN_KERNEL_DIR that is too large or missing is an error
+# the variable, and a driver crash while building with them is reported as one; a kernel file from CLGAN_KERNEL_DIR that is too large or missing is an error
 # naming the file.
 set -u
 bin=$1
@@ -34,6 +34,9 @@ CLGAN_BUILD_OPTIONS=-I expect_refused build_options_bare_include "CLGAN_BUILD_OP
 CLGAN_BUILD_OPTIONS="-DX=1 -D" expect_refused build_options_bare_define "CLGAN_BUILD_OPTIONS='-DX=1 -D'"
 CLGAN_BUILD_OPTIONS="$(printf -- '-DX%.0s ' $(seq 1 400))" expect_refused build_options_too_long \
   "CLGAN_BUILD_OPTIONS is 1600 characters"
+# a driver that crashes on an option (made to, here): one line naming the options, exit 1
+CLGAN_FAULT=crash:2 CLGAN_BUILD_OPTIONS=-DCLGAN_UNUSED=2 expect_refused build_options_driver_crash \
+  "crashed building cl/.*CLGAN_BUILD_OPTIONS='-DCLGAN_UNUSED=2'"
 err=$(CLGAN_BUILD_OPTIONS="-DCLGAN_UNUSED=1 -I $T" run); rc=$?
 [ $rc -eq 0 ] && ok build_options_good || bad build_options_good "rc $rc: $err"
 # kernel folder: a missing file, a file over the size limit

@@ -6,7 +6,7 @@
 #include "runtime/rt.h"
 
 static const char *const kind_names[CLGAN_FAULT_N_KINDS] = {"alloc", "build", "read", "write",
-                                                            "file"};
+                                                            "file",  "crash"};
 static long counts[CLGAN_FAULT_N_KINDS];
 static long targets[CLGAN_FAULT_N_KINDS];
 static int parsed;

@@ -1,7 +1,9 @@
 /*
  * fault.h - test-only fault injection, compiled into every build. CLGAN_FAULT holds a list such
  * as "alloc:3,build:1": the 3rd device allocation and the 1st kernel build of the process fail.
- * Kinds: alloc, build, read, write (device transfers), file (file writes).
+ * Kinds: alloc, build, read, write (device transfers), file (file writes), and crash: the N-th
+ * kernel build with CLGAN_BUILD_OPTIONS set raises SIGSEGV inside the driver call, as a driver
+ * that crashes on an option does.
  */
 #ifndef CLGAN_FAULT_H
 #define CLGAN_FAULT_H
@@ -12,6 +14,7 @@ enum clgan_fault_kind {
     CLGAN_FAULT_READ,
     CLGAN_FAULT_WRITE,
     CLGAN_FAULT_FILE,
+    CLGAN_FAULT_CRASH,
     CLGAN_FAULT_N_KINDS
 };
 

@@ -5,10 +5,12 @@
  * A program is prelude + cl/common.cl + cl/<family>.cl. Kernel "<family>_<rest>" lives in the
  * program of <family>.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "io/file.h"
 #include "runtime/fault.h"
@@ -103,6 +105,49 @@ static int options_complete(const char *opts)
     return 1;
 }
 
+/*
+ * A driver parses CLGAN_BUILD_OPTIONS itself, and some crash on options they do not expect. While
+ * a build with the user's options runs, a crash signal prints one line naming the options and the
+ * device and exits 1 instead of dumping core with no word of the cause; the previous handlers come
+ * back after the call. Only the message's bytes are prepared in advance: the handler calls write
+ * and _exit alone, both async-signal-safe.
+ */
+static char crash_msg[1536];
+static size_t crash_len;
+static const int CRASH_SIGNALS[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+#define N_CRASH_SIGNALS (int)(sizeof(CRASH_SIGNALS) / sizeof(CRASH_SIGNALS[0]))
+
+static void on_driver_crash(int sig)
+{
+    (void)sig;
+    ssize_t w = write(STDERR_FILENO, crash_msg, crash_len);
+    (void)w;
+    _exit(1);
+}
+
+static cl_int build_guarded(clgan_ctx *ctx, cl_program prog, const char *family, const char *opts)
+{
+    if (!ctx->build_options)
+        return clBuildProgram(prog, 1, &ctx->device, opts, NULL, NULL);
+    int n = snprintf(crash_msg, sizeof(crash_msg),
+                     "clgan: error: the OpenCL driver of %s crashed building cl/%s.cl with "
+                     "CLGAN_BUILD_OPTIONS='%s'; unset it or remove the option it cannot take\n",
+                     ctx->info.name, family, ctx->build_options);
+    crash_len = n < 0 ? 0 : (size_t)n < sizeof(crash_msg) ? (size_t)n : sizeof(crash_msg) - 1;
+    struct sigaction sa, old[N_CRASH_SIGNALS];
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_driver_crash;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < N_CRASH_SIGNALS; i++)
+        sigaction(CRASH_SIGNALS[i], &sa, &old[i]);
+    if (clgan_fault_hit(CLGAN_FAULT_CRASH))
+        raise(SIGSEGV);
+    cl_int err = clBuildProgram(prog, 1, &ctx->device, opts, NULL, NULL);
+    for (int i = 0; i < N_CRASH_SIGNALS; i++)
+        sigaction(CRASH_SIGNALS[i], &old[i], NULL);
+    return err;
+}
+
 static clgan_status build_failed(clgan_ctx *ctx, cl_program prog, const char *family, cl_int err)
 {
     size_t n = 0;
@@ -191,7 +236,7 @@ clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *ou
         cl_int bst = CL_SUCCESS;
         prog = clCreateProgramWithBinary(ctx->context, 1, &ctx->device, &bin_len, &bp, &bst, &err);
         if (err == CL_SUCCESS && bst == CL_SUCCESS)
-            err = clBuildProgram(prog, 1, &ctx->device, opts, NULL, NULL);
+            err = build_guarded(ctx, prog, family, opts);
         if (err != CL_SUCCESS || bst != CL_SUCCESS) {
             clgan_rt_log(ctx, CLGAN_LOG_INFO, "cached binary of %s rejected (%s); rebuilding",
                          family, clgan_cl_errname(err != CL_SUCCESS ? err : bst));
@@ -206,7 +251,7 @@ clgan_status clgan_rt_program(clgan_ctx *ctx, const char *family, cl_program *ou
         prog = clCreateProgramWithSource(ctx->context, 1, &sp, NULL, &err);
         if ((st = CLG_CL(ctx, err)) != CLGAN_STATUS_OK)
             goto out;
-        err = clBuildProgram(prog, 1, &ctx->device, opts, NULL, NULL);
+        err = build_guarded(ctx, prog, family, opts);
         if (err != CL_SUCCESS) {
             st = build_failed(ctx, prog, family, err);
             clReleaseProgram(prog);
