@@ -301,6 +301,20 @@ CLGAN_API clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
                                       char *msg, size_t msg_len);
 CLGAN_API void clgan_gan_free(clgan_gan *gan);
 
+/*
+ * The configuration a run's checkpoint holds, for continuing it (resume: a run folder or a
+ * checkpoint file). Sets in *p: data, labels, max_images, per_class, batch, lr, beta1, beta2,
+ * d_steps, g_loss, real_label, seed, epochs, iters, log_every, sample_every, ckpt_every,
+ * keep_ckpts, cond, nz, ngf, ndf and model (the last five for comparing
+ * with what a user asks: with none of model, image_size and arch set, clgan_gan_init takes the
+ * networks from the checkpoint), resume, and out_dir: the run folder (resume itself, or the
+ * folder above the file's checkpoints/ folder; NULL for a file elsewhere). Fields a checkpoint
+ * written by an older clgan lacks keep p's values; the rest of p is left as it is. The strings
+ * live in *store (free() it). Every value is range-checked: CORRUPT_FILE naming the field.
+ */
+CLGAN_API clgan_status clgan_gan_resume_params(const char *resume, struct clgan_gan_params *p,
+                                               char **store, char *msg, size_t msg_len);
+
 /* One training step (k D updates, one G update). stats may be NULL (no read-back). */
 CLGAN_API clgan_status clgan_gan_step(clgan_gan *gan, struct clgan_gan_stats *stats);
 

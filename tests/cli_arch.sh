@@ -46,7 +46,7 @@ check edited_samples test "$(png_size "$T/w.png")" = 138x138
 check edited_generator_file_samples test "$(png_size "$T/wg.png")" = 138x36
 "$bin" train "${tiny[@]}" --resume "$T/w" --iters 6 --out "$T/w" >/dev/null 2>&1
 check edited_resumes test "$(tail -1 "$T/w/metrics.csv" | cut -d, -f1)" = 6
-one_error resume_other_arch "differ from the architecture" \
+one_error resume_other_arch "--model dcgan32 differs from the run.s w" \
   "$bin" train "${tiny[@]}" --resume "$T/w" --model dcgan32 --iters 8 --out "$T/w"
 
 # 3. --image-size: the preset at another size

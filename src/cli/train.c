@@ -1,6 +1,7 @@
 /* train.c - `clgan train`: DCGAN training from the command line (a thin user of clgan.h). */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -71,6 +72,98 @@ void clgan_cli_train_progress(const struct clgan_gan_stats *s, double ips, doubl
     }
 }
 
+static int train_with(struct clgan_gan_params *pp, const char *device, const char *d_device,
+                      const char *g_device, const char *gemm, int quiet, int dist_on,
+                      const char *per_rank);
+
+/* "--batch 32 differs from the run's 64" for the first setting that would change a resumed
+ * run's computation; 0 when none does. */
+static int differs(const char *flag, int given, double asked, double stored, const char *text_a,
+                   const char *text_s, const char *file)
+{
+    if (!given)
+        return 0;
+    if (text_a || text_s) {
+        if (!strcmp(text_a ? text_a : "", text_s ? text_s : ""))
+            return 0;
+        clgan_cli_error("train: %s %s differs from the run's %s in %s: a resumed run keeps its "
+                        "configuration (a new run: another --out)",
+                        flag, text_a ? text_a : "(none)", text_s && text_s[0] ? text_s : "(none)",
+                        file);
+        return 1;
+    }
+    if (asked == stored)
+        return 0;
+    clgan_cli_error("train: %s %.17g differs from the run's %.17g in %s: a resumed run keeps its "
+                    "configuration (a new run: another --out)",
+                    flag, asked, stored, file);
+    return 1;
+}
+
+/*
+ * --resume: the run's configuration from its checkpoint, then the options given on the command
+ * line over it. Those that change what is computed (networks, data, batch, loss, D steps, seed)
+ * must agree with the run; the optimizer's settings, the length of the run, its cadence, devices
+ * and output may change. 0, or the exit code.
+ */
+static int resume_config(const struct opt *opts, int argc, char **argv, struct clgan_gan_params *p,
+                         long long *seed, char **store)
+{
+    struct clgan_gan_params s = *p;
+    char msg[1536], err[512];
+    clgan_status st = clgan_gan_resume_params(p->resume, &s, store, msg, sizeof(msg));
+    if (st != CLGAN_STATUS_OK)
+        return clgan_cli_error("train: %s", msg), clgan_cli_status_exit(st);
+    /* what the user typed, over the stored configuration (the parser sets only what is given) */
+    struct clgan_gan_params asked = *p;
+    *p = s;
+    p->resume = asked.resume;
+    p->arch = NULL;
+    p->image_size = 0;
+    *seed = (long long)s.seed;
+    if (clgan_opts_parse(opts, argc, argv, 1, "", NULL, NULL, 0, err, sizeof(err)) != 0)
+        return clgan_cli_error("train: %s", err), 2;
+    p->seed = (uint64_t)*seed;
+    const char *f = s.resume;
+#define GIVEN(field) (p->field != s.field)
+    if (differs("--model", p->model != s.model, 0, 0, p->model, s.model, f) ||
+        differs("--batch", 1, p->batch, s.batch, NULL, NULL, f) ||
+        differs("--nz", 1, p->nz, s.nz, NULL, NULL, f) ||
+        differs("--ngf", 1, p->ngf, s.ngf, NULL, NULL, f) ||
+        differs("--ndf", 1, p->ndf, s.ndf, NULL, NULL, f) ||
+        differs("--cond", 1, p->cond, s.cond, NULL, NULL, f) ||
+        differs("--d-steps", 1, p->d_steps, s.d_steps, NULL, NULL, f) ||
+        differs("--g-loss", GIVEN(g_loss), 0, 0, p->g_loss, s.g_loss, f) ||
+        differs("--max-images", 1, (double)p->max_images, (double)s.max_images, NULL, NULL, f) ||
+        differs("--per-class", 1, (double)p->per_class, (double)s.per_class, NULL, NULL, f) ||
+        differs("--labels", GIVEN(labels), 0, 0, p->labels, s.labels, f) ||
+        differs("--seed", 1, (double)p->seed, (double)s.seed, NULL, NULL, f))
+        return 2;
+#undef GIVEN
+    /* the optimizer's settings may change (a lower rate to fine-tune): said, then taken */
+    const struct {
+        const char *flag;
+        double asked, stored;
+    } tuned[] = {{"--lr", p->lr, s.lr},
+                 {"--beta1", p->beta1, s.beta1},
+                 {"--beta2", p->beta2, s.beta2},
+                 {"--real-label", p->real_label, s.real_label}};
+    for (size_t i = 0; i < sizeof(tuned) / sizeof(tuned[0]); i++)
+        if (tuned[i].asked != tuned[i].stored)
+            fprintf(stderr, "clgan: %s %g from here on (the run had %g)\n", tuned[i].flag,
+                    tuned[i].asked, tuned[i].stored);
+    /* the networks come from the checkpoint unless an architecture is asked for (then the
+     * trainer checks that it is the checkpoint's) */
+    if (p->model == s.model)
+        p->model = NULL;
+    if (!p->out_dir)
+        return clgan_cli_error("train: %s is not in a run's checkpoints folder: say where the run "
+                               "goes with --out",
+                               s.resume),
+               2;
+    return 0;
+}
+
 int clgan_cli_train(int argc, char **argv)
 {
     struct clgan_gan_params p = clgan_gan_default_params();
@@ -129,7 +222,8 @@ int clgan_cli_train(int argc, char **argv)
          "checkpoint every N steps (0: epoch ends and the end)"},
         {"--keep", OPT_INT, &p.keep_ckpts, 1, 1e6, NULL, "N", "epoch checkpoints kept"},
         {"--resume", OPT_STRING, &p.resume, 0, 0, NULL, "DIR|FILE",
-         "continue a run from its latest checkpoint"},
+         "continue a run (its folder, or a checkpoint) in its folder, with its configuration: "
+         "options that change the computation must match it"},
         {"--overwrite", OPT_FLAG, &p.overwrite, 0, 0, NULL, NULL,
          "replace the run in --out (without it, or --resume, a folder with a run is refused)"},
         {"--quiet", OPT_FLAG, &quiet, 0, 0, NULL, NULL, "no progress output"},
@@ -160,6 +254,19 @@ int clgan_cli_train(int argc, char **argv)
     if (r)
         return r > 0 ? 0 : (clgan_cli_error("train: %s", err), 2);
     p.seed = (uint64_t)seed;
+    char *store = NULL;
+    if (p.resume && (r = resume_config(opts, argc, argv, &p, &seed, &store)) != 0)
+        return r;
+    r = train_with(&p, device, d_device, g_device, gemm, quiet, dist_on, per_rank);
+    free(store);
+    return r;
+}
+
+static int train_with(struct clgan_gan_params *pp, const char *device, const char *d_device,
+                      const char *g_device, const char *gemm, int quiet, int dist_on,
+                      const char *per_rank)
+{
+    struct clgan_gan_params p = *pp;
     if (!dist_on && (per_rank || p.sync_bn || p.deterministic))
         return clgan_cli_error("train: --device-per-rank, --sync-bn and --deterministic go with "
                                "--dist"),

@@ -128,5 +128,8 @@ clgan_status clgan_io_st_meta_int(const clgan_st_file *f, const char *file, cons
                                   double lo, double hi, long long *out, char *err, size_t err_len);
 clgan_status clgan_io_st_meta_u64(const clgan_st_file *f, const char *file, const char *key,
                                   uint64_t *out, char *err, size_t err_len);
+/* A finite real number in lo..hi (the same rules, fractions allowed). */
+clgan_status clgan_io_st_meta_real(const clgan_st_file *f, const char *file, const char *key,
+                                   double lo, double hi, double *out, char *err, size_t err_len);
 
 #endif /* CLGAN_IO_SAFETENSORS_H */

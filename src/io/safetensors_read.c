@@ -531,6 +531,22 @@ void clgan_io_st_meta_at(const clgan_st_file *f, int i, const char **key, const 
     *value = i >= 0 && i < f->nm ? f->mval[i] : NULL;
 }
 
+/* A finite number from metadata key k, parsed whole (no leading space, nothing after it). */
+static clgan_status meta_number(const clgan_st_file *f, const char *file, const char *k,
+                                double *out, const char **text, char *err, size_t err_len)
+{
+    const char *s = clgan_io_st_meta(f, k);
+    char *end = NULL;
+    if (!s)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE, "%s: metadata %s missing",
+                             file, k);
+    *text = s;
+    int lead = s[0] && !isspace((unsigned char)s[0]);
+    double v = lead ? strtod(s, &end) : 0;
+    *out = !lead || end == s || *end ? NAN : v;
+    return CLGAN_STATUS_OK;
+}
+
 /*
  * A whole number in lo..hi from metadata key k. Checkpoints are input: a missing, malformed,
  * fractional, non-finite or out-of-range value is refused naming the field, the value and the
@@ -539,18 +555,32 @@ void clgan_io_st_meta_at(const clgan_st_file *f, int i, const char **key, const 
 clgan_status clgan_io_st_meta_int(const clgan_st_file *f, const char *file, const char *k,
                                   double lo, double hi, long long *out, char *err, size_t err_len)
 {
-    const char *s = clgan_io_st_meta(f, k);
-    char *end = NULL;
-    if (!s)
-        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE, "%s: metadata %s missing",
-                             file, k);
-    int lead = s[0] && !isspace((unsigned char)s[0]);
-    double v = lead ? strtod(s, &end) : 0;
-    if (!lead || end == s || *end || !isfinite(v) || v != floor(v) || v < lo || v > hi)
+    double v;
+    const char *s = NULL;
+    clgan_status st = meta_number(f, file, k, &v, &s, err, err_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    if (!isfinite(v) || v != floor(v) || v < lo || v > hi)
         return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
                              "%s: metadata %s = '%.40s' is not a whole number in %.17g..%.17g",
                              file, k, s, lo, hi);
     *out = (long long)v;
+    return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_io_st_meta_real(const clgan_st_file *f, const char *file, const char *k,
+                                   double lo, double hi, double *out, char *err, size_t err_len)
+{
+    double v;
+    const char *s = NULL;
+    clgan_status st = meta_number(f, file, k, &v, &s, err, err_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    if (!isfinite(v) || v < lo || v > hi)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: metadata %s = '%.40s' is not a number in %.17g..%.17g", file, k,
+                             s, lo, hi);
+    *out = v;
     return CLGAN_STATUS_OK;
 }
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/hash.h"
 #include "ops/gemm.h"
 
 #define AUTO_VERSION 1
@@ -52,23 +53,13 @@ static enum clgan_gemm_backend heuristic(const clgan_ctx *ctx)
                : CLGAN_GEMM_CLBLAST;
 }
 
-static uint64_t fnv1a(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 /* The cache key: what can change the outcome. */
 static void make_key(const clgan_ctx *ctx, char *key, size_t len)
 {
     uint64_t h = 0;
     for (size_t i = 0; i < clgan_cl_n_sources; i++)
         if (!strcmp(clgan_cl_sources[i].name, "gemm"))
-            h = fnv1a((const char *)clgan_cl_sources[i].data, clgan_cl_sources[i].len);
+            h = clgan_hash64(clgan_cl_sources[i].data, clgan_cl_sources[i].len, CLGAN_HASH_SEED);
     const char *tuning = ctx->clblast_tuning;
     snprintf(key, len,
              "clgan-gemm-choice %d\ngemm.cl=%016llx\nclblast-tuning=%s\nplatform=%s|%s\n"

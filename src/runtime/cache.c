@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/hash.h"
 #include "runtime/rt.h"
 
 #define MAGIC      "CLGANPC2"
@@ -61,12 +62,7 @@ static char *entry_path(const char *dir, const char *key)
 /* 64-bit FNV-1a over the binary. */
 static uint64_t checksum(const unsigned char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    return clgan_hash64(p, n, CLGAN_HASH_SEED);
 }
 
 static uint64_t get_u64(const unsigned char *p)

@@ -5,8 +5,8 @@
 #include "runtime/fault.h"
 #include "runtime/rt.h"
 
-static const char *const kind_names[CLGAN_FAULT_N_KINDS] = {"alloc", "build", "read", "write",
-                                                            "file",  "crash"};
+static const char *const kind_names[CLGAN_FAULT_N_KINDS] = {"alloc", "build", "read",
+                                                            "write", "file",  "crash"};
 static long counts[CLGAN_FAULT_N_KINDS];
 static long targets[CLGAN_FAULT_N_KINDS];
 static int parsed;

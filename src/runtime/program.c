@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/hash.h"
 #include "io/file.h"
 #include "runtime/fault.h"
 #include "runtime/rt.h"
@@ -53,21 +54,12 @@ static clgan_status family_source(clgan_ctx *ctx, const char *family, char **out
                          family, family);
 }
 
-static uint64_t fnv1a(const char *s, size_t n, uint64_t h)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 /* The full cache key text: everything that can change the binary. */
 static char *cache_key(clgan_ctx *ctx, const char *family, const char *src, const char *opts)
 {
     size_t n = strlen(src);
-    uint64_t h1 = fnv1a(src, n, 1469598103934665603ull);
-    uint64_t h2 = fnv1a(src, n, 0x9e3779b97f4a7c15ull);
+    uint64_t h1 = clgan_hash64(src, n, CLGAN_HASH_SEED);
+    uint64_t h2 = clgan_hash64(src, n, 0x9e3779b97f4a7c15ull);
     char *key = malloc(4096);
     if (!key)
         return NULL;

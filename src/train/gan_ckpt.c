@@ -157,6 +157,23 @@ clgan_status clgan_gan_save(clgan_gan *g, const char *path)
         meta_num(w, "d_steps", g->p.d_steps);
         meta_num(w, "real_label", g->p.real_label);
         meta_num(w, "max_images", (double)g->p.max_images);
+        meta_num(w, "per_class", (double)g->p.per_class);
+        meta_num(w, "cond", g->p.cond);
+        /* the run's length and cadence, which a resumed run keeps unless told otherwise */
+        meta_num(w, "epochs", g->p.epochs);
+        meta_num(w, "iters", (double)g->p.iters);
+        meta_num(w, "log_every", g->p.log_every);
+        meta_num(w, "sample_every", g->p.sample_every);
+        meta_num(w, "ckpt_every", g->p.ckpt_every);
+        meta_num(w, "keep", g->p.keep_ckpts);
+        if (g->labels[0])
+            clgan_io_st_writer_meta(w, "labels", g->labels, NULL, 0);
+        /* the data set as trained on: a resumed run refuses other data */
+        meta_num(w, "data_count", (double)g->ds.count);
+        meta_num(w, "data_channels", g->ds.channels);
+        meta_num(w, "data_height", g->ds.height);
+        meta_num(w, "data_width", g->ds.width);
+        meta_u64(w, "data_hash", g->data_hash);
         meta_u64(w, "seed", g->p.seed);
         meta_num(w, "step", (double)g->step);
         meta_num(w, "epoch", g->epoch);
@@ -215,6 +232,32 @@ clgan_status clgan_gan_resume(clgan_gan *g, const char *path)
     clgan_status st = clgan_io_st_load(file, &f, g->err, sizeof(g->err));
     if (st != CLGAN_STATUS_OK)
         return st;
+    /* the same data: its size and fingerprint (checkpoints written before it was kept have
+     * none; the weights and shape checks still apply to those) */
+    if (clgan_io_st_meta(f, "data_hash")) {
+        long long count, c, h, wd;
+        uint64_t hash;
+        if ((st = clgan_io_st_meta_int(f, file, "data_count", 1, CLGAN_ST_META_INT_MAX, &count,
+                                       g->err, sizeof(g->err))) ||
+            (st = clgan_io_st_meta_int(f, file, "data_channels", 1, 4, &c, g->err,
+                                       sizeof(g->err))) ||
+            (st = clgan_io_st_meta_int(f, file, "data_height", 1, 65536, &h, g->err,
+                                       sizeof(g->err))) ||
+            (st = clgan_io_st_meta_int(f, file, "data_width", 1, 65536, &wd, g->err,
+                                       sizeof(g->err))) ||
+            (st = clgan_io_st_meta_u64(f, file, "data_hash", &hash, g->err, sizeof(g->err))))
+            goto out;
+        if ((size_t)count != g->ds.count || c != g->ds.channels || h != g->ds.height ||
+            wd != g->ds.width || hash != g->data_hash) {
+            st = clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                                "%s: the run trained on %lld images of %lldx%lldx%lld "
+                                "(fingerprint %016" PRIx64 "); %s gives %zu of %dx%dx%d "
+                                "(fingerprint %016" PRIx64 "): not the same data",
+                                file, count, c, h, wd, hash, g->data, g->ds.count, g->ds.channels,
+                                g->ds.height, g->ds.width, g->data_hash);
+            goto out;
+        }
+    }
     struct clgan_gan_resume_meta m;
     st = clgan_gan_resume_meta(f, file, (long long)(g->ds.count / (size_t)g->batch), &m, g->err,
                                sizeof(g->err));
@@ -323,5 +366,164 @@ clgan_status clgan_gan_checkpoint(clgan_gan *g, int epoch_end)
         }
         clgan_io_st_writer_free(w);
     }
+    return st;
+}
+
+/* ---------------------------------------------------------------- a run's configuration */
+
+/* Strings copied into one block, in order; NULL entries stay NULL. */
+static char *pack_strings(const char **s, int n, const char **out)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += s[i] ? strlen(s[i]) + 1 : 0;
+    char *block = malloc(total ? total : 1), *q = block;
+    if (!block)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        out[i] = NULL;
+        if (s[i]) {
+            size_t len = strlen(s[i]) + 1;
+            memcpy(q, s[i], len);
+            out[i] = q;
+            q += len;
+        }
+    }
+    return block;
+}
+
+/* The run folder of a checkpoint file: the folder above its checkpoints/ folder, else NULL. */
+static char *run_folder_of(const char *resume, const char *file)
+{
+    struct stat sb;
+    if (stat(resume, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return strdup(resume);
+    char *dir = strdup(file);
+    if (!dir)
+        return NULL;
+    char *slash = strrchr(dir, '/');
+    if (!slash) { /* "latest.safetensors" in the working folder: not a run's */
+        free(dir);
+        return NULL;
+    }
+    *slash = 0;
+    const char *base = strrchr(dir, '/');
+    base = base ? base + 1 : dir;
+    if (strcmp(base, "checkpoints")) {
+        free(dir);
+        return NULL;
+    }
+    if (base == dir) /* "checkpoints/latest.safetensors": the working folder */
+        strcpy(dir, ".");
+    else {
+        size_t cut = (size_t)(base - dir) - 1; /* the slash before "checkpoints" */
+        dir[cut ? cut : 1] = 0;                /* "/checkpoints" keeps "/" */
+    }
+    return dir;
+}
+
+clgan_status clgan_gan_resume_params(const char *resume, struct clgan_gan_params *p, char **store,
+                                     char *msg, size_t msg_len)
+{
+    *store = NULL;
+    char file[1200], err[1024] = "";
+    if (!resume || !resume[0])
+        return clgan_io_fail(msg, msg_len, CLGAN_STATUS_INVALID_ARGUMENT, "no run to resume");
+    /* the trainer's limit (clgan_gan_claim_out), checked before the file is looked for */
+    size_t limit = sizeof(((clgan_gan *)0)->out_dir) - 1;
+    if (strlen(resume) > limit)
+        return clgan_io_fail(msg, msg_len, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "--resume path of %zu characters is longer than the %zu this "
+                             "trainer takes: %.60s...",
+                             strlen(resume), limit, resume);
+    clgan_gan_resume_file(resume, file, sizeof(file));
+    clgan_st_file *f = NULL;
+    clgan_status st = clgan_io_st_load(file, &f, err, sizeof(err));
+    if (st != CLGAN_STATUS_OK) {
+        snprintf(msg, msg_len, "%s", err);
+        return st;
+    }
+    const char *fmt = clgan_io_st_meta(f, "format");
+    const char *model = clgan_io_st_meta(f, "model"), *data = clgan_io_st_meta(f, "data");
+    const char *g_loss = clgan_io_st_meta(f, "g_loss"), *labels = clgan_io_st_meta(f, "labels");
+    if (!fmt || strcmp(fmt, "clgan-gan-1") || !model || !data || !g_loss) {
+        clgan_io_st_free(f);
+        return clgan_io_fail(msg, msg_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: not a clgan GAN checkpoint (metadata missing)", file);
+    }
+    if (strcmp(g_loss, "ns") && strcmp(g_loss, "minimax")) {
+        clgan_io_st_free(f);
+        return clgan_io_fail(msg, msg_len, CLGAN_STATUS_CORRUPT_FILE,
+                             "%s: metadata g_loss = '%.40s' is neither ns nor minimax", file,
+                             g_loss);
+    }
+    /* whole numbers: key, range, destination (int or long long), present in every clgan
+     * checkpoint or only in newer ones */
+    struct {
+        const char *key;
+        double lo, hi;
+        int *i;
+        long long *ll;
+        int always;
+    } ints[] = {
+        {"batch", 1, 65536, &p->batch, NULL, 1},
+        {"nz", 1, 4096, &p->nz, NULL, 1},
+        {"ngf", 1, 1024, &p->ngf, NULL, 1},
+        {"ndf", 1, 1024, &p->ndf, NULL, 1},
+        {"d_steps", 1, 100, &p->d_steps, NULL, 0},
+        {"cond", 0, 1, &p->cond, NULL, 0},
+        {"max_images", 0, 1e12, NULL, &p->max_images, 0},
+        {"per_class", 0, 1e12, NULL, &p->per_class, 0},
+        {"epochs", 0, 1e6, &p->epochs, NULL, 0},
+        {"iters", 0, 1e15, NULL, &p->iters, 0},
+        {"log_every", 1, 1e9, &p->log_every, NULL, 0},
+        {"sample_every", 0, 1e9, &p->sample_every, NULL, 0},
+        {"ckpt_every", 0, 1e9, &p->ckpt_every, NULL, 0},
+        {"keep", 1, 1e6, &p->keep_ckpts, NULL, 0},
+    };
+    struct {
+        const char *key;
+        double lo, hi, *d;
+    } reals[] = {
+        {"lr", 1e-12, 1e30, &p->lr},
+        {"beta1", 0, 0.9999999, &p->beta1},
+        {"beta2", 0, 0.9999999, &p->beta2},
+        {"real_label", 1e-6, 1, &p->real_label},
+    };
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]) && st == CLGAN_STATUS_OK; i++) {
+        long long v;
+        if (!ints[i].always && !clgan_io_st_meta(f, ints[i].key))
+            continue;
+        st = clgan_io_st_meta_int(f, file, ints[i].key, ints[i].lo, ints[i].hi, &v, msg, msg_len);
+        if (st == CLGAN_STATUS_OK && ints[i].i)
+            *ints[i].i = (int)v;
+        else if (st == CLGAN_STATUS_OK)
+            *ints[i].ll = v;
+    }
+    for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]) && st == CLGAN_STATUS_OK; i++)
+        if (clgan_io_st_meta(f, reals[i].key))
+            st = clgan_io_st_meta_real(f, file, reals[i].key, reals[i].lo, reals[i].hi, reals[i].d,
+                                       msg, msg_len);
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_io_st_meta_u64(f, file, "seed", &p->seed, msg, msg_len);
+    char *run = NULL;
+    if (st == CLGAN_STATUS_OK) {
+        run = run_folder_of(resume, file);
+        const char *s[] = {model, data, g_loss, labels, run, resume};
+        const char *o[6];
+        *store = pack_strings(s, 6, o);
+        if (!*store) {
+            st = clgan_io_fail(msg, msg_len, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
+        } else {
+            p->model = o[0];
+            p->data = o[1];
+            p->g_loss = o[2];
+            p->labels = o[3];
+            p->out_dir = o[4];
+            p->resume = o[5];
+        }
+    }
+    free(run);
+    clgan_io_st_free(f);
     return st;
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/hash.h"
 #include "train/gan.h"
 
 struct clgan_gan_params clgan_gan_default_params(void)
@@ -181,7 +182,8 @@ static clgan_status check_params(clgan_gan *g, const struct clgan_gan_params *p)
     if (!copy_str(g->model, sizeof(g->model), p->model) ||
         !copy_str(g->g_loss, sizeof(g->g_loss), p->g_loss) ||
         !copy_str(g->data, sizeof(g->data), p->data) ||
-        !copy_str(g->out_dir, sizeof(g->out_dir), p->out_dir))
+        !copy_str(g->out_dir, sizeof(g->out_dir), p->out_dir) ||
+        !copy_str(g->labels, sizeof(g->labels), p->labels ? p->labels : ""))
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT, "a path or name is too long");
     g->minimax = !strcmp(p->g_loss, "minimax");
     return CLGAN_STATUS_OK;
@@ -448,6 +450,12 @@ static clgan_status load_data(clgan_gan *g, const struct clgan_gan_params *p)
                               "%s: images are %dx%d but %s makes %dx%d images", g->data,
                               g->ds.height, g->ds.width, g->model, g->size, g->size);
     g->nc = g->ds.channels;
+    /* the fingerprint a resumed run checks its data set against */
+    g->data_hash = clgan_hash64(g->ds.pixels,
+                                g->ds.count * (size_t)g->ds.channels * g->ds.height * g->ds.width,
+                                CLGAN_HASH_SEED);
+    if (g->ds.labels)
+        g->data_hash = clgan_hash64(g->ds.labels, g->ds.count, g->data_hash);
     if (g->classes && !g->ds.labels)
         return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
                               "%s has no labels, which a class-conditional GAN needs (mnist:DIR "
