@@ -258,6 +258,11 @@ struct clgan_gan_params {
     const char *out_dir;
     int log_every, sample_every, ckpt_every, keep_ckpts;
     const char *resume; /* run folder or checkpoint file to continue from */
+    /* a new run's starting weights (and BN statistics) for G and for D, as PyTorch's example's
+     * --netG/--netD: a clgan checkpoint (its netG./netD. tensors), a generator file (G), or a
+     * PyTorch state_dict saved as safetensors under the example's names (main.<i>.weight, ...).
+     * NULL: random initialisation. Each tensor must have the network's shape. */
+    const char *init_g, *init_d;
     /* Data-parallel training over the processes of an MPI job (NULL: this process alone; see
      * clgan_dist_init). batch is then the global batch, a multiple of the job's size: each rank
      * takes its slice of every global batch and of its noise; rank 0's weights are broadcast at
@@ -436,6 +441,13 @@ typedef struct clgan_generator clgan_generator;
  * max_batch. */
 CLGAN_API clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, int max_batch,
                                             clgan_generator **out, char *msg, size_t msg_len);
+/* The same, for a file without clgan's metadata (a PyTorch state_dict under the names of its
+ * DCGAN example): arch_file (as `clgan arch` prints, or G's spec alone) gives the architecture;
+ * NULL infers a DCGAN preset from the tensors' names and shapes. Given for a clgan file too,
+ * arch_file is the architecture its tensors must fit. */
+CLGAN_API clgan_status clgan_generator_load_arch(clgan_ctx *ctx, const char *path,
+                                                 const char *arch_file, int max_batch,
+                                                 clgan_generator **out, char *msg, size_t msg_len);
 CLGAN_API void clgan_generator_free(clgan_generator *gen);
 /* Noise size, channels and image size. */
 CLGAN_API void clgan_generator_shape(const clgan_generator *gen, int *nz, int *nc, int *size);

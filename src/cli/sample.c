@@ -74,12 +74,17 @@ static clgan_status pick_labels(const clgan_generator *gen, const char *label, i
 
 int clgan_cli_sample(int argc, char **argv)
 {
-    const char *ckpt = NULL, *out = NULL, *device = NULL, *format = "grid", *label = "all";
+    const char *ckpt = NULL, *arch = NULL, *out = NULL, *device = NULL, *format = "grid",
+               *label = "all";
     int n = 64, grid = 8, interp = 0;
     long long seed = 1;
     const struct opt opts[] = {
         {"--ckpt", OPT_STRING, &ckpt, 0, 0, NULL, "FILE",
-         "checkpoint (checkpoints/latest.safetensors or generator.safetensors)"},
+         "checkpoint (checkpoints/latest.safetensors or generator.safetensors), or a PyTorch "
+         "DCGAN generator saved as safetensors"},
+        {"--arch", OPT_STRING, &arch, 0, 0, NULL, "FILE",
+         "the generator's architecture (clgan arch's JSON) for a file without clgan's "
+         "metadata; default: a PyTorch DCGAN inferred from its tensors"},
         {"--n", OPT_INT, &n, 1, 100000, NULL, "N", "number of samples"},
         {"--grid", OPT_INT, &grid, 1, 64, NULL, "C", "columns of the grid"},
         {"--seed", OPT_LONG, &seed, 0, 9.2e18, NULL, "S", "noise seed"},
@@ -113,7 +118,7 @@ int clgan_cli_sample(int argc, char **argv)
     float *z = NULL, *img = NULL;
     int32_t *labels = NULL;
     int nz, nc, size;
-    st = clgan_generator_load(ctx, ckpt, 64, &gen, msg, sizeof(msg));
+    st = clgan_generator_load_arch(ctx, ckpt, arch, 64, &gen, msg, sizeof(msg));
     if (st != CLGAN_STATUS_OK) {
         clgan_cli_error("%s", msg);
         goto done;

@@ -224,6 +224,11 @@ int clgan_cli_train(int argc, char **argv)
         {"--resume", OPT_STRING, &p.resume, 0, 0, NULL, "DIR|FILE",
          "continue a run (its folder, or a checkpoint) in its folder, with its configuration: "
          "options that change the computation must match it"},
+        {"--init-g", OPT_STRING, &p.init_g, 0, 0, NULL, "FILE",
+         "start G from these weights: a clgan checkpoint or generator file, or a PyTorch "
+         "state_dict in safetensors (PyTorch's --netG)"},
+        {"--init-d", OPT_STRING, &p.init_d, 0, 0, NULL, "FILE",
+         "start D from these weights: a clgan checkpoint or a PyTorch state_dict (--netD)"},
         {"--overwrite", OPT_FLAG, &p.overwrite, 0, 0, NULL, NULL,
          "replace the run in --out (without it, or --resume, a folder with a run is refused)"},
         {"--quiet", OPT_FLAG, &quiet, 0, 0, NULL, NULL, "no progress output"},

@@ -140,6 +140,8 @@ static clgan_status bn_counters(struct walk *wk, const char *prefix, int load)
                                         wk->err_len);
         } else {
             const struct clgan_st_tensor *t = NULL;
+            if (!clgan_io_st_find(wk->f, name))
+                continue; /* optional, as in PyTorch's state_dicts before 0.4.1 */
             st = clgan_io_st_get(wk->f, name, CLGAN_ST_I64, 0, NULL, &t, wk->err, wk->err_len);
             int64_t n = 0;
             if (st == CLGAN_STATUS_OK)

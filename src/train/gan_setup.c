@@ -604,6 +604,45 @@ clgan_status clgan_gan_ensure_dir(clgan_gan *g, const char *dir)
 
 clgan_status clgan_gan_resume(clgan_gan *g, const char *path);
 
+/* One network's starting weights from a file (init_g, init_d). */
+static clgan_status init_one(clgan_gan *g, struct clgan_model *m, const char *path, int is_g)
+{
+    clgan_st_file *f = NULL;
+    char err[1536];
+    clgan_status st = clgan_io_st_load(path, &f, g->err, sizeof(g->err));
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    const char *fmt = clgan_io_st_meta(f, "format");
+    const char *prefix = "";
+    if (fmt && !strcmp(fmt, "clgan-gan-1")) {
+        prefix = is_g ? "netG." : "netD.";
+    } else if (fmt && (strcmp(fmt, "clgan-generator-1") || !is_g)) {
+        st = clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                            "--init-%s %s: a %.40s file holds no %s", is_g ? "g" : "d", path, fmt,
+                            is_g ? "generator" : "discriminator");
+        clgan_io_st_free(f);
+        return st;
+    }
+    st = clgan_ckpt_load_model(f, m, prefix, 0, err, sizeof(err));
+    clgan_io_st_free(f);
+    if (st != CLGAN_STATUS_OK)
+        return clgan_gan_fail(g, st, "--init-%s: %s", is_g ? "g" : "d", err);
+    return CLGAN_STATUS_OK;
+}
+
+static clgan_status init_weights(clgan_gan *g, const struct clgan_gan_params *p)
+{
+    if (p->resume)
+        return clgan_gan_fail(g, CLGAN_STATUS_INVALID_ARGUMENT,
+                              "--init-g and --init-d start a new run; --resume continues one");
+    clgan_status st = CLGAN_STATUS_OK;
+    if (p->init_g && p->init_g[0])
+        st = init_one(g, g->G, p->init_g, 1);
+    if (st == CLGAN_STATUS_OK && p->init_d && p->init_d[0])
+        st = init_one(g, g->D, p->init_d, 0);
+    return st;
+}
+
 clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
                             const struct clgan_gan_params *params, clgan_gan **out, char *msg,
                             size_t msg_len)
@@ -674,6 +713,8 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
                 clgan_model_input_view(g->G, 1, g->gctx == g->dctx ? g->y : g->y_g, 0, g->batch);
         }
     }
+    if (st == CLGAN_STATUS_OK && (params->init_g || params->init_d))
+        st = init_weights(g, params);
     if (st == CLGAN_STATUS_OK && params->resume)
         st = clgan_gan_resume(g, params->resume);
     if (st == CLGAN_STATUS_OK && g->dist)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/file.h"
 #include "io/safetensors.h"
 #include "nn/nn.h"
 #include "ops/rng.h"
@@ -86,6 +87,56 @@ static clgan_status generator_spec(const clgan_st_file *f, const char *path,
     return clgan_preset_dcgan(size, nz, ngf, ngf, nc, 0, &net[0], &net[1], msg, msg_len);
 }
 
+/*
+ * A generator saved from PyTorch's DCGAN example (its state_dict, no metadata): the transposed
+ * convolutions are the 4-D tensors main.<i>.weight, [in, out, 4, 4] each; L of them make
+ * 4 * 2^(L-1) pixel images, the first reads nz = in channels and the last's in channels are
+ * ngf, its out channels the image's. The preset of those sizes is the architecture; loading
+ * then checks every tensor's shape, naming the tensor and both shapes.
+ */
+static clgan_status torch_dcgan_spec(const clgan_st_file *f, const char *path,
+                                     struct clgan_net_spec *net, char *msg, size_t msg_len)
+{
+    const struct clgan_st_tensor *first = NULL, *last = NULL;
+    int n_conv = 0, n = clgan_io_st_count(f);
+    for (int i = 0; i < n; i++) {
+        const struct clgan_st_tensor *t = clgan_io_st_at(f, i);
+        int idx;
+        char tail[16];
+        if (sscanf(t->name, "main.%d.%15s", &idx, tail) != 2 || strcmp(tail, "weight") ||
+            t->ndim != 4)
+            continue;
+        n_conv++;
+        if (!first || strcmp(t->name, first->name) < 0 || idx < atoi(first->name + 5))
+            first = t;
+        if (!last || idx > atoi(last->name + 5))
+            last = t;
+    }
+    if (n_conv < 2 || n_conv > 11) {
+        snprintf(msg, msg_len,
+                 "%s: neither clgan's (no format metadata) nor a PyTorch DCGAN generator "
+                 "(%d tensors main.<i>.weight of 4 dimensions; 2 to 11 expected)",
+                 path, n_conv);
+        return CLGAN_STATUS_CORRUPT_FILE;
+    }
+    int size = 4 << (n_conv - 1);
+    int64_t nz = first->shape[0], ngf = last->shape[0], nc = last->shape[1];
+    int64_t ngf_scale = (int64_t)1 << (n_conv - 2); /* the first layer's out: ngf * 2^(L-2) */
+    if (nz < 1 || nz > 4096 || ngf < 1 || ngf > 1024 || (nc != 1 && nc != 3) ||
+        first->shape[1] != ngf * ngf_scale || first->shape[2] != 4 || first->shape[3] != 4) {
+        snprintf(msg, msg_len,
+                 "%s: not a DCGAN generator of PyTorch's example: %s is [%lld, %lld, %lld, %lld] "
+                 "and %s [%lld, %lld, %lld, %lld]; give its architecture with --arch",
+                 path, first->name, (long long)first->shape[0], (long long)first->shape[1],
+                 (long long)first->shape[2], (long long)first->shape[3], last->name,
+                 (long long)last->shape[0], (long long)last->shape[1], (long long)last->shape[2],
+                 (long long)last->shape[3]);
+        return CLGAN_STATUS_CORRUPT_FILE;
+    }
+    return clgan_preset_dcgan(size, (int)nz, (int)ngf, (int)ngf, (int)nc, 0, &net[0], &net[1], msg,
+                              msg_len);
+}
+
 /* The checkpoint's class names, when it has a list of exactly the G's classes (otherwise
  * classes go by number). */
 static void read_class_names(const clgan_st_file *f, struct clgan_generator *gen)
@@ -120,6 +171,33 @@ void clgan_generator_free(clgan_generator *gen)
 clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, int max_batch,
                                   clgan_generator **out, char *msg, size_t msg_len)
 {
+    return clgan_generator_load_arch(ctx, path, NULL, max_batch, out, msg, msg_len);
+}
+
+/* G's spec from an architecture file: both networks (as `clgan arch` prints) or G's alone. */
+static clgan_status arch_from_file(const char *file, struct clgan_net_spec *net, char *msg,
+                                   size_t msg_len)
+{
+    char *text = NULL, err[700] = "";
+    size_t len = 0;
+    clgan_status st = clgan_io_read_file(file, (size_t)1 << 24, &text, &len, msg, msg_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    st = clgan_arch_from_json(text, &net[0], &net[1], err, sizeof(err));
+    char err_g[700];
+    if (st != CLGAN_STATUS_OK &&
+        clgan_net_from_json(text, &net[0], err_g, sizeof(err_g)) == CLGAN_STATUS_OK)
+        st = CLGAN_STATUS_OK; /* a generator's spec alone */
+    free(text);
+    if (st != CLGAN_STATUS_OK)
+        snprintf(msg, msg_len, "%s: %s", file, err);
+    return st == CLGAN_STATUS_OK ? st : CLGAN_STATUS_INVALID_ARGUMENT;
+}
+
+clgan_status clgan_generator_load_arch(clgan_ctx *ctx, const char *path, const char *arch_file,
+                                       int max_batch, clgan_generator **out, char *msg,
+                                       size_t msg_len)
+{
     char err[2048] = "";
     clgan_st_file *f = NULL;
     *out = NULL;
@@ -137,15 +215,19 @@ clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, int max_batc
     }
     gen->ctx = ctx;
     gen->max_batch = max_batch > 0 ? max_batch : 64;
-    if (!fmt || (strcmp(fmt, "clgan-gan-1") && strcmp(fmt, "clgan-generator-1"))) {
-        snprintf(msg, msg_len,
-                 "%s: not a clgan generator checkpoint (format metadata missing or "
-                 "unknown)",
-                 path);
+    if (fmt && strcmp(fmt, "clgan-gan-1") && strcmp(fmt, "clgan-generator-1")) {
+        snprintf(msg, msg_len, "%s: format '%.40s' is not a clgan generator checkpoint's", path,
+                 fmt);
         st = CLGAN_STATUS_CORRUPT_FILE;
         goto out;
     }
-    if ((st = generator_spec(f, path, net, msg, msg_len)) != CLGAN_STATUS_OK)
+    /* no format: a state_dict saved from PyTorch, its architecture given or inferred */
+    if (arch_file && arch_file[0])
+        st = arch_from_file(arch_file, net, msg, msg_len);
+    else
+        st = fmt ? generator_spec(f, path, net, msg, msg_len)
+                 : torch_dcgan_spec(f, path, net, msg, msg_len);
+    if (st != CLGAN_STATUS_OK)
         goto out;
     struct clgan_shape gout[CLGAN_MAX_LAYERS];
     if (clgan_net_shapes(net, gout, err, sizeof(err)) != CLGAN_STATUS_OK ||
@@ -173,10 +255,11 @@ clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, int max_batc
         snprintf(msg, msg_len, "%s", clgan_ctx_last_error(ctx));
         goto out;
     }
-    st = clgan_ckpt_load_model(f, gen->G, strcmp(fmt, "clgan-gan-1") ? "" : "netG.", 0, err,
+    st = clgan_ckpt_load_model(f, gen->G, fmt && !strcmp(fmt, "clgan-gan-1") ? "netG." : "", 0, err,
                                sizeof(err));
-    if (st != CLGAN_STATUS_OK)
-        snprintf(msg, msg_len, "%s: %s", path, err);
+    if (st != CLGAN_STATUS_OK) /* name the file once */
+        snprintf(msg, msg_len, "%s%s%s", strncmp(err, path, strlen(path)) ? path : "",
+                 strncmp(err, path, strlen(path)) ? ": " : "", err);
 out:
     free(net);
     clgan_io_st_free(f);
