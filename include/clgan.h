@@ -425,8 +425,21 @@ CLGAN_API clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, in
 CLGAN_API void clgan_generator_free(clgan_generator *gen);
 /* Noise size, channels and image size. */
 CLGAN_API void clgan_generator_shape(const clgan_generator *gen, int *nz, int *nc, int *size);
-/* out (n x nc x size x size, in [-1, 1]) = G(z) for z (n x nz); batch statistics in BN. A
- * conditional G needs labels: use clgan_generator_forward_labels. */
+/* How G's batch norms normalise in clgan_generator_forward. */
+enum clgan_bn_mode {
+    /* the statistics of the batch being drawn (G in training mode, as the sample grids of
+     * PyTorch's DCGAN example): the default. Samples are drawn in batches of max_batch, so an
+     * image depends on the other noise vectors of its batch. */
+    CLGAN_BN_BATCH = 0,
+    /* the running statistics kept during training (PyTorch's G.eval()): each image depends on
+     * its own noise vector (and label) alone: image i is the same bits whatever n is. */
+    CLGAN_BN_EVAL = 1,
+};
+/* Set the batch-norm mode of later forward calls (CLGAN_BN_BATCH after load). INVALID_ARGUMENT
+ * for a value outside the enum. */
+CLGAN_API clgan_status clgan_generator_set_bn(clgan_generator *gen, enum clgan_bn_mode mode);
+/* out (n x nc x size x size, in [-1, 1]) = G(z) for z (n x nz), batch norms as set by
+ * clgan_generator_set_bn. A conditional G needs labels: use clgan_generator_forward_labels. */
 CLGAN_API clgan_status clgan_generator_forward(clgan_generator *gen, const float *z, int n,
                                                float *out);
 /* Classes of a conditional G (0: unconditional) and the name of class k (the data set's, e.g.
@@ -441,6 +454,22 @@ CLGAN_API clgan_status clgan_generator_forward_labels(clgan_generator *gen, cons
 CLGAN_API const char *clgan_generator_last_error(const clgan_generator *gen);
 /* n standard-normal noise vectors from the device RNG (the same on every device). */
 CLGAN_API clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n, float *z);
+
+/*
+ * Noise vectors from a file, for clgan_generator_forward: a NumPy .npy file (format 1.0 or 2.0,
+ * dtype '<f4', C order, shape (n, nz) or (n, nz, 1, 1)), or raw little-endian float32 values
+ * (numpy's z.astype('<f4').tofile()), n * nz of them with n inferred from the size. A path ending
+ * in .npy must be an NPY file. At most max_n vectors; every value must be finite. *z is
+ * malloc'ed (free() it), *n the vector count. CORRUPT_FILE for a malformed file (the field at
+ * fault named), INVALID_ARGUMENT for one that does not fit (another nz, no vectors, more than
+ * max_n), IO; one line in msg naming the file.
+ */
+CLGAN_API clgan_status clgan_noise_load(const char *path, int nz, int max_n, float **z, int *n,
+                                        char *msg, size_t msg_len);
+/* Write n noise vectors of nz values as .npy (format 1.0, '<f4', shape (n, nz, 1, 1): the input
+ * shape of PyTorch's DCGAN generator), atomically. */
+CLGAN_API clgan_status clgan_noise_save(const char *path, const float *z, int n, int nz, char *msg,
+                                        size_t msg_len);
 
 /* ---------------------------------------------------------------- pictures */
 
