@@ -31,6 +31,10 @@ extern "C" {
 #define CLGAN_VERSION_MINOR 1
 #define CLGAN_VERSION_PATCH 0
 
+/* The library's version, "MAJOR.MINOR.PATCH" (the CLGAN_VERSION_* of the header it was built
+ * with; a program may compare it with the header it was compiled against). Never NULL. */
+CLGAN_API const char *clgan_version(void);
+
 /* Result of every call that can fail. Errors are negative; INTERRUPTED is a clean stop. */
 typedef enum clgan_status {
     CLGAN_STATUS_INTERRUPTED = 1,
