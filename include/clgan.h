@@ -278,9 +278,25 @@ struct clgan_gan_params {
     /* a new run into an out_dir that holds a run (a checkpoint, metrics rows) removes that
      * run's files; 0: such a run is refused. Another process's run is always refused. */
     int overwrite;
+    /* (a new field is also named in the table of clgan_gan_params_set, train/gan_params.c) */
 };
 
 CLGAN_API struct clgan_gan_params clgan_gan_default_params(void);
+
+/*
+ * The parameters by name, for programs that do not mirror the struct above (bindings from other
+ * languages): clgan_gan_params_new gives a heap copy of the defaults (NULL: out of memory),
+ * clgan_gan_params_set one field of it by its name in the struct ("batch", "lr", "data", ...;
+ * every field but dist) from text, clgan_gan_params_free releases it. Numbers must be whole
+ * texts within their field's type (int, 64-bit, unsigned 64-bit seed, finite double; flags are
+ * 0 or 1 as ints); what they mean is checked by clgan_gan_init. Strings are copied and owned by
+ * p (value NULL sets NULL). Only for p from clgan_gan_params_new. INVALID_ARGUMENT with one line
+ * in msg naming the parameter for an unknown name or a bad number.
+ */
+CLGAN_API struct clgan_gan_params *clgan_gan_params_new(void);
+CLGAN_API clgan_status clgan_gan_params_set(struct clgan_gan_params *p, const char *name,
+                                            const char *value, char *msg, size_t msg_len);
+CLGAN_API void clgan_gan_params_free(struct clgan_gan_params *p);
 
 typedef struct clgan_gan clgan_gan;
 
