@@ -15,7 +15,6 @@ struct clgan_gan_params is not: clgan_gan_params_new/_set/_free reach it by name
 """
 import argparse
 import ctypes
-import ctypes.util
 import math
 import os
 import sys
@@ -98,8 +97,10 @@ def main():
         lib = load(args.lib)
     except (OSError, AttributeError) as e:
         fail("cannot load %s: %s" % (args.lib, e))
-    libc = ctypes.CDLL(ctypes.util.find_library("c"))
-    libc.free.argtypes = [c_void_p]
+    # free() as the process resolves it (the library's malloc may be interposed, e.g. by a
+    # sanitizer), not libc's own symbol
+    free = ctypes.CDLL(None).free
+    free.argtypes = [c_void_p]
     msg = ctypes.create_string_buffer(2048)
     print("clgan %s (%s)" % (lib.clgan_version().decode(), args.lib))
 
@@ -114,7 +115,7 @@ def main():
               (d.index, d.platform, d.device, lib.clgan_device_kind_str(d.kind).decode(),
                d.name.decode(), d.platform_name.decode(), d.compute_units,
                d.global_mem // (1 << 20)))
-    libc.free(devs)
+    free(devs)
 
     # 2. a context on one device
     cp = lib.clgan_ctx_default_params()

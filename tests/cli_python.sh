@@ -20,8 +20,23 @@ fail=0; pass=0
 ok() { echo "$1 OK ${2:-}"; pass=$((pass+1)); }
 bad() { echo "$1 FAIL: $2"; fail=$((fail+1)); }
 dev=${CLGAN_TEST_CPU:-pocl}
-py() { python3 "$src/examples/train_ctypes.py" --device "$dev" "$@"; }
 lib=$build/libclgan.so
+# A library built with AddressSanitizer (build-asan) needs the ASan runtime loaded before
+# anything else, which python3 is not linked with: preload it, with libstdc++ (ASan's
+# __cxa_throw interceptor must find the real one at start, or the first C++ exception, thrown
+# by a C++ OpenCL driver as it loads, aborts), and leave leak checks to the C tests (the
+# interpreter's own allocations would all be reported at exit).
+asan=$(ldd "$lib" 2>/dev/null | awk '$1 ~ /^libasan\.so/ {print $3}')
+stdcxx=$(ldd "$lib" 2>/dev/null | awk '$1 ~ /^libstdc\+\+\.so/ {print $3}')
+py() {
+  if [ -n "$asan" ]; then
+    LD_PRELOAD="$asan $stdcxx" ASAN_OPTIONS=detect_leaks=0 python3 "$src/examples/train_ctypes.py" \
+      --device "$dev" "$@"
+  else
+    python3 "$src/examples/train_ctypes.py" --device "$dev" "$@"
+  fi
+}
+[ -n "$asan" ] && echo "sanitized library: preloading $asan $stdcxx"
 
 py --lib "$lib" --steps 4 >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 0 ] && ok example_runs || bad example_runs "rc $rc: $(tail -3 "$T/err")"
