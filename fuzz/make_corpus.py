@@ -252,3 +252,36 @@ put("opts", "argv_unknown", argv(["--nope=1"]))
 put("opts", "argv_missing_value", argv(["--batch"]))
 put("opts", "argv_flag_value", argv(["--flag=1"]))
 put("opts", "argv_help", argv(["--help"]))
+
+
+# ------------------------------------------------------------------ NPY noise files
+# Byte 0: nz - 1 in the low 4 bits, bit 7 set for a name ending in .npy; byte 1: the vector
+# limit - 1 (see fuzz_npy.c). Then the file.
+def npy(dict_text, data, major=1):
+    pre = 10 if major == 1 else 12
+    hl = len(dict_text) + 1
+    hl += (64 - (pre + hl) % 64) % 64
+    head = dict_text.encode() + b" " * (hl - len(dict_text) - 1) + b"\n"
+    size = struct.pack("<H", hl) if major == 1 else struct.pack("<I", hl)
+    return b"\x93NUMPY" + bytes([major, 0]) + size + head + data
+
+
+def noise(nz, npy_name, limit, body):
+    return bytes([(nz - 1) | (0x80 if npy_name else 0), limit - 1]) + body
+
+
+vals = struct.pack("<8f", *[0.25 * i - 1 for i in range(8)])
+d2 = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), }"
+put("npy", "v1_2d", noise(4, True, 8, npy(d2, vals)))
+put("npy", "v1_4d", noise(4, True, 8, npy(d2.replace("(2, 4)", "(2, 4, 1, 1)"), vals)))
+put("npy", "v2", noise(4, True, 8, npy(d2, vals, major=2)))
+put("npy", "reordered", noise(4, True, 8, npy("{'shape': (2,4), 'fortran_order': False, "
+                                              "'descr': '<f4'}", vals)))
+put("npy", "raw", noise(4, False, 8, vals))
+put("npy", "raw_bad_size", noise(3, False, 8, vals))
+put("npy", "f8", noise(4, True, 8, npy(d2.replace("<f4", "<f8"), vals)))
+put("npy", "fortran", noise(4, True, 8, npy(d2.replace("False", "True"), vals)))
+put("npy", "other_nz", noise(2, True, 8, npy(d2, vals)))
+put("npy", "truncated", noise(4, True, 8, npy(d2, vals[:-1])))
+put("npy", "nan", noise(4, True, 8, npy(d2, vals[:4] + struct.pack("<f", float("nan")) + vals[8:])))
+put("npy", "hl_past_end", noise(4, True, 8, npy(d2, vals)[:8] + b"\xff\x7f" + npy(d2, vals)[10:]))

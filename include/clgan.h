@@ -31,6 +31,10 @@ extern "C" {
 #define CLGAN_VERSION_MINOR 1
 #define CLGAN_VERSION_PATCH 0
 
+/* The library's version, "MAJOR.MINOR.PATCH" (the CLGAN_VERSION_* of the header it was built
+ * with; a program may compare it with the header it was compiled against). Never NULL. */
+CLGAN_API const char *clgan_version(void);
+
 /* Result of every call that can fail. Errors are negative; INTERRUPTED is a clean stop. */
 typedef enum clgan_status {
     CLGAN_STATUS_INTERRUPTED = 1,
@@ -279,9 +283,25 @@ struct clgan_gan_params {
     /* a new run into an out_dir that holds a run (a checkpoint, metrics rows) removes that
      * run's files; 0: such a run is refused. Another process's run is always refused. */
     int overwrite;
+    /* (a new field is also named in the table of clgan_gan_params_set, train/gan_params.c) */
 };
 
 CLGAN_API struct clgan_gan_params clgan_gan_default_params(void);
+
+/*
+ * The parameters by name, for programs that do not mirror the struct above (bindings from other
+ * languages): clgan_gan_params_new gives a heap copy of the defaults (NULL: out of memory),
+ * clgan_gan_params_set one field of it by its name in the struct ("batch", "lr", "data", ...;
+ * every field but dist) from text, clgan_gan_params_free releases it. Numbers must be whole
+ * texts within their field's type (int, 64-bit, unsigned 64-bit seed, finite double; flags are
+ * 0 or 1 as ints); what they mean is checked by clgan_gan_init. Strings are copied and owned by
+ * p (value NULL sets NULL). Only for p from clgan_gan_params_new. INVALID_ARGUMENT with one line
+ * in msg naming the parameter for an unknown name or a bad number.
+ */
+CLGAN_API struct clgan_gan_params *clgan_gan_params_new(void);
+CLGAN_API clgan_status clgan_gan_params_set(struct clgan_gan_params *p, const char *name,
+                                            const char *value, char *msg, size_t msg_len);
+CLGAN_API void clgan_gan_params_free(struct clgan_gan_params *p);
 
 typedef struct clgan_gan clgan_gan;
 
@@ -451,8 +471,21 @@ CLGAN_API clgan_status clgan_generator_load_arch(clgan_ctx *ctx, const char *pat
 CLGAN_API void clgan_generator_free(clgan_generator *gen);
 /* Noise size, channels and image size. */
 CLGAN_API void clgan_generator_shape(const clgan_generator *gen, int *nz, int *nc, int *size);
-/* out (n x nc x size x size, in [-1, 1]) = G(z) for z (n x nz); batch statistics in BN. A
- * conditional G needs labels: use clgan_generator_forward_labels. */
+/* How G's batch norms normalise in clgan_generator_forward. */
+enum clgan_bn_mode {
+    /* the statistics of the batch being drawn (G in training mode, as the sample grids of
+     * PyTorch's DCGAN example): the default. Samples are drawn in batches of max_batch, so an
+     * image depends on the other noise vectors of its batch. */
+    CLGAN_BN_BATCH = 0,
+    /* the running statistics kept during training (PyTorch's G.eval()): each image depends on
+     * its own noise vector (and label) alone: image i is the same bits whatever n is. */
+    CLGAN_BN_EVAL = 1,
+};
+/* Set the batch-norm mode of later forward calls (CLGAN_BN_BATCH after load). INVALID_ARGUMENT
+ * for a value outside the enum. */
+CLGAN_API clgan_status clgan_generator_set_bn(clgan_generator *gen, enum clgan_bn_mode mode);
+/* out (n x nc x size x size, in [-1, 1]) = G(z) for z (n x nz), batch norms as set by
+ * clgan_generator_set_bn. A conditional G needs labels: use clgan_generator_forward_labels. */
 CLGAN_API clgan_status clgan_generator_forward(clgan_generator *gen, const float *z, int n,
                                                float *out);
 /* Classes of a conditional G (0: unconditional) and the name of class k (the data set's, e.g.
@@ -467,6 +500,22 @@ CLGAN_API clgan_status clgan_generator_forward_labels(clgan_generator *gen, cons
 CLGAN_API const char *clgan_generator_last_error(const clgan_generator *gen);
 /* n standard-normal noise vectors from the device RNG (the same on every device). */
 CLGAN_API clgan_status clgan_generator_noise(clgan_generator *gen, uint64_t seed, int n, float *z);
+
+/*
+ * Noise vectors from a file, for clgan_generator_forward: a NumPy .npy file (format 1.0 or 2.0,
+ * dtype '<f4', C order, shape (n, nz) or (n, nz, 1, 1)), or raw little-endian float32 values
+ * (numpy's z.astype('<f4').tofile()), n * nz of them with n inferred from the size. A path ending
+ * in .npy must be an NPY file. At most max_n vectors; every value must be finite. *z is
+ * malloc'ed (free() it), *n the vector count. CORRUPT_FILE for a malformed file (the field at
+ * fault named), INVALID_ARGUMENT for one that does not fit (another nz, no vectors, more than
+ * max_n), IO; one line in msg naming the file.
+ */
+CLGAN_API clgan_status clgan_noise_load(const char *path, int nz, int max_n, float **z, int *n,
+                                        char *msg, size_t msg_len);
+/* Write n noise vectors of nz values as .npy (format 1.0, '<f4', shape (n, nz, 1, 1): the input
+ * shape of PyTorch's DCGAN generator), atomically. */
+CLGAN_API clgan_status clgan_noise_save(const char *path, const float *z, int n, int nz, char *msg,
+                                        size_t msg_len);
 
 /* ---------------------------------------------------------------- pictures */
 

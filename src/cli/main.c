@@ -89,7 +89,7 @@ int main(int argc, char **argv)
         return check_stdout(0);
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("clgan %d.%d.%d\n", CLGAN_VERSION_MAJOR, CLGAN_VERSION_MINOR, CLGAN_VERSION_PATCH);
+        printf("clgan %s\n", clgan_version());
         return check_stdout(0);
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

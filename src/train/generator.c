@@ -9,6 +9,7 @@
 #include "io/file.h"
 #include "io/safetensors.h"
 #include "nn/nn.h"
+#include "ops/elt.h"
 #include "ops/rng.h"
 #include "train/ckpt.h"
 
@@ -16,7 +17,8 @@ struct clgan_generator {
     clgan_ctx *ctx;
     struct clgan_model *G;
     int nz, nc, size, max_batch;
-    int classes;        /* a conditional G's label input (0: none) */
+    int classes; /* a conditional G's label input (0: none) */
+    enum clgan_bn_mode bn;
     char **class_names; /* classes names from the checkpoint, or NULL */
     char number[16];    /* the name of an unnamed class */
     cl_mem z, y;
@@ -312,6 +314,15 @@ const char *clgan_generator_class_name(const clgan_generator *gen, int k)
     return gen->number;
 }
 
+clgan_status clgan_generator_set_bn(clgan_generator *gen, enum clgan_bn_mode mode)
+{
+    if (mode != CLGAN_BN_BATCH && mode != CLGAN_BN_EVAL)
+        return gen_fail(gen, CLGAN_STATUS_INVALID_ARGUMENT, "batch-norm mode %d is not %d or %d",
+                        (int)mode, CLGAN_BN_BATCH, CLGAN_BN_EVAL);
+    gen->bn = mode;
+    return CLGAN_STATUS_OK;
+}
+
 clgan_status clgan_generator_forward(clgan_generator *gen, const float *z, int n, float *out)
 {
     return clgan_generator_forward_labels(gen, z, NULL, n, out);
@@ -330,20 +341,31 @@ clgan_status clgan_generator_forward_labels(clgan_generator *gen, const float *z
             return gen_fail(gen, CLGAN_STATUS_INVALID_ARGUMENT,
                             "label %d of sample %d outside 0..%d", (int)labels[i], i,
                             gen->classes - 1);
+    int eval = gen->bn == CLGAN_BN_EVAL;
     for (int done = 0; done < n;) {
         int b = n - done < gen->max_batch ? n - done : gen->max_batch;
+        /* In eval mode every batch is run at max_batch, the rest zero noise (and class 0): the
+         * GEMMs then see the same shapes and each sample the same place in its batch whatever n
+         * is, so its image is the same bits (batch statistics would make the padding count). */
+        int run = eval ? gen->max_batch : b;
         clgan_status st = clgan_rt_write(gen->ctx, gen->z, 0, (size_t)b * gen->nz * sizeof(float),
                                          z + (size_t)done * gen->nz);
+        if (st == CLGAN_STATUS_OK && run > b)
+            st = clgan_ops_elt_fill(gen->ctx, (size_t)(run - b) * gen->nz, 0.0f, gen->z,
+                                    (size_t)b * gen->nz);
         struct clgan_tensor in[CLGAN_MAX_INPUTS] = {
-            clgan_model_input_view(gen->G, 0, gen->z, 0, b)};
+            clgan_model_input_view(gen->G, 0, gen->z, 0, run)};
         if (gen->classes) {
-            in[1] = clgan_model_input_view(gen->G, 1, gen->y, 0, b);
+            in[1] = clgan_model_input_view(gen->G, 1, gen->y, 0, run);
             if (st == CLGAN_STATUS_OK)
                 st =
                     clgan_rt_write(gen->ctx, gen->y, 0, (size_t)b * sizeof(int32_t), labels + done);
+            /* int32 zeros: the bits of 0.0f */
+            if (st == CLGAN_STATUS_OK && run > b)
+                st = clgan_ops_elt_fill(gen->ctx, (size_t)(run - b), 0.0f, gen->y, (size_t)b);
         }
         if (st == CLGAN_STATUS_OK)
-            st = clgan_model_run(gen->G, in, b, CLGAN_FWD_BATCH_STATS);
+            st = clgan_model_run(gen->G, in, run, eval ? CLGAN_FWD_EVAL : CLGAN_FWD_BATCH_STATS);
         if (st == CLGAN_STATUS_OK) {
             struct clgan_tensor y = clgan_model_output(gen->G, b);
             st = clgan_rt_read(gen->ctx, y.mem, clgan_tensor_byte_off(&y), clgan_tensor_bytes(&y),
