@@ -2,7 +2,8 @@
 # timeout: 300
 # PyTorch in both directions, where PyTorch is installed (skipped, exit 77, otherwise): a
 # DCGAN state_dict saved from PyTorch under its example's names, with no clgan metadata, samples
-# in `clgan sample` (architecture inferred from the tensors, or given with --arch) and starts a
+# in `clgan sample` (architecture inferred from the tensors, or given with --arch), draws the
+# images PyTorch's G draws from the same noise, and starts a
 # run with --init-g/--init-d (with or without num_batches_tracked); clgan's generator file loads
 # into PyTorch's G with strict name and shape checks; a mismatch names the tensor and both
 # shapes.
@@ -51,6 +52,15 @@ err=$("$bin" sample --device "$dev" --ckpt "$T/g.st" --arch "$T/arch16.json" --n
   --out "$T/gb.png" 2>&1); rc=$?
 [ $rc -ne 0 ] && [ $rc -lt 128 ] && printf '%s' "$err" | grep -q "main.0.weight' has shape \[16, 32, 4, 4\], expected \[16, 64, 4, 4\]" \
   && ok sample_torch_mismatch_named "${err#clgan: error: }" || bad sample_torch_mismatch_named "rc $rc: $err"
+
+# the same images as PyTorch's G.eval() for the same noise (8-bit pixels, at most a level apart)
+"$py" -c 'import numpy, sys; numpy.save(sys.argv[1],
+  numpy.random.RandomState(1).randn(5, 16).astype(numpy.float32))' "$T/z.npy"
+tool forward "$T/g.st" "$T/z.npy" "$T/torch_out.npy"
+"$bin" sample --device "$dev" --ckpt "$T/g.st" --noise "$T/z.npy" --bn eval --format png \
+  --out "$T/pngs" 2>/dev/null
+msg=$(tool pngs "$T/torch_out.npy" "$T/pngs" 2>&1) && ok torch_forward_matches "$msg" \
+  || bad torch_forward_matches "$msg"
 
 # 2. --init-g/--init-d: the run starts from PyTorch's weights (a tiny rate keeps them)
 "$bin" train "${tiny[@]}" --iters 1 --lr 1e-12 --init-g "$T/g_nonbt.st" --init-d "$T/d.st" \

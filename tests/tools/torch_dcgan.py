@@ -10,6 +10,9 @@ usage:
       G(z) in eval mode (running statistics), z from a float32 .npy of shape (n, nz)
   torch_dcgan.py load G.st [--size 32] ...
       load a generator file into the example's G with strict name and shape checks
+  torch_dcgan.py pngs OUT.npy DIR
+      DIR/sample_%06d.png (clgan sample --format png) against G's outputs in OUT.npy, as 8-bit
+      pixels (v + 1) * 127.5 rounded: at most 1 level apart
   torch_dcgan.py compare A.st B.st [--tol 1e-6] [--skip SUFFIX ...]
       every float tensor of A is in B with the same shape and values within tol
 Exit status 0 when the check holds; the message says what differed otherwise."""
@@ -54,6 +57,42 @@ def load_st(path):
         out[name] = torch.frombuffer(raw, dtype=dt).reshape(h["shape"]) if raw else \
             torch.zeros(h["shape"], dtype=dt)
     return out
+
+
+def read_png_gray(path):
+    """Pixels of an 8-bit grayscale, non-interlaced PNG as rows of ints."""
+    import zlib
+    with open(path, "rb") as f:
+        data = f.read()
+    pos, idat, w, h = 8, b"", 0, 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, color = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and color == 0, "not 8-bit gray"
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw, rows, prev = zlib.decompress(idat), [], [0] * w
+    for y in range(h):
+        ft, line = raw[y * (w + 1)], list(raw[y * (w + 1) + 1:(y + 1) * (w + 1)])
+        for x in range(w):
+            a = line[x - 1] if x else 0
+            b, c = prev[x], prev[x - 1] if x else 0
+            if ft == 1:
+                line[x] = (line[x] + a) & 255
+            elif ft == 2:
+                line[x] = (line[x] + b) & 255
+            elif ft == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif ft == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+    return rows
 
 
 def make_g(size, nz, ngf, nc):
@@ -136,6 +175,18 @@ def main():
         ok = tuple(y.shape) == (2, nc, size, size) and bool(torch.isfinite(y).all())
         print("G(z):", tuple(y.shape), "finite" if ok else "NOT finite")
         return 0 if ok else 1
+    if cmd == "pngs":
+        import math
+        import numpy as np
+        out, worst = np.load(args[0]), 0
+        for i in range(out.shape[0]):
+            rows = read_png_gray("%s/sample_%06d.png" % (args[1], i))
+            for y, row in enumerate(rows):
+                for x, v in enumerate(row):
+                    want = min(255, max(0, math.floor((float(out[i, 0, y, x]) + 1) * 127.5 + 0.5)))
+                    worst = max(worst, abs(v - want))
+        print("%d images, largest difference %d levels" % (out.shape[0], worst))
+        return 0 if worst <= 1 else 1
     if cmd == "compare":
         a, b = load_st(args[0]), load_st(args[1])
         tol = opt(args, "--tol", 1e-6, float)
