@@ -30,6 +30,10 @@ int clgan_cli_select_devices(const char *spec, struct clgan_device_info **devs, 
 /* Exit code for a status: 0 ok, 130 interrupted, 2 bad argument, 1 otherwise. */
 int clgan_cli_status_exit(clgan_status st);
 
+/* An unknown subcommand of cmd ("clgan classify predikt"): prints the error, with the closest of
+ * subs[0..n) when one is close; returns the exit code (2). */
+int clgan_cli_subcommand_error(const char *cmd, const char *word, const char *const *subs, int n);
+
 /* Print "clgan: error: <msg>" to stderr; returns the exit code to use (1). */
 int clgan_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -152,7 +152,7 @@ static int mlp_train(int argc, char **argv)
     long long seed = 1;
     int repeat = 1, quiet = 0;
     const struct opt opts[] = {
-        {"--data", OPT_STRING, &data, 0, 0, NULL, "FILE",
+        {"--data", OPT_PATH, &data, 0, 0, NULL, "FILE",
          "CSV table: header, numeric features, a class column"},
         {"--target", OPT_STRING, &target, 0, 0, NULL, "NAME", "class column (default: the last)"},
         {"--hidden", OPT_STRING, &hidden, 0, 0, NULL, "N[,N...]", "hidden layer widths (0: none)"},
@@ -175,10 +175,10 @@ static int mlp_train(int argc, char **argv)
         {"--repeat", OPT_INT, &repeat, 1, 100000, NULL, "N",
          "train with seeds S, S+1, ..., S+N-1 and show the spread of test accuracy"},
         {"--device", OPT_STRING, &device, 0, 0, NULL, "SPEC", "device"},
-        {"--log", OPT_STRING, &log_path, 0, 0, NULL, "FILE",
+        {"--log", OPT_PATH, &log_path, 0, 0, NULL, "FILE",
          "per-epoch errors (default mlp_error.csv, in --out if given; 'off': none)"},
-        {"--out", OPT_STRING, &out_dir, 0, 0, NULL, "DIR", "folder for the log"},
-        {"--save", OPT_STRING, &save, 0, 0, NULL, "FILE", "write the trained network"},
+        {"--out", OPT_PATH, &out_dir, 0, 0, NULL, "DIR", "folder for the log"},
+        {"--save", OPT_PATH, &save, 0, 0, NULL, "FILE", "write the trained network"},
         {"--quiet", OPT_FLAG, &quiet, 0, 0, NULL, NULL, "only the summary"},
         {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
     };
@@ -355,8 +355,8 @@ static int mlp_predict(int argc, char **argv)
     const char *model = NULL, *data = NULL, *device = NULL, *rows = "all";
     int list = 0;
     const struct opt opts[] = {
-        {"--model", OPT_STRING, &model, 0, 0, NULL, "FILE", "network saved by clgan mlp --save"},
-        {"--data", OPT_STRING, &data, 0, 0, NULL, "FILE",
+        {"--model", OPT_PATH, &model, 0, 0, NULL, "FILE", "network saved by clgan mlp --save"},
+        {"--data", OPT_PATH, &data, 0, 0, NULL, "FILE",
          "CSV with the network's feature columns (by name), the class column optional"},
         {"--rows", OPT_CHOICE, &rows, 0, 0, "all|train|test", "SET",
          "every row, or the rows the network's seed and test ratio put in its training or test "
@@ -437,5 +437,8 @@ int clgan_cli_mlp(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "predict"))
         return mlp_predict(argc - 1, argv + 1);
+    static const char *const subs[] = {"predict"};
+    if (argc > 1 && argv[1][0] != '-')
+        return clgan_cli_subcommand_error("mlp", argv[1], subs, 1);
     return mlp_train(argc, argv);
 }

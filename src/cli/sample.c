@@ -78,7 +78,7 @@ int clgan_cli_sample(int argc, char **argv)
     int n = 64, grid = 8, interp = 0;
     long long seed = 1;
     const struct opt opts[] = {
-        {"--ckpt", OPT_STRING, &ckpt, 0, 0, NULL, "FILE",
+        {"--ckpt", OPT_PATH, &ckpt, 0, 0, NULL, "FILE",
          "checkpoint (checkpoints/latest.safetensors or generator.safetensors)"},
         {"--n", OPT_INT, &n, 1, 100000, NULL, "N", "number of samples"},
         {"--grid", OPT_INT, &grid, 1, 64, NULL, "C", "columns of the grid"},
@@ -91,7 +91,7 @@ int clgan_cli_sample(int argc, char **argv)
         {"--format", OPT_CHOICE, &format, 0, 0, "grid|png", "F",
          "grid: one PNG; png: N single images in the --out folder"},
         {"--device", OPT_STRING, &device, 0, 0, NULL, "SPEC", "device"},
-        {"--out", OPT_STRING, &out, 0, 0, NULL, "FILE|DIR", "output PNG (or folder)"},
+        {"--out", OPT_PATH, &out, 0, 0, NULL, "FILE|DIR", "output PNG (or folder)"},
         {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
     };
     char err[512];
