@@ -49,7 +49,9 @@ static void usage(FILE *f)
             "to their device\n"
             "  CLGAN_BUILD_OPTIONS  extra OpenCL compiler options\n"
             "  CLGAN_LOG            debug | info | warn | error\n"
-            "  CLGAN_FAULT          test-only fault injection, e.g. alloc:3,file:1\n\n"
+            "  CLGAN_FAULT          test-only fault injection, e.g. alloc:3,file:1\n"
+            "  COLUMNS              width of the progress line on a terminal (default: the "
+            "terminal's)\n\n"
             "Paths may start with ~ (also after the scheme of a data spec: folder:~/imgs); -- "
             "ends the options.\n\n%s\n",
             CLGAN_CLI_EXIT_CODES);

@@ -36,39 +36,17 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
-static void fmt_eta(char *buf, size_t len, double s)
+void clgan_cli_train_data_line(const clgan_gan *gan)
 {
-    long t = (long)(s + 0.5);
-    if (t >= 3600)
-        snprintf(buf, len, "%ldh%02ldm", t / 3600, t / 60 % 60);
-    else
-        snprintf(buf, len, "%ldm%02lds", t / 60, t % 60);
-}
-
-void clgan_cli_train_progress(const struct clgan_gan_stats *s, double ips, double eta,
-                              long long total, void *user)
-{
-    struct clgan_cli_progress *p = user;
-    FILE *out = p->tty ? stderr : stdout;
-    char e[32];
-    if (p->closed)
-        return;
-    fmt_eta(e, sizeof(e), eta);
-    if (p->tty)
-        fprintf(stderr,
-                "\r[epoch %d] %lld/%lld  %.0f img/s  ETA %s  Loss_D %.4f  Loss_G %.4f  D(x) %.4f  "
-                "D(G(z)) %.4f / %.4f   ",
-                s->epoch, s->step, total, ips, e, s->loss_d, s->loss_g, s->d_x, s->d_g_z1,
-                s->d_g_z2);
-    else
-        printf("epoch %d step %lld/%lld img/s %.1f eta %s Loss_D %.4f Loss_G %.4f D(x) %.4f "
-               "D(G(z)) %.4f / %.4f\n",
-               s->epoch, s->step, total, ips, e, s->loss_d, s->loss_g, s->d_x, s->d_g_z1,
-               s->d_g_z2);
-    if (fflush(out) != 0 || ferror(out)) {
-        p->closed = 1; /* keep training: the checkpoint matters more than the progress */
-        clearerr(out);
-    }
+    struct clgan_gan_info in;
+    clgan_gan_get_info(gan, &in);
+    char classes[32] = "", centred[64] = "";
+    if (in.classes)
+        snprintf(classes, sizeof(classes), ", %d classes", in.classes);
+    if (in.width != in.image_size || in.height != in.image_size)
+        snprintf(centred, sizeof(centred), " (centred to %dx%d)", in.image_size, in.image_size);
+    fprintf(stderr, "clgan: data %s: %zu images of %dx%d, %d channel%s%s%s\n", in.data, in.images,
+            in.width, in.height, in.channels, in.channels == 1 ? "" : "s", classes, centred);
 }
 
 int clgan_cli_train(int argc, char **argv)
@@ -122,7 +100,8 @@ int clgan_cli_train(int argc, char **argv)
         {"--g-device", OPT_STRING, &g_device, 0, 0, NULL, "SPEC", "device for G"},
         {"--gemm", OPT_CHOICE, &gemm, 0, 0, "auto|clblast|own", "NAME", "GEMM backend"},
         {"--out", OPT_PATH, &p.out_dir, 0, 0, NULL, "DIR", "output folder"},
-        {"--log-every", OPT_INT, &p.log_every, 1, 1e9, NULL, "N", "log every N steps"},
+        {"--log-every", OPT_INT, &p.log_every, 1, 1e9, NULL, "N",
+         "a metrics.csv row (and off a terminal a progress line) every N steps"},
         {"--sample-every", OPT_INT, &p.sample_every, 0, 1e9, NULL, "N",
          "sample grid every N steps (0: epoch ends only)"},
         {"--ckpt-every", OPT_INT, &p.ckpt_every, 0, 1e9, NULL, "N",
@@ -152,14 +131,18 @@ int clgan_cli_train(int argc, char **argv)
         "[--data SPEC] "
         "[--epochs N] [--device SPEC] [--out DIR] ...\n\n"
         "Trains a DCGAN (PyTorch's example: Adam 2e-4, betas 0.5/0.999, "
-        "batch 64, nz 100) and writes\nOUT/metrics.csv, OUT/samples/*.png, "
-        "OUT/curves.svg and OUT/checkpoints/*.safetensors.\n"
+        "batch 64, nz 100) and writes\nOUT/real_samples.png, OUT/metrics.csv, "
+        "OUT/samples/*.png, OUT/curves.svg and OUT/checkpoints/*.safetensors.\n"
+        "On a terminal, a status line refreshed about once a second (fitted to COLUMNS) and a "
+        "line per epoch;\nelsewhere a line every --log-every steps.\n"
         "Ctrl-C, SIGTERM or SIGHUP finishes the step, writes a checkpoint and exits 128 + the "
         "signal (130, 143, 129).",
         NULL, NULL, 0, err, sizeof(err));
     if (r)
         return r > 0 ? 0 : (clgan_cli_error("train: %s", err), 2);
     p.seed = (uint64_t)seed;
+    /* on a terminal the status line is refreshed about once a second */
+    p.refresh_s = !quiet && isatty(2) ? CLGAN_CLI_REFRESH_S : 0.0;
     if (!dist_on && (per_rank || p.sync_bn || p.deterministic))
         return clgan_cli_error("train: --device-per-rank, --sync-bn and --deterministic go with "
                                "--dist"),
@@ -198,9 +181,10 @@ int clgan_cli_train(int argc, char **argv)
         fprintf(stderr, "clgan: G on %s (%s), D on %s (%s), GEMM %s (%s)\n", gi->name,
                 gi->platform_name, di->name, di->platform_name,
                 clgan_gemm_backend_str(clgan_ctx_gemm_backend(gctx)), clgan_ctx_gemm_note(gctx));
-        struct clgan_cli_progress pr = {.tty = isatty(2)};
+        clgan_cli_train_data_line(gan);
         long long per, done, total;
         clgan_gan_progress(gan, &per, &done, &total);
+        struct clgan_cli_progress pr = {.tty = isatty(2), .epoch_step0 = done};
         fprintf(stderr, "clgan: %lld steps per epoch, %lld of %lld done, output in %s\n", per, done,
                 total, p.out_dir);
         int trained = !stop_flag;
@@ -208,8 +192,7 @@ int clgan_cli_train(int argc, char **argv)
             st = CLGAN_STATUS_INTERRUPTED;
         else
             st = clgan_gan_train(gan, &stop_flag, quiet ? NULL : clgan_cli_train_progress, &pr);
-        if (pr.tty && !quiet)
-            fputc('\n', stderr);
+        clgan_cli_progress_end(&pr);
         if (st == CLGAN_STATUS_INTERRUPTED && !trained)
             fprintf(stderr, "clgan: interrupted while starting; no step taken\n");
         else if (st == CLGAN_STATUS_INTERRUPTED)

@@ -77,15 +77,16 @@ int clgan_cli_train_dist(struct clgan_gan_params *p, const char *device, const c
     long long per, done, total;
     clgan_gan_progress(gan, &per, &done, &total);
     if (rank == 0)
+        clgan_cli_train_data_line(gan);
+    if (rank == 0)
         fprintf(stderr,
                 "clgan: %d ranks, global batch %d (%d per rank)%s%s; %lld steps per epoch, %lld "
                 "of %lld done, output in %s\n",
                 world, p->batch, p->batch / world, p->sync_bn ? ", synchronised batch norm" : "",
                 p->deterministic ? ", ordered sums" : "", per, done, total, p->out_dir);
-    struct clgan_cli_progress pr = {.tty = isatty(2)};
+    struct clgan_cli_progress pr = {.tty = isatty(2), .epoch_step0 = done};
     st = clgan_gan_train(gan, &stop_flag, quiet || rank ? NULL : clgan_cli_train_progress, &pr);
-    if (pr.tty && !quiet && rank == 0)
-        fputc('\n', stderr);
+    clgan_cli_progress_end(&pr);
     int code = clgan_cli_status_exit(st);
     /* the rank that got the signal says which; the others (asked through the agreement at the
      * end of a step) report the interrupt as Ctrl-C's */

@@ -171,6 +171,9 @@ int clgan_gan_dist_writer(const clgan_gan *g);
 clgan_status clgan_gan_dist_stats(clgan_gan *g, float *s);
 /* Whether any rank was asked to stop (a collective, once per step). */
 int clgan_gan_dist_stop(clgan_gan *g, volatile int *stop);
+/* Whether the next step reads its scalars back: a logged step (*logged: log_every, the run's
+ * last) or an epoch's last. Every rank reads the same steps (the read is a collective). */
+int clgan_gan_reads_stats(const clgan_gan *g, int *logged);
 /* The run loop of a rank that writes nothing: the same steps and collectives as rank 0's. */
 clgan_status clgan_gan_dist_follow(clgan_gan *g, volatile int *stop);
 /* Time one step (step_s of the statistics). */

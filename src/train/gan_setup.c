@@ -113,6 +113,19 @@ void clgan_gan_progress(const clgan_gan *g, long long *per_epoch, long long *don
         *total = g->total;
 }
 
+void clgan_gan_get_info(const clgan_gan *g, struct clgan_gan_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->data = g->data;
+    info->model = g->model;
+    info->images = g->ds.count;
+    info->width = g->ds.width;
+    info->height = g->ds.height;
+    info->channels = g->ds.channels;
+    info->classes = g->ds.labels ? g->ds.n_classes : 0;
+    info->image_size = g->size;
+}
+
 double clgan_gan_flops_per_step(const clgan_gan *g)
 {
     int b = g->batch;
