@@ -732,6 +732,18 @@ typedef void (*clgan_classifier_epoch_fn)(int epoch, double loss, double acc, do
 CLGAN_API clgan_status clgan_classifier_train(clgan_classifier *c, clgan_classifier_epoch_fn fn,
                                               void *user);
 
+/*
+ * Progress inside an epoch (clgan_classifier_epoch, clgan_classifier_train): fn gets the epoch
+ * being trained (from 1), the steps done of the epoch's, and the mean loss and accuracy of those
+ * steps, after the first step and then about every every_s seconds (counted in steps: as many as
+ * the device did in that time between the last two reports, as each report waits for the
+ * device). fn NULL (the default): no reports.
+ */
+typedef void (*clgan_classifier_step_fn)(int epoch, long long step, long long steps, double loss,
+                                         double acc, void *user);
+CLGAN_API void clgan_classifier_set_progress(clgan_classifier *c, clgan_classifier_step_fn fn,
+                                             double every_s, void *user);
+
 /* Confusion matrix on the test set, in clgan_mlp_confusion's layout: k rows (targets) of
  * k + 1 counts (predicted classes, then unclassified: a NaN logit). INVALID_ARGUMENT without a
  * test set. */

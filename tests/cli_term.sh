@@ -5,7 +5,8 @@
 # permanent line at each epoch's end with the right epoch; off a terminal: plain lines, one per
 # logged step, with the epoch of the step (the last step of epoch 1 is in epoch 1). The data
 # set's size is printed when loaded, and a fresh run writes real_samples.png: the first batch of
-# real images as a grid, which a resumed run leaves alone.
+# real images as a grid, which a resumed run leaves alone. classify and mlp share the status
+# line, which they wipe before each line they print on stdout.
 set -u
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -179,6 +180,38 @@ sleep 1
 after=$(stat -c '%Y.%y' "$T/p/real_samples.png"; sha1sum <"$T/p/real_samples.png")
 [ $rc -eq 0 ] && [ "$before" = "$after" ] && ok real_samples_kept_on_resume \
   || bad real_samples_kept_on_resume "rc $rc: $(tail -1 "$T/r.err")"
+
+# 5. classify and mlp share the status line: it fits, and is wiped before each line on stdout
+if [ -d /usr/share/datasets/fashion-mnist ]; then
+  on_tty 50 "$T/cls.tty" classify --device "$dev" --epochs 2 --per-class 50 --width 8 --test-max 100
+  rc=$?
+  draws=$(python3 - "$T/cls.tty" 50 <<'EOF'
+import re, sys
+data = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+cols = int(sys.argv[2])
+draws = [re.split(r"\n", d)[0] for d in re.split(r"\r", data)[1:]]
+status = [d for d in draws if re.match(r"epoch \d+/2 \d+/\d+ ", d)]
+assert status, "no status line"
+for d in status:
+    assert len(d) <= cols - 1, "%d columns: %r" % (len(d), d)
+# each epoch line starts a line of its own: after a newline, or after the \r that wiped the status
+lines = list(re.finditer(r"epoch \d/2: training loss", data))
+assert len(lines) == 2, "%d epoch lines" % len(lines)
+for m in lines:
+    assert data[m.start() - 1] in "\r\n", "glued: %r" % data[max(0, m.start() - 80):m.end()]
+print(len(status))
+EOF
+)
+  [ $rc -eq 0 ] && [ -n "$draws" ] && ok classify_tty "$draws status draws" \
+    || bad classify_tty "rc $rc: $draws"
+fi
+on_tty 50 "$T/mlp.tty" mlp --device "$dev" --data "$here/../data/iris.csv" --maxit 2000 --log off
+rc=$?
+seeds=$(tr '\r' '\n' <"$T/mlp.tty" | grep -c '^seed 1: 2000 epochs, training SSE')
+status=$(tr '\r' '\n' <"$T/mlp.tty" | grep -cE '^seed 1: epoch [0-9]+/2000')
+wide=$(tr '\r' '\n' <"$T/mlp.tty" | grep -E '^seed 1: epoch ' | awk 'length($0) > 49' | wc -l)
+[ $rc -eq 0 ] && [ "$seeds" -eq 1 ] && [ "$status" -ge 1 ] && [ "$wide" -eq 0 ] \
+  && ok mlp_tty "$status status draws" || bad mlp_tty "rc $rc, $seeds summary, $status status, $wide too wide"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/confusion.h"
@@ -18,11 +19,33 @@
 struct epoch_log {
     FILE *f;
     int quiet, epochs;
+    struct clgan_cli_progress pr; /* the status line on a terminal */
+    double t0;                    /* when training started */
 };
+
+/* In-epoch progress on a terminal: position, a bar of the run, ETA, the epoch's loss and
+ * accuracy so far. */
+static void on_step(int epoch, long long step, long long steps, double loss, double acc, void *user)
+{
+    struct epoch_log *lg = user;
+    long long done = (long long)(epoch - 1) * steps + step, total = (long long)lg->epochs * steps;
+    double el = clgan_cli_now_s() - lg->t0;
+    char e[32];
+    clgan_cli_fmt_duration(e, sizeof(e), done > 0 ? el / (double)done * (double)(total - done) : 0);
+    struct clgan_cli_line l;
+    clgan_cli_line_init(&l);
+    clgan_cli_line_add(&l, 0, "epoch %d/%d %lld/%lld", epoch, lg->epochs, step, steps);
+    clgan_cli_line_bar(&l, 4, total > 0 ? (double)done / (double)total : 0.0);
+    clgan_cli_line_add(&l, 1, "ETA %s", e);
+    clgan_cli_line_add(&l, 2, "loss %.4f", loss);
+    clgan_cli_line_add(&l, 3, "accuracy %.4f", acc);
+    clgan_cli_progress_status(&lg->pr, &l);
+}
 
 static void on_epoch(int epoch, double loss, double acc, double secs, void *user)
 {
     struct epoch_log *lg = user;
+    clgan_cli_progress_clear(&lg->pr); /* the epoch's line replaces it */
     if (!lg->quiet)
         printf("epoch %d/%d: training loss %.4f, training accuracy %.4f, %.1f s\n", epoch,
                lg->epochs, loss, acc, secs);
@@ -106,7 +129,7 @@ static int classify_train(int argc, char **argv)
     if (st != CLGAN_STATUS_OK)
         return clgan_cli_status_exit(st);
     clgan_classifier *c = NULL;
-    struct epoch_log lg = {NULL, quiet, p.epochs};
+    struct epoch_log lg = {.quiet = quiet, .epochs = p.epochs, .pr = {.tty = !quiet && isatty(2)}};
     int *conf = NULL;
     char msg[2048];
     st = clgan_classifier_init(ctx, &p, &c, msg, sizeof(msg));
@@ -138,7 +161,12 @@ static int classify_train(int argc, char **argv)
         }
         fprintf(lg.f, "epoch,loss,accuracy,seconds\n");
     }
-    if ((st = clgan_classifier_train(c, on_epoch, &lg)) != CLGAN_STATUS_OK) {
+    if (lg.pr.tty)
+        clgan_classifier_set_progress(c, on_step, CLGAN_CLI_REFRESH_S, &lg);
+    lg.t0 = clgan_cli_now_s();
+    st = clgan_classifier_train(c, on_epoch, &lg);
+    clgan_cli_progress_clear(&lg.pr);
+    if (st != CLGAN_STATUS_OK) {
         clgan_cli_error("classify: %s", clgan_classifier_last_error(c));
         goto done;
     }

@@ -83,6 +83,10 @@ void clgan_cli_progress_line(struct clgan_cli_progress *p, const struct clgan_cl
 int clgan_cli_progress_due(const struct clgan_cli_progress *p);
 /* End a status line on the terminal with a newline (before other messages, or at the end). */
 void clgan_cli_progress_end(struct clgan_cli_progress *p);
+/* Wipe the status line off the terminal (before a line on stdout, which shares it). */
+void clgan_cli_progress_clear(struct clgan_cli_progress *p);
+/* Monotonic seconds. */
+double clgan_cli_now_s(void);
 /* clgan_gan_train's callback for `clgan train` (user: struct clgan_cli_progress). */
 void clgan_cli_train_progress(const struct clgan_gan_report *r, void *user);
 /* Say what a GAN trains on: the data set's size, image size, channels and classes. */

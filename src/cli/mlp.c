@@ -132,7 +132,10 @@ static FILE *open_log(const char *path)
 struct log_ctx {
     FILE *f;
     unsigned long long seed;
-    double tr, te; /* the last epoch's errors */
+    double tr, te;                /* the last epoch's errors */
+    struct clgan_cli_progress pr; /* the status line on a terminal */
+    int maxit;
+    const char *loss; /* "SSE", "CE" */
 };
 
 static void on_epoch(int epoch, double tr, double te, void *user)
@@ -142,6 +145,17 @@ static void on_epoch(int epoch, double tr, double te, void *user)
     lc->te = te;
     if (lc->f)
         fprintf(lc->f, "%llu,%d,%.9g,%.9g\n", lc->seed, epoch, tr, te);
+    /* epochs end on the host: a status line when one is due */
+    if (!lc->pr.tty || !clgan_cli_progress_due(&lc->pr))
+        return;
+    struct clgan_cli_line l;
+    clgan_cli_line_init(&l);
+    clgan_cli_line_add(&l, 0, "seed %llu: epoch %d/%d", lc->seed, epoch, lc->maxit);
+    clgan_cli_line_bar(&l, 3, lc->maxit > 0 ? (double)epoch / lc->maxit : 0.0);
+    clgan_cli_line_add(&l, 1, "training %s %.4f", lc->loss, tr);
+    if (isfinite(te))
+        clgan_cli_line_add(&l, 2, "test %s %.4f", lc->loss, te);
+    clgan_cli_progress_status(&lc->pr, &l);
 }
 
 static int mlp_train(int argc, char **argv)
@@ -236,7 +250,11 @@ static int mlp_train(int argc, char **argv)
     clgan_status st = clgan_cli_open(device, 0, CLGAN_GEMM_AUTO, &ctx);
     if (st != CLGAN_STATUS_OK)
         return clgan_cli_status_exit(st);
-    struct log_ctx lc = {NULL, 0, NAN, NAN};
+    struct log_ctx lc = {.tr = NAN,
+                         .te = NAN,
+                         .pr = {.tty = !quiet && isatty(2)},
+                         .maxit = p.maxit,
+                         .loss = loss_name(p.loss)};
     double *acc = calloc((size_t)repeat, sizeof(double));
     int *conf = NULL, k = 0, info_test = 1;
     clgan_mlp *mlp = NULL;
@@ -285,6 +303,7 @@ static int mlp_train(int argc, char **argv)
         lc.seed = (unsigned long long)p.seed;
         lc.tr = lc.te = NAN;
         st = clgan_mlp_train(mlp, on_epoch, &lc);
+        clgan_cli_progress_clear(&lc.pr); /* the seed's line replaces it */
         /* without test rows (--test-ratio 0) the training rows are all there is to show */
         int on_test = info.n_test > 0;
         if (st == CLGAN_STATUS_OK)

@@ -34,7 +34,7 @@ int clgan_cli_term_width(int fd)
     return 80;
 }
 
-static double now_s(void)
+double clgan_cli_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -157,7 +157,7 @@ static void draw(struct clgan_cli_progress *p, const struct clgan_cli_line *l, i
     put(p, buf, n);
     p->shown = !permanent;
     p->shown_len = permanent ? 0 : n - 1;
-    p->last_draw = now_s();
+    p->last_draw = clgan_cli_now_s();
 }
 
 void clgan_cli_progress_status(struct clgan_cli_progress *p, const struct clgan_cli_line *l)
@@ -172,7 +172,22 @@ void clgan_cli_progress_line(struct clgan_cli_progress *p, const struct clgan_cl
 
 int clgan_cli_progress_due(const struct clgan_cli_progress *p)
 {
-    return !p->last_draw || now_s() - p->last_draw >= CLGAN_CLI_REFRESH_S;
+    return !p->last_draw || clgan_cli_now_s() - p->last_draw >= CLGAN_CLI_REFRESH_S;
+}
+
+void clgan_cli_progress_clear(struct clgan_cli_progress *p)
+{
+    char buf[1100];
+    size_t n = 0;
+    if (!p->tty || !p->shown)
+        return;
+    buf[n++] = '\r';
+    for (size_t k = 0; k < p->shown_len && n + 2 < sizeof(buf); k++)
+        buf[n++] = ' ';
+    buf[n++] = '\r';
+    put(p, buf, n);
+    p->shown = 0;
+    p->shown_len = 0;
 }
 
 void clgan_cli_progress_end(struct clgan_cli_progress *p)
