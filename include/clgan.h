@@ -257,6 +257,12 @@ struct clgan_gan_params {
                              all); a class with fewer is an error */
     const char *out_dir;
     int log_every, sample_every, ckpt_every, keep_ckpts;
+    /* also log each logged step as a line of JSON to this file (NULL: none): a run's first
+     * line is {"config": {...}} with every setting, then {"step": ..., "epoch": ..., the
+     * scalars, "images_per_s", "elapsed_s", "time"} per logged step. A new run starts the file
+     * (one that holds a log is refused unless overwrite); a resumed run appends a new config
+     * line and its steps. Only rank 0 of a distributed run writes it. */
+    const char *log_jsonl;
     /* clgan_gan_train's callback also reports about every refresh_s seconds between logged
      * steps (after as many steps as the device did in that time, with their scalars read back;
      * 0: only logged steps and epoch ends). Not with dist: every rank must read back the same

@@ -100,6 +100,9 @@ int clgan_cli_train(int argc, char **argv)
         {"--g-device", OPT_STRING, &g_device, 0, 0, NULL, "SPEC", "device for G"},
         {"--gemm", OPT_CHOICE, &gemm, 0, 0, "auto|clblast|own", "NAME", "GEMM backend"},
         {"--out", OPT_PATH, &p.out_dir, 0, 0, NULL, "DIR", "output folder"},
+        {"--log-jsonl", OPT_PATH, &p.log_jsonl, 0, 0, NULL, "FILE",
+         "also log as JSON lines: the configuration, then a line per logged step (--resume "
+         "appends)"},
         {"--log-every", OPT_INT, &p.log_every, 1, 1e9, NULL, "N",
          "a metrics.csv row (and off a terminal a progress line) every N steps"},
         {"--sample-every", OPT_INT, &p.sample_every, 0, 1e9, NULL, "N",

@@ -346,6 +346,9 @@ clgan_status clgan_gan_train(clgan_gan *g, volatile int *stop, clgan_progress_fn
             s_log = g->step;
             double vals[8] = {(double)s.step, s.epoch, ips,      s.loss_d,
                               s.loss_g,       s.d_x,   s.d_g_z1, s.d_g_z2};
+            /* before the divergence check: the log shows the step that diverged (nulls) */
+            if ((st = clgan_gan_jsonl_step(g, &s, ips, t - t0)) != CLGAN_STATUS_OK)
+                goto out;
             for (int i = 3; i < 8; i++)
                 if (!isfinite(vals[i])) {
                     char good[1500];

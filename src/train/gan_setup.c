@@ -99,6 +99,10 @@ void clgan_gan_free(clgan_gan *g)
         free(g->class_names[k]);
     free(g->class_names);
     free(g->hist);
+    {
+        char e2[256];
+        clgan_io_jsonl_close(g->jsonl, e2, sizeof(e2));
+    }
     clgan_io_unlock_dir(g->lock_fd);
     free(g);
 }
@@ -311,6 +315,7 @@ static clgan_status choose_nets(clgan_gan *g, const struct clgan_gan_params *p)
     else
         st = preset_nets(g, nc, p->cond ? COND_CLASSES : 0);
     g->cond_preset = !(p->arch && p->arch[0]) && p->cond;
+    g->preset_widths = !(p->arch && p->arch[0]);
     if (st != CLGAN_STATUS_OK || !p->resume)
         return st == CLGAN_STATUS_OK ? check_nets(g) : st;
     struct clgan_net_spec *cg = malloc(2 * sizeof(*cg));
@@ -334,6 +339,7 @@ static clgan_status choose_nets(clgan_gan *g, const struct clgan_gan_params *p)
         g->gnet = cg[0];
         g->dnet = cg[1];
         g->cond_preset = 0; /* the checkpoint fixes the classes */
+        g->preset_widths = 0;
     }
     free(cg);
     return st == CLGAN_STATUS_OK ? check_nets(g) : st;
@@ -625,6 +631,8 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
     /* one run per folder, decided before the slow part */
     if (st == CLGAN_STATUS_OK)
         st = clgan_gan_claim_out(g, params->resume, params->overwrite);
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_gan_jsonl_open(g, params->log_jsonl, params->resume != NULL, params->overwrite);
     if (st == CLGAN_STATUS_OK) {
         g->p.model = g->model;
         g->p.g_loss = g->g_loss;
@@ -698,6 +706,8 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
                           dir, n, n == 1 ? "" : "s");
         }
     }
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_gan_jsonl_config(g, params);
     if (st != CLGAN_STATUS_OK) {
         if (msg && msg_len)
             snprintf(msg, msg_len, "%s", g->err);
