@@ -261,6 +261,17 @@ struct clgan_gan_params {
                              all); a class with fewer is an error */
     const char *out_dir;
     int log_every, sample_every, ckpt_every, keep_ckpts;
+    /* also log each logged step as a line of JSON to this file (NULL: none): a run's first
+     * line is {"config": {...}} with every setting, then {"step": ..., "epoch": ..., the
+     * scalars, "images_per_s", "elapsed_s", "time"} per logged step. A new run starts the file
+     * (one that holds a log is refused unless overwrite); a resumed run appends a new config
+     * line and its steps. Only rank 0 of a distributed run writes it. */
+    const char *log_jsonl;
+    /* clgan_gan_train's callback also reports about every refresh_s seconds between logged
+     * steps (after as many steps as the device did in that time, with their scalars read back;
+     * 0: only logged steps and epoch ends). Not with dist: every rank must read back the same
+     * steps. */
+    double refresh_s;
     const char *resume; /* run folder or checkpoint file to continue from */
     /* a new run's starting weights (and BN statistics) for G and for D, as PyTorch's example's
      * --netG/--netD: a clgan checkpoint (its netG./netD. tensors), a generator file (G), or a
@@ -308,7 +319,8 @@ typedef struct clgan_gan clgan_gan;
 /* The scalars of one step (read back only when asked for). */
 struct clgan_gan_stats {
     long long step; /* steps done, this one included */
-    int epoch;
+    int epoch;      /* the epoch this step belongs to, from 1 (the last step of the first epoch
+                       is in epoch 1) */
     double loss_d, loss_g;
     double d_x;    /* mean D(x) on the real batch */
     double d_g_z1; /* mean D(G(z)) in the D step (before the G update) */
@@ -347,6 +359,17 @@ CLGAN_API clgan_status clgan_gan_step(clgan_gan *gan, struct clgan_gan_stats *st
 CLGAN_API void clgan_gan_progress(const clgan_gan *gan, long long *per_epoch, long long *done,
                                   long long *total);
 
+/* What a GAN trains on, as loaded (after max_images and per_class). */
+struct clgan_gan_info {
+    const char *data;            /* the data set ("fashion-mnist", "folder:DIR", ...) */
+    const char *model;           /* the preset's name, or the architecture file's */
+    size_t images;               /* images in the set */
+    int width, height, channels; /* of the images as stored */
+    int classes;                 /* classes of the set's labels (0: unlabelled) */
+    int image_size;              /* the networks' images (size x size): the data are centred */
+};
+CLGAN_API void clgan_gan_get_info(const clgan_gan *gan, struct clgan_gan_info *info);
+
 /* Floating-point operations of one training step, counted from the layer shapes. */
 CLGAN_API double clgan_gan_flops_per_step(const clgan_gan *gan);
 
@@ -364,14 +387,30 @@ CLGAN_API clgan_status clgan_gan_save(clgan_gan *gan, const char *path);
 /* The last error message of this GAN (names the device, file or step). */
 CLGAN_API const char *clgan_gan_last_error(const clgan_gan *gan);
 
+/* One report of clgan_gan_train to its callback: after a logged step, after the last step of
+ * an epoch, and about every refresh_s seconds in between. */
+struct clgan_gan_report {
+    const struct clgan_gan_stats *stats; /* the step's scalars */
+    int logged;                          /* a logged step (log_every, the run's last): its row is
+                                            in metrics.csv */
+    int epoch_end;                       /* the step ended an epoch */
+    long long step_in_epoch;             /* 1 .. per_epoch */
+    long long per_epoch, total;          /* steps per epoch; the step the run stops at */
+    int epochs;                          /* the epoch the run ends in */
+    int images_per_step;                 /* real images a step takes (batch x D steps) */
+    double images_per_s;                 /* since the previous report */
+    double elapsed_s;                    /* since clgan_gan_train started */
+    double eta_s;                        /* to the end of the run, at the rate so far */
+};
+
 /*
- * Run the whole training loop of `clgan train`: steps, progress (through the callback, may be
- * NULL), metrics.csv, sample grids, checkpoints, the curves picture. *stop (may be NULL) is
- * polled after each step: when it becomes non-zero a checkpoint is written and INTERRUPTED is
- * returned. A non-finite logged scalar stops with NUMERICAL, keeping the last good checkpoint.
+ * Run the whole training loop of `clgan train`: a real_samples.png grid of the first batch (a
+ * fresh run), steps, progress (through the callback, may be NULL), metrics.csv, sample grids,
+ * checkpoints, the curves picture. *stop (may be NULL) is polled after each step: when it
+ * becomes non-zero a checkpoint is written and INTERRUPTED is returned. A non-finite logged
+ * scalar stops with NUMERICAL, keeping the last good checkpoint.
  */
-typedef void (*clgan_progress_fn)(const struct clgan_gan_stats *st, double images_per_s,
-                                  double eta_s, long long total, void *user);
+typedef void (*clgan_progress_fn)(const struct clgan_gan_report *report, void *user);
 CLGAN_API clgan_status clgan_gan_train(clgan_gan *gan, volatile int *stop, clgan_progress_fn fn,
                                        void *user);
 
@@ -773,6 +812,18 @@ typedef void (*clgan_classifier_epoch_fn)(int epoch, double loss, double acc, do
                                           void *user);
 CLGAN_API clgan_status clgan_classifier_train(clgan_classifier *c, clgan_classifier_epoch_fn fn,
                                               void *user);
+
+/*
+ * Progress inside an epoch (clgan_classifier_epoch, clgan_classifier_train): fn gets the epoch
+ * being trained (from 1), the steps done of the epoch's, and the mean loss and accuracy of those
+ * steps, after the first step and then about every every_s seconds (counted in steps: as many as
+ * the device did in that time between the last two reports, as each report waits for the
+ * device). fn NULL (the default): no reports.
+ */
+typedef void (*clgan_classifier_step_fn)(int epoch, long long step, long long steps, double loss,
+                                         double acc, void *user);
+CLGAN_API void clgan_classifier_set_progress(clgan_classifier *c, clgan_classifier_step_fn fn,
+                                             double every_s, void *user);
 
 /* Confusion matrix on the test set, in clgan_mlp_confusion's layout: k rows (targets) of
  * k + 1 counts (predicted classes, then unclassified: a NaN logit). INVALID_ARGUMENT without a

@@ -15,7 +15,7 @@ bad() { echo "$1 FAIL: $2"; fail=$((fail+1)); }
 dev=${CLGAN_TEST_CPU:-pocl}
 python3 "$here/tools/make_idx.py" "$T/data.idx" 64
 run() { "$bin" train --device "$dev" --data "idx:$T/data.idx" --ngf 8 --ndf 8 --batch 16 \
-  --iters 1 --quiet --out "$(mktemp -d -p "$T")" 2>&1 >/dev/null | grep -v '^clgan: \(G on\|[0-9]* steps\|done\)'
+  --iters 1 --quiet --out "$(mktemp -d -p "$T")" 2>&1 >/dev/null | grep -v '^clgan: \(G on\|data \|[0-9]* steps\|done\)'
   return "${PIPESTATUS[0]}"; }
 expect_refused() { # name pattern (env set by the caller)
   local err rc; err=$(run); rc=$?

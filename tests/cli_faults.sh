@@ -42,8 +42,8 @@ which_ckpt() {
   echo none
 }
 
-# Stderr without the two lines a run prints when it starts.
-errors() { grep -v '^clgan: \(G on \|[0-9]* steps per epoch\)' "$1"; }
+# Stderr without the three lines a run prints when it starts.
+errors() { grep -v '^clgan: \(G on \|data \|[0-9]* steps per epoch\)' "$1"; }
 
 latest_fail_prev=()  # for each failed write of latest: the checkpoint found there afterwards
 fault_run() { # kind n

@@ -27,7 +27,7 @@ import resource, subprocess, sys, time
 t = time.time()
 r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 lines = [l for l in r.stderr.splitlines()
-         if not l.startswith("clgan: G on ") and " steps per epoch, " not in l
+         if not l.startswith(("clgan: G on ", "clgan: data ")) and " steps per epoch, " not in l
          and " from here on (the run had " not in l]
 mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
 print(r.returncode, "%.1f" % (time.time() - t), mb, len(lines))

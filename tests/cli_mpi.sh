@@ -9,7 +9,9 @@
 #  - kill -9 of one rank ends the job in seconds, with the checkpoint intact; SIGTERM to mpirun
 #    stops every rank with one message and a checkpoint; a rank that fails ends the job with one
 #    line naming it;
-#  - `clgan devices` under mpirun prints each rank's choice once.
+#  - `clgan devices` under mpirun prints each rank's choice once;
+#  - the scalars are read back at the same steps on every rank (logged steps, epoch ends);
+#    rank 0 alone writes the JSON-lines log.
 # Skipped with a message when mpirun is missing or clgan was built without MPI.
 set -u
 bin=$1
@@ -55,6 +57,22 @@ else
 fi
 [ "$(grep -c '^rank [01] of 2' "$T/sync.err")" = 2 ] && ok "mpi_train_device_lines" \
   || bad "mpi_train_device_lines" "$(grep '^rank' "$T/sync.err")"
+# the scalars are read at logged steps (5, 10, 12) and at an epoch's last (8) by both ranks
+# alike (the read is a collective); rank 0 alone writes the JSON-lines log, one config line
+"${mpi[@]}" -np 2 "$bin" train --dist "${tiny[@]}" --log-every 5 --iters 12 --out "$T/jl" \
+  --log-jsonl "$T/jl.jsonl" >/dev/null 2>"$T/jl.err"
+rc=$?
+r=$(python3 - "$T/jl.jsonl" <<'EOF' 2>&1
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+c = [o["config"] for o in objs if "config" in o]
+assert len(c) == 1 and c[0]["ranks"] == 2 and c[0]["batch"] == 32, c
+assert [o["step"] for o in objs[1:]] == [5, 10, 12], objs[1:]
+print("ranks 2, steps 5 10 12")
+EOF
+)
+[ $rc = 0 ] && grep -q '^ranks 2' <<<"$r" && ok "mpi_jsonl_rank0_epoch_reads" "$r" \
+  || bad "mpi_jsonl_rank0_epoch_reads" "rc $rc: $r $(tail -2 "$T/jl.err")"
 # Tolerance. With --sync-bn the 2 ranks do the one process's computation in another order of
 # float sums (per-channel sums of two slices added; gradients of two half batches added, then
 # halved). Each step's gradients differ by a few ulps; Adam divides by sqrt(v), so where a

@@ -62,7 +62,7 @@ int clgan_cli_arch(int argc, char **argv)
         {"--channels", OPT_INT, &channels, 1, 3, NULL, "C", "image channels (1 or 3)"},
         {"--classes", OPT_INT, &classes, 0, 100000, NULL, "K",
          "class-conditional pair for K classes (G: z + label embedding; D: projection)"},
-        {"--check", OPT_STRING, &check, 0, 0, NULL, "FILE",
+        {"--check", OPT_PATH, &check, 0, 0, NULL, "FILE",
          "check an architecture file instead (prints its problem, or ok)"},
         {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
     };
@@ -80,7 +80,7 @@ int clgan_cli_arch(int argc, char **argv)
     if (check) {
         char *text = read_text(check);
         if (!text)
-            return 2;
+            return 1; /* the file could not be read: a failure, not a usage error */
         clgan_status st = clgan_arch_check_json(text, err, sizeof(err));
         free(text);
         if (st != CLGAN_STATUS_OK)

@@ -39,7 +39,8 @@ static uint8_t to_byte(float v)
     return p >= 0 ? (p <= 255 ? (uint8_t)p : 255) : 0; /* NaN fails p >= 0 */
 }
 
-/* 0: dir does not exist; 1: an empty folder; -1: anything else (message printed). */
+/* 0: dir does not exist; 1: an empty folder; else the exit code after printing the message: 2
+ * for a folder that must not be used (not a folder, not empty), 1 when it cannot be read. */
 static int out_state(const char *dir)
 {
     struct stat sb;
@@ -48,7 +49,7 @@ static int out_state(const char *dir)
                    ? 0
                    : (clgan_cli_error("augment: --out %s: %s", dir, strerror(errno)), -1);
     if (!S_ISDIR(sb.st_mode))
-        return clgan_cli_error("augment: --out %s: exists and is not a folder", dir), -1;
+        return clgan_cli_error("augment: --out %s: exists and is not a folder", dir), -2;
     DIR *d = opendir(dir);
     if (!d)
         return clgan_cli_error("augment: --out %s: cannot open folder: %s", dir, strerror(errno)),
@@ -62,7 +63,7 @@ static int out_state(const char *dir)
         return clgan_cli_error("augment: --out %s: folder is not empty (nothing is written over; "
                                "choose a new folder)",
                                dir),
-               -1;
+               -2;
     return 1;
 }
 
@@ -120,11 +121,11 @@ int clgan_cli_augment(int argc, char **argv)
     const char *ckpt = NULL, *out = NULL, *device = NULL, *format = "idx";
     long long per_class = 0, seed = 1;
     const struct opt opts[] = {
-        {"--ckpt", OPT_STRING, &ckpt, 0, 0, NULL, "FILE",
+        {"--ckpt", OPT_PATH, &ckpt, 0, 0, NULL, "FILE",
          "checkpoint of a class-conditional run (train --cond): checkpoints/latest.safetensors "
          "or generator.safetensors"},
         {"--per-class", OPT_LONG, &per_class, 1, 1e6, NULL, "N", "images drawn for each class"},
-        {"--out", OPT_STRING, &out, 0, 0, NULL, "DIR", "output folder (new or empty)"},
+        {"--out", OPT_PATH, &out, 0, 0, NULL, "DIR", "output folder (new or empty)"},
         {"--seed", OPT_LONG, &seed, 0, 9.2e18, NULL, "S",
          "noise seed (the same seed gives the same files)"},
         {"--format", OPT_CHOICE, &format, 0, 0, "idx|png", "F",
@@ -147,8 +148,9 @@ int clgan_cli_augment(int argc, char **argv)
         return r > 0 ? 0 : (clgan_cli_error("augment: %s", err), 2);
     if (!ckpt || !out || !per_class)
         return clgan_cli_error("augment: --ckpt, --per-class and --out are required"), 2;
-    if (out_state(out) < 0)
-        return 2;
+    int os = out_state(out);
+    if (os < 0)
+        return -os;
     int png = !strcmp(format, "png");
 
     clgan_ctx *ctx = NULL;

@@ -283,7 +283,7 @@ int clgan_cli_bench(int argc, char **argv)
         {"--model", OPT_STRING, &p.model, 0, 0, NULL, "NAME",
          "DCGAN preset: dcgan32, dcgan64, dcgan<N>"},
         {"--cond", OPT_FLAG, &p.cond, 0, 0, NULL, NULL, "the class-conditional preset"},
-        {"--arch", OPT_STRING, &p.arch, 0, 0, NULL, "FILE", "networks from an architecture file"},
+        {"--arch", OPT_PATH, &p.arch, 0, 0, NULL, "FILE", "networks from an architecture file"},
         {"--batch", OPT_INT, &p.batch, 1, 65536, NULL, "N", "batch size"},
         {"--ngf", OPT_INT, &p.ngf, 1, 1024, NULL, "N", "generator width"},
         {"--ndf", OPT_INT, &p.ndf, 1, 1024, NULL, "N", "discriminator width"},
@@ -291,8 +291,8 @@ int clgan_cli_bench(int argc, char **argv)
         {"--warmup", OPT_INT, &warmup, 1, 1000, NULL, "N", "untimed steps first"},
         {"--gemm", OPT_CHOICE, &gemm, 0, 0, "auto|clblast|own|both", "NAME",
          "GEMM backend (both: run each device with each backend)"},
-        {"--data", OPT_STRING, &p.data, 0, 0, NULL, "SPEC", "data set"},
-        {"--json", OPT_STRING, &json, 0, 0, NULL, "FILE",
+        {"--data", OPT_DATA, &p.data, 0, 0, NULL, "SPEC", "data set"},
+        {"--json", OPT_PATH, &json, 0, 0, NULL, "FILE",
          "write the results as JSON (and FILE.svg, a bar chart of images/s)"},
         {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
     };
@@ -333,7 +333,7 @@ int clgan_cli_bench(int argc, char **argv)
     if (json && !writable_path(json)) {
         clgan_cli_error("bench: %s: cannot write: %s", json, strerror(errno));
         free(devs);
-        return 2;
+        return 1;
     }
     p.out_dir = "";
     p.epochs = 0;

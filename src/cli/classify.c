@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/confusion.h"
@@ -18,11 +19,33 @@
 struct epoch_log {
     FILE *f;
     int quiet, epochs;
+    struct clgan_cli_progress pr; /* the status line on a terminal */
+    double t0;                    /* when training started */
 };
+
+/* In-epoch progress on a terminal: position, a bar of the run, ETA, the epoch's loss and
+ * accuracy so far. */
+static void on_step(int epoch, long long step, long long steps, double loss, double acc, void *user)
+{
+    struct epoch_log *lg = user;
+    long long done = (long long)(epoch - 1) * steps + step, total = (long long)lg->epochs * steps;
+    double el = clgan_cli_now_s() - lg->t0;
+    char e[32];
+    clgan_cli_fmt_duration(e, sizeof(e), done > 0 ? el / (double)done * (double)(total - done) : 0);
+    struct clgan_cli_line l;
+    clgan_cli_line_init(&l);
+    clgan_cli_line_add(&l, 0, "epoch %d/%d %lld/%lld", epoch, lg->epochs, step, steps);
+    clgan_cli_line_bar(&l, 4, total > 0 ? (double)done / (double)total : 0.0);
+    clgan_cli_line_add(&l, 1, "ETA %s", e);
+    clgan_cli_line_add(&l, 2, "loss %.4f", loss);
+    clgan_cli_line_add(&l, 3, "accuracy %.4f", acc);
+    clgan_cli_progress_status(&lg->pr, &l);
+}
 
 static void on_epoch(int epoch, double loss, double acc, double secs, void *user)
 {
     struct epoch_log *lg = user;
+    clgan_cli_progress_clear(&lg->pr); /* the epoch's line replaces it */
     if (!lg->quiet)
         printf("epoch %d/%d: training loss %.4f, training accuracy %.4f, %.1f s\n", epoch,
                lg->epochs, loss, acc, secs);
@@ -31,10 +54,12 @@ static void on_epoch(int epoch, double loss, double acc, double secs, void *user
         fprintf(lg->f, "%d,%.9g,%.9g,%.3f\n", epoch, loss, acc, secs);
 }
 
+/* Whether flag is among the options (as "--flag VALUE" or "--flag=VALUE"). */
 static int given(int argc, char **argv, const char *flag)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], flag))
+    size_t n = strlen(flag);
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strncmp(argv[i], flag, n) && (!argv[i][n] || argv[i][n] == '='))
             return 1;
     return 0;
 }
@@ -46,24 +71,24 @@ static int classify_train(int argc, char **argv)
     long long seed = 1;
     int quiet = 0;
     const struct opt opts[] = {
-        {"--arch", OPT_STRING, &p.arch, 0, 0, NULL, "NAME|FILE",
+        {"--arch", OPT_PATH, &p.arch, 0, 0, NULL, "NAME|FILE",
          "cnn (conv-BN-ReLU blocks, stride-2 downsampling, linear head), mlp (linear, ReLU, "
          "linear) or a network file (clgan classify arch prints one)"},
         {"--width", OPT_INT, &p.width, 0, 4096, NULL, "N",
          "cnn: channels of the first block (32); mlp: hidden units (256); 0: default"},
         {"--image-size", OPT_INT, &p.image_size, 0, 4096, NULL, "S",
          "input size of a preset (0: the training images'); other sizes are centred to it"},
-        {"--data", OPT_STRING, &p.data, 0, 0, NULL, "SPEC",
+        {"--data", OPT_DATA, &p.data, 0, 0, NULL, "SPEC",
          "training set: fashion-mnist, mnist:DIR, idx:FILE, folder:DIR or an IDX folder DIR"},
         {"--per-class", OPT_INT, &p.per_class, 0, 1e9, NULL, "N",
          "keep only the first N training images of each class (0: all)"},
-        {"--extra", OPT_STRING, &p.extra, 0, 0, NULL, "DIR",
+        {"--extra", OPT_DATA, &p.extra, 0, 0, NULL, "DIR",
          "extra labelled set mixed into training (clgan augment's output, or any spec)"},
         {"--extra-ratio", OPT_FLOAT, &p.extra_ratio, 0, 1, NULL, "R",
          "share of each batch drawn from the extra set"},
         {"--extra-only", OPT_FLAG, &p.extra_only, 0, 0, NULL, NULL,
          "train on the extra set alone (the Classification Accuracy Score)"},
-        {"--test", OPT_STRING, &p.test, 0, 0, NULL, "SPEC",
+        {"--test", OPT_DATA, &p.test, 0, 0, NULL, "SPEC",
          "test set (default: the training set's test files; 'none': no test)"},
         {"--test-max", OPT_LONG, &p.test_max, 0, 1e12, NULL, "N",
          "evaluate on the first N test images (0: all)"},
@@ -75,8 +100,8 @@ static int classify_train(int argc, char **argv)
         {"--weight-decay", OPT_FLOAT, &p.weight_decay, 0, 1e3, NULL, "W", "Adam L2 weight decay"},
         {"--seed", OPT_LONG, &seed, 0, 9.2e18, NULL, "S", "seed of the weights and batch order"},
         {"--device", OPT_STRING, &device, 0, 0, NULL, "SPEC", "device"},
-        {"--save", OPT_STRING, &save, 0, 0, NULL, "FILE", "write the trained classifier"},
-        {"--log", OPT_STRING, &log_path, 0, 0, NULL, "FILE",
+        {"--save", OPT_PATH, &save, 0, 0, NULL, "FILE", "write the trained classifier"},
+        {"--log", OPT_PATH, &log_path, 0, 0, NULL, "FILE",
          "per-epoch CSV: epoch, loss, accuracy, seconds"},
         {"--quiet", OPT_FLAG, &quiet, 0, 0, NULL, NULL, "no per-epoch lines"},
         {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
@@ -104,7 +129,7 @@ static int classify_train(int argc, char **argv)
     if (st != CLGAN_STATUS_OK)
         return clgan_cli_status_exit(st);
     clgan_classifier *c = NULL;
-    struct epoch_log lg = {NULL, quiet, p.epochs};
+    struct epoch_log lg = {.quiet = quiet, .epochs = p.epochs, .pr = {.tty = !quiet && isatty(2)}};
     int *conf = NULL;
     char msg[2048];
     st = clgan_classifier_init(ctx, &p, &c, msg, sizeof(msg));
@@ -136,7 +161,12 @@ static int classify_train(int argc, char **argv)
         }
         fprintf(lg.f, "epoch,loss,accuracy,seconds\n");
     }
-    if ((st = clgan_classifier_train(c, on_epoch, &lg)) != CLGAN_STATUS_OK) {
+    if (lg.pr.tty)
+        clgan_classifier_set_progress(c, on_step, CLGAN_CLI_REFRESH_S, &lg);
+    lg.t0 = clgan_cli_now_s();
+    st = clgan_classifier_train(c, on_epoch, &lg);
+    clgan_cli_progress_clear(&lg.pr);
+    if (st != CLGAN_STATUS_OK) {
         clgan_cli_error("classify: %s", clgan_classifier_last_error(c));
         goto done;
     }
@@ -179,9 +209,9 @@ static int classify_predict(int argc, char **argv)
     long long max = 0;
     int list = 0;
     const struct opt opts[] = {
-        {"--model", OPT_STRING, &model, 0, 0, NULL, "FILE",
+        {"--model", OPT_PATH, &model, 0, 0, NULL, "FILE",
          "classifier saved by clgan classify --save"},
-        {"--data", OPT_STRING, &data, 0, 0, NULL, "SPEC",
+        {"--data", OPT_DATA, &data, 0, 0, NULL, "SPEC",
          "images to classify (labels optional): fashion-mnist, mnist:DIR, idx:FILE, folder:DIR, "
          "DIR"},
         {"--set", OPT_CHOICE, &set, 0, 0, "train|test", "SET",
@@ -296,5 +326,8 @@ int clgan_cli_classify(int argc, char **argv)
         return classify_predict(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "arch"))
         return classify_arch(argc - 1, argv + 1);
+    static const char *const subs[] = {"predict", "arch"};
+    if (argc > 1 && argv[1][0] != '-')
+        return clgan_cli_subcommand_error("classify", argv[1], subs, 2);
     return classify_train(argc, argv);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 
 clgan_status clgan_cli_open_params(const struct clgan_ctx_params *p, clgan_ctx **out)
 {
@@ -62,4 +63,16 @@ int clgan_cli_select_devices(const char *spec, struct clgan_device_info **devs, 
     }
     sel[(*n_sel)++] = idx;
     return 0;
+}
+
+int clgan_cli_subcommand_error(const char *cmd, const char *word, const char *const *subs, int n)
+{
+    const char *near = clgan_opts_closest(word, subs, n);
+    if (near)
+        clgan_cli_error("%s: unknown subcommand '%s' (did you mean %s?)", cmd, word, near);
+    else
+        clgan_cli_error("%s: unexpected argument '%s' (options start with --; see clgan %s "
+                        "--help)",
+                        cmd, word, cmd);
+    return 2;
 }

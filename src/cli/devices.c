@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 
 int clgan_cli_error(const char *fmt, ...)
 {
@@ -90,25 +91,25 @@ int clgan_cli_devices(int argc, char **argv)
 {
     int json = 0;
     const char *spec = NULL, *per_rank = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = 1;
-        else if ((!strcmp(argv[i], "--device") || !strcmp(argv[i], "--device-per-rank")) &&
-                 i + 1 < argc) {
-            *(argv[i][8] ? &per_rank : &spec) = argv[i + 1];
-            i++;
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: clgan devices [--json]\n\nLists every OpenCL device of every platform."
-                   " Use the index, P:D, a type (gpu, dgpu, igpu, cpu, accel) or part of a name"
-                   "\nwith --device. 'auto' prefers discrete GPU, integrated GPU, accelerator,"
-                   " CPU, and never picks a simulator.\n\nUnder mpirun (MPI builds), rank 0"
-                   " prints the device each rank would take: --device SPEC (the local rank's"
-                   " index\namong the devices it matches) or --device-per-rank SPEC,SPEC,...,"
-                   " as clgan train --dist.\n");
-            return 0;
-        } else
-            return clgan_cli_error("devices: unknown option '%s'", argv[i]);
-    }
+    const struct opt opts[] = {
+        {"--json", OPT_FLAG, &json, 0, 0, NULL, NULL, "print the list as JSON"},
+        {"--device", OPT_STRING, &spec, 0, 0, NULL, "SPEC",
+         "under mpirun: the devices the ranks take (the local rank's index among those SPEC "
+         "matches)"},
+        {"--device-per-rank", OPT_STRING, &per_rank, 0, 0, NULL, "SPEC,SPEC,...",
+         "under mpirun: each local rank's device, as clgan train --dist"},
+        {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
+    };
+    char err[512];
+    int r = clgan_opts_parse(
+        opts, argc, argv, 1,
+        "usage: clgan devices [--json]\n\nLists every OpenCL device of every platform. Use the "
+        "index, P:D, a type (gpu, dgpu, igpu, cpu, accel) or part of a name\nwith --device. "
+        "'auto' prefers discrete GPU, integrated GPU, accelerator, CPU, and never picks a "
+        "simulator.\n\nUnder mpirun (MPI builds), rank 0 prints the device each rank would take.",
+        NULL, NULL, 0, err, sizeof(err));
+    if (r)
+        return r > 0 ? 0 : (clgan_cli_error("devices: %s", err), 2);
     if (clgan_dist_compiled() && clgan_dist_launched())
         return devices_dist(json, spec, per_rank);
     struct clgan_device_info *d = NULL;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 
 static const struct {
     const char *name;
@@ -31,22 +32,46 @@ static const struct {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: clgan COMMAND [OPTIONS]   (clgan COMMAND --help for its options)\n\n"
+    fprintf(f, "usage: clgan COMMAND [OPTIONS]   (clgan COMMAND --help or clgan help COMMAND for "
+               "its options;\n                                  clgan --version)\n\n"
                "commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\nenvironment:\n"
-               "  CLGAN_DEVICE         default device SPEC (auto, index, P:D, gpu/dgpu/igpu/cpu/"
-               "accel, or part of a name)\n"
-               "  CLGAN_KERNEL_DIR     read kernels from this folder instead of the built-in "
-               "copies\n"
-               "  CLGAN_CACHE_DIR      program binary and GEMM-choice cache ('off' disables; "
-               "default $XDG_CACHE_HOME/clgan or ~/.cache/clgan)\n"
-               "  CLGAN_CLBLAST_TUNING CLBlast tuner result files (JSON), ':'-separated, applied "
-               "to their device\n"
-               "  CLGAN_BUILD_OPTIONS  extra OpenCL compiler options\n"
-               "  CLGAN_LOG            debug | info | warn | error\n"
-               "  CLGAN_FAULT          test-only fault injection, e.g. alloc:3,file:1\n");
+    fprintf(f,
+            "\nenvironment:\n"
+            "  CLGAN_DEVICE         default device SPEC (auto, index, P:D, gpu/dgpu/igpu/cpu/"
+            "accel, or part of a name)\n"
+            "  CLGAN_KERNEL_DIR     read kernels from this folder instead of the built-in "
+            "copies\n"
+            "  CLGAN_CACHE_DIR      program binary and GEMM-choice cache ('off' disables; "
+            "default $XDG_CACHE_HOME/clgan or ~/.cache/clgan)\n"
+            "  CLGAN_CLBLAST_TUNING CLBlast tuner result files (JSON), ':'-separated, applied "
+            "to their device\n"
+            "  CLGAN_BUILD_OPTIONS  extra OpenCL compiler options\n"
+            "  CLGAN_LOG            debug | info | warn | error\n"
+            "  CLGAN_FAULT          test-only fault injection, e.g. alloc:3,file:1\n"
+            "  COLUMNS              width of the progress line on a terminal (default: the "
+            "terminal's)\n\n"
+            "Paths may start with ~ (also after the scheme of a data spec: folder:~/imgs); -- "
+            "ends the options.\n\n%s\n",
+            CLGAN_CLI_EXIT_CODES);
+}
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* "unknown command 'x'", with the closest command when one is close. */
+static int unknown_command(const char *name)
+{
+    const char *names[N_COMMANDS + 1];
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        names[i] = commands[i].name;
+    names[N_COMMANDS] = "help";
+    const char *near = clgan_opts_closest(name, names, (int)N_COMMANDS + 1);
+    if (near)
+        clgan_cli_error("unknown command '%s' (did you mean %s?)", name, near);
+    else
+        clgan_cli_error("unknown command '%s' (try clgan --help)", name);
+    return 2;
 }
 
 /* A closed standard descriptor gets /dev/null opened read-only in its place: otherwise the
@@ -84,17 +109,36 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        (!strcmp(argv[1], "help") && argc == 2)) {
         usage(stdout);
         return check_stdout(0);
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("clgan %s\n", clgan_version());
+        clgan_opts_version();
         return check_stdout(0);
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return check_stdout(commands[i].fn(argc - 1, argv + 1));
-    fprintf(stderr, "clgan: error: unknown command '%s' (try clgan --help)\n", argv[1]);
-    return 2;
+    /* clgan help COMMAND: that command's --help */
+    char help_opt[] = "--help";
+    char *help_argv[] = {argc > 2 ? argv[2] : NULL, help_opt, NULL};
+    if (!strcmp(argv[1], "help") && argc > 3)
+        return clgan_cli_error("help: one command at a time (clgan help COMMAND)"), 2;
+    int is_help = !strcmp(argv[1], "help");
+    const char *name = is_help ? argv[2] : argv[1];
+    if (name[0] == '-') {
+        const char *top[] = {"--help", "--version"};
+        const char *near = clgan_opts_closest(name, top, 2);
+        if (near)
+            clgan_cli_error("unknown option '%s' (did you mean %s?)", name, near);
+        else
+            clgan_cli_error("unknown option '%s': options go after the command (clgan COMMAND "
+                            "%s ...)",
+                            name, name);
+        return 2;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(name, commands[i].name))
+            return check_stdout(is_help ? commands[i].fn(2, help_argv)
+                                        : commands[i].fn(argc - 1, argv + 1));
+    return unknown_command(name);
 }

@@ -132,7 +132,10 @@ static FILE *open_log(const char *path)
 struct log_ctx {
     FILE *f;
     unsigned long long seed;
-    double tr, te; /* the last epoch's errors */
+    double tr, te;                /* the last epoch's errors */
+    struct clgan_cli_progress pr; /* the status line on a terminal */
+    int maxit;
+    const char *loss; /* "SSE", "CE" */
 };
 
 static void on_epoch(int epoch, double tr, double te, void *user)
@@ -142,6 +145,17 @@ static void on_epoch(int epoch, double tr, double te, void *user)
     lc->te = te;
     if (lc->f)
         fprintf(lc->f, "%llu,%d,%.9g,%.9g\n", lc->seed, epoch, tr, te);
+    /* epochs end on the host: a status line when one is due */
+    if (!lc->pr.tty || !clgan_cli_progress_due(&lc->pr))
+        return;
+    struct clgan_cli_line l;
+    clgan_cli_line_init(&l);
+    clgan_cli_line_add(&l, 0, "seed %llu: epoch %d/%d", lc->seed, epoch, lc->maxit);
+    clgan_cli_line_bar(&l, 3, lc->maxit > 0 ? (double)epoch / lc->maxit : 0.0);
+    clgan_cli_line_add(&l, 1, "training %s %.4f", lc->loss, tr);
+    if (isfinite(te))
+        clgan_cli_line_add(&l, 2, "test %s %.4f", lc->loss, te);
+    clgan_cli_progress_status(&lc->pr, &l);
 }
 
 static int mlp_train(int argc, char **argv)
@@ -152,7 +166,7 @@ static int mlp_train(int argc, char **argv)
     long long seed = 1;
     int repeat = 1, quiet = 0;
     const struct opt opts[] = {
-        {"--data", OPT_STRING, &data, 0, 0, NULL, "FILE",
+        {"--data", OPT_PATH, &data, 0, 0, NULL, "FILE",
          "CSV table: header, numeric features, a class column"},
         {"--target", OPT_STRING, &target, 0, 0, NULL, "NAME", "class column (default: the last)"},
         {"--hidden", OPT_STRING, &hidden, 0, 0, NULL, "N[,N...]", "hidden layer widths (0: none)"},
@@ -175,10 +189,10 @@ static int mlp_train(int argc, char **argv)
         {"--repeat", OPT_INT, &repeat, 1, 100000, NULL, "N",
          "train with seeds S, S+1, ..., S+N-1 and show the spread of test accuracy"},
         {"--device", OPT_STRING, &device, 0, 0, NULL, "SPEC", "device"},
-        {"--log", OPT_STRING, &log_path, 0, 0, NULL, "FILE",
+        {"--log", OPT_PATH, &log_path, 0, 0, NULL, "FILE",
          "per-epoch errors (default mlp_error.csv, in --out if given; 'off': none)"},
-        {"--out", OPT_STRING, &out_dir, 0, 0, NULL, "DIR", "folder for the log"},
-        {"--save", OPT_STRING, &save, 0, 0, NULL, "FILE", "write the trained network"},
+        {"--out", OPT_PATH, &out_dir, 0, 0, NULL, "DIR", "folder for the log"},
+        {"--save", OPT_PATH, &save, 0, 0, NULL, "FILE", "write the trained network"},
         {"--quiet", OPT_FLAG, &quiet, 0, 0, NULL, NULL, "only the summary"},
         {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
     };
@@ -236,7 +250,11 @@ static int mlp_train(int argc, char **argv)
     clgan_status st = clgan_cli_open(device, 0, CLGAN_GEMM_AUTO, &ctx);
     if (st != CLGAN_STATUS_OK)
         return clgan_cli_status_exit(st);
-    struct log_ctx lc = {NULL, 0, NAN, NAN};
+    struct log_ctx lc = {.tr = NAN,
+                         .te = NAN,
+                         .pr = {.tty = !quiet && isatty(2)},
+                         .maxit = p.maxit,
+                         .loss = loss_name(p.loss)};
     double *acc = calloc((size_t)repeat, sizeof(double));
     int *conf = NULL, k = 0, info_test = 1;
     clgan_mlp *mlp = NULL;
@@ -285,6 +303,7 @@ static int mlp_train(int argc, char **argv)
         lc.seed = (unsigned long long)p.seed;
         lc.tr = lc.te = NAN;
         st = clgan_mlp_train(mlp, on_epoch, &lc);
+        clgan_cli_progress_clear(&lc.pr); /* the seed's line replaces it */
         /* without test rows (--test-ratio 0) the training rows are all there is to show */
         int on_test = info.n_test > 0;
         if (st == CLGAN_STATUS_OK)
@@ -355,8 +374,8 @@ static int mlp_predict(int argc, char **argv)
     const char *model = NULL, *data = NULL, *device = NULL, *rows = "all";
     int list = 0;
     const struct opt opts[] = {
-        {"--model", OPT_STRING, &model, 0, 0, NULL, "FILE", "network saved by clgan mlp --save"},
-        {"--data", OPT_STRING, &data, 0, 0, NULL, "FILE",
+        {"--model", OPT_PATH, &model, 0, 0, NULL, "FILE", "network saved by clgan mlp --save"},
+        {"--data", OPT_PATH, &data, 0, 0, NULL, "FILE",
          "CSV with the network's feature columns (by name), the class column optional"},
         {"--rows", OPT_CHOICE, &rows, 0, 0, "all|train|test", "SET",
          "every row, or the rows the network's seed and test ratio put in its training or test "
@@ -437,5 +456,8 @@ int clgan_cli_mlp(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "predict"))
         return mlp_predict(argc - 1, argv + 1);
+    static const char *const subs[] = {"predict"};
+    if (argc > 1 && argv[1][0] != '-')
+        return clgan_cli_subcommand_error("mlp", argv[1], subs, 1);
     return mlp_train(argc, argv);
 }

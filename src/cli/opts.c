@@ -1,11 +1,15 @@
 /* opts.c - see opts.h. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "clgan.h"
 #include "cli/opts.h"
 
 static int in_choices(const char *choices, const char *v)
@@ -43,6 +47,58 @@ static void int_range(const struct opt *o, long long *lo, long long *hi)
     long long tmax = o->type == OPT_INT ? INT_MAX : LLONG_MAX;
     *lo = clamp_ll(ceil(o->min), tmin, tmax);
     *hi = clamp_ll(floor(o->max), tmin, tmax);
+}
+
+/* Expanded values, kept reachable for the life of the process (options point to them). */
+struct kept {
+    struct kept *next;
+    char s[];
+};
+static struct kept *kept_list;
+
+static const char *home_dir(void)
+{
+    const char *h = getenv("HOME");
+    if (h && *h)
+        return h;
+    struct passwd *pw = getpwuid(getuid());
+    return pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : NULL;
+}
+
+const char *clgan_opts_expand_home(const char *opt, const char *val, int spec, char *err,
+                                   size_t err_len)
+{
+    const char *t = val;
+    if (spec && *val != '~') {
+        /* a scheme is a word of letters, digits and '-' before the first ':' */
+        const char *c = val;
+        while (isalnum((unsigned char)*c) || *c == '-')
+            c++;
+        if (c != val && *c == ':')
+            t = c + 1;
+    }
+    if (t[0] != '~' || (t[1] && t[1] != '/'))
+        return val;
+    const char *home = home_dir();
+    if (!home) {
+        snprintf(err, err_len, "%s: cannot expand '~' in '%s': HOME is not set", opt, val);
+        return NULL;
+    }
+    size_t pre = (size_t)(t - val), hl = strlen(home), rest = strlen(t + 1);
+    /* "~/x" with HOME=/ is "/x", not "//x" */
+    if (hl == 1 && home[0] == '/' && t[1] == '/')
+        hl = 0;
+    struct kept *k = malloc(sizeof(*k) + pre + hl + rest + 1);
+    if (!k) {
+        snprintf(err, err_len, "%s: out of memory", opt);
+        return NULL;
+    }
+    memcpy(k->s, val, pre);
+    memcpy(k->s + pre, home, hl);
+    memcpy(k->s + pre + hl, t + 1, rest + 1);
+    k->next = kept_list;
+    kept_list = k;
+    return k->s;
 }
 
 int clgan_opt_set(const struct opt *o, const char *val, char *err, size_t err_len)
@@ -87,10 +143,15 @@ int clgan_opt_set(const struct opt *o, const char *val, char *err, size_t err_le
         return 0;
     }
     case OPT_STRING:
+    case OPT_PATH:
+    case OPT_DATA:
         if (!*val) {
             snprintf(err, err_len, "%s: empty value", o->name);
             return -1;
         }
+        if (o->type != OPT_STRING &&
+            !(val = clgan_opts_expand_home(o->name, val, o->type == OPT_DATA, err, err_len)))
+            return -1;
         *(const char **)o->dst = val;
         return 0;
     case OPT_CHOICE:
@@ -122,6 +183,8 @@ void clgan_opts_help(const struct opt *opts, const char *usage)
             snprintf(def, sizeof(def), " (default %g)", *(double *)o->dst);
             break;
         case OPT_STRING:
+        case OPT_PATH:
+        case OPT_DATA:
         case OPT_CHOICE:
             if (*(const char **)o->dst)
                 snprintf(def, sizeof(def), " (default %s)", *(const char **)o->dst);
@@ -131,37 +194,141 @@ void clgan_opts_help(const struct opt *opts, const char *usage)
         }
         printf("  %-22s %s%s\n", left, o->help, def);
     }
+    printf("  %-22s %s\n  %-22s %s\n\n%s\n", "--help", "this text", "--version",
+           "print the version", CLGAN_CLI_EXIT_CODES);
+}
+
+void clgan_opts_version(void)
+{
+    printf("clgan %s\n", clgan_version());
+}
+
+/* Lower case, no leading dashes, '_' as '-': how two option names are compared. */
+static void normalise(const char *s, char *out, size_t len)
+{
+    size_t n = 0;
+    while (*s == '-')
+        s++;
+    for (; *s && n + 1 < len; s++)
+        out[n++] = *s == '_' ? '-' : (char)tolower((unsigned char)*s);
+    out[n] = 0;
+}
+
+/* Edit distance with adjacent transpositions (optimal string alignment), for short strings. */
+static int edit_distance(const char *a, const char *b)
+{
+    enum { MAXL = 64 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= MAXL || lb >= MAXL)
+        return INT_MAX;
+    int d[MAXL][MAXL];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
+}
+
+const char *clgan_opts_closest(const char *word, const char *const *names, int n)
+{
+    char w[64], c[64];
+    normalise(word, w, sizeof(w));
+    if (!*w)
+        return NULL;
+    const char *best = NULL;
+    int best_d = INT_MAX;
+    for (int i = 0; i < n; i++) {
+        normalise(names[i], c, sizeof(c));
+        size_t lc = strlen(c);
+        /* what a typo can change: 1 edit in names up to 4 characters, 2 up to 8, then 3 */
+        int limit = lc <= 4 ? 1 : lc <= 8 ? 2 : 3;
+        int d = edit_distance(w, c);
+        if (d > limit && lc >= 4 && !strncmp(w, c, lc))
+            d = limit; /* --batchSize, --iters-max: the name with more after it */
+        if (d <= limit && d < best_d) {
+            best = names[i];
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+/* "unknown option '--x'", with the closest name of the table when one is close. */
+static void unknown_option(const struct opt *opts, const char *a, size_t nl, char *err,
+                           size_t err_len)
+{
+    const char *names[128];
+    int n = 0;
+    for (const struct opt *p = opts; p->name && n < 126; p++)
+        names[n++] = p->name;
+    names[n++] = "--help";
+    names[n++] = "--version";
+    char typed[64];
+    snprintf(typed, sizeof(typed), "%.*s", (int)(nl < 63 ? nl : 63), a);
+    const char *near = clgan_opts_closest(typed, names, n);
+    if (near)
+        snprintf(err, err_len, "unknown option '%.*s' (did you mean %s?)", (int)nl, a, near);
+    else
+        snprintf(err, err_len, "unknown option '%.*s' (see --help)", (int)nl, a);
 }
 
 int clgan_opts_parse(const struct opt *opts, int argc, char **argv, int first, const char *usage,
                      const char **pos, int *n_pos, int max_pos, char *err, size_t err_len)
 {
+    int only_pos = 0;
     if (n_pos)
         *n_pos = 0;
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        if (!only_pos && !strcmp(a, "--")) {
+            only_pos = 1;
+            continue;
+        }
+        if (!only_pos && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
             clgan_opts_help(opts, usage);
             return 1;
         }
-        if (strncmp(a, "--", 2)) {
+        if (!only_pos && !strcmp(a, "--version")) {
+            clgan_opts_version();
+            return 1;
+        }
+        /* "-" alone (standard input) and negative numbers are arguments; "-x" is a mistyped
+         * option */
+        int dash_word = a[0] == '-' && isalpha((unsigned char)a[1]);
+        if (only_pos || (strncmp(a, "--", 2) && !dash_word)) {
             if (pos && n_pos && *n_pos < max_pos) {
                 pos[(*n_pos)++] = a;
                 continue;
             }
-            snprintf(err, err_len, "unexpected argument '%s'", a);
+            if (!pos)
+                snprintf(err, err_len, "unexpected argument '%s' (this command takes none)", a);
+            else
+                snprintf(err, err_len, "unexpected argument '%s' (at most %d)", a, max_pos);
             return -1;
         }
         const char *eq = strchr(a, '=');
         size_t nl = eq ? (size_t)(eq - a) : strlen(a);
         const struct opt *o = NULL;
-        for (const struct opt *p = opts; p->name; p++)
+        for (const struct opt *p = opts; p->name && !dash_word; p++)
             if (strlen(p->name) == nl && !strncmp(p->name, a, nl)) {
                 o = p;
                 break;
             }
         if (!o) {
-            snprintf(err, err_len, "unknown option '%.*s' (see --help)", (int)nl, a);
+            unknown_option(opts, a, nl, err, err_len);
             return -1;
         }
         const char *val = NULL;

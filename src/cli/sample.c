@@ -138,10 +138,10 @@ int clgan_cli_sample(int argc, char **argv)
     int n = 0, grid = 8, interp = 0;
     long long seed = 1;
     const struct opt opts[] = {
-        {"--ckpt", OPT_STRING, &ckpt, 0, 0, NULL, "FILE",
+        {"--ckpt", OPT_PATH, &ckpt, 0, 0, NULL, "FILE",
          "checkpoint (checkpoints/latest.safetensors or generator.safetensors), or a PyTorch "
          "DCGAN generator saved as safetensors"},
-        {"--arch", OPT_STRING, &arch, 0, 0, NULL, "FILE",
+        {"--arch", OPT_PATH, &arch, 0, 0, NULL, "FILE",
          "the generator's architecture (clgan arch's JSON) for a file without clgan's "
          "metadata; default: a PyTorch DCGAN inferred from its tensors"},
         {"--n", OPT_INT, &n, 0, SAMPLE_MAX, NULL, "N",
@@ -150,10 +150,10 @@ int clgan_cli_sample(int argc, char **argv)
         {"--seed", OPT_LONG, &seed, 0, 9.2e18, NULL, "S", "noise seed (not used with --noise)"},
         {"--interp", OPT_FLAG, &interp, 0, 0, NULL, NULL,
          "rows of interpolations between random pairs of noise vectors"},
-        {"--noise", OPT_STRING, &noise, 0, 0, NULL, "FILE",
+        {"--noise", OPT_PATH, &noise, 0, 0, NULL, "FILE",
          "read the noise vectors from FILE: .npy (float32 '<f4', shape (n, nz) or (n, nz, 1, 1)) "
          "or raw little-endian float32 (n * nz values)"},
-        {"--save-noise", OPT_STRING, &save_noise, 0, 0, NULL, "FILE",
+        {"--save-noise", OPT_PATH, &save_noise, 0, 0, NULL, "FILE",
          "write the noise vectors used as .npy (shape (n, nz, 1, 1), float32), for --noise or "
          "numpy.load"},
         {"--bn", OPT_CHOICE, &bn, 0, 0, "batch|eval", "MODE",
@@ -166,7 +166,7 @@ int clgan_cli_sample(int argc, char **argv)
         {"--format", OPT_CHOICE, &format, 0, 0, "grid|png", "F",
          "grid: one PNG; png: N single images in the --out folder"},
         {"--device", OPT_STRING, &device, 0, 0, NULL, "SPEC", "device"},
-        {"--out", OPT_STRING, &out, 0, 0, NULL, "FILE|DIR", "output PNG (or folder)"},
+        {"--out", OPT_PATH, &out, 0, 0, NULL, "FILE|DIR", "output PNG (or folder)"},
         {NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
     };
     char err[512];

@@ -37,39 +37,17 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
-static void fmt_eta(char *buf, size_t len, double s)
+void clgan_cli_train_data_line(const clgan_gan *gan)
 {
-    long t = (long)(s + 0.5);
-    if (t >= 3600)
-        snprintf(buf, len, "%ldh%02ldm", t / 3600, t / 60 % 60);
-    else
-        snprintf(buf, len, "%ldm%02lds", t / 60, t % 60);
-}
-
-void clgan_cli_train_progress(const struct clgan_gan_stats *s, double ips, double eta,
-                              long long total, void *user)
-{
-    struct clgan_cli_progress *p = user;
-    FILE *out = p->tty ? stderr : stdout;
-    char e[32];
-    if (p->closed)
-        return;
-    fmt_eta(e, sizeof(e), eta);
-    if (p->tty)
-        fprintf(stderr,
-                "\r[epoch %d] %lld/%lld  %.0f img/s  ETA %s  Loss_D %.4f  Loss_G %.4f  D(x) %.4f  "
-                "D(G(z)) %.4f / %.4f   ",
-                s->epoch, s->step, total, ips, e, s->loss_d, s->loss_g, s->d_x, s->d_g_z1,
-                s->d_g_z2);
-    else
-        printf("epoch %d step %lld/%lld img/s %.1f eta %s Loss_D %.4f Loss_G %.4f D(x) %.4f "
-               "D(G(z)) %.4f / %.4f\n",
-               s->epoch, s->step, total, ips, e, s->loss_d, s->loss_g, s->d_x, s->d_g_z1,
-               s->d_g_z2);
-    if (fflush(out) != 0 || ferror(out)) {
-        p->closed = 1; /* keep training: the checkpoint matters more than the progress */
-        clearerr(out);
-    }
+    struct clgan_gan_info in;
+    clgan_gan_get_info(gan, &in);
+    char classes[32] = "", centred[64] = "";
+    if (in.classes)
+        snprintf(classes, sizeof(classes), ", %d classes", in.classes);
+    if (in.width != in.image_size || in.height != in.image_size)
+        snprintf(centred, sizeof(centred), " (centred to %dx%d)", in.image_size, in.image_size);
+    fprintf(stderr, "clgan: data %s: %zu images of %dx%d, %d channel%s%s%s\n", in.data, in.images,
+            in.width, in.height, in.channels, in.channels == 1 ? "" : "s", classes, centred);
 }
 
 static int train_with(struct clgan_gan_params *pp, const char *device, const char *d_device,
@@ -178,15 +156,15 @@ int clgan_cli_train(int argc, char **argv)
          "DCGAN preset: dcgan32 (default), dcgan64, dcgan<N> for N x N images"},
         {"--image-size", OPT_INT, &p.image_size, 0, 4096, NULL, "N",
          "the DCGAN preset for N x N images (16, 32, 64, 128, ...), as PyTorch's --imageSize"},
-        {"--arch", OPT_STRING, &p.arch, 0, 0, NULL, "FILE",
+        {"--arch", OPT_PATH, &p.arch, 0, 0, NULL, "FILE",
          "networks from a JSON architecture file (clgan arch prints one to edit)"},
         {"--cond", OPT_FLAG, &p.cond, 0, 0, NULL, NULL,
          "class-conditional DCGAN on the data's labels: G reads z and the class, D projects "
          "it; grids get a row per class"},
-        {"--data", OPT_STRING, &p.data, 0, 0, NULL, "SPEC",
+        {"--data", OPT_DATA, &p.data, 0, 0, NULL, "SPEC",
          "fashion-mnist, mnist:DIR, idx:FILE or folder:DIR (of images, or of one subfolder of "
          "images per class)"},
-        {"--labels", OPT_STRING, &p.labels, 0, 0, NULL, "FILE",
+        {"--labels", OPT_PATH, &p.labels, 0, 0, NULL, "FILE",
          "IDX label file for idx:FILE data (its count must match the images)"},
         {"--max-images", OPT_LONG, &p.max_images, 0, 1e12, NULL, "N",
          "use only the first N images (0: all)"},
@@ -214,20 +192,24 @@ int clgan_cli_train(int argc, char **argv)
         {"--d-device", OPT_STRING, &d_device, 0, 0, NULL, "SPEC", "device for D"},
         {"--g-device", OPT_STRING, &g_device, 0, 0, NULL, "SPEC", "device for G"},
         {"--gemm", OPT_CHOICE, &gemm, 0, 0, "auto|clblast|own", "NAME", "GEMM backend"},
-        {"--out", OPT_STRING, &p.out_dir, 0, 0, NULL, "DIR", "output folder"},
-        {"--log-every", OPT_INT, &p.log_every, 1, 1e9, NULL, "N", "log every N steps"},
+        {"--out", OPT_PATH, &p.out_dir, 0, 0, NULL, "DIR", "output folder"},
+        {"--log-jsonl", OPT_PATH, &p.log_jsonl, 0, 0, NULL, "FILE",
+         "also log as JSON lines: the configuration, then a line per logged step (--resume "
+         "appends)"},
+        {"--log-every", OPT_INT, &p.log_every, 1, 1e9, NULL, "N",
+         "a metrics.csv row (and off a terminal a progress line) every N steps"},
         {"--sample-every", OPT_INT, &p.sample_every, 0, 1e9, NULL, "N",
          "sample grid every N steps (0: epoch ends only)"},
         {"--ckpt-every", OPT_INT, &p.ckpt_every, 0, 1e9, NULL, "N",
          "checkpoint every N steps (0: epoch ends and the end)"},
         {"--keep", OPT_INT, &p.keep_ckpts, 1, 1e6, NULL, "N", "epoch checkpoints kept"},
-        {"--resume", OPT_STRING, &p.resume, 0, 0, NULL, "DIR|FILE",
+        {"--resume", OPT_PATH, &p.resume, 0, 0, NULL, "DIR|FILE",
          "continue a run (its folder, or a checkpoint) in its folder, with its configuration: "
          "options that change the computation must match it"},
-        {"--init-g", OPT_STRING, &p.init_g, 0, 0, NULL, "FILE",
+        {"--init-g", OPT_PATH, &p.init_g, 0, 0, NULL, "FILE",
          "start G from these weights: a clgan checkpoint or generator file, or a PyTorch "
          "state_dict in safetensors (PyTorch's --netG)"},
-        {"--init-d", OPT_STRING, &p.init_d, 0, 0, NULL, "FILE",
+        {"--init-d", OPT_PATH, &p.init_d, 0, 0, NULL, "FILE",
          "start D from these weights: a clgan checkpoint or a PyTorch state_dict (--netD)"},
         {"--overwrite", OPT_FLAG, &p.overwrite, 0, 0, NULL, NULL,
          "replace the run in --out (without it, or --resume, a folder with a run is refused)"},
@@ -251,14 +233,18 @@ int clgan_cli_train(int argc, char **argv)
         "[--data SPEC] "
         "[--epochs N] [--device SPEC] [--out DIR] ...\n\n"
         "Trains a DCGAN (PyTorch's example: Adam 2e-4, betas 0.5/0.999, "
-        "batch 64, nz 100) and writes\nOUT/metrics.csv, OUT/samples/*.png, "
-        "OUT/curves.svg and OUT/checkpoints/*.safetensors.\n"
+        "batch 64, nz 100) and writes\nOUT/real_samples.png, OUT/metrics.csv, "
+        "OUT/samples/*.png, OUT/curves.svg and OUT/checkpoints/*.safetensors.\n"
+        "On a terminal, a status line refreshed about once a second (fitted to COLUMNS) and a "
+        "line per epoch;\nelsewhere a line every --log-every steps.\n"
         "Ctrl-C, SIGTERM or SIGHUP finishes the step, writes a checkpoint and exits 128 + the "
         "signal (130, 143, 129).",
         NULL, NULL, 0, err, sizeof(err));
     if (r)
         return r > 0 ? 0 : (clgan_cli_error("train: %s", err), 2);
     p.seed = (uint64_t)seed;
+    /* on a terminal the status line is refreshed about once a second */
+    p.refresh_s = !quiet && isatty(2) ? CLGAN_CLI_REFRESH_S : 0.0;
     char *store = NULL;
     if (p.resume && (r = resume_config(opts, argc, argv, &p, &seed, &store)) != 0)
         return r;
@@ -310,9 +296,10 @@ static int train_with(struct clgan_gan_params *pp, const char *device, const cha
         fprintf(stderr, "clgan: G on %s (%s), D on %s (%s), GEMM %s (%s)\n", gi->name,
                 gi->platform_name, di->name, di->platform_name,
                 clgan_gemm_backend_str(clgan_ctx_gemm_backend(gctx)), clgan_ctx_gemm_note(gctx));
-        struct clgan_cli_progress pr = {.tty = isatty(2)};
+        clgan_cli_train_data_line(gan);
         long long per, done, total;
         clgan_gan_progress(gan, &per, &done, &total);
+        struct clgan_cli_progress pr = {.tty = isatty(2), .epoch_step0 = done};
         fprintf(stderr, "clgan: %lld steps per epoch, %lld of %lld done, output in %s\n", per, done,
                 total, p.out_dir);
         int trained = !stop_flag;
@@ -320,8 +307,7 @@ static int train_with(struct clgan_gan_params *pp, const char *device, const cha
             st = CLGAN_STATUS_INTERRUPTED;
         else
             st = clgan_gan_train(gan, &stop_flag, quiet ? NULL : clgan_cli_train_progress, &pr);
-        if (pr.tty && !quiet)
-            fputc('\n', stderr);
+        clgan_cli_progress_end(&pr);
         if (st == CLGAN_STATUS_INTERRUPTED && !trained)
             fprintf(stderr, "clgan: interrupted while starting; no step taken\n");
         else if (st == CLGAN_STATUS_INTERRUPTED)

@@ -12,14 +12,16 @@
 
 #include "cli/cli.h"
 
+/* the signal that asked the run to stop (0: none) */
 static volatile int stop_flag;
 
+/* As `clgan train`: finish the step, checkpoint, exit 128 + the signal; a second one exits at
+ * once. */
 static void on_signal(int sig)
 {
-    (void)sig;
     if (stop_flag) /* a second signal: the user means it */
-        _exit(130);
-    stop_flag = 1;
+        _exit(128 + sig);
+    stop_flag = sig;
 }
 
 /* The per-step time split that `clgan train --dist` prints at the end (rank 0). */
@@ -71,19 +73,25 @@ int clgan_cli_train_dist(struct clgan_gan_params *p, const char *device, const c
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     long long per, done, total;
     clgan_gan_progress(gan, &per, &done, &total);
+    if (rank == 0)
+        clgan_cli_train_data_line(gan);
     if (rank == 0)
         fprintf(stderr,
                 "clgan: %d ranks, global batch %d (%d per rank)%s%s; %lld steps per epoch, %lld "
                 "of %lld done, output in %s\n",
                 world, p->batch, p->batch / world, p->sync_bn ? ", synchronised batch norm" : "",
                 p->deterministic ? ", ordered sums" : "", per, done, total, p->out_dir);
-    struct clgan_cli_progress pr = {.tty = isatty(2)};
+    struct clgan_cli_progress pr = {.tty = isatty(2), .epoch_step0 = done};
     st = clgan_gan_train(gan, &stop_flag, quiet || rank ? NULL : clgan_cli_train_progress, &pr);
-    if (pr.tty && !quiet && rank == 0)
-        fputc('\n', stderr);
+    clgan_cli_progress_end(&pr);
     int code = clgan_cli_status_exit(st);
+    /* the rank that got the signal says which; the others (asked through the agreement at the
+     * end of a step) report the interrupt as Ctrl-C's */
+    if (st == CLGAN_STATUS_INTERRUPTED && stop_flag)
+        code = 128 + stop_flag;
     if (st != CLGAN_STATUS_OK && st != CLGAN_STATUS_INTERRUPTED && st != CLGAN_STATUS_NUMERICAL)
         return clgan_cli_dist_fail(d, code, clgan_gan_last_error(gan));
     /* every rank got here together: a shared ending, told by rank 0; the replicas must agree */

@@ -51,6 +51,9 @@ struct clgan_classifier {
     int *rows_host; /* per step: rows of the batch */
     int epochs;
     int bn_stale; /* trained since the batch-norm statistics were last refreshed */
+    clgan_classifier_step_fn prog_fn; /* in-epoch progress (NULL: none) */
+    void *prog_user;
+    double prog_s;
     char err[2048];
 };
 

@@ -8,7 +8,8 @@
  *                          when it runs out); forward (batch statistics); softmax cross-entropy
  *                          (mean over the batch) gives dLoss/dlogits, the loss and the batch
  *                          accuracy into this step's slots; backward (no input gradient); Adam.
- *   at the epoch's end:    the slots are read back once.
+ *   at the epoch's end:    the slots are read back once (with progress reports, also the first
+ *                          steps' slots, about once a second: clgan_classifier_set_progress).
  * Nothing is allocated in a step. The last batch of an epoch takes what is left of the main set
  * (and a proportional share of extra images).
  */
@@ -19,6 +20,13 @@
 
 #include "ops/loss.h"
 #include "train/classify.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* A new permutation of the set, on the device. */
 static clgan_status reshuffle(struct clgan_classifier *c, struct clgan_cls_set *s)
@@ -93,6 +101,35 @@ static clgan_status step(struct clgan_classifier *c, long long i, size_t first, 
     return st;
 }
 
+void clgan_classifier_set_progress(clgan_classifier *c, clgan_classifier_step_fn fn, double every_s,
+                                   void *user)
+{
+    c->prog_fn = fn;
+    c->prog_s = every_s;
+    c->prog_user = user;
+}
+
+/* The mean loss and accuracy of the epoch's first n steps, read back (waiting for them). */
+static clgan_status epoch_means(struct clgan_classifier *c, long long n, double *loss, double *acc)
+{
+    size_t bytes = (size_t)n * sizeof(float);
+    clgan_status st = clgan_rt_read(c->ctx, c->slots, 0, bytes, c->slots_host);
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_rt_read(c->ctx, c->slots, (size_t)c->steps * sizeof(float), bytes,
+                           c->slots_host + c->steps);
+    if (st != CLGAN_STATUS_OK)
+        return clgan_cls_dev_fail(c, st);
+    double l = 0.0, a = 0.0, total = 0.0;
+    for (long long i = 0; i < n; i++) {
+        l += (double)c->slots_host[i] * c->rows_host[i];
+        a += (double)c->slots_host[c->steps + i] * c->rows_host[i];
+        total += c->rows_host[i];
+    }
+    *loss = total > 0 ? l / total : 0.0;
+    *acc = total > 0 ? a / total : 0.0;
+    return CLGAN_STATUS_OK;
+}
+
 clgan_status clgan_classifier_epoch(clgan_classifier *c, double *loss, double *acc)
 {
     if (!c->has_data)
@@ -102,10 +139,25 @@ clgan_status clgan_classifier_epoch(clgan_classifier *c, double *loss, double *a
     size_t n = s->ds.count;
     c->err[0] = 0; /* a failure below without a message of its own takes the context's */
     clgan_status st = reshuffle(c, s);
+    /* progress: steps are queued, so "every prog_s seconds" is counted in steps */
+    long long next = 1, s_rep = 0;
+    double t_rep = now_s();
     for (long long i = 0; i < c->steps && st == CLGAN_STATUS_OK; i++) {
         size_t first = (size_t)i * (size_t)c->b_main;
         int rows = (int)(n - first < (size_t)c->b_main ? n - first : (size_t)c->b_main);
         st = step(c, i, first, rows);
+        if (st == CLGAN_STATUS_OK && c->prog_fn && i + 1 >= next && i + 1 < c->steps) {
+            double l = 0.0, a = 0.0;
+            if ((st = epoch_means(c, i + 1, &l, &a)) != CLGAN_STATUS_OK)
+                break;
+            c->prog_fn(c->epochs + 1, i + 1, c->steps, l, a, c->prog_user);
+            double t = now_s();
+            long long k = (long long)(c->prog_s * (double)(i + 1 - s_rep) /
+                                      (t - t_rep > 1e-9 ? t - t_rep : 1e-9));
+            next = i + 1 + (k > 1 ? k : 1);
+            t_rep = t;
+            s_rep = i + 1;
+        }
     }
     if (st == CLGAN_STATUS_OK)
         st =
@@ -172,13 +224,6 @@ clgan_status clgan_cls_bn_refresh(struct clgan_classifier *c)
         return c->err[0] ? st : clgan_cls_dev_fail(c, st);
     c->bn_stale = 0;
     return CLGAN_STATUS_OK;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 clgan_status clgan_classifier_train(clgan_classifier *c, clgan_classifier_epoch_fn fn, void *user)

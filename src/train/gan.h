@@ -4,6 +4,7 @@
  *   gan_step.c   the step core (k D updates, one G update) with its two hooks, sampling
  *   gan_ckpt.c   checkpoints: save, resume, the generator file, pruning
  *   gan_run.c    the run loop: logging, metrics.csv, grids, curves, checkpoint cadence
+ *   gan_log.c    the JSON-lines log: the configuration, then one object per logged step
  */
 #ifndef CLGAN_TRAIN_GAN_H
 #define CLGAN_TRAIN_GAN_H
@@ -12,6 +13,7 @@
 #include "data/data.h"
 #include "io/csvlog.h"
 #include "io/file.h"
+#include "io/jsonl.h"
 #include "io/plot.h"
 #include "io/png.h"
 #include "nn/nn.h"
@@ -102,7 +104,9 @@ struct clgan_gan {
 
     struct hist_row *hist;
     size_t n_hist, cap_hist;
-    int lock_fd; /* the run folder's lock (-1: none) */
+    int lock_fd;        /* the run folder's lock (-1: none) */
+    clgan_jsonl *jsonl; /* log_jsonl (NULL: none, or a rank that writes no files) */
+    int preset_widths;  /* the networks are the preset built from ngf, ndf (not a file's) */
     char last_ckpt[1400];
     long long last_ckpt_step;
     char err[2048];
@@ -160,6 +164,17 @@ clgan_status clgan_gan_checkpoint(clgan_gan *g, int epoch_end);
 /* The checkpoint file a resume path names. */
 void clgan_gan_resume_file(const char *path, char *file, size_t len);
 
+/* ---- the JSON-lines log (gan_log.c); each does nothing without log_jsonl */
+
+/* Open it with the run folder (before the slow part): a resumed run appends; a new one starts
+ * it, refusing one that holds a log unless overwrite. */
+clgan_status clgan_gan_jsonl_open(clgan_gan *g, const char *path, int resuming, int overwrite);
+/* The run's configuration line, {"config": {...}} (at the end of init). */
+clgan_status clgan_gan_jsonl_config(clgan_gan *g, const struct clgan_gan_params *p);
+/* A logged step's line. */
+clgan_status clgan_gan_jsonl_step(clgan_gan *g, const struct clgan_gan_stats *s, double ips,
+                                  double elapsed_s);
+
 /* ---- data-parallel training (gan_dist.c); every call but setup is for g->dist != NULL */
 
 /* Take this rank's slice of the global batch (before the models are built). */
@@ -173,6 +188,9 @@ int clgan_gan_dist_writer(const clgan_gan *g);
 clgan_status clgan_gan_dist_stats(clgan_gan *g, float *s);
 /* Whether any rank was asked to stop (a collective, once per step). */
 int clgan_gan_dist_stop(clgan_gan *g, volatile int *stop);
+/* Whether the next step reads its scalars back: a logged step (*logged: log_every, the run's
+ * last) or an epoch's last. Every rank reads the same steps (the read is a collective). */
+int clgan_gan_reads_stats(const clgan_gan *g, int *logged);
 /* The run loop of a rank that writes nothing: the same steps and collectives as rank 0's. */
 clgan_status clgan_gan_dist_follow(clgan_gan *g, volatile int *stop);
 /* Time one step (step_s of the statistics). */

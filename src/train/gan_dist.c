@@ -330,16 +330,16 @@ clgan_status clgan_gan_dist_replicas_same(clgan_gan *g, int *same)
 
 clgan_status clgan_gan_dist_follow(clgan_gan *g, volatile int *stop)
 {
-    int log_every = g->p.log_every > 0 ? g->p.log_every : 50;
     while (g->step < g->total) {
-        int want = (g->step + 1) % log_every == 0 || g->step + 1 == g->total;
+        int logged;
+        int want = clgan_gan_reads_stats(g, &logged);
         struct clgan_gan_stats s;
         clgan_status st = clgan_gan_step(g, want ? &s : NULL);
         if (st != CLGAN_STATUS_OK)
             return st;
         /* rank 0 reports a divergence and an interruption: the same scalars, the same answer */
-        if (want && !(isfinite(s.loss_d) && isfinite(s.loss_g) && isfinite(s.d_x) &&
-                      isfinite(s.d_g_z1) && isfinite(s.d_g_z2))) {
+        if (logged && !(isfinite(s.loss_d) && isfinite(s.loss_g) && isfinite(s.d_x) &&
+                        isfinite(s.d_g_z1) && isfinite(s.d_g_z2))) {
             g->err[0] = 0;
             return CLGAN_STATUS_NUMERICAL;
         }

@@ -1,7 +1,9 @@
 /*
  * gan_run.c - the run loop above the step core: steps until the run is done, progress through
- * the caller's callback, metrics.csv (trimmed to the step a resumed run starts from), sample
- * grids, checkpoints at their cadence and on a stop request, the curves picture.
+ * the caller's callback (logged steps, epoch ends, and a refresh every refresh_s seconds),
+ * metrics.csv (trimmed to the step a resumed run starts from), the grid of real images a fresh
+ * run starts with, sample grids, checkpoints at their cadence and on a stop request, the curves
+ * picture.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -242,7 +244,7 @@ clgan_status clgan_gan_claim_out(clgan_gan *g, const char *resume, int overwrite
     /* the old run's files go now, so none of them is later taken for this run's */
     static const char *const ckpts[] = {"latest.", "generator.", "epoch_", NULL};
     static const char *const samples[] = {"step_", "epoch_", "final.", NULL};
-    static const char *const top[] = {"metrics.csv", "curves.svg", NULL};
+    static const char *const top[] = {"metrics.csv", "curves.svg", "real_samples.png", NULL};
     remove_run_files(g->out_dir, "checkpoints", ckpts);
     remove_run_files(g->out_dir, "samples", samples);
     remove_run_files(g->out_dir, ".", top);
@@ -250,6 +252,45 @@ clgan_status clgan_gan_claim_out(clgan_gan *g, const char *resume, int overwrite
 }
 
 /* ---------------------------------------------------------------- training */
+
+int clgan_gan_reads_stats(const clgan_gan *g, int *logged)
+{
+    int log_every = g->p.log_every > 0 ? g->p.log_every : 50;
+    long long next = g->step + 1;
+    *logged = next % log_every == 0 || next == g->total;
+    return *logged || next % g->per_epoch == 0;
+}
+
+/*
+ * The first batch of the run as a grid, as PyTorch's DCGAN example saves real_samples.png: up to
+ * GRID of its images, 8 a row as in the sample grids, as the step sees them (centred to the
+ * networks' size, scaled to [-1, 1]). Read from the host's copy of the data set by the epoch's
+ * permutation, so nothing on the device moves.
+ */
+static clgan_status write_real_grid(clgan_gan *g, const char *path)
+{
+    int n = g->gbatch < GRID ? g->gbatch : GRID;
+    float *buf = malloc((size_t)n * g->img * sizeof(float));
+    if (!buf)
+        return clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
+    size_t c = (size_t)g->ds.channels, h = (size_t)g->ds.height, w = (size_t)g->ds.width;
+    size_t sz = (size_t)g->size, py = (sz - h) / 2, px = (sz - w) / 2; /* h, w <= size */
+    for (int i = 0; i < n; i++) {
+        const uint8_t *src = g->ds.pixels + (size_t)g->perm_host[i] * c * h * w;
+        float *dst = buf + (size_t)i * g->img;
+        for (size_t k = 0; k < g->img; k++)
+            dst[k] = -1.0f; /* the padding, as the gather writes it (0 scaled) */
+        for (size_t ch = 0; ch < c; ch++)
+            for (size_t y = 0; y < h; y++)
+                for (size_t x = 0; x < w; x++)
+                    dst[(ch * sz + y + py) * sz + x + px] =
+                        (float)src[(ch * h + y) * w + x] * (2.0f / 255.0f) - 1.0f;
+    }
+    clgan_status st = clgan_io_png_grid(path, buf, n, g->nc, g->size, g->size, (n + 7) / 8, 8,
+                                        g->err, sizeof(g->err));
+    free(buf);
+    return st;
+}
 
 clgan_status clgan_gan_train(clgan_gan *g, volatile int *stop, clgan_progress_fn fn, void *user)
 {
@@ -263,30 +304,51 @@ clgan_status clgan_gan_train(clgan_gan *g, volatile int *stop, clgan_progress_fn
         return st;
     if (g->step > 0)
         load_hist(g, path);
+    if (g->step == 0) {
+        snprintf(path, sizeof(path), "%s/real_samples.png", g->out_dir);
+        if ((st = write_real_grid(g, path)) != CLGAN_STATUS_OK)
+            return st;
+    }
+    snprintf(path, sizeof(path), "%s/metrics.csv", g->out_dir);
     st = clgan_io_csvlog_open(path, METRICS_HEADER, &log, g->err, sizeof(g->err));
     if (st != CLGAN_STATUS_OK)
         return st;
     snprintf(path, sizeof(path), "%s/samples", g->out_dir);
     if ((st = clgan_gan_ensure_dir(g, path)) != CLGAN_STATUS_OK)
         goto out;
-    int log_every = g->p.log_every > 0 ? g->p.log_every : 50;
-    double t0 = now_s(), t_last = t0;
-    long long s_last = g->step, s0 = g->step;
+    /* refreshes between logged steps would need every rank to read back the same steps */
+    double refresh = g->dist || !fn ? 0.0 : g->p.refresh_s;
+    int per_step = g->gbatch * g->p.d_steps;
+    double t0 = now_s(), t_log = t0, t_rep = t0;
+    long long s_log = g->step, s_rep = g->step, s0 = g->step;
+    /*
+     * Steps are queued, not waited for: the host runs ahead of the device until a read-back.
+     * So a refresh is due after as many steps as the device did in refresh_s seconds between the
+     * last two read-backs (the first one right after the first step).
+     */
+    long long next_tick = g->step + 1;
     while (g->step < g->total) {
-        int want = (g->step + 1) % log_every == 0 || g->step + 1 == g->total;
+        int logged;
+        int want = clgan_gan_reads_stats(g, &logged);
+        int tick = refresh > 0 && g->step + 1 >= next_tick;
         struct clgan_gan_stats s;
         int epoch_before = g->epoch;
-        st = clgan_gan_step(g, want ? &s : NULL);
+        st = clgan_gan_step(g, want || tick ? &s : NULL);
         if (st != CLGAN_STATUS_OK)
             goto out;
-        if (want) {
-            double t = now_s();
-            double ips = (double)(g->step - s_last) * g->gbatch * g->p.d_steps /
-                         (t - t_last > 1e-9 ? t - t_last : 1e-9);
-            t_last = t;
-            s_last = g->step;
+        int epoch_end = g->epoch != epoch_before;
+        double t = now_s();
+        if (logged) {
+            /* metrics.csv's rate runs from logged step to logged step, whatever else reports */
+            double ips =
+                (double)(g->step - s_log) * per_step / (t - t_log > 1e-9 ? t - t_log : 1e-9);
+            t_log = t;
+            s_log = g->step;
             double vals[8] = {(double)s.step, s.epoch, ips,      s.loss_d,
                               s.loss_g,       s.d_x,   s.d_g_z1, s.d_g_z2};
+            /* before the divergence check: the log shows the step that diverged (nulls) */
+            if ((st = clgan_gan_jsonl_step(g, &s, ips, t - t0)) != CLGAN_STATUS_OK)
+                goto out;
             for (int i = 3; i < 8; i++)
                 if (!isfinite(vals[i])) {
                     char good[1500];
@@ -301,17 +363,37 @@ clgan_status clgan_gan_train(clgan_gan *g, volatile int *stop, clgan_progress_fn
             if ((st = clgan_io_csvlog_values(log, vals, 8, g->err, sizeof(g->err))) !=
                 CLGAN_STATUS_OK)
                 goto out;
-            if (fn) {
-                double rate = (double)(g->step - s0) / (t - t0 > 1e-9 ? t - t0 : 1e-9);
-                fn(&s, ips, rate > 0 ? (g->total - g->step) / rate : 0, g->total, user);
+        }
+        if (fn && (want || tick)) {
+            double rate = (double)(g->step - s0) / (t - t0 > 1e-9 ? t - t0 : 1e-9);
+            struct clgan_gan_report r = {
+                .stats = &s,
+                .logged = logged,
+                .epoch_end = epoch_end,
+                .step_in_epoch = (g->step - 1) % g->per_epoch + 1,
+                .per_epoch = g->per_epoch,
+                .total = g->total,
+                .epochs = (int)((g->total + g->per_epoch - 1) / g->per_epoch),
+                .images_per_step = per_step,
+                .images_per_s =
+                    (double)(g->step - s_rep) * per_step / (t - t_rep > 1e-9 ? t - t_rep : 1e-9),
+                .elapsed_s = t - t0,
+                .eta_s = rate > 0 ? (double)(g->total - g->step) / rate : 0.0,
+            };
+            fn(&r, user);
+            if (refresh > 0) {
+                double per_s = (double)(g->step - s_rep) / (t - t_rep > 1e-9 ? t - t_rep : 1e-9);
+                long long k = (long long)(refresh * per_s);
+                next_tick = g->step + (k > 1 ? k : 1);
             }
+            t_rep = t;
+            s_rep = g->step;
         }
         if (g->p.sample_every > 0 && g->step % g->p.sample_every == 0) {
             snprintf(path, sizeof(path), "%s/samples/step_%07lld.png", g->out_dir, g->step);
             if ((st = clgan_gan_grid(g, path)) != CLGAN_STATUS_OK)
                 goto out;
         }
-        int epoch_end = g->epoch != epoch_before;
         if (epoch_end) {
             snprintf(path, sizeof(path), "%s/samples/epoch_%03d.png", g->out_dir, g->epoch);
             if ((st = clgan_gan_grid(g, path)) != CLGAN_STATUS_OK)

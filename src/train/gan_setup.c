@@ -100,6 +100,10 @@ void clgan_gan_free(clgan_gan *g)
         free(g->class_names[k]);
     free(g->class_names);
     free(g->hist);
+    {
+        char e2[256];
+        clgan_io_jsonl_close(g->jsonl, e2, sizeof(e2));
+    }
     clgan_io_unlock_dir(g->lock_fd);
     free(g);
 }
@@ -112,6 +116,19 @@ void clgan_gan_progress(const clgan_gan *g, long long *per_epoch, long long *don
         *done = g->step;
     if (total)
         *total = g->total;
+}
+
+void clgan_gan_get_info(const clgan_gan *g, struct clgan_gan_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->data = g->data;
+    info->model = g->model;
+    info->images = g->ds.count;
+    info->width = g->ds.width;
+    info->height = g->ds.height;
+    info->channels = g->ds.channels;
+    info->classes = g->ds.labels ? g->ds.n_classes : 0;
+    info->image_size = g->size;
 }
 
 double clgan_gan_flops_per_step(const clgan_gan *g)
@@ -300,6 +317,7 @@ static clgan_status choose_nets(clgan_gan *g, const struct clgan_gan_params *p)
     else
         st = preset_nets(g, nc, p->cond ? COND_CLASSES : 0);
     g->cond_preset = !(p->arch && p->arch[0]) && p->cond;
+    g->preset_widths = !(p->arch && p->arch[0]);
     if (st != CLGAN_STATUS_OK || !p->resume)
         return st == CLGAN_STATUS_OK ? check_nets(g) : st;
     struct clgan_net_spec *cg = malloc(2 * sizeof(*cg));
@@ -323,6 +341,7 @@ static clgan_status choose_nets(clgan_gan *g, const struct clgan_gan_params *p)
         g->gnet = cg[0];
         g->dnet = cg[1];
         g->cond_preset = 0; /* the checkpoint fixes the classes */
+        g->preset_widths = 0;
     }
     free(cg);
     return st == CLGAN_STATUS_OK ? check_nets(g) : st;
@@ -659,6 +678,8 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
     /* one run per folder, decided before the slow part */
     if (st == CLGAN_STATUS_OK)
         st = clgan_gan_claim_out(g, params->resume, params->overwrite);
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_gan_jsonl_open(g, params->log_jsonl, params->resume != NULL, params->overwrite);
     if (st == CLGAN_STATUS_OK) {
         g->p.model = g->model;
         g->p.g_loss = g->g_loss;
@@ -734,6 +755,8 @@ clgan_status clgan_gan_init(clgan_ctx *g_ctx, clgan_ctx *d_ctx,
                           dir, n, n == 1 ? "" : "s");
         }
     }
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_gan_jsonl_config(g, params);
     if (st != CLGAN_STATUS_OK) {
         if (msg && msg_len)
             snprintf(msg, msg_len, "%s", g->err);

@@ -288,7 +288,8 @@ clgan_status clgan_gan_step(clgan_gan *g, struct clgan_gan_stats *stats)
     if (g->dist && (st = clgan_gan_dist_stats(g, s)) != CLGAN_STATUS_OK)
         return st; /* the means over the global batch */
     stats->step = g->step;
-    stats->epoch = g->epoch;
+    /* the epoch of the step just taken: at an epoch's last step g->epoch already counts it */
+    stats->epoch = (int)((g->step - 1) / g->per_epoch + 1);
     stats->loss_d = (double)s[S_LOSS_REAL] + s[S_LOSS_FAKE];
     stats->loss_g = s[S_LOSS_G];
     stats->d_x = s[S_DX];
