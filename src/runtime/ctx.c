@@ -138,6 +138,8 @@ clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **o
         goto out;
     }
     ctx->info = devs[idx];
+    ctx->no_wide_tiles = strstr(ctx->info.platform_name, "rusticl") != NULL ||
+                         strstr(ctx->info.platform_name, "Clover") != NULL;
     ctx->platform = ps[idx];
     ctx->device = ds[idx];
     ctx->profiling = params->profiling;

@@ -355,6 +355,8 @@ clgan_status clgan_rt_kernels_prepare(clgan_ctx *ctx)
     clgan_status st = CLGAN_STATUS_OK;
     for (int i = 0; i < CLGAN_K_COUNT && st == CLGAN_STATUS_OK && !ctx->kernels_ready; i++) {
         cl_kernel k;
+        if (ctx->no_wide_tiles && i == CLGAN_K(gemm_tile_16x16_pb))
+            continue; /* never launched there (rt.h) */
         st = clgan_rt_kernel_get(ctx, (enum clgan_kid)i, &k);
     }
     if (st == CLGAN_STATUS_OK)

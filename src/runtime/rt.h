@@ -75,6 +75,10 @@ struct clgan_ctx {
     cl_kernel kern[CLGAN_K_COUNT]; /* by ID, created by clgan_rt_kernels_prepare or first use */
     int kern_prof[CLGAN_K_COUNT];  /* profile entry + 1 of each ID (0: none yet) */
     int kernels_ready;             /* every kernel created */
+    /* Mesa's compilers (rusticl, Clover) lower wide vector accumulators into scalars and take
+     * minutes over gemm_tile_16x16_pb (sixteen float16s): that kernel is left out there, and
+     * narrow packed products take gemm_tile_8x32_pb */
+    int no_wide_tiles;
     struct rt_kernel kernels[RT_MAX_KERNELS]; /* kernels outside the table, by name (tests) */
     int n_kernels;
 
