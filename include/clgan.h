@@ -741,6 +741,53 @@ CLGAN_API clgan_status clgan_classifier_preset_json(const char *arch, int channe
 /* The last error message of this classifier. */
 CLGAN_API const char *clgan_classifier_last_error(const clgan_classifier *c);
 
+/* ---------------------------------------------------------------- evaluation statistics */
+
+/*
+ * Statistics that judge generated samples through a classifier's features and probabilities
+ * (what `clgan eval` prints), on the host in double precision: running moments, a symmetric
+ * eigen solver, the Fréchet distance between two Gaussians, the Inception-style score.
+ */
+
+typedef struct clgan_moments clgan_moments;
+
+/* Running mean and covariance of d-dimensional samples (1 <= d <= 65536; the covariance takes
+ * d x d doubles). INVALID_ARGUMENT, OUT_OF_HOST_MEMORY. */
+CLGAN_API clgan_status clgan_moments_init(int d, clgan_moments **out);
+CLGAN_API void clgan_moments_free(clgan_moments *m);
+/* Add n samples, rows of d floats. NUMERICAL (nothing added) when a value is not finite. */
+CLGAN_API clgan_status clgan_moments_add(clgan_moments *m, const float *x, size_t n);
+CLGAN_API size_t clgan_moments_count(const clgan_moments *m);
+CLGAN_API int clgan_moments_dim(const clgan_moments *m);
+/* The mean (d values) and the sample covariance (d x d, row-major, divisor count - 1); either
+ * may be NULL. INVALID_ARGUMENT with fewer than 2 samples. */
+CLGAN_API clgan_status clgan_moments_get(const clgan_moments *m, double *mean, double *cov);
+
+/* Eigenvalues and eigenvectors of a symmetric d x d matrix a (row-major; destroyed) by cyclic
+ * Jacobi rotations until the off-diagonal part is below 1e-15 of the whole: w gets the d
+ * eigenvalues in ascending order, v (may be NULL) the eigenvectors as its columns, so that
+ * a = v diag(w) v^T. NUMERICAL for a non-finite entry or no convergence in 100 sweeps. */
+CLGAN_API clgan_status clgan_stats_eigen_sym(int d, double *a, double *w, double *v);
+
+/* Fréchet distance between the Gaussians N(mu1, s1) and N(mu2, s2) (d x d covariances,
+ * symmetric positive semi-definite): |mu1 - mu2|^2 + tr(s1 + s2 - 2 (s1 s2)^{1/2}), where
+ * tr (s1 s2)^{1/2} is the sum of the square roots of the eigenvalues of s1^{1/2} s2 s1^{1/2}
+ * (eigenvalues that rounding cannot tell from 0, below d x DBL_EPSILON of the largest and the
+ * negative ones, count as 0, and so does a total below 0 by less than 1e-6 of the traces).
+ * OUT_OF_HOST_MEMORY; NUMERICAL for a non-finite or clearly negative result. */
+CLGAN_API clgan_status clgan_stats_frechet(int d, const double *mu1, const double *s1,
+                                           const double *mu2, const double *s2, double *fd);
+/* The same between the moments of two sample sets of one dimension (INVALID_ARGUMENT when the
+ * dimensions differ or a set has fewer than 2 samples). */
+CLGAN_API clgan_status clgan_moments_frechet(const clgan_moments *a, const clgan_moments *b,
+                                             double *fd);
+
+/* exp(E_x KL(p(y|x) || p(y))) over n rows of k class probabilities, p(y) their mean: 1 when
+ * every row is the same, k when each row is certain and the classes are used equally (the
+ * Inception Score's formula with any classifier). NaN for no rows or a probability outside
+ * [0, 1]. */
+CLGAN_API double clgan_stats_inception_score(const float *prob, size_t n, int k);
+
 /* ---------------------------------------------------------------- checking ops */
 
 /*
