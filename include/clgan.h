@@ -433,6 +433,9 @@ CLGAN_API clgan_status clgan_generator_forward(clgan_generator *gen, const float
  * Fashion-MNIST's "Sneaker", or "k" when the checkpoint has none; NULL out of range). */
 CLGAN_API int clgan_generator_classes(const clgan_generator *gen);
 CLGAN_API const char *clgan_generator_class_name(const clgan_generator *gen, int k);
+/* The data set spec G was trained on, as the file records it ("fashion-mnist", "mnist:DIR",
+ * ...), or NULL when it records none (generator files of older runs). */
+CLGAN_API const char *clgan_generator_data(const clgan_generator *gen);
 /* The same with a class label per sample (labels[i] in 0..classes-1; ignored when G is not
  * conditional). */
 CLGAN_API clgan_status clgan_generator_forward_labels(clgan_generator *gen, const float *z,
@@ -680,7 +683,9 @@ struct clgan_classifier_info {
     size_t n_train, n_extra, n_test; /* images (0 for a loaded classifier) */
     int batch_train, batch_extra;    /* images of each set in a full batch */
     long long steps_per_epoch;
-    int epochs; /* epochs trained */
+    int epochs;   /* epochs trained */
+    int features; /* values clgan_classifier_features gives per image (0: none, the last layer
+                     is not linear) */
     const char *arch;
     const char *const *class_names;  /* classes names ("T-shirt/top", ..., or "0", "1", ...) */
     const char *data, *test, *extra; /* specs (NULL when not used) */
@@ -711,6 +716,19 @@ CLGAN_API clgan_status clgan_classifier_predict(clgan_classifier *c, const uint8
                                                 size_t n, int channels, int height, int width,
                                                 int *cls, float *prob);
 
+/*
+ * The penultimate features and the probabilities of n uint8 images (as clgan_classifier_predict
+ * takes them), for judging generated images (`clgan eval`): features (may be NULL) gets
+ * n x info.features values, the input of the network's last layer, which must be linear, averaged
+ * over its positions when it is a feature map (C x H x W with H x W > 1 gives C values, as
+ * Inception's pooled features; the cnn preset gives 4 x its width); prob (may be NULL) n x k
+ * softmax probabilities. INVALID_ARGUMENT when the last layer is not linear (with features) or
+ * the images' channels differ from the classifier's.
+ */
+CLGAN_API clgan_status clgan_classifier_features(clgan_classifier *c, const uint8_t *images,
+                                                 size_t n, int channels, int height, int width,
+                                                 float *features, float *prob);
+
 /* Images of a data set classified by clgan_classifier_predict_data; free with
  * clgan_classifier_pred_free. */
 struct clgan_classifier_pred {
@@ -726,6 +744,26 @@ CLGAN_API void clgan_classifier_pred_free(struct clgan_classifier_pred *p);
 CLGAN_API clgan_status clgan_classifier_predict_data(clgan_classifier *c, const char *spec,
                                                      int test, long long max,
                                                      struct clgan_classifier_pred *out);
+
+/* An image data set on the host, read by spec as the classifiers read theirs. */
+struct clgan_image_set {
+    size_t n;
+    int channels, height, width;
+    uint8_t *pixels;    /* n x channels x height x width */
+    uint8_t *labels;    /* n class indices, NULL when the set has none */
+    int classes;        /* 1 + the largest label (0 without labels) */
+    char **class_names; /* classes names, NULL without labels */
+};
+/* Read a data set by spec (forms as above): its training files (test 0) or its test split
+ * (test 1: the t10k-* pair of fashion-mnist, mnist:DIR and DIR; idx:FILE and folder:DIR have
+ * none), gray (channels 1) or RGB (3), folder images at size x size (0: 28), the first max
+ * images (0: all); labels where the set has them. On failure *out is zeroed and msg gets one
+ * line naming the spec or file. INVALID_ARGUMENT, IO, CORRUPT_FILE, OUT_OF_HOST_MEMORY. */
+CLGAN_API clgan_status clgan_image_set_load(const char *spec, int test, int channels, int size,
+                                            long long max, struct clgan_image_set *out, char *msg,
+                                            size_t msg_len);
+/* Free the arrays and zero the struct; NULL does nothing. */
+CLGAN_API void clgan_image_set_free(struct clgan_image_set *s);
 
 /* Save the classifier (weights, batch-norm statistics; its network and class names as
  * metadata) as safetensors, atomically; load it back for prediction. */

@@ -17,6 +17,7 @@ struct clgan_generator {
     int nz, nc, size, max_batch;
     int classes;        /* a conditional G's label input (0: none) */
     char **class_names; /* classes names from the checkpoint, or NULL */
+    char *data;         /* the training data's spec from the checkpoint, or NULL */
     char number[16];    /* the name of an unnamed class */
     cl_mem z, y;
     char err[2048]; /* the last failure (clgan_generator_last_error) */
@@ -113,6 +114,7 @@ void clgan_generator_free(clgan_generator *gen)
     for (int k = 0; gen->class_names && k < gen->classes; k++)
         free(gen->class_names[k]);
     free(gen->class_names);
+    free(gen->data);
     clgan_model_free(gen->G);
     free(gen);
 }
@@ -161,6 +163,12 @@ clgan_status clgan_generator_load(clgan_ctx *ctx, const char *path, int max_batc
     gen->classes = net->n_inputs > 1 ? net->inputs[1].classes : 0;
     if (gen->classes)
         read_class_names(f, gen);
+    const char *data = clgan_io_st_meta(f, "data");
+    if (data && *data && !(gen->data = strdup(data))) {
+        snprintf(msg, msg_len, "out of host memory");
+        st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+        goto out;
+    }
     gen->nc = gout[net->n_layers - 1].c;
     gen->size = gout[net->n_layers - 1].h;
     st = clgan_model_init_net(ctx, net, gen->max_batch, "main", &gen->G);
@@ -227,6 +235,11 @@ const char *clgan_generator_class_name(const clgan_generator *gen, int k)
         return gen->class_names[k];
     snprintf(((clgan_generator *)gen)->number, sizeof(gen->number), "%d", k);
     return gen->number;
+}
+
+const char *clgan_generator_data(const clgan_generator *gen)
+{
+    return gen->data;
 }
 
 clgan_status clgan_generator_forward(clgan_generator *gen, const float *z, int n, float *out)
