@@ -1,4 +1,6 @@
-/* common.c - helpers shared by the subcommands: opening devices with one-line errors. */
+/* common.c - helpers shared by the subcommands: opening devices with one-line errors, generator
+ * values as pixels. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,4 +64,10 @@ int clgan_cli_select_devices(const char *spec, struct clgan_device_info **devs, 
     }
     sel[(*n_sel)++] = idx;
     return 0;
+}
+
+uint8_t clgan_cli_pixel_byte(float v)
+{
+    float p = floorf((v + 1.0f) * 127.5f + 0.5f);
+    return p >= 0 ? (p <= 255 ? (uint8_t)p : 255) : 0; /* NaN fails p >= 0 */
 }
