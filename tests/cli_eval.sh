@@ -132,6 +132,12 @@ print(json.dumps(net))' >"$T/sig.json"
 check sigmoid_classifier test -s "$T/sig.st"
 one_error not_linear "eval: --classifier $T/sig.st: its last layer is not linear" \
   "$bin" "${ev[@]}" --classifier "$T/sig.st" --ckpt "$ck"
+# more features than the distance's eigen solver takes in reasonable time
+"$bin" classify --device "$dev" --arch mlp --width 1100 --epochs 0 --test none --per-class 5 \
+  --quiet --save "$T/wide.st" >/dev/null 2>&1
+check wide_classifier test -s "$T/wide.st"
+one_error too_many_features "eval: --classifier $T/wide.st: 1100 features; the Fréchet distance takes at most 1024" \
+  "$bin" "${ev[@]}" --classifier "$T/wide.st" --ckpt "$ck"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

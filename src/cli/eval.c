@@ -16,7 +16,7 @@
 #include "cli/opts.h"
 
 #define CHUNK     1024 /* images per classifier call: bounds the features held at once */
-#define MAX_FEAT  2048 /* the FD's eigen solver is O(d^3) on d x d covariances */
+#define MAX_FEAT  1024 /* the FD's eigen solver is O(d^3) on d x d covariances: 1024 takes 30 s */
 #define N_DEFAULT 10000
 
 /* What one set of images gives: moments of the features, probabilities (n x k). */

@@ -110,45 +110,102 @@ clgan_status clgan_moments_get(const clgan_moments *m, double *mean, double *cov
 
 /* ---------------------------------------------------------------- eigen solver */
 
-/* One Jacobi rotation in the (p, q) plane that zeroes a[p][q] (Golub and Van Loan's symmetric
- * Schur decomposition of the 2 x 2 block): a = J^T a J, v = v J, J = [c s; -s c] at p, q. */
-static void rotate(size_t d, double *a, double *v, size_t p, size_t q)
+/*
+ * Cyclic Jacobi in round-robin order (Brent and Luk): a sweep is n - 1 rounds (n = d, or d + 1
+ * when d is odd, the extra index a bye), each of n / 2 rotations on disjoint pairs (p, q) that
+ * together visit every pair once a sweep. Disjoint rotations commute, so a round is applied as
+ * a whole: the rows of each pair (J^T a), then each row's entries of every pair (a J), both
+ * along rows in memory. Rotation by rotation, each would also walk two columns, a cache line
+ * per element, which made d = 512 about ten times slower. The vectors are kept transposed (one
+ * per row) for the same reason.
+ */
+struct rot {
+    size_t p, q;
+    double c, s;
+};
+
+/* The pairs of round r of a sweep over n (even) indices; pairs with the bye (index d) left out.
+ * Returns how many. */
+static size_t round_pairs(size_t n, size_t d, size_t r, struct rot *rot)
 {
-    double apq = a[p * d + q];
-    double tau = (a[q * d + q] - a[p * d + p]) / (2.0 * apq);
-    /* t = sign(tau) / (|tau| + sqrt(1 + tau^2)), the smaller root: rotation angle <= pi/4 */
-    double t = (tau >= 0.0 ? 1.0 : -1.0) / (fabs(tau) + hypot(1.0, tau));
-    double c = 1.0 / sqrt(1.0 + t * t), s = t * c;
-    for (size_t k = 0; k < d; k++) { /* columns p and q */
-        double akp = a[k * d + p], akq = a[k * d + q];
-        a[k * d + p] = c * akp - s * akq;
-        a[k * d + q] = s * akp + c * akq;
+    size_t m = 0;
+    for (size_t i = 0; i < n / 2; i++) {
+        /* the circle method: n - 1 fixed, the others turning */
+        size_t x = i ? (r + i) % (n - 1) : n - 1;
+        size_t y = (r + n - 1 - i) % (n - 1);
+        if (!i)
+            y = r;
+        if (x >= d || y >= d)
+            continue;
+        rot[m].p = x < y ? x : y;
+        rot[m].q = x < y ? y : x;
+        m++;
     }
-    double *rp = a + p * d, *rq = a + q * d;
-    for (size_t k = 0; k < d; k++) { /* rows p and q */
-        double apk = rp[k], aqk = rq[k];
-        rp[k] = c * apk - s * aqk;
-        rq[k] = s * apk + c * aqk;
+    return m;
+}
+
+/* One round: each pair's rotation J = [c s; -s c] at (p, q) zeroes a[p][q] (Golub and Van Loan's
+ * symmetric Schur decomposition of its 2 x 2 block); a = J^T a J, vt = J^T vt. */
+static void jacobi_round(size_t d, double *a, double *vt, struct rot *rot, size_t m)
+{
+    size_t live = 0;
+    for (size_t i = 0; i < m; i++) {
+        size_t p = rot[i].p, q = rot[i].q;
+        double apq = a[p * d + q];
+        if (apq == 0.0)
+            continue;
+        double tau = (a[q * d + q] - a[p * d + p]) / (2.0 * apq);
+        /* t = sign(tau) / (|tau| + sqrt(1 + tau^2)), the smaller root: angle <= pi/4 */
+        double t = (tau >= 0.0 ? 1.0 : -1.0) / (fabs(tau) + hypot(1.0, tau));
+        rot[live] = rot[i];
+        rot[live].c = 1.0 / sqrt(1.0 + t * t);
+        rot[live].s = t * rot[live].c;
+        live++;
     }
-    rp[q] = rq[p] = 0.0; /* exactly, not the rounding left of it */
-    for (size_t k = 0; v && k < d; k++) {
-        double vkp = v[k * d + p], vkq = v[k * d + q];
-        v[k * d + p] = c * vkp - s * vkq;
-        v[k * d + q] = s * vkp + c * vkq;
+    for (size_t i = 0; i < live; i++) {
+        const struct rot *r = &rot[i];
+        double *rp = a + r->p * d, *rq = a + r->q * d;
+        for (size_t k = 0; k < d; k++) {
+            double x = rp[k], y = rq[k];
+            rp[k] = r->c * x - r->s * y;
+            rq[k] = r->s * x + r->c * y;
+        }
+        if (!vt)
+            continue;
+        double *vp = vt + r->p * d, *vq = vt + r->q * d;
+        for (size_t k = 0; k < d; k++) {
+            double x = vp[k], y = vq[k];
+            vp[k] = r->c * x - r->s * y;
+            vq[k] = r->s * x + r->c * y;
+        }
     }
+    for (size_t k = 0; k < d; k++) {
+        double *row = a + k * d;
+        for (size_t i = 0; i < live; i++) {
+            const struct rot *r = &rot[i];
+            double x = row[r->p], y = row[r->q];
+            row[r->p] = r->c * x - r->s * y;
+            row[r->q] = r->s * x + r->c * y;
+        }
+    }
+    for (size_t i = 0; i < live; i++) /* zeroed: exactly, not the rounding left of it */
+        a[rot[i].p * d + rot[i].q] = a[rot[i].q * d + rot[i].p] = 0.0;
 }
 
 clgan_status clgan_stats_eigen_sym(int dim, double *a, double *w, double *v)
 {
     if (dim < 1 || dim > MAX_DIM)
         return CLGAN_STATUS_INVALID_ARGUMENT;
-    size_t d = (size_t)dim;
+    size_t d = (size_t)dim, n = d + (d & 1);
     double total = 0.0;
     for (size_t i = 0; i < d * d; i++) {
         if (!isfinite(a[i]))
             return CLGAN_STATUS_NUMERICAL;
         total += a[i] * a[i];
     }
+    struct rot *rot = malloc((n / 2) * sizeof(*rot));
+    if (!rot)
+        return CLGAN_STATUS_OUT_OF_HOST_MEMORY;
     for (size_t i = 0; v && i < d; i++)
         for (size_t j = 0; j < d; j++)
             v[i * d + j] = i == j ? 1.0 : 0.0;
@@ -156,30 +213,28 @@ clgan_status clgan_stats_eigen_sym(int dim, double *a, double *w, double *v)
     for (size_t i = 0; i < d; i++)
         for (size_t j = i + 1; j < d; j++)
             a[i * d + j] = a[j * d + i] = 0.5 * (a[i * d + j] + a[j * d + i]);
-    int converged = 0;
-    for (int sweep = 0; sweep < JACOBI_MAX_SWEEPS && !converged; sweep++) {
+    /* v holds the vectors transposed (one per row) until the end */
+    clgan_status st = CLGAN_STATUS_NUMERICAL;
+    for (int sweep = 0; sweep <= JACOBI_MAX_SWEEPS; sweep++) {
         double off = 0.0;
         for (size_t p = 0; p < d; p++)
             for (size_t q = p + 1; q < d; q++)
                 off += a[p * d + q] * a[p * d + q];
         /* off-diagonal mass below 1e-15 of the matrix's (relative to its Frobenius norm) */
         if (off <= 1e-30 * total) {
-            converged = 1;
+            st = CLGAN_STATUS_OK;
             break;
         }
-        for (size_t p = 0; p < d; p++)
-            for (size_t q = p + 1; q < d; q++) {
-                if (a[p * d + q] == 0.0)
-                    continue;
-                rotate(d, a, v, p, q);
-            }
-        if (!isfinite(a[0]))
-            return CLGAN_STATUS_NUMERICAL;
+        if (sweep == JACOBI_MAX_SWEEPS || !isfinite(off))
+            break;
+        for (size_t r = 0; r + 1 < n; r++)
+            jacobi_round(d, a, v, rot, round_pairs(n, d, r, rot));
     }
-    if (!converged)
-        return CLGAN_STATUS_NUMERICAL;
-    /* ascending eigenvalues, the vectors' columns moved along (selection sort: d is small
-     * beside the d^3 of the sweeps) */
+    free(rot);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    /* ascending eigenvalues, the vectors moved along (selection sort: d^2 beside the d^3 of the
+     * sweeps), then the vectors from rows to columns */
     for (size_t i = 0; i < d; i++)
         w[i] = a[i * d + i];
     for (size_t i = 0; i < d; i++) {
@@ -193,11 +248,17 @@ clgan_status clgan_stats_eigen_sym(int dim, double *a, double *w, double *v)
         w[i] = w[lo];
         w[lo] = t;
         for (size_t k = 0; v && k < d; k++) {
-            t = v[k * d + i];
-            v[k * d + i] = v[k * d + lo];
-            v[k * d + lo] = t;
+            t = v[i * d + k];
+            v[i * d + k] = v[lo * d + k];
+            v[lo * d + k] = t;
         }
     }
+    for (size_t i = 0; v && i < d; i++)
+        for (size_t j = i + 1; j < d; j++) {
+            double t = v[i * d + j];
+            v[i * d + j] = v[j * d + i];
+            v[j * d + i] = t;
+        }
     return CLGAN_STATUS_OK;
 }
 
