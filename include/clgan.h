@@ -531,6 +531,9 @@ CLGAN_API clgan_status clgan_generator_forward(clgan_generator *gen, const float
  * Fashion-MNIST's "Sneaker", or "k" when the checkpoint has none; NULL out of range). */
 CLGAN_API int clgan_generator_classes(const clgan_generator *gen);
 CLGAN_API const char *clgan_generator_class_name(const clgan_generator *gen, int k);
+/* The data set spec G was trained on, as the file records it ("fashion-mnist", "mnist:DIR",
+ * ...), or NULL when it records none (generator files of older runs). */
+CLGAN_API const char *clgan_generator_data(const clgan_generator *gen);
 /* The same with a class label per sample (labels[i] in 0..classes-1; ignored when G is not
  * conditional). */
 CLGAN_API clgan_status clgan_generator_forward_labels(clgan_generator *gen, const float *z,
@@ -794,7 +797,9 @@ struct clgan_classifier_info {
     size_t n_train, n_extra, n_test; /* images (0 for a loaded classifier) */
     int batch_train, batch_extra;    /* images of each set in a full batch */
     long long steps_per_epoch;
-    int epochs; /* epochs trained */
+    int epochs;   /* epochs trained */
+    int features; /* values clgan_classifier_features gives per image (0: none, the last layer
+                     is not linear) */
     const char *arch;
     const char *const *class_names;  /* classes names ("T-shirt/top", ..., or "0", "1", ...) */
     const char *data, *test, *extra; /* specs (NULL when not used) */
@@ -837,6 +842,19 @@ CLGAN_API clgan_status clgan_classifier_predict(clgan_classifier *c, const uint8
                                                 size_t n, int channels, int height, int width,
                                                 int *cls, float *prob);
 
+/*
+ * The penultimate features and the probabilities of n uint8 images (as clgan_classifier_predict
+ * takes them), for judging generated images (`clgan eval`): features (may be NULL) gets
+ * n x info.features values, the input of the network's last layer, which must be linear, averaged
+ * over its positions when it is a feature map (C x H x W with H x W > 1 gives C values, as
+ * Inception's pooled features; the cnn preset gives 4 x its width); prob (may be NULL) n x k
+ * softmax probabilities. INVALID_ARGUMENT when the last layer is not linear (with features) or
+ * the images' channels differ from the classifier's.
+ */
+CLGAN_API clgan_status clgan_classifier_features(clgan_classifier *c, const uint8_t *images,
+                                                 size_t n, int channels, int height, int width,
+                                                 float *features, float *prob);
+
 /* Images of a data set classified by clgan_classifier_predict_data; free with
  * clgan_classifier_pred_free. */
 struct clgan_classifier_pred {
@@ -853,6 +871,26 @@ CLGAN_API clgan_status clgan_classifier_predict_data(clgan_classifier *c, const 
                                                      int test, long long max,
                                                      struct clgan_classifier_pred *out);
 
+/* An image data set on the host, read by spec as the classifiers read theirs. */
+struct clgan_image_set {
+    size_t n;
+    int channels, height, width;
+    uint8_t *pixels;    /* n x channels x height x width */
+    uint8_t *labels;    /* n class indices, NULL when the set has none */
+    int classes;        /* 1 + the largest label (0 without labels) */
+    char **class_names; /* classes names, NULL without labels */
+};
+/* Read a data set by spec (forms as above): its training files (test 0) or its test split
+ * (test 1: the t10k-* pair of fashion-mnist, mnist:DIR and DIR; idx:FILE and folder:DIR have
+ * none), gray (channels 1) or RGB (3), folder images at size x size (0: 28), the first max
+ * images (0: all); labels where the set has them. On failure *out is zeroed and msg gets one
+ * line naming the spec or file. INVALID_ARGUMENT, IO, CORRUPT_FILE, OUT_OF_HOST_MEMORY. */
+CLGAN_API clgan_status clgan_image_set_load(const char *spec, int test, int channels, int size,
+                                            long long max, struct clgan_image_set *out, char *msg,
+                                            size_t msg_len);
+/* Free the arrays and zero the struct; NULL does nothing. */
+CLGAN_API void clgan_image_set_free(struct clgan_image_set *s);
+
 /* Save the classifier (weights, batch-norm statistics; its network and class names as
  * metadata) as safetensors, atomically; load it back for prediction. */
 CLGAN_API clgan_status clgan_classifier_save(clgan_classifier *c, const char *path);
@@ -866,6 +904,55 @@ CLGAN_API clgan_status clgan_classifier_preset_json(const char *arch, int channe
 
 /* The last error message of this classifier. */
 CLGAN_API const char *clgan_classifier_last_error(const clgan_classifier *c);
+
+/* ---------------------------------------------------------------- evaluation statistics */
+
+/*
+ * Statistics that judge generated samples through a classifier's features and probabilities
+ * (what `clgan eval` prints), on the host in double precision: running moments, a symmetric
+ * eigen solver, the Fréchet distance between two Gaussians, the Inception-style score.
+ */
+
+typedef struct clgan_moments clgan_moments;
+
+/* Running mean and covariance of d-dimensional samples (1 <= d <= 65536; the covariance takes
+ * d x d doubles). INVALID_ARGUMENT, OUT_OF_HOST_MEMORY. */
+CLGAN_API clgan_status clgan_moments_init(int d, clgan_moments **out);
+CLGAN_API void clgan_moments_free(clgan_moments *m);
+/* Add n samples, rows of d floats. NUMERICAL (nothing added) when a value is not finite. */
+CLGAN_API clgan_status clgan_moments_add(clgan_moments *m, const float *x, size_t n);
+CLGAN_API size_t clgan_moments_count(const clgan_moments *m);
+CLGAN_API int clgan_moments_dim(const clgan_moments *m);
+/* The mean (d values) and the sample covariance (d x d, row-major, divisor count - 1); either
+ * may be NULL. INVALID_ARGUMENT with fewer than 2 samples. */
+CLGAN_API clgan_status clgan_moments_get(const clgan_moments *m, double *mean, double *cov);
+
+/* Eigenvalues and eigenvectors of a symmetric d x d matrix a (row-major; destroyed) by cyclic
+ * Jacobi rotations (in round-robin order, rounds of disjoint pairs) until the off-diagonal part
+ * is below 1e-15 of the whole (O(d^3) a sweep; d = 1024 takes seconds): w gets the d
+ * eigenvalues in ascending order, v (may be NULL) the eigenvectors as its columns, so that
+ * a = v diag(w) v^T. NUMERICAL for a non-finite entry or no convergence in 100 sweeps;
+ * OUT_OF_HOST_MEMORY. */
+CLGAN_API clgan_status clgan_stats_eigen_sym(int d, double *a, double *w, double *v);
+
+/* Fréchet distance between the Gaussians N(mu1, s1) and N(mu2, s2) (d x d covariances,
+ * symmetric positive semi-definite): |mu1 - mu2|^2 + tr(s1 + s2 - 2 (s1 s2)^{1/2}), where
+ * tr (s1 s2)^{1/2} is the sum of the square roots of the eigenvalues of s1^{1/2} s2 s1^{1/2}
+ * (eigenvalues that rounding cannot tell from 0, below d x DBL_EPSILON of the largest and the
+ * negative ones, count as 0, and so does a total below 0 by less than 1e-6 of the traces).
+ * OUT_OF_HOST_MEMORY; NUMERICAL for a non-finite or clearly negative result. */
+CLGAN_API clgan_status clgan_stats_frechet(int d, const double *mu1, const double *s1,
+                                           const double *mu2, const double *s2, double *fd);
+/* The same between the moments of two sample sets of one dimension (INVALID_ARGUMENT when the
+ * dimensions differ or a set has fewer than 2 samples). */
+CLGAN_API clgan_status clgan_moments_frechet(const clgan_moments *a, const clgan_moments *b,
+                                             double *fd);
+
+/* exp(E_x KL(p(y|x) || p(y))) over n rows of k class probabilities, p(y) their mean: 1 when
+ * every row is the same, k when each row is certain and the classes are used equally (the
+ * Inception Score's formula with any classifier). NaN for no rows or a probability outside
+ * [0, 1]. */
+CLGAN_API double clgan_stats_inception_score(const float *prob, size_t n, int k);
 
 /* ---------------------------------------------------------------- checking ops */
 

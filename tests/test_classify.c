@@ -5,8 +5,9 @@
  * the per-class subset and class names of the data layer; then on every device a classifier trained
  * on a synthetic set that a working one separates perfectly (bright and dark 8x8 images, read as
  * 12x12 so the gather pads them): accuracy 1 on its test set, prediction of host images agreeing
- * with the confusion matrix, a save/load round trip giving the same probabilities, and no device
- * memory allocated by an epoch.
+ * with the confusion matrix, a save/load round trip giving the same probabilities, no device
+ * memory allocated by an epoch, and the penultimate features (the last linear layer's input,
+ * averaged over positions) consistent with the probabilities and the layer's weights.
  */
 #include <math.h>
 #include <stdio.h>
@@ -169,6 +170,124 @@ static void test_data(void)
     st = clgan_cls_load("nonsense", 0, 0, 1, 0, 0, "--data", &ds, errbuf, sizeof(errbuf));
     th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT && strstr(errbuf, "'nonsense'"), "data_bad_spec",
               NULL, "%s", errbuf);
+    /* the public loader: a folder DIR's pair, its first N, no test split named without flags */
+    struct clgan_image_set is;
+    st = clgan_image_set_load(tpath("aug"), 0, 1, 0, 25, &is, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_OK && is.n == 25 && is.height == 8 && is.classes == 3 &&
+                  is.labels && is.labels[4] == 1 && is.pixels[4 * 64 + 5] == pixel(4, 5, 3) &&
+                  !strcmp(is.class_names[1], "1"),
+              "image_set_load", NULL, "%s", errbuf);
+    clgan_image_set_free(&is);
+    st = clgan_image_set_load(tpath("aug"), 1, 1, 0, 0, &is, errbuf, sizeof(errbuf));
+    th_expect(st == CLGAN_STATUS_IO && strstr(errbuf, "t10k-images-idx3-ubyte") &&
+                  !strstr(errbuf, "--") && !is.pixels,
+              "image_set_no_test_split", NULL, "%s", errbuf);
+    clgan_image_set_free(NULL);
+}
+
+/* The features of 8 test images: the probabilities of clgan_classifier_predict again, and the
+ * input of the last linear layer read from the device after the pass (every position of the
+ * map) gives those probabilities through the layer's weights and, averaged over its positions,
+ * the features. */
+static void check_features(struct th_device *d, const char *arch, clgan_classifier *c,
+                           const struct clgan_dataset *ds, const float *prob)
+{
+    char name[96];
+    snprintf(name, sizeof(name), "features_%s", arch);
+    struct clgan_classifier_info in;
+    clgan_classifier_get_info(c, &in);
+    const struct clgan_layer *last = &c->m->layers[c->m->n_layers - 1];
+    int src = last->src[0];
+    struct clgan_shape sh = c->m->layers[src].out;
+    size_t per = clgan_shape_size(sh), hw = (size_t)sh.h * (size_t)sh.w, k = (size_t)in.classes;
+    /* the presets at width 8: the MLP's hidden layer, the CNN's last block of 4 x 8 channels */
+    int want = !strcmp(arch, "mlp") ? 8 : 32;
+    float feat[8 * 32], pf[8 * 4];
+    float *map = malloc(8 * per * sizeof(float)), *w = malloc((last->n_params) * sizeof(float));
+    clgan_status st = in.features == want && last->spec.kind == CLGAN_LAYER_LINEAR && src >= 0
+                          ? CLGAN_STATUS_OK
+                          : CLGAN_STATUS_INVALID_ARGUMENT;
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_classifier_features(c, ds->pixels, 8, 1, 8, 8, feat, pf);
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_rt_read(d->ctx, c->m->act, c->m->layers[src].y_off * sizeof(float),
+                           8 * per * sizeof(float), map);
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_rt_read(d->ctx, c->m->params, last->p_off * sizeof(float),
+                           last->n_params * sizeof(float), w);
+    double dprob = 0, dlin = 0, dfeat = 0;
+    int nonneg = 1;
+    for (size_t i = 0; st == CLGAN_STATUS_OK && i < 8; i++) {
+        double z[4], mx = -INFINITY, sum = 0;
+        for (size_t q = 0; q < k; q++) {
+            z[q] = w[last->n_weight + q];
+            for (size_t j = 0; j < per; j++)
+                z[q] += (double)w[q * per + j] * map[i * per + j];
+            mx = fmax(mx, z[q]);
+        }
+        for (size_t q = 0; q < k; q++)
+            sum += exp(z[q] - mx);
+        for (size_t q = 0; q < k; q++) {
+            dprob = fmax(dprob, fabs((double)pf[i * k + q] - prob[i * k + q]));
+            dlin = fmax(dlin, fabs(exp(z[q] - mx) / sum - pf[i * k + q]));
+        }
+        for (int ch = 0; ch < want; ch++) {
+            double mean = 0;
+            for (size_t p = 0; p < hw; p++)
+                mean += map[i * per + (size_t)ch * hw + p];
+            mean /= (double)hw;
+            dfeat = fmax(dfeat, fabs(mean - feat[i * (size_t)want + (size_t)ch]));
+            nonneg &= feat[i * (size_t)want + (size_t)ch] >= 0; /* after a ReLU */
+        }
+    }
+    th_expect(st == CLGAN_STATUS_OK && dprob < 1e-6 && dlin < 1e-4 && dfeat < 1e-5 && nonneg, name,
+              d,
+              "%d features (want %d), probabilities vs predict %.3g, vs the layer's input %.3g, "
+              "features vs the map's means %.3g, non-negative %d; %s",
+              in.features, want, dprob, dlin, dfeat, nonneg, clgan_classifier_last_error(c));
+    free(map);
+    free(w);
+}
+
+/* A network whose last layer is not linear has no features. */
+static void test_features_not_linear(struct th_device *d)
+{
+    struct clgan_net_spec net;
+    char *json = NULL, data[1100];
+    clgan_status st = clgan_preset_classifier("mlp", 1, 12, 4, 8, &net, errbuf, sizeof(errbuf));
+    net.layers[net.n_layers].kind = CLGAN_LAYER_ACT;
+    net.layers[net.n_layers++].act = CLGAN_ACT_SIGMOID;
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_net_to_json(&net, &json);
+    FILE *f = st == CLGAN_STATUS_OK ? fopen(tpath("sig.json"), "w") : NULL;
+    if (f) {
+        fputs(json, f);
+        fclose(f);
+    }
+    free(json);
+    snprintf(data, sizeof(data), "mnist:%s", tpath("four"));
+    struct clgan_classifier_params p = clgan_classifier_default_params();
+    p.arch = tpath("sig.json");
+    p.data = data;
+    p.test = "none";
+    p.epochs = 0;
+    clgan_classifier *c = NULL;
+    uint8_t img[8 * 8] = {0};
+    float feat[8], prob[4];
+    if (st == CLGAN_STATUS_OK)
+        st = clgan_classifier_init(d->ctx, &p, &c, errbuf, sizeof(errbuf));
+    struct clgan_classifier_info in = {0};
+    if (c)
+        clgan_classifier_get_info(c, &in);
+    clgan_status fs =
+        c ? clgan_classifier_features(c, img, 1, 1, 8, 8, feat, prob) : CLGAN_STATUS_OK;
+    clgan_status ps = c ? clgan_classifier_features(c, img, 1, 1, 8, 8, NULL, prob)
+                        : CLGAN_STATUS_INVALID_ARGUMENT;
+    th_expect(st == CLGAN_STATUS_OK && in.features == 0 && fs == CLGAN_STATUS_INVALID_ARGUMENT &&
+                  strstr(clgan_classifier_last_error(c), "must be linear") && ps == CLGAN_STATUS_OK,
+              "features_need_linear", d, "init %d, features %d, probabilities alone %d; %s / %s",
+              (int)st, (int)fs, (int)ps, errbuf, c ? clgan_classifier_last_error(c) : "");
+    clgan_classifier_free(c);
 }
 
 /* Train on 4 classes of brightness (8x8 images, read as 12x12: padding with -1 around) and
@@ -243,6 +362,7 @@ static void test_train(struct th_device *d, const char *arch)
         diff = fmax(diff, fabs((double)prob[i] - prob2[i]));
     th_expect(st == CLGAN_STATUS_OK && !memcmp(cls, cls2, sizeof(cls)) && diff < 1e-5,
               "save_load_same", d, "max probability difference %g; %s", diff, errbuf);
+    check_features(d, arch, c, &ds, prob);
     if (l) {
         st = clgan_classifier_epoch(l, NULL, NULL);
         th_expect(st == CLGAN_STATUS_INVALID_ARGUMENT, "loaded_no_training", d, "%s",
@@ -275,6 +395,8 @@ int main(int argc, char **argv)
             test_train(th_dev(i), "mlp");
         if (th_want("train_cnn") && !th_dev(i)->small)
             test_train(th_dev(i), "cnn");
+        if (th_want("features_need_linear"))
+            test_features_not_linear(th_dev(i));
     }
     char cmd[700];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);

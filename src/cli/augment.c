@@ -31,14 +31,6 @@ static uint64_t batch_seed(uint64_t seed, uint64_t b)
     return z ^ (z >> 31);
 }
 
-/* A generator value in [-1, 1] as a byte: round((v + 1) * 127.5), clamped (NaN: 0), as the
- * PNG writer does. */
-static uint8_t to_byte(float v)
-{
-    float p = floorf((v + 1.0f) * 127.5f + 0.5f);
-    return p >= 0 ? (p <= 255 ? (uint8_t)p : 255) : 0; /* NaN fails p >= 0 */
-}
-
 /* 0: dir does not exist; 1: an empty folder; else the exit code after printing the message: 2
  * for a folder that must not be used (not a folder, not empty), 1 when it cannot be read. */
 static int out_state(const char *dir)
@@ -229,7 +221,7 @@ int clgan_cli_augment(int argc, char **argv)
             size_t at = b0 + i;
             if (!png) {
                 for (size_t p = 0; p < per; p++)
-                    px[at * per + p] = to_byte(x[p]);
+                    px[at * per + p] = clgan_cli_pixel_byte(x[p]);
                 lab[at] = (uint8_t)labels[i];
                 continue;
             }

@@ -15,6 +15,7 @@ int clgan_cli_check(int argc, char **argv);
 int clgan_cli_arch(int argc, char **argv);
 int clgan_cli_augment(int argc, char **argv);
 int clgan_cli_classify(int argc, char **argv);
+int clgan_cli_eval(int argc, char **argv);
 
 /* Open a device by SPEC (NULL: $CLGAN_DEVICE or auto), the other settings at their defaults;
  * prints the error line on failure. */
@@ -27,6 +28,9 @@ clgan_status clgan_cli_open_params(const struct clgan_ctx_params *p, clgan_ctx *
  * printing the error. */
 int clgan_cli_select_devices(const char *spec, struct clgan_device_info **devs, int *n, int *sel,
                              int max, int *n_sel);
+/* A generator value in [-1, 1] as a byte: round((v + 1) * 127.5), clamped (NaN: 0), as the PNG
+ * writer does (what `clgan augment` writes and `clgan eval` classifies). */
+uint8_t clgan_cli_pixel_byte(float v);
 /* Exit code for a status: 0 ok, 130 interrupted, 2 bad argument, 1 otherwise. */
 int clgan_cli_status_exit(clgan_status st);
 

@@ -1,4 +1,6 @@
-/* common.c - helpers shared by the subcommands: opening devices with one-line errors. */
+/* common.c - helpers shared by the subcommands: opening devices with one-line errors, generator
+ * values as pixels. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,4 +77,10 @@ int clgan_cli_subcommand_error(const char *cmd, const char *word, const char *co
                         "--help)",
                         cmd, word, cmd);
     return 2;
+}
+
+uint8_t clgan_cli_pixel_byte(float v)
+{
+    float p = floorf((v + 1.0f) * 127.5f + 0.5f);
+    return p >= 0 ? (p <= 255 ? (uint8_t)p : 255) : 0; /* NaN fails p >= 0 */
 }

@@ -26,6 +26,9 @@ static const struct {
     {"mlp", clgan_cli_mlp, "train an MLP classifier on a CSV table (SNNS Quickprop), or predict"},
     {"classify", clgan_cli_classify,
      "train a CNN or MLP classifier on labelled images, or predict"},
+    {"eval", clgan_cli_eval,
+     "judge a generator with a classifier: FD of its features, score, classes, conditional "
+     "accuracy"},
     {"check", clgan_cli_check, "check every op on each device against the plain-C reference"},
     {"bench", clgan_cli_bench, "time GAN training steps per device, with a per-kernel profile"},
 };

@@ -143,11 +143,24 @@ void clgan_cls_set_free(struct clgan_classifier *c, struct clgan_cls_set *s)
     clgan_data_free(&s->ds);
 }
 
+/* Where the features are: the input of the last layer, when it is linear. */
+static void find_features(struct clgan_classifier *c)
+{
+    const struct clgan_layer *l = &c->m->layers[c->m->n_layers - 1];
+    c->n_feat = 0;
+    if (l->spec.kind != CLGAN_LAYER_LINEAR || l->n_in != 1)
+        return;
+    c->feat_src = l->src[0] >= 0 ? l->src[0] : -1;
+    c->feat_shape = l->in;
+    c->n_feat = l->in.h * l->in.w > 1 ? l->in.c : (int)clgan_shape_size(l->in);
+}
+
 clgan_status clgan_cls_build(struct clgan_classifier *c)
 {
     clgan_status st = clgan_model_init_net(c->ctx, &c->net, c->max_batch, "main", &c->m);
     if (st != CLGAN_STATUS_OK)
         return clgan_cls_dev_fail(c, st);
+    find_features(c);
     size_t b = (size_t)c->max_batch, img = (size_t)c->nc * (size_t)c->size * (size_t)c->size;
     st = alloc_bytes(c, b * img * sizeof(float), "classifier batch", &c->x);
     if (st == CLGAN_STATUS_OK)
@@ -442,6 +455,7 @@ void clgan_classifier_get_info(const clgan_classifier *c, struct clgan_classifie
     info->batch_train = c->main_set == &c->train ? c->b_main : 0;
     info->batch_extra = c->main_set == &c->xtra ? c->b_main : c->b_sec;
     info->steps_per_epoch = c->steps;
+    info->features = c->n_feat;
     info->epochs = c->epochs;
     info->arch = c->arch;
     info->class_names = (const char *const *)c->class_names;

@@ -54,6 +54,12 @@ struct clgan_classifier {
     clgan_classifier_step_fn prog_fn; /* in-epoch progress (NULL: none) */
     void *prog_user;
     double prog_s;
+    /* features (clgan_classifier_features): the input of the last layer when it is linear, the
+     * output of layer feat_src (-1: the model's input), feat_shape per image, n_feat values
+     * after averaging a feature map over its positions; n_feat 0 when the last layer is not
+     * linear */
+    int feat_src, n_feat;
+    struct clgan_shape feat_shape;
     char err[2048];
 };
 
@@ -99,9 +105,10 @@ clgan_status clgan_cls_build(struct clgan_classifier *c);
  * them (see classify_train.c); evaluation and saving call it first. */
 clgan_status clgan_cls_bn_refresh(struct clgan_classifier *c);
 
-/* Logits of the n images of a set on the device (from image first) into out (n x k, host). */
+/* Logits of the n images of a set on the device (from image first) into out (n x k, host), and
+ * their features into feat (n x n_feat; NULL: not read). */
 clgan_status clgan_cls_logits(struct clgan_classifier *c, const struct clgan_cls_set *s,
-                              size_t first, size_t n, float *out);
+                              size_t first, size_t n, float *out, float *feat);
 /* The class of the largest logit (the first of equal ones); -1 when one is NaN. */
 int clgan_cls_argmax(const float *v, int k);
 

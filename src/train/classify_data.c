@@ -4,6 +4,7 @@
  * labels file beside it), its training or test split through the data layer, labels required.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -31,14 +32,15 @@ clgan_status clgan_cls_load(const char *spec, int test, int unlabelled_ok, int c
 {
     char dir_spec[4200], labels[4096], msg[2048] = "";
     struct clgan_data_options o = {.max_images = max};
+    const char *pre = what ? what : "", *sep = what ? ": " : "";
     memset(out, 0, sizeof(*out));
     if (!spec || !*spec)
         return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "%s: empty data set spec; use " SPEC_FORMS, what);
+                             "%s%sempty data set spec; use " SPEC_FORMS, pre, sep);
     if (!data_spec(spec)) {
         if (!is_dir(spec))
             return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
-                                 "%s: '%s' is not a data set; use " SPEC_FORMS, what, spec);
+                                 "%s%s'%s' is not a data set; use " SPEC_FORMS, pre, sep, spec);
         snprintf(dir_spec, sizeof(dir_spec), "mnist:%s", spec);
         spec = dir_spec;
     }
@@ -59,15 +61,51 @@ clgan_status clgan_cls_load(const char *spec, int test, int unlabelled_ok, int c
         clgan_data_free(out);
     }
     if (st != CLGAN_STATUS_OK)
-        return clgan_io_fail(
-            err, err_len, st, "%s: %s%s", what, msg,
-            test && !has_test ? "; give the test set with --test SPEC (or --test none)" : "");
+        return clgan_io_fail(err, err_len, st, "%s%s%s%s", pre, sep, msg,
+                             what && test && !has_test
+                                 ? "; give the test set with --test SPEC (or --test none)"
+                                 : "");
     if (!out->labels && !unlabelled_ok) {
         clgan_data_free(out);
         return clgan_io_fail(err, err_len, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "%s: %s has no labels (%s)", what, spec,
+                             "%s%s%s has no labels (%s)", pre, sep, spec,
                              idx ? "name it *images-idx3* beside its *labels-idx1* file"
                                  : "a classifier needs labelled images");
     }
     return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_image_set_load(const char *spec, int test, int channels, int size, long long max,
+                                  struct clgan_image_set *out, char *msg, size_t msg_len)
+{
+    struct clgan_dataset ds;
+    memset(out, 0, sizeof(*out));
+    if ((channels != 1 && channels != 3) || size < 0 || size > 65536 || max < 0)
+        return clgan_io_fail(msg, msg_len, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "image set: channels %d, size %d, max %lld: need 1 or 3 channels, "
+                             "size and max >= 0",
+                             channels, size, max);
+    clgan_status st = clgan_cls_load(spec, test ? 1 : 0, 1, channels, size ? size : 28, max, NULL,
+                                     &ds, msg, msg_len);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    out->n = ds.count;
+    out->channels = ds.channels;
+    out->height = ds.height;
+    out->width = ds.width;
+    out->pixels = ds.pixels;
+    out->labels = ds.labels;
+    out->classes = ds.n_classes;
+    out->class_names = ds.class_names;
+    return CLGAN_STATUS_OK; /* the arrays are the caller's now: ds is not freed */
+}
+
+void clgan_image_set_free(struct clgan_image_set *s)
+{
+    if (!s)
+        return;
+    free(s->pixels);
+    free(s->labels);
+    clgan_data_free_names(s->class_names, s->classes);
+    memset(s, 0, sizeof(*s));
 }

@@ -22,35 +22,65 @@ int clgan_cls_argmax(const float *v, int k)
     return best;
 }
 
-clgan_status clgan_cls_logits(struct clgan_classifier *c, const struct clgan_cls_set *s,
-                              size_t first, size_t n, float *out)
+/* Read b images' features after a forward: the input of the last (linear) layer, a feature map
+ * averaged over its positions. scratch holds b x the map. */
+static clgan_status read_features(struct clgan_classifier *c, size_t b, float *scratch, float *feat)
 {
-    size_t k = (size_t)c->k, off = clgan_model_output_off(c->m);
+    size_t per = clgan_shape_size(c->feat_shape), hw = (size_t)c->feat_shape.h * c->feat_shape.w;
+    size_t nf = (size_t)c->n_feat;
+    cl_mem src = c->feat_src >= 0 ? c->m->act : c->x;
+    size_t off = c->feat_src >= 0 ? c->m->layers[c->feat_src].y_off : 0;
+    clgan_status st = clgan_rt_read(c->ctx, src, off * sizeof(float), b * per * sizeof(float),
+                                    hw > 1 ? scratch : feat);
+    if (st != CLGAN_STATUS_OK || hw <= 1)
+        return st;
+    for (size_t i = 0; i < b; i++)
+        for (size_t ch = 0; ch < nf; ch++) {
+            const float *v = scratch + i * per + ch * hw;
+            double sum = 0.0;
+            for (size_t p = 0; p < hw; p++)
+                sum += v[p];
+            feat[i * nf + ch] = (float)(sum / (double)hw);
+        }
+    return CLGAN_STATUS_OK;
+}
+
+clgan_status clgan_cls_logits(struct clgan_classifier *c, const struct clgan_cls_set *s,
+                              size_t first, size_t n, float *out, float *feat)
+{
+    size_t k = (size_t)c->k, off = clgan_model_output_off(c->m), nf = (size_t)c->n_feat;
     struct clgan_ops_u8_set set = {.data = s->u8,
                                    .count = s->ds.count,
                                    .c = (size_t)s->ds.channels,
                                    .hs = (size_t)s->ds.height,
                                    .ws = (size_t)s->ds.width};
-    for (size_t done = 0; done < n;) {
+    float *scratch = NULL;
+    if (feat &&
+        !(scratch = malloc((size_t)c->max_batch * clgan_shape_size(c->feat_shape) * sizeof(float))))
+        return clgan_cls_fail(c, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
+                              "out of host memory for %d images' features", c->max_batch);
+    clgan_status st = CLGAN_STATUS_OK;
+    for (size_t done = 0; done < n && st == CLGAN_STATUS_OK;) {
         size_t b = n - done < (size_t)c->max_batch ? n - done : (size_t)c->max_batch;
-        clgan_status st =
-            clgan_ops_elt_gather_u8(c->ctx, &set, s->perm, first + done, b, (size_t)c->size,
-                                    (size_t)c->size, 2.0f / 255.0f, -1.0f, c->x, 0);
+        st = clgan_ops_elt_gather_u8(c->ctx, &set, s->perm, first + done, b, (size_t)c->size,
+                                     (size_t)c->size, 2.0f / 255.0f, -1.0f, c->x, 0);
         if (st == CLGAN_STATUS_OK)
             st = clgan_model_forward(c->m, c->x, 0, (int)b, CLGAN_FWD_EVAL);
         if (st == CLGAN_STATUS_OK)
             st = clgan_rt_read(c->ctx, c->m->act, off * sizeof(float), b * k * sizeof(float),
                                out + done * k);
-        if (st != CLGAN_STATUS_OK)
-            return clgan_cls_dev_fail(c, st);
+        if (st == CLGAN_STATUS_OK && feat)
+            st = read_features(c, b, scratch, feat + done * nf);
         done += b;
     }
-    return CLGAN_STATUS_OK;
+    free(scratch);
+    return clgan_cls_dev_fail(c, st);
 }
 
-/* Logits of a whole set to classes (cls) and softmax probabilities (prob, may be NULL). */
+/* Logits of a whole set to classes (cls, may be NULL), softmax probabilities (prob, may be
+ * NULL) and features (feat, may be NULL). */
 static clgan_status classify_set(struct clgan_classifier *c, const struct clgan_cls_set *s,
-                                 int *cls, float *prob)
+                                 int *cls, float *prob, float *feat)
 {
     size_t n = s->ds.count, k = (size_t)c->k;
     clgan_status st = clgan_cls_bn_refresh(c);
@@ -60,10 +90,11 @@ static clgan_status classify_set(struct clgan_classifier *c, const struct clgan_
     if (!o)
         return clgan_cls_fail(c, CLGAN_STATUS_OUT_OF_HOST_MEMORY,
                               "out of host memory for %zu images' logits", n);
-    st = clgan_cls_logits(c, s, 0, n, o);
+    st = clgan_cls_logits(c, s, 0, n, o, feat);
     for (size_t i = 0; st == CLGAN_STATUS_OK && i < n; i++) {
         float *v = o + i * k, mx = v[0];
-        cls[i] = clgan_cls_argmax(v, (int)k);
+        if (cls)
+            cls[i] = clgan_cls_argmax(v, (int)k);
         if (!prob)
             continue;
         double sum = 0.0;
@@ -88,7 +119,7 @@ clgan_status clgan_classifier_confusion(clgan_classifier *c, int *conf)
     int *cls = malloc(n * sizeof(int));
     if (!cls)
         return clgan_cls_fail(c, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
-    clgan_status st = classify_set(c, &c->tst, cls, NULL);
+    clgan_status st = classify_set(c, &c->tst, cls, NULL, NULL);
     memset(conf, 0, k * (k + 1) * sizeof(int));
     for (size_t i = 0; st == CLGAN_STATUS_OK && i < n; i++)
         conf[(size_t)c->tst.ds.labels[i] * (k + 1) + (cls[i] < 0 ? k : (size_t)cls[i])]++;
@@ -98,7 +129,7 @@ clgan_status clgan_classifier_confusion(clgan_classifier *c, int *conf)
 
 /* Classify the images of ds (borrowed: not freed here) through a set made for the call. */
 static clgan_status classify_ds(struct clgan_classifier *c, struct clgan_dataset *ds, int *cls,
-                                float *prob)
+                                float *prob, float *feat)
 {
     if (ds->channels != c->nc)
         return clgan_cls_fail(c, CLGAN_STATUS_INVALID_ARGUMENT,
@@ -112,7 +143,7 @@ static clgan_status classify_ds(struct clgan_classifier *c, struct clgan_dataset
     s.ds.labels = NULL; /* no targets needed */
     clgan_status st = clgan_cls_upload(c, &s, 1, "images to classify");
     if (st == CLGAN_STATUS_OK)
-        st = classify_set(c, &s, cls, prob);
+        st = classify_set(c, &s, cls, prob, feat);
     memset(&s.ds, 0, sizeof(s.ds)); /* the caller's */
     clgan_cls_set_free(c, &s);
     return st;
@@ -129,7 +160,27 @@ clgan_status clgan_classifier_predict(clgan_classifier *c, const uint8_t *images
                                .height = height,
                                .width = width,
                                .pixels = (uint8_t *)images};
-    return classify_ds(c, &ds, cls, prob);
+    return classify_ds(c, &ds, cls, prob, NULL);
+}
+
+clgan_status clgan_classifier_features(clgan_classifier *c, const uint8_t *images, size_t n,
+                                       int channels, int height, int width, float *features,
+                                       float *prob)
+{
+    if (features && !c->n_feat)
+        return clgan_cls_fail(c, CLGAN_STATUS_INVALID_ARGUMENT,
+                              "%s: features are the input of the last layer, which must be "
+                              "linear (this network ends with a layer of kind %s)",
+                              c->arch, c->m->layers[c->m->n_layers - 1].ops->name);
+    if (!images || height < 1 || width < 1 || height > 65536 || width > 65536)
+        return clgan_cls_fail(c, CLGAN_STATUS_INVALID_ARGUMENT, "features: bad images (%dx%d)",
+                              height, width);
+    struct clgan_dataset ds = {.count = n,
+                               .channels = channels,
+                               .height = height,
+                               .width = width,
+                               .pixels = (uint8_t *)images};
+    return classify_ds(c, &ds, NULL, prob, features);
 }
 
 void clgan_classifier_pred_free(struct clgan_classifier_pred *p)
@@ -169,7 +220,7 @@ clgan_status clgan_classifier_predict_data(clgan_classifier *c, const char *spec
     }
     for (size_t i = 0; ds.labels && i < ds.count; i++)
         out->target[i] = ds.labels[i];
-    st = classify_ds(c, &ds, out->cls, out->prob);
+    st = classify_ds(c, &ds, out->cls, out->prob, NULL);
 out:
     clgan_data_free(&ds);
     if (st != CLGAN_STATUS_OK)

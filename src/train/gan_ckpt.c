@@ -356,6 +356,7 @@ clgan_status clgan_gan_checkpoint(clgan_gan *g, int epoch_end)
         if (st == CLGAN_STATUS_OK) {
             clgan_io_st_writer_meta(w, "format", "clgan-generator-1", NULL, 0);
             clgan_io_st_writer_meta(w, "model", g->model, NULL, 0);
+            clgan_io_st_writer_meta(w, "data", g->data, NULL, 0);
             st = put_arch(g, w, 0);
             meta_num(w, "nz", g->nz);
             meta_num(w, "ngf", g->p.ngf);

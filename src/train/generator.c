@@ -20,6 +20,7 @@ struct clgan_generator {
     int classes; /* a conditional G's label input (0: none) */
     enum clgan_bn_mode bn;
     char **class_names; /* classes names from the checkpoint, or NULL */
+    char *data;         /* the training data's spec from the checkpoint, or NULL */
     char number[16];    /* the name of an unnamed class */
     cl_mem z, y;
     char err[2048]; /* the last failure (clgan_generator_last_error) */
@@ -166,6 +167,7 @@ void clgan_generator_free(clgan_generator *gen)
     for (int k = 0; gen->class_names && k < gen->classes; k++)
         free(gen->class_names[k]);
     free(gen->class_names);
+    free(gen->data);
     clgan_model_free(gen->G);
     free(gen);
 }
@@ -245,6 +247,12 @@ clgan_status clgan_generator_load_arch(clgan_ctx *ctx, const char *path, const c
     gen->classes = net->n_inputs > 1 ? net->inputs[1].classes : 0;
     if (gen->classes)
         read_class_names(f, gen);
+    const char *data = clgan_io_st_meta(f, "data");
+    if (data && *data && !(gen->data = strdup(data))) {
+        snprintf(msg, msg_len, "out of host memory");
+        st = CLGAN_STATUS_OUT_OF_HOST_MEMORY;
+        goto out;
+    }
     gen->nc = gout[net->n_layers - 1].c;
     gen->size = gout[net->n_layers - 1].h;
     st = clgan_model_init_net(ctx, net, gen->max_batch, "main", &gen->G);
@@ -321,6 +329,11 @@ clgan_status clgan_generator_set_bn(clgan_generator *gen, enum clgan_bn_mode mod
                         (int)mode, CLGAN_BN_BATCH, CLGAN_BN_EVAL);
     gen->bn = mode;
     return CLGAN_STATUS_OK;
+}
+
+const char *clgan_generator_data(const clgan_generator *gen)
+{
+    return gen->data;
 }
 
 clgan_status clgan_generator_forward(clgan_generator *gen, const float *z, int n, float *out)
