@@ -105,26 +105,11 @@ clgan_status clgan_io_csvlog_open(const char *path, const char *header, clgan_cs
     log->columns = count_columns(header);
     int empty = 0;
     clgan_status st;
-    struct stat sb;
-    int through = stat(path, &sb) == 0 && (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode));
     /* a terminal, /dev/stdout or a FIFO with a reader is written straight through (header
-     * first); a regular file is appended to after its header is checked. Non-blocking opens: a
-     * FIFO without a reader is refused, never waited on. */
-    int fd = through ? open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-                     : open(path, O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open: %s", path,
-                           errno == ENXIO ? "a FIFO without a reader" : strerror(errno));
+     * first); a regular file is appended to after its header is checked */
+    int fd = -1, through = 0;
+    if ((st = clgan_io_open_log(path, &fd, &through, err, err_len)) != CLGAN_STATUS_OK)
         goto fail;
-    }
-    if (fstat(fd, &sb) ||
-        (through ? !S_ISCHR(sb.st_mode) && !S_ISFIFO(sb.st_mode) : !S_ISREG(sb.st_mode))) {
-        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO,
-                           "%s: not a regular file, terminal or FIFO; not writing", path);
-        close(fd);
-        goto fail;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     if (through)
         empty = 1;
     else if ((st = check_existing(fd, path, header, &empty, err, err_len)) != CLGAN_STATUS_OK) {

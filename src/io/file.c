@@ -540,3 +540,25 @@ void clgan_io_unlock_dir(int fd)
     if (fd >= 0)
         close(fd); /* closing releases the fcntl lock */
 }
+
+clgan_status clgan_io_open_log(const char *path, int *fd_out, int *through_out, char *err,
+                               size_t err_len)
+{
+    struct stat sb;
+    int through = stat(path, &sb) == 0 && (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode));
+    int fd = through ? open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+                     : open(path, O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open: %s", path,
+                             errno == ENXIO ? "a FIFO without a reader" : strerror(errno));
+    if (fstat(fd, &sb) ||
+        (through ? !S_ISCHR(sb.st_mode) && !S_ISFIFO(sb.st_mode) : !S_ISREG(sb.st_mode))) {
+        close(fd);
+        return clgan_io_fail(err, err_len, CLGAN_STATUS_IO,
+                             "%s: not a regular file, terminal or FIFO; not writing", path);
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    *fd_out = fd;
+    *through_out = through;
+    return CLGAN_STATUS_OK;
+}

@@ -32,6 +32,15 @@ clgan_status clgan_io_fail(char *err, size_t err_len, clgan_status st, const cha
 clgan_status clgan_io_open_read(const char *path, FILE **out, char *err, size_t err_len);
 
 /*
+ * Open a log for appending: a terminal, character device or FIFO with a reader is written
+ * straight through (*through = 1), anything else must be a regular file (created when missing,
+ * opened read-write so that its end can be checked). Non-blocking opens, so a FIFO without a
+ * reader is refused, never waited on; the descriptor is blocking again when returned. IO with a
+ * message naming the path otherwise.
+ */
+clgan_status clgan_io_open_log(const char *path, int *fd, int *through, char *err, size_t err_len);
+
+/*
  * Read a whole file into a malloc'ed buffer (*data, free() it) with a NUL byte after the last
  * byte (not counted in *len). Files larger than max bytes are refused (CORRUPT_FILE with both
  * sizes). IO when the file cannot be opened or read.

@@ -57,24 +57,9 @@ clgan_status clgan_io_jsonl_open(const char *path, clgan_jsonl **out, long long 
                              path);
     }
     clgan_status st;
-    struct stat sb;
-    int through = stat(path, &sb) == 0 && (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode));
-    /* non-blocking opens: a FIFO without a reader is refused, never waited on */
-    int fd = through ? open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-                     : open(path, O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO, "%s: cannot open: %s", path,
-                           errno == ENXIO ? "a FIFO without a reader" : strerror(errno));
+    int fd = -1, through = 0;
+    if ((st = clgan_io_open_log(path, &fd, &through, err, err_len)) != CLGAN_STATUS_OK)
         goto fail;
-    }
-    if (fstat(fd, &sb) ||
-        (through ? !S_ISCHR(sb.st_mode) && !S_ISFIFO(sb.st_mode) : !S_ISREG(sb.st_mode))) {
-        st = clgan_io_fail(err, err_len, CLGAN_STATUS_IO,
-                           "%s: not a regular file, terminal or FIFO; not writing", path);
-        close(fd);
-        goto fail;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     log->regular = !through;
     if (log->regular && (st = cut_partial(fd, path, size, err, err_len)) != CLGAN_STATUS_OK) {
         close(fd);
