@@ -96,9 +96,7 @@ void clgan_gan_free(clgan_gan *g)
     free(g->stream_host[1]);
     free(g->xfer);
     free(g->y_host);
-    for (int k = 0; g->class_names && k < g->classes; k++)
-        free(g->class_names[k]);
-    free(g->class_names);
+    clgan_data_free_names(g->class_names, g->classes);
     free(g->hist);
     {
         char e2[256];
@@ -582,15 +580,7 @@ static clgan_status name_classes(clgan_gan *g)
 {
     if (!g->classes || !g->ds.class_names)
         return CLGAN_STATUS_OK;
-    if (!(g->class_names = calloc((size_t)g->classes, sizeof(char *))))
-        return clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
-    for (int k = 0; k < g->classes; k++) {
-        char num[16];
-        snprintf(num, sizeof(num), "%d", k);
-        if (!(g->class_names[k] = strdup(k < g->ds.n_classes ? g->ds.class_names[k] : num)))
-            return clgan_gan_fail(g, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "out of host memory");
-    }
-    return CLGAN_STATUS_OK;
+    return clgan_data_copy_names(&g->ds, g->classes, &g->class_names, g->err, sizeof(g->err));
 }
 
 clgan_status clgan_gan_ensure_dir(clgan_gan *g, const char *dir)
