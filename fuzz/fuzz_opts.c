@@ -149,9 +149,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(err[0], "refused without a message");
     if (max_pos) {
         FUZZ_CHECK(n_pos >= 0 && n_pos <= max_pos && n_pos <= 3, "%d positionals", n_pos);
-        for (int i = 0; i < n_pos; i++)
-            FUZZ_CHECK(pos[i] && strncmp(pos[i], "--", 2), "positional %d '%s'", i,
+        /* a positional that looks like an option comes after "--", which ends the options */
+        int ended = argc;
+        for (int i = 1; i < argc && ended == argc; i++)
+            if (!strcmp(argv[i], "--"))
+                ended = i;
+        for (int i = 0; i < n_pos; i++) {
+            int after = 0;
+            for (int j = ended + 1; j < argc; j++)
+                after |= pos[i] == argv[j];
+            FUZZ_CHECK(pos[i] && (strncmp(pos[i], "--", 2) || after), "positional %d '%s'", i,
                        pos[i] ? pos[i] : "(null)");
+        }
     }
     check_values();
     free(argv);

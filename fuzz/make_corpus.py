@@ -252,6 +252,8 @@ put("opts", "argv_unknown", argv(["--nope=1"]))
 put("opts", "argv_missing_value", argv(["--batch"]))
 put("opts", "argv_flag_value", argv(["--flag=1"]))
 put("opts", "argv_help", argv(["--help"]))
+# after "--" an argument that looks like an option is a positional
+put("opts", "regress-dashdash-positional", argv(["--seed", "3", "--", "--batch", "x"], n_pos=2))
 
 
 # ------------------------------------------------------------------ NPY noise files
