@@ -51,7 +51,7 @@ oclgrind-icd:
 	  echo "registered Oclgrind in $(OCLGRIND_ICD)"; fi
 
 run: build
-	$(BUILD)/clgan train --model dcgan32 --data fashion-mnist --epochs 1 --out runs/dcgan32
+	$(BUILD)/clgan train --model dcgan32 --data fashion-mnist --epochs 1 --out runs/dcgan32 --overwrite
 
 # The whole suite, then once more under AddressSanitizer and UndefinedBehaviorSanitizer, every
 # label but two:
