@@ -245,10 +245,9 @@ int clgan_cli_train(int argc, char **argv)
     p.seed = (uint64_t)seed;
     /* on a terminal the status line is refreshed about once a second */
     p.refresh_s = !quiet && isatty(2) ? CLGAN_CLI_REFRESH_S : 0.0;
-    char *store = NULL;
-    if (p.resume && (r = resume_config(opts, argc, argv, &p, &seed, &store)) != 0)
-        return r;
-    r = train_with(&p, device, d_device, g_device, gemm, quiet, dist_on, per_rank);
+    char *store = NULL; /* the resumed run's strings, which p points into */
+    if (!p.resume || (r = resume_config(opts, argc, argv, &p, &seed, &store)) == 0)
+        r = train_with(&p, device, d_device, g_device, gemm, quiet, dist_on, per_rank);
     free(store);
     return r;
 }
