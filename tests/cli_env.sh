@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# timeout: 300
+# timeout: 900
 # Environment: an unwritable cache folder is one warning, never a failed run; CLGAN_BUILD_OPTIONS
 # the driver rejects, or that would crash it (a bare -I), or too long, is one error line naming
 # the variable, and a driver crash while building with them is reported as one; a kernel file from CLGAN_KERNEL_DIR that is too large or missing is an error
