@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# timeout: 300
+# timeout: 600
 # clgan eval end to end on the CPU device: a small MLP classifier (1 epoch, 50 images a class) and
 # a tiny conditional GAN (3 steps) give every field (the FD / score table with its floor and
 # ceiling rows, the class histogram, the conditional accuracy) with finite numbers in range, the
