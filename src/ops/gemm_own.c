@@ -377,7 +377,7 @@ clgan_status clgan_gemm_own(clgan_ctx *ctx, const struct clgan_gemm_args *g)
         return gemm_naive(ctx, g);
     if (g->b_packed)
         return g->n <= NR / 2 && !ctx->no_wide_tiles ? gemm_narrow_b(ctx, g)
-                                                      : gemm_packed_b(ctx, g);
+                                                     : gemm_packed_b(ctx, g);
     struct plan pl;
     make_plan(g, &pl);
     return gemm_tiled(ctx, g, &pl);

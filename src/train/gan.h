@@ -50,7 +50,7 @@ struct clgan_gan {
     char model[32], g_loss[16], data[1024], out_dir[1024];
     char labels[1024];  /* the --labels file of idx: data ("": none) */
     uint64_t data_hash; /* fingerprint of the data set as trained on: its pixels and labels */
-    int minimax; /* g_loss resolved once */
+    int minimax;        /* g_loss resolved once */
     struct clgan_net_spec gnet, dnet;
     clgan_ctx *gctx, *dctx;
     struct clgan_model *G, *D;
