@@ -45,12 +45,15 @@ for i in $(seq 2 "$kills"); do
   step=$(python3 "$here/tools/st_check.py" "$ck/latest.safetensors" step) \
     || { bad_ckpt=$((bad_ckpt+1)); echo "kill $i: invalid checkpoint: $step"; continue; }
   [ "$step" -ge "$last" ] || { back=$((back+1)); echo "kill $i: step $step after $last"; }
+  # temporary files: only the killed run's may be there once it has checkpointed (a run sweeps
+  # the earlier runs' files at the end of its set-up; one killed before that cannot have)
+  advanced=0; [ "$step" -gt "$last" ] && advanced=1
   last=$step
-  # temporary files: only the killed run's may be there (the runs before it are swept)
   for f in "$ck"/*; do
     case $(basename "$f") in
       latest.safetensors|generator.safetensors|epoch_[0-9][0-9][0-9].safetensors) ;;
       *.tmp.$pid.*) ;;
+      *.tmp.*) [ $advanced -eq 1 ] && { stray=$((stray+1)); echo "kill $i: unexpected file $(basename "$f")"; } ;;
       *) stray=$((stray+1)); echo "kill $i: unexpected file $(basename "$f")" ;;
     esac
   done
