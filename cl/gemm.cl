@@ -180,12 +180,22 @@ static void store_row(global float *crow, ulong cs, ulong hoff, uint ncols, floa
         acc##r##b = fma(av, b1, acc##r##b); \
     }
 
+/* Row i of 16 floats of a B panel: vload16 at any address, or (B_AL) one aligned vector load
+ * where the caller has checked that every row starts on 64 bytes. A compiler cannot know that
+ * from vload16, and on AVX-512 builds the first of the two loads of a step from pieces (three
+ * shuffles in the FMA ports' way: the aligned form makes the step's loop 10% faster on PoCL). */
+#define B_VL(space, bp, i) vload16(i, bp)
+#define B_AL(space, bp, i) (((const space float16 *)(bp))[i])
+
+/* Whether rows of a B panel at b, rows bs floats apart, all start on 64 bytes. */
+#define ROWS_ALIGNED(b, bs) ((((size_t)(b)) & 63) == 0 && (bs) % 16 == 0)
+
 /*
  * One 8 x 32 tile over kl steps of K: A from a packed panel (8 floats per step), B from a panel
- * of the given address space whose rows are bs floats apart; then alpha/beta into C (rows crs
- * apart, columns ccs).
+ * of the given address space whose rows are bs floats apart, each row read with LOADB (B_VL or
+ * B_AL); then alpha/beta into C (rows crs apart, columns ccs).
  */
-#define TILE_8X32(name, space)                                                          \
+#define TILE_8X32(name, space, LOADB)                                                   \
     static void name(const global float *ap, const space float *bp, ulong bs, uint kl,  \
                      float alpha, float beta, global float *crow, ulong crs, ulong ccs, \
                      ulong hoff, uint nrows, uint ncols)                                \
@@ -195,7 +205,7 @@ static void store_row(global float *crow, ulong cs, ulong hoff, uint ncols, floa
         float16 acc5a = 0.0f, acc5b = 0.0f, acc6a = 0.0f, acc6b = 0.0f, acc7a = 0.0f;   \
         float16 acc7b = 0.0f;                                                           \
         for (uint p = 0; p < kl; p++) {                                                 \
-            float16 b0 = vload16(0, bp), b1 = vload16(1, bp);                           \
+            float16 b0 = LOADB(space, bp, 0), b1 = LOADB(space, bp, 1);                 \
             ROW_FMA(0)                                                                  \
             ROW_FMA(1)                                                                  \
             ROW_FMA(2)                                                                  \
@@ -224,8 +234,10 @@ static void store_row(global float *crow, ulong cs, ulong hoff, uint ncols, floa
             store_row(crow + 7 * crs, ccs, hoff, ncols, alpha, beta, acc7a, acc7b);     \
     }
 
-TILE_8X32(tile_8x32, local)
-TILE_8X32(tile_8x32_global, global)
+TILE_8X32(tile_8x32, local, B_VL)
+TILE_8X32(tile_8x32_al, local, B_AL)
+TILE_8X32(tile_8x32_global, global, B_VL)
+TILE_8X32(tile_8x32_global_al, global, B_AL)
 
 /*
  * gemm_tile_8x32_pb: B packed in panels of 32 columns (element (p, j) at
@@ -254,6 +266,8 @@ kernel void gemm_tile_8x32_pb(uint m, uint n, uint k, uint kc, uint q, uint grou
     c += c_off + z * sc;
     /* columns in runs of crun (16 or a multiple of 32) crun_stride apart, or plain rows */
     ulong hoff = crun == 16 ? crun_stride : 16;
+    /* panels start 32 * k floats apart, their rows 32 floats apart */
+    int bal = ROWS_ALIGNED(b, 32);
     for (uint p0 = 0; p0 < k; p0 += kc) {
         uint kl = min(kc, k - p0);
         float bet = p0 == 0 ? beta : 1.0f;
@@ -262,9 +276,15 @@ kernel void gemm_tile_8x32_pb(uint m, uint n, uint k, uint kc, uint q, uint grou
             global float *cj = crun ? c + (j0 / crun) * crun_stride + j0 % crun : c + j0;
             for (uint ip = ip0; ip < ip1; ip++) {
                 uint i0 = ip * 8;
-                tile_8x32_global(pa + ((size_t)ip * k + p0) * 8, b + ((size_t)jp * k + p0) * 32, 32,
-                                 kl, alpha, bet, cj + i0 * ldc, ldc, 1, hoff, min(8u, m - i0),
-                                 min(32u, n - j0));
+                const global float *bp = b + ((size_t)jp * k + p0) * 32;
+                if (bal)
+                    tile_8x32_global_al(pa + ((size_t)ip * k + p0) * 8, bp, 32, kl, alpha, bet,
+                                        cj + i0 * ldc, ldc, 1, hoff, min(8u, m - i0),
+                                        min(32u, n - j0));
+                else
+                    tile_8x32_global(pa + ((size_t)ip * k + p0) * 8, bp, 32, kl, alpha, bet,
+                                     cj + i0 * ldc, ldc, 1, hoff, min(8u, m - i0),
+                                     min(32u, n - j0));
             }
         }
     }
@@ -528,6 +548,8 @@ kernel void gemm_tile_8x32(uint m, uint n, uint k, uint kc, uint q, uint group, 
     pa += pa_off + z * spa;
     b += b_off + z * sb;
     c += c_off + z * sc;
+    /* panels 32 floats apart in place (rows ldb apart), 32 * kc in local memory (rows 32) */
+    int bal = direct ? ROWS_ALIGNED(b, ldb) : ROWS_ALIGNED(bl, 32);
     if (direct) {
         /* B (bt == 0) read in place for the panels inside N, each tile over the whole K */
         uint jfull = min(jp1, n / 32);
@@ -535,8 +557,14 @@ kernel void gemm_tile_8x32(uint m, uint n, uint k, uint kc, uint q, uint group, 
             uint j0 = jp * 32;
             for (uint ip = ip0; ip < ip1; ip++) {
                 uint i0 = ip * 8;
-                tile_8x32_global(pa + (size_t)ip * k * 8, b + j0, ldb, k, alpha, beta,
-                                 c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs, min(8u, m - i0), 32);
+                if (bal)
+                    tile_8x32_global_al(pa + (size_t)ip * k * 8, b + j0, ldb, k, alpha, beta,
+                                        c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs,
+                                        min(8u, m - i0), 32);
+                else
+                    tile_8x32_global(pa + (size_t)ip * k * 8, b + j0, ldb, k, alpha, beta,
+                                     c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs, min(8u, m - i0),
+                                     32);
             }
         }
         jp0 = max(jp0, jfull);
@@ -564,9 +592,14 @@ kernel void gemm_tile_8x32(uint m, uint n, uint k, uint kc, uint q, uint group, 
                     done += cnt;
                 }
                 uint i0 = ip * 8;
-                tile_8x32(pa + ((size_t)ip * k + p0) * 8, bp, 32, kl, alpha, bet,
-                          c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs, min(8u, m - i0),
-                          min(32u, n - j0));
+                if (bal)
+                    tile_8x32_al(pa + ((size_t)ip * k + p0) * 8, bp, 32, kl, alpha, bet,
+                                 c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs, min(8u, m - i0),
+                                 min(32u, n - j0));
+                else
+                    tile_8x32(pa + ((size_t)ip * k + p0) * 8, bp, 32, kl, alpha, bet,
+                              c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs, min(8u, m - i0),
+                              min(32u, n - j0));
             }
         }
         barrier(CLK_LOCAL_MEM_FENCE);

@@ -74,18 +74,21 @@ static void run_case(struct th_device *d, enum clgan_gemm_backend be, int ta, in
  * The own backend with op(B) packed in panels of 32 columns (b_packed): the padding columns of
  * the last panel hold NaN, which must not reach C.
  */
-static void packed_case(struct th_device *d, int ta, size_t m, size_t n, size_t k, size_t batch,
-                        float alpha, float beta)
+static void packed_case_at(struct th_device *d, int ta, size_t m, size_t n, size_t k, size_t batch,
+                           float alpha, float beta, size_t boff)
 {
     char name[128];
-    snprintf(name, sizeof(name), "gemm_own_packed_b(%cP m=%zu n=%zu k=%zu b=%zu a=%g b=%g)",
-             ta ? 'T' : 'N', m, n, k, batch, (double)alpha, (double)beta);
+    snprintf(name, sizeof(name),
+             "gemm_own_packed_b(%cP m=%zu n=%zu k=%zu b=%zu a=%g b=%g boff=%zu)", ta ? 'T' : 'N', m,
+             n, k, batch, (double)alpha, (double)beta, boff);
     if (!th_want(name))
         return;
     size_t lda = (ta ? m : k) + 2, ldc = n + 1, off = 3;
     size_t sa = (ta ? k : m) * lda + 5, sp = clgan_ops_gemm_packed_b_size(k, n) + 9,
            sc = m * ldc + 2;
-    size_t na = off + batch * sa, nb = off + batch * sp, nc = off + batch * sc;
+    if (boff % 16 == 0) /* every panel on 64 bytes: the kernel's aligned loads */
+        sp = (sp + 15) / 16 * 16;
+    size_t na = off + batch * sa, nb = boff + batch * sp, nc = off + batch * sc;
     float *a = th_rand(na, -1, 1), *b = th_rand(batch * k * n, -1, 1), *c = th_rand(nc, -1, 1);
     float *pb = th_alloc(nb), *ref = th_alloc(nc), *got = th_alloc(nc);
     for (size_t i = 0; i < nb; i++)
@@ -93,7 +96,7 @@ static void packed_case(struct th_device *d, int ta, size_t m, size_t n, size_t 
     for (size_t z = 0; z < batch; z++)
         for (size_t p = 0; p < k; p++)
             for (size_t j = 0; j < n; j++)
-                pb[off + z * sp + ((j / 32) * k + p) * 32 + j % 32] = b[(z * k + p) * n + j];
+                pb[boff + z * sp + ((j / 32) * k + p) * 32 + j % 32] = b[(z * k + p) * n + j];
     for (size_t i = 0; i < nc; i++) {
         if (beta == 0.0f)
             c[i] = NAN;
@@ -103,7 +106,7 @@ static void packed_case(struct th_device *d, int ta, size_t m, size_t n, size_t 
         clgan_ref_gemm(ta, 0, m, n, k, alpha, a + off + z * sa, lda, b + z * k * n, n, beta,
                        ref + off + z * sc, ldc);
     cl_mem da = th_upload(d, a, na), db = th_upload(d, pb, nb), dc = th_upload(d, c, nc);
-    struct clgan_gemm_args g = {ta, 0,   m,   n,     k,  alpha, beta, da, off, lda, db, off, 0,
+    struct clgan_gemm_args g = {ta, 0,   m,   n,     k,  alpha, beta, da, off, lda, db, boff, 0,
                                 dc, off, ldc, batch, sa, sp,    sc,   1,  0,   0,   0,  0};
     clgan_status st = clgan_ops_gemm_on(d->ctx, CLGAN_GEMM_OWN, &g);
     if (th_status(st, name, d)) {
@@ -123,6 +126,15 @@ static void packed_case(struct th_device *d, int ta, size_t m, size_t n, size_t 
     free(pb);
     free(ref);
     free(got);
+}
+
+/* Packed B at an offset that leaves its panels unaligned, and at one that puts them on 64
+ * bytes (the tile kernels load aligned rows then). */
+static void packed_case(struct th_device *d, int ta, size_t m, size_t n, size_t k, size_t batch,
+                        float alpha, float beta)
+{
+    packed_case_at(d, ta, m, n, k, batch, alpha, beta, 3);
+    packed_case_at(d, ta, m, n, k, batch, alpha, beta, 0);
 }
 
 /*
