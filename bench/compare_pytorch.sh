@@ -109,6 +109,16 @@ v2=-
 v1=-
 case " $sides " in *" 2 "*) v2=$(torch_version "$py2") ;; esac
 case " $sides " in *" 1 "*) v1=$(torch_version "$py1") ;; esac
+# Debian's PyTorch multiplies through the system's libblas.so.3: with the reference BLAS (the
+# default when no optimised one is installed) it runs about 7x slower than with OpenBLAS
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
+case " $sides " in *" 1 "*)
+    case $blas in
+    */blas/libblas.so.3*)
+        echo "compare_pytorch: warning: libblas.so.3 is the reference BLAS ($blas): Debian's" \
+            "PyTorch runs far below its best; apt-get install libopenblas0-pthread" ;;
+    esac ;;
+esac
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
