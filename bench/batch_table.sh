@@ -39,15 +39,9 @@ gemm=${GEMM:-auto}
 here=$(dirname "$0")
 hpy=$(command -v python3 || echo /usr/bin/python3) # for the arithmetic, JSON and ru_maxrss
 
-py2=${PYTHON2:-}
-if [ -z "$py2" ]; then
-    for venv in ${TORCH_VENV:+"$TORCH_VENV"} v "$(cd "$here/../.." && pwd)/v"; do
-        if [ -x "$venv/bin/python" ]; then
-            py2=$venv/bin/python
-            break
-        fi
-    done
-fi
+# the PyTorch 2.x interpreter (py2)
+# shellcheck source=bench/torch2.sh
+. "$here/torch2.sh"
 torch=1
 if [ -z "$py2" ]; then
     echo "batch_table: no PyTorch 2.x, clgan alone: set PYTHON2 or TORCH_VENV, or make the venv v" \

@@ -71,17 +71,9 @@ peak=${PEAK_GFLOPS:-}
 here=$(dirname "$0")
 hpy=$(command -v python3 || echo /usr/bin/python3) # for the arithmetic and the JSON fields
 
-# The PyTorch 2.x interpreter: PYTHON2, else the python of a venv (TORCH_VENV, ./v, or v beside
-# the checkout).
-py2=${PYTHON2:-}
-if [ -z "$py2" ]; then
-    for venv in ${TORCH_VENV:+"$TORCH_VENV"} v "$(cd "$here/../.." && pwd)/v"; do
-        if [ -x "$venv/bin/python" ]; then
-            py2=$venv/bin/python
-            break
-        fi
-    done
-fi
+# the PyTorch 2.x interpreter (py2)
+# shellcheck source=bench/torch2.sh
+. "$here/torch2.sh"
 py1=${PYTHON:-/usr/bin/python3}
 
 sides="" # the PyTorch sides that run: 2 (py2) and 1 (py1)
