@@ -63,7 +63,8 @@ run: build
 # Kernel tests there run their quick case set on PoCL only (CLGAN_TEST_QUICK, CLGAN_TEST_DEVICES):
 # the host code is the same on every device, and full-size shapes under the sanitizers take
 # minutes. tests/cli_kill.sh kills its run 10 times instead of 50 (CLGAN_TEST_KILLS): the same
-# code paths, the repetitions only add chances to hit rarer moments.
+# code paths, the repetitions only add chances to hit rarer moments; tests/cli_mlp.sh averages
+# batch-1 Adam over 3 seeds instead of 10 (CLGAN_TEST_QUICK), 190 s of kernel launches there.
 ASAN_TEST_ENV = CLGAN_TEST_QUICK=1 CLGAN_TEST_DEVICES=pocl CLGAN_TEST_KILLS=10
 
 test: build oclgrind-icd asan

@@ -84,11 +84,14 @@ cut -d, -f1-4 "$iris" >"$T/features.csv"
 check predict_list_header test "$(head -1 "$T/list.out")" = "row,predicted,setosa,versicolor,virginica"
 check predict_list_rows test "$(grep -cE '^[0-9]+,(setosa|versicolor|virginica|NA)(,[0-9.e-]+){3}$' "$T/list.out")" -eq 150
 
-# 4. Adam with softmax cross-entropy (PyTorch's defaults, batch 1) over the same seeds
+# 4. Adam with softmax cross-entropy (PyTorch's defaults, batch 1) over the same seeds; the
+# sanitizer run (CLGAN_TEST_QUICK) takes seeds 1..3 (0.957, 0.957, 1.0 on PoCL): batch-1 Adam
+# takes 12700 steps of a few kernels each a seed, 19 s a seed under ASan's full-stack malloc records
+reps=10; [ -n "${CLGAN_TEST_QUICK:-}" ] && reps=3
 "$bin" mlp --data "$iris" --hidden 5 --learn adam --loss ce --maxit 100 --test-ratio 0.15 \
-  --seed 1 --repeat 10 --device "$dev" --log "$T/adam.csv" >"$T/adam.out" 2>"$T/adam.err"
+  --seed 1 --repeat $reps --device "$dev" --log "$T/adam.csv" >"$T/adam.out" 2>"$T/adam.err"
 rc=$?; check adam_exit_0 test $rc -eq 0
-mean=$(sed -n 's/^test accuracy over 10 seeds.*mean \([0-9.]*\),.*/\1/p' "$T/adam.out")
+mean=$(sed -n "s/^test accuracy over $reps seeds.*mean \([0-9.]*\),.*/\1/p" "$T/adam.out")
 if [ -n "$mean" ] && ge "$mean" 0.93; then ok adam_ce_mean_accuracy "$mean"; else
   bad adam_ce_mean_accuracy "mean '$mean': $(cat "$T/adam.out")"; fi
 check adam_log_header test "$(head -1 "$T/adam.csv")" = "seed,epoch,train_ce,test_ce"
