@@ -187,8 +187,15 @@ static void store_row(global float *crow, ulong cs, ulong hoff, uint ncols, floa
 #define B_VL(space, bp, i) vload16(i, bp)
 #define B_AL(space, bp, i) (((const space float16 *)(bp))[i])
 
-/* Whether rows of a B panel at b, rows bs floats apart, all start on 64 bytes. */
+/* Whether rows of a B panel at b, rows bs floats apart, all start on 64 bytes. Never under
+ * Mesa's compilers (CLGAN_NO_WIDE_TILES, see the prelude): their time and memory grow steeply
+ * with the float16 code inlined into a kernel, and the second copy of the tile ran them out of
+ * memory; the branch folds away and the aligned copy is not compiled. */
+#if CLGAN_NO_WIDE_TILES
+#define ROWS_ALIGNED(b, bs) 0
+#else
 #define ROWS_ALIGNED(b, bs) ((((size_t)(b)) & 63) == 0 && (bs) % 16 == 0)
+#endif
 
 /*
  * One 8 x 32 tile over kl steps of K: A from a packed panel (8 floats per step), B from a panel

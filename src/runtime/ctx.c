@@ -106,10 +106,11 @@ static void make_prelude(clgan_ctx *ctx)
     snprintf(ctx->prelude, sizeof(ctx->prelude),
              "/* clgan device prelude */\n"
              "#define CLGAN_FP16 %d\n#define CLGAN_FP64 %d\n#define CLGAN_DEVICE_CPU %d\n"
-             "#define CLGAN_DEVICE_GPU %d\n#define CLGAN_SIMULATOR %d\n",
+             "#define CLGAN_DEVICE_GPU %d\n#define CLGAN_SIMULATOR %d\n"
+             "#define CLGAN_NO_WIDE_TILES %d\n",
              d->fp16, d->fp64, d->kind == CLGAN_KIND_CPU,
              d->kind == CLGAN_KIND_DGPU || d->kind == CLGAN_KIND_IGPU,
-             d->kind == CLGAN_KIND_SIMULATOR);
+             d->kind == CLGAN_KIND_SIMULATOR, ctx->no_wide_tiles);
 }
 
 clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **out, char *msg,
