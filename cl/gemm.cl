@@ -187,14 +187,23 @@ static void store_row(global float *crow, ulong cs, ulong hoff, uint ncols, floa
 #define B_VL(space, bp, i) vload16(i, bp)
 #define B_AL(space, bp, i) (((const space float16 *)(bp))[i])
 
-/* Whether rows of a B panel at b, rows bs floats apart, all start on 64 bytes. Never under
- * Mesa's compilers (CLGAN_NO_WIDE_TILES, see the prelude): their time and memory grow steeply
- * with the float16 code inlined into a kernel, and the second copy of the tile ran them out of
- * memory; the branch folds away and the aligned copy is not compiled. */
-#if CLGAN_NO_WIDE_TILES
-#define ROWS_ALIGNED(b, bs) 0
-#else
+/* Whether rows of a B panel at b, rows bs floats apart, all start on 64 bytes. */
 #define ROWS_ALIGNED(b, bs) ((((size_t)(b)) & 63) == 0 && (bs) % 16 == 0)
+
+/* tile(...), or its aligned copy tile_al(...) when al. Mesa's compilers (CLGAN_NO_WIDE_TILES,
+ * see the prelude) inline every call before removing dead code and their time and memory grow
+ * steeply with the float16 code of a kernel (a second copy of the tile: minutes and 19 GB), so
+ * there the aligned copy is neither called nor defined. */
+#if CLGAN_NO_WIDE_TILES
+#define TILE_PICK(al, tile, ...) tile(__VA_ARGS__)
+#else
+#define TILE_PICK(al, tile, ...)    \
+    do {                            \
+        if (al)                     \
+            tile##_al(__VA_ARGS__); \
+        else                        \
+            tile(__VA_ARGS__);      \
+    } while (0)
 #endif
 
 /*
@@ -242,9 +251,11 @@ static void store_row(global float *crow, ulong cs, ulong hoff, uint ncols, floa
     }
 
 TILE_8X32(tile_8x32, local, B_VL)
-TILE_8X32(tile_8x32_al, local, B_AL)
 TILE_8X32(tile_8x32_global, global, B_VL)
+#if !CLGAN_NO_WIDE_TILES
+TILE_8X32(tile_8x32_al, local, B_AL)
 TILE_8X32(tile_8x32_global_al, global, B_AL)
+#endif
 
 /*
  * gemm_tile_8x32_pb: B packed in panels of 32 columns (element (p, j) at
@@ -283,15 +294,9 @@ kernel void gemm_tile_8x32_pb(uint m, uint n, uint k, uint kc, uint q, uint grou
             global float *cj = crun ? c + (j0 / crun) * crun_stride + j0 % crun : c + j0;
             for (uint ip = ip0; ip < ip1; ip++) {
                 uint i0 = ip * 8;
-                const global float *bp = b + ((size_t)jp * k + p0) * 32;
-                if (bal)
-                    tile_8x32_global_al(pa + ((size_t)ip * k + p0) * 8, bp, 32, kl, alpha, bet,
-                                        cj + i0 * ldc, ldc, 1, hoff, min(8u, m - i0),
-                                        min(32u, n - j0));
-                else
-                    tile_8x32_global(pa + ((size_t)ip * k + p0) * 8, bp, 32, kl, alpha, bet,
-                                     cj + i0 * ldc, ldc, 1, hoff, min(8u, m - i0),
-                                     min(32u, n - j0));
+                TILE_PICK(bal, tile_8x32_global, pa + ((size_t)ip * k + p0) * 8,
+                          b + ((size_t)jp * k + p0) * 32, 32, kl, alpha, bet, cj + i0 * ldc, ldc, 1,
+                          hoff, min(8u, m - i0), min(32u, n - j0));
             }
         }
     }
@@ -564,14 +569,8 @@ kernel void gemm_tile_8x32(uint m, uint n, uint k, uint kc, uint q, uint group, 
             uint j0 = jp * 32;
             for (uint ip = ip0; ip < ip1; ip++) {
                 uint i0 = ip * 8;
-                if (bal)
-                    tile_8x32_global_al(pa + (size_t)ip * k * 8, b + j0, ldb, k, alpha, beta,
-                                        c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs,
-                                        min(8u, m - i0), 32);
-                else
-                    tile_8x32_global(pa + (size_t)ip * k * 8, b + j0, ldb, k, alpha, beta,
-                                     c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs, min(8u, m - i0),
-                                     32);
+                TILE_PICK(bal, tile_8x32_global, pa + (size_t)ip * k * 8, b + j0, ldb, k, alpha,
+                          beta, c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs, min(8u, m - i0), 32);
             }
         }
         jp0 = max(jp0, jfull);
@@ -599,14 +598,9 @@ kernel void gemm_tile_8x32(uint m, uint n, uint k, uint kc, uint q, uint group, 
                     done += cnt;
                 }
                 uint i0 = ip * 8;
-                if (bal)
-                    tile_8x32_al(pa + ((size_t)ip * k + p0) * 8, bp, 32, kl, alpha, bet,
-                                 c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs, min(8u, m - i0),
-                                 min(32u, n - j0));
-                else
-                    tile_8x32(pa + ((size_t)ip * k + p0) * 8, bp, 32, kl, alpha, bet,
-                              c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs, min(8u, m - i0),
-                              min(32u, n - j0));
+                TILE_PICK(bal, tile_8x32, pa + ((size_t)ip * k + p0) * 8, bp, 32, kl, alpha, bet,
+                          c + i0 * crs + j0 * ccs, crs, ccs, 16 * ccs, min(8u, m - i0),
+                          min(32u, n - j0));
             }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
