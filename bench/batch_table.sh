@@ -83,7 +83,7 @@ run_torch() { # MODEL BATCH: the faster wait policy's images/s and its RSS MiB a
     "$hpy" -c 'import json, sys
 a, p = (json.load(open(f)) for f in sys.argv[1:3])
 b = a if a["images_per_s"] >= p["images_per_s"] else p
-print(b["images_per_s"], b["peak_rss_mib"], b["torch_version"])' \
+print(b["images_per_s"], b["peak_rss_mib"], b["torch"])' \
         "$tmp/p_ACTIVE.json" "$tmp/p_PASSIVE.json" >>"$tmp/p"
 }
 

@@ -270,7 +270,7 @@ def main():
     print("peak RSS: %.1f MiB (%.1f after importing torch)" % (rss, import_rss))
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"torch": torch.__version__, "torch_version": torch.__version__,
+            json.dump({"torch": torch.__version__,
                        "python": sys.executable, "model": a.model,
                        "threads": torch.get_num_threads(), "batch": a.batch, "steps": a.steps,
                        "warmup": a.warmup, "images": count, "step_median_s": med,

@@ -191,9 +191,9 @@ static void store_row(global float *crow, ulong cs, ulong hoff, uint ncols, floa
 #define ROWS_ALIGNED(b, bs) ((((size_t)(b)) & 63) == 0 && (bs) % 16 == 0)
 
 /* tile(...), or its aligned copy tile_al(...) when al. Mesa's compilers (CLGAN_NO_WIDE_TILES,
- * see the prelude) inline every call before removing dead code and their time and memory grow
- * steeply with the float16 code of a kernel (a second copy of the tile: minutes and 19 GB), so
- * there the aligned copy is neither called nor defined. */
+ * see the prelude) take minutes and gigabytes over these kernels' float16 code and inline every
+ * call before removing dead code, so there the aligned copy is neither called nor defined: they
+ * compile the one tile they compiled before it existed. */
 #if CLGAN_NO_WIDE_TILES
 #define TILE_PICK(al, tile, ...) tile(__VA_ARGS__)
 #else

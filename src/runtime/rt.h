@@ -78,7 +78,7 @@ struct clgan_ctx {
     /* Mesa's compilers (rusticl, Clover) lower wide vector accumulators into scalars and take
      * minutes over gemm_tile_16x16_pb (sixteen float16s): that kernel is left out there, and
      * narrow packed products take gemm_tile_8x32_pb; the prelude's CLGAN_NO_WIDE_TILES also
-     * keeps one copy of the 8 x 32 tile in each kernel (two, aligned and not, ran past 19 GB) */
+     * keeps the 8 x 32 tile's aligned copy out of their compile (cl/gemm.cl) */
     int no_wide_tiles;
     struct rt_kernel kernels[RT_MAX_KERNELS]; /* kernels outside the table, by name (tests) */
     int n_kernels;
