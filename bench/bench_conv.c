@@ -4,7 +4,9 @@
  * gradient), from OpenCL profiling events, best of several runs: a tuning aid for the
  * non-GEMM kernels (im2col, col2im, permutes) beside the GEMMs.
  *
- * usage: bench_conv [-d SPEC] [-r RUNS] [-o NAME] [-g auto|own|clblast] [-b BATCH]
+ * usage: bench_conv [-d SPEC] [-r RUNS] [-o NAME] [-g auto|own|clblast] [-c auto|columns|phases]
+ *                   [-b BATCH]
+ * -c picks the route of the transposed passes (clgan_conv_route).
  * -o runs only the layers whose name contains NAME (G1, D2, ...). Each pass also gets the
  * process CPU time of its best run ("(cpu)"), which other programs' load disturbs much less
  * than the wall-clock times of the events.
@@ -101,7 +103,7 @@ static clgan_status run_pass(clgan_ctx *ctx, const struct layer *l, int pass, cl
 
 int main(int argc, char **argv)
 {
-    const char *spec = NULL, *only = NULL, *gemm = "auto";
+    const char *spec = NULL, *only = NULL, *gemm = "auto", *route = "auto";
     int runs = 7, batch = 64;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-d") && i + 1 < argc)
@@ -112,11 +114,13 @@ int main(int argc, char **argv)
             only = argv[++i];
         else if (!strcmp(argv[i], "-g") && i + 1 < argc)
             gemm = argv[++i];
+        else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+            route = argv[++i];
         else if (!strcmp(argv[i], "-b") && i + 1 < argc)
             batch = atoi(argv[++i]);
         else {
             fprintf(stderr, "usage: bench_conv [-d SPEC] [-r RUNS] [-o NAME] "
-                            "[-g auto|own|clblast] [-b BATCH]\n");
+                            "[-g auto|own|clblast] [-c auto|columns|phases] [-b BATCH]\n");
             return 2;
         }
     }
@@ -128,6 +132,9 @@ int main(int argc, char **argv)
     p.gemm = !strcmp(gemm, "own")       ? CLGAN_GEMM_OWN
              : !strcmp(gemm, "clblast") ? CLGAN_GEMM_CLBLAST
                                         : CLGAN_GEMM_AUTO;
+    p.conv = !strcmp(route, "columns")  ? CLGAN_CONV_ROUTE_COLUMNS
+             : !strcmp(route, "phases") ? CLGAN_CONV_ROUTE_PHASES
+                                        : CLGAN_CONV_ROUTE_AUTO;
     clgan_ctx *ctx = NULL;
     char msg[1024];
     if (clgan_ctx_init(&p, &ctx, msg, sizeof(msg)) != CLGAN_STATUS_OK) {

@@ -5,7 +5,9 @@
 # then the median ratio. For checking that a change keeps (or improves) the speed of a step.
 #
 # usage: bench/compare_builds.sh CLGAN_A CLGAN_B [ROUNDS [STEPS]]   (defaults 5 and 10)
-# env:   DEVICE (pocl), MODEL (dcgan32), BATCH (64), and CLGAN_CACHE_DIR as usual.
+# env:   DEVICE (pocl), MODEL (dcgan32), BATCH (64), and CLGAN_CACHE_DIR as usual; ARGS_A and
+#        ARGS_B, more bench options for one side (two settings of one build:
+#        ARGS_A="--conv columns" ARGS_B="--conv phases" bench/compare_builds.sh build/clgan build/clgan)
 set -eu
 a=$1
 b=$2
@@ -16,19 +18,22 @@ model=${MODEL:-dcgan32}
 batch=${BATCH:-64}
 
 ips() {
-    "$1" bench --device "$device" --model "$model" --batch "$batch" --steps "$steps" \
-        --warmup 3 2>/dev/null | sed -n 's/.*throughput: *\([0-9.]*\) images\/s.*/\1/p'
+    bin=$1
+    shift
+    # shellcheck disable=SC2086 # the ARGS are lists of options
+    "$bin" bench --device "$device" --model "$model" --batch "$batch" --steps "$steps" \
+        --warmup 3 "$@" 2>/dev/null | sed -n 's/.*throughput: *\([0-9.]*\) images\/s.*/\1/p'
 }
 
 ratios=""
 i=1
 while [ "$i" -le "$rounds" ]; do
     if [ $((i % 2)) -eq 1 ]; then
-        ia=$(ips "$a")
-        ib=$(ips "$b")
+        ia=$(ips "$a" ${ARGS_A:-})
+        ib=$(ips "$b" ${ARGS_B:-})
     else
-        ib=$(ips "$b")
-        ia=$(ips "$a")
+        ib=$(ips "$b" ${ARGS_B:-})
+        ia=$(ips "$a" ${ARGS_A:-})
     fi
     r=$(awk -v x="$ia" -v y="$ib" 'BEGIN { printf "%.3f", y / x }')
     echo "round $i: A $ia images/s, B $ib images/s, B/A $r"

@@ -134,6 +134,17 @@ enum clgan_gemm_backend {
     CLGAN_GEMM_OWN = 2,
 };
 
+/* How transposed convolutions with k = 4, s = 2, p = 1 (and the input gradients of convolutions
+ * of that geometry) run: through a column matrix and col2im, or by output phases with neither
+ * (cl/convp.cl). AUTO takes the phases on CPU devices where the layer has 8 or more output
+ * channels (measured faster there, see README), the column matrix elsewhere. */
+enum clgan_conv_route {
+    CLGAN_CONV_ROUTE_AUTO = 0,
+    CLGAN_CONV_ROUTE_COLUMNS = 1,
+    CLGAN_CONV_ROUTE_PHASES = 2,
+};
+CLGAN_API const char *clgan_conv_route_str(enum clgan_conv_route r);
+
 typedef struct clgan_ctx clgan_ctx;
 
 /* How to open a context. Start from clgan_ctx_default_params(), which fills every field (the
@@ -145,6 +156,8 @@ struct clgan_ctx_params {
                            is then ignored; -1 (default): the SPEC decides */
     int profiling;      /* record per-kernel times with OpenCL events (clgan_ctx_profile); 0 */
     enum clgan_gemm_backend gemm; /* CLGAN_GEMM_AUTO */
+    enum clgan_conv_route conv;   /* CLGAN_CONV_ROUTE_AUTO; PHASES where the geometry and the
+                                     device's local memory allow it, columns elsewhere */
     const char *cache_dir;        /* program binary and GEMM-choice cache folder (NULL, "" or "off":
                                      none); $CLGAN_CACHE_DIR, else $XDG_CACHE_HOME/clgan or
                                      ~/.cache/clgan */

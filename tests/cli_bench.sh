@@ -57,6 +57,16 @@ EOF
 python3 -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); assert d.documentElement.tagName == "svg"; assert len(d.getElementsByTagName("rect")) >= 2' \
   "$T/b.json.svg" && ok bench_chart || bad bench_chart "no SVG bar chart"
 
+# --- the route of the transposed convolutions: phases by force, columns by force, and auto on
+# a CPU takes the phases where a layer has 8 or more output channels (ngf 8: G's middle layers)
+for route in phases columns auto; do
+  out=$("$bin" bench --device pocl "${small[@]}" --conv $route); rc=$?
+  case $route in columns) want=0 ;; *) want=1 ;; esac
+  got=$(echo "$out" | grep -Ec '^ +convp_fwd ')
+  [ $rc -eq 0 ] && [ "$got" -eq $want ] && echo "$out" | grep -q "conv route $route" \
+    && ok "bench_conv_$route" || bad "bench_conv_$route" "rc=$rc convp_fwd rows=$got (want $want)"
+done
+
 # --- bench --device all leaves a simulator out, and says so
 if "$bin" devices --json | python3 -c 'import json, sys; sys.exit(0 if any(d["kind"] == "simulator" for d in json.load(sys.stdin)) else 1)'; then
   out=$("$bin" bench --device all "${small[@]}" --json "$T/all.json"); rc=$?

@@ -20,6 +20,7 @@
 #include "check/check.h"
 #include "harness.h"
 #include "ops/conv.h"
+#include "ops/conv_internal.h"
 #include "ref/conv.h"
 
 enum kind { CONV, CONVT, LINEAR };
@@ -475,6 +476,14 @@ static int dcgan32_convs(char net, struct clgan_conv_shape *out)
                      err);
 }
 
+/* Whether the phase route can run the shape's transposed pass (see conv_shape.c). */
+static int phase_shape(const struct clgan_conv_shape *s, enum kind kind)
+{
+    struct clgan_conv_geo g;
+    return clgan_ops_conv_make_geo(NULL, s, kind == CONVT, &g) == CLGAN_STATUS_OK &&
+           clgan_ops_conv_phases_fit(&g);
+}
+
 int main(int argc, char **argv)
 {
     th_init(argc, argv, 1);
@@ -488,8 +497,12 @@ int main(int argc, char **argv)
         {4, 3, 6, 6, 1, 3, 2, 2, 0},   /* one output channel: no permute, pad 2 */
         {2, 2, 3, 3, 3, 5, 1, 2, 0},   /* kernel larger than the image */
         {3, 2, 9, 7, 3, 2, 3, 0, 0},   /* k < stride: some inputs unused */
+        {2, 9, 8, 16, 12, 4, 2, 1, 0}, /* input gradient by phases: rows of 8, 9 channels */
         {5, 17, 13, 13, 33, 3, 2, 1, 0}};
     static const struct clgan_conv_shape convt[] = {
+        {3, 12, 2, 2, 9, 4, 2, 1, 0},  /* phases: rows of 2, one partial panel, 9 channels */
+        {2, 3, 16, 32, 8, 4, 2, 1, 0}, /* phases: rows of 32 */
+        {1, 70, 2, 64, 8, 4, 2, 1, 0}, /* phases: rows of 64 in runs of 32, two chunks */
         {3, 5, 4, 4, 6, 4, 2, 1, 0},   {3, 5, 4, 5, 4, 4, 2, 1, 1}, /* out_pad 1 */
         {2, 3, 5, 3, 2, 3, 3, 1, 2},                                /* out_pad 2, stride 3 */
         {2, 7, 3, 3, 3, 1, 1, 0, 0},                                /* k = 1 */
@@ -534,6 +547,22 @@ int main(int argc, char **argv)
             }
             run_conv(d, CONVT, &g);
             run_conv(d, CONV, &dd);
+        }
+        /* every shape the phase route takes, through each route by force (AUTO above took the
+         * phases on CPUs only where a layer has 8 or more output channels) */
+        for (int r = CLGAN_CONV_ROUTE_COLUMNS; r <= CLGAN_CONV_ROUTE_PHASES; r++) {
+            if (r == CLGAN_CONV_ROUTE_PHASES && d->ctx->no_wide_tiles)
+                continue; /* never there (rt.h) */
+            d->ctx->conv = (enum clgan_conv_route)r;
+            snprintf(gemm_tag, sizeof(gemm_tag), "/%s", clgan_conv_route_str(d->ctx->conv));
+            for (size_t j = 0; j < nconv; j++)
+                if (phase_shape(&conv[j], CONV))
+                    run_conv(d, CONV, &conv[j]);
+            for (size_t j = 0; j < nconvt; j++)
+                if (phase_shape(&convt[j], CONVT))
+                    run_conv(d, CONVT, &convt[j]);
+            d->ctx->conv = CLGAN_CONV_ROUTE_AUTO;
+            gemm_tag[0] = 0;
         }
         run_invalid(d);
         if (!d->small) {

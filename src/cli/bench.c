@@ -67,12 +67,17 @@ static int cmp_prof(const void *a, const void *b)
     return x->ms < y->ms ? 1 : x->ms > y->ms ? -1 : 0;
 }
 
-/* A context on device index with the default settings, this GEMM backend and profiling. */
+/* The route of the transposed passes (--conv), the same for every device. */
+static enum clgan_conv_route conv_route = CLGAN_CONV_ROUTE_AUTO;
+
+/* A context on device index with the default settings, this GEMM backend, the conv route and
+ * profiling. */
 static struct clgan_ctx_params bench_params(int index, enum clgan_gemm_backend gb, int profiling)
 {
     struct clgan_ctx_params p = clgan_ctx_default_params();
     p.device_index = index;
     p.gemm = gb;
+    p.conv = conv_route;
     p.profiling = profiling;
     return p;
 }
@@ -275,7 +280,7 @@ static int writable_path(const char *path)
 int clgan_cli_bench(int argc, char **argv)
 {
     struct clgan_gan_params p = clgan_gan_default_params();
-    const char *device = NULL, *gemm = "auto", *json = NULL;
+    const char *device = NULL, *gemm = "auto", *conv = "auto", *json = NULL;
     int steps = 10, warmup = 3;
     const struct opt opts[] = {
         {"--device", OPT_STRING, &device, 0, 0, NULL, "SPEC|all",
@@ -291,6 +296,10 @@ int clgan_cli_bench(int argc, char **argv)
         {"--warmup", OPT_INT, &warmup, 1, 1000, NULL, "N", "untimed steps first"},
         {"--gemm", OPT_CHOICE, &gemm, 0, 0, "auto|clblast|own|both", "NAME",
          "GEMM backend (both: run each device with each backend)"},
+        {"--conv", OPT_CHOICE, &conv, 0, 0, "auto|columns|phases", "NAME",
+         "route of the transposed convolutions with k 4, stride 2, pad 1 (and of the input "
+         "gradients of such convolutions): column matrix and col2im, or output phases (auto: "
+         "phases on CPUs where a layer has 8 or more output channels)"},
         {"--data", OPT_DATA, &p.data, 0, 0, NULL, "SPEC", "data set"},
         {"--json", OPT_PATH, &json, 0, 0, NULL, "FILE",
          "write the results as JSON (and FILE.svg, a bar chart of images/s)"},
@@ -300,7 +309,8 @@ int clgan_cli_bench(int argc, char **argv)
     int rr = clgan_opts_parse(opts, argc, argv, 1,
                               "usage: clgan bench [--device SPEC|all] [--model dcgan32|dcgan64] "
                               "[--batch N] [--steps N] [--gemm auto|clblast|own|both] "
-                              "[--json FILE]\n\nTimes full GAN training steps (D and G) on each "
+                              "[--conv auto|columns|phases] [--json FILE]\n\nTimes full GAN "
+                              "training steps (D and G) on each "
                               "device and prints a per-kernel profile.",
                               NULL, NULL, 0, err, sizeof(err));
     if (rr)
@@ -335,6 +345,9 @@ int clgan_cli_bench(int argc, char **argv)
         free(devs);
         return 1;
     }
+    conv_route = !strcmp(conv, "columns")  ? CLGAN_CONV_ROUTE_COLUMNS
+                 : !strcmp(conv, "phases") ? CLGAN_CONV_ROUTE_PHASES
+                                           : CLGAN_CONV_ROUTE_AUTO;
     p.out_dir = "";
     p.epochs = 0;
     p.iters = 1000000;
@@ -352,8 +365,8 @@ int clgan_cli_bench(int argc, char **argv)
     struct result res[2 * MAX_DEV];
     int n_res = 0, failed = 0;
     memset(res, 0, sizeof(res));
-    printf("clgan bench: %s%s, batch %d, %d timed steps after %d warm-up\n",
-           p.arch ? p.arch : p.model, p.cond ? " (conditional)" : "", p.batch, steps, warmup);
+    printf("clgan bench: %s%s, batch %d, %d timed steps after %d warm-up, conv route %s\n",
+           p.arch ? p.arch : p.model, p.cond ? " (conditional)" : "", p.batch, steps, warmup, conv);
     for (int i = 0; i < n_sel; i++) {
         for (int b = 0; b < n_be; b++) {
             struct result *r = &res[n_res++];

@@ -30,6 +30,12 @@ clgan_status clgan_ops_conv_make_geo(clgan_ctx *ctx, const struct clgan_conv_sha
                                      int transposed, struct clgan_conv_geo *g);
 /* Floats of the column matrix in its largest layout (packed ones pad to panels of 32). */
 size_t clgan_ops_conv_col_size(const struct clgan_conv_geo *g);
+/* Whether the geometry is one the phase route (cl/convp.cl) computes big_from_small for:
+ * k = 4, s = 2, p = 1, the big side twice the small one, and small-side rows that split into
+ * runs dividing 32 (a power of two wide, or a multiple of 32). */
+int clgan_ops_conv_phases_fit(const struct clgan_conv_geo *g);
+/* Floats of the phase route's packed weights: 4 phases x ceil(cb / 8) * 8 rows x cs * 4. */
+size_t clgan_ops_conv_phase_pack_size(const struct clgan_conv_geo *g);
 /* Workspace floats of a pass: the column matrix, then (when permuting) the small side in CNHW. */
 size_t clgan_ops_conv_geo_workspace(const struct clgan_conv_geo *g, enum clgan_conv_pass pass);
 

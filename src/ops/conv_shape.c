@@ -149,12 +149,27 @@ size_t clgan_ops_conv_col_size(const struct clgan_conv_geo *g)
     return pj > pr ? pj : pr;
 }
 
-/* Column matrix, then (when permuting) the small side in CNHW. */
+int clgan_ops_conv_phases_fit(const struct clgan_conv_geo *g)
+{
+    if (g->full || g->k != 4 || g->s != 2 || g->p != 1 || g->hb != 2 * g->hs || g->wb != 2 * g->ws)
+        return 0;
+    return (g->ws & (g->ws - 1)) == 0 || g->ws % 32 == 0;
+}
+
+size_t clgan_ops_conv_phase_pack_size(const struct clgan_conv_geo *g)
+{
+    return (size_t)128 * (size_t)((g->cb + 7) / 8) * (size_t)g->cs;
+}
+
+/* Column matrix, then (when permuting) the small side in CNHW; at least the phase route's
+ * packed weights where that route may run (the device decides, ops/conv.c). */
 size_t clgan_ops_conv_geo_workspace(const struct clgan_conv_geo *g, enum clgan_conv_pass pass)
 {
     if (pass == CLGAN_CONV_BWD_BIAS || g->full)
         return 0;
-    return clgan_ops_conv_col_size(g) + (g->perm ? (size_t)g->cs * g->cols : 0);
+    size_t cols = clgan_ops_conv_col_size(g) + (g->perm ? (size_t)g->cs * g->cols : 0);
+    size_t ph = clgan_ops_conv_phases_fit(g) ? clgan_ops_conv_phase_pack_size(g) : 0;
+    return cols > ph ? cols : ph;
 }
 
 static double geo_flops(const struct clgan_conv_geo *g, enum clgan_conv_pass pass)

@@ -161,6 +161,7 @@ clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **o
     make_prelude(ctx);
     /* AUTO is resolved on first use, by measurement (ops/gemm_auto.c) */
     ctx->gemm = params->gemm;
+    ctx->conv = params->conv;
     snprintf(ctx->gemm_note, sizeof(ctx->gemm_note), "%s",
              ctx->gemm == CLGAN_GEMM_AUTO ? "auto: not resolved yet" : "chosen by the caller");
     clgan_rt_log(ctx, CLGAN_LOG_INFO, "device %d:%d %s (%s), GEMM %s", ctx->info.platform,
@@ -241,6 +242,19 @@ const char *clgan_gemm_backend_str(enum clgan_gemm_backend b)
         return "clblast";
     case CLGAN_GEMM_OWN:
         return "own";
+    }
+    return "?";
+}
+
+const char *clgan_conv_route_str(enum clgan_conv_route r)
+{
+    switch (r) {
+    case CLGAN_CONV_ROUTE_AUTO:
+        return "auto";
+    case CLGAN_CONV_ROUTE_COLUMNS:
+        return "columns";
+    case CLGAN_CONV_ROUTE_PHASES:
+        return "phases";
     }
     return "?";
 }

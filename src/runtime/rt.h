@@ -80,6 +80,7 @@ struct clgan_ctx {
      * narrow packed products take gemm_tile_8x32_pb; the prelude's CLGAN_NO_WIDE_TILES also
      * keeps the 8 x 32 tile's aligned copy out of their compile (cl/gemm.cl) */
     int no_wide_tiles;
+    enum clgan_conv_route conv; /* as asked in the params (ops/conv.c resolves AUTO) */
     struct rt_kernel kernels[RT_MAX_KERNELS]; /* kernels outside the table, by name (tests) */
     int n_kernels;
 

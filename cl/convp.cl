@@ -1,0 +1,249 @@
+/*
+ * convp.cl - the transposed convolution with k = 4, s = 2, p = 1 (DCGAN's up-sampling layer, and
+ * the input gradient of the convolution of that geometry) by output phases, with no column
+ * matrix and no col2im.
+ *
+ * Sides as in conv.cl: the small image x [n][cs][hs][ws], the big one y [n][cb][2hs][2ws], the
+ * weight w [cs][cb * 16] (w[ci][(co * 4 + ky) * 4 + kx]). Output row 2i + py takes input rows
+ * i + d through tap t, two of them per phase py:
+ *   py = 0: (d, t) = (0, 1), (-1, 3)      py = 1: (d, t) = (0, 2), (+1, 0)
+ * and the same along columns, so each of the four phases (py, px) is a dense stride-1
+ * convolution with 2 x 2 taps: a GEMM with M = cb, K = cs * 4 (ci, a, b), N = n * hs * ws, whose
+ * B reads the small side at the shifts (d_a, d_b). Every multiplication is one the column
+ * matrix route also makes; none of its overlap-add remains.
+ *
+ * convp_pack_w packs the four phases' weights as gemm_pack_a's panels of 8 rows (co):
+ *   pa[((ph * mp + ip) * cs * 4 + ci * 4 + a * 2 + b) * 8 + r], co = ip * 8 + r (0 past cb),
+ *   ph = py * 2 + px, mp = (cb + 7) / 8.
+ * convp_fwd: work-item g (work-groups of one item) owns q column panels of 32 small-side
+ * positions (n, i, j). For a chunk of input channels it writes, per panel and channel, the nine
+ * shifted copies (d_y, d_x in -1..1) of the panel's 32 positions into local memory ("the stack",
+ * 9 x 32 floats, zeros outside the image), then runs 8 x 32 tiles of every phase and row panel
+ * over it, each phase reading the four of the nine rows it uses. Tiles store to y directly
+ * (stride 2 along x); chunks after the first add to y. The bias, if any, comes with the first.
+ */
+
+#if !CLGAN_NO_WIDE_TILES
+
+/* Tap and shift of tap a (0, 1) of phase ph (0, 1) along one axis (see above). */
+#define PH_T(ph, a) ((a) == 0 ? (ph) + 1 : (ph) ? 0 : 3)
+#define PH_D(ph, a) ((a) == 0 ? 0 : (ph) ? 1 : -1)
+
+kernel void convp_pack_w(global const float *w, ulong w_off, int cs, int cb, global float *pa,
+                         ulong pa_off)
+{
+    int ci = get_global_id(0), ip = get_global_id(1), mp = (cb + 7) / 8;
+    if (ci >= cs || ip >= mp)
+        return;
+    /* the 16 taps of each of the panel's 8 output channels (0 past cb), then every phase's
+     * four taps of them, 8 channels at a time */
+    const global float *wc = w + w_off + (size_t)ci * cb * 16;
+    float t[8][16];
+    for (int r = 0; r < 8; r++) {
+        int co = ip * 8 + r;
+        vstore16(co < cb ? vload16(co, wc) : (float16)0.0f, 0, t[r]);
+    }
+    for (int ph = 0; ph < 4; ph++) {
+        int py = ph >> 1, px = ph & 1;
+        global float *d = pa + pa_off + ((size_t)(ph * mp + ip) * cs * 4 + (size_t)ci * 4) * 8;
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++) {
+                int tap = PH_T(py, a) * 4 + PH_T(px, b);
+                vstore8((float8)(t[0][tap], t[1][tap], t[2][tap], t[3][tap], t[4][tap], t[5][tap],
+                                 t[6][tap], t[7][tap]),
+                        a * 2 + b, d);
+            }
+    }
+}
+
+/* The three shifts (-1, 0, +1 along x) of a run of L positions of one image row: row[j - 1],
+ * row[j], row[j + 1] for j in the run, with left / right standing for the elements past its
+ * ends (0 at the image's edge). */
+static void shifts16(const global float *row, float left, float right, local float *o)
+{
+    float16 v = vload16(0, row);
+    const uint16 ml = (uint16)(16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+    const uint16 mr = (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+    vstore16(shuffle2(v, (float16)left, ml), 0, o);
+    vstore16(v, 0, o + 32);
+    vstore16(shuffle2(v, (float16)right, mr), 0, o + 64);
+}
+
+static void shifts8(const global float *row, float left, float right, local float *o)
+{
+    float8 v = vload8(0, row);
+    vstore8(shuffle2(v, (float8)left, (uint8)(8, 0, 1, 2, 3, 4, 5, 6)), 0, o);
+    vstore8(v, 0, o + 32);
+    vstore8(shuffle2(v, (float8)right, (uint8)(1, 2, 3, 4, 5, 6, 7, 8)), 0, o + 64);
+}
+
+static void shifts4(const global float *row, float left, float right, local float *o)
+{
+    float4 v = vload4(0, row);
+    vstore4(shuffle2(v, (float4)left, (uint4)(4, 0, 1, 2)), 0, o);
+    vstore4(v, 0, o + 32);
+    vstore4(shuffle2(v, (float4)right, (uint4)(1, 2, 3, 4)), 0, o + 64);
+}
+
+/*
+ * The nine shifted rows of channel c for small-side positions col0 .. col0 + 31 into dst
+ * (row (dy + 1) * 3 + dx + 1 of 32 floats): runs of L positions (L = min(ws, 32), which divides
+ * 32 and ws), each inside one image row; positions past ncols are zero.
+ */
+static void build_stack(const global float *x, int cs, int hs, int ws, int c, size_t col0,
+                        size_t ncols, int L, local float *dst)
+{
+    size_t hw = (size_t)hs * ws;
+    for (int r0 = 0; r0 < 32; r0 += L) {
+        size_t col = col0 + r0;
+        size_t img = col / hw;
+        int rem = (int)(col - img * hw), i = rem / ws, j0 = rem - i * ws;
+        const global float *plane = x + (img * cs + c) * hw;
+        for (int dy = -1; dy <= 1; dy++) {
+            local float *o = dst + (dy + 1) * 96 + r0;
+            int yy = i + dy;
+            if (col >= ncols || yy < 0 || yy >= hs) {
+                for (int t = 0; t < L; t++)
+                    o[t] = o[32 + t] = o[64 + t] = 0.0f;
+                continue;
+            }
+            const global float *row = plane + (size_t)yy * ws + j0;
+            float left = j0 > 0 ? row[-1] : 0.0f, right = j0 + L < ws ? row[L] : 0.0f;
+            if (L == 16) {
+                shifts16(row, left, right, o);
+            } else if (L == 32) {
+                shifts16(row, left, row[16], o);
+                shifts16(row + 16, row[15], right, o + 16);
+            } else if (L == 8) {
+                shifts8(row, left, right, o);
+            } else if (L == 4) {
+                shifts4(row, left, right, o);
+            } else {
+                for (int t = 0; t < L; t++) {
+                    o[t] = t > 0 ? row[t - 1] : left;
+                    o[32 + t] = row[t];
+                    o[64 + t] = t + 1 < L ? row[t + 1] : right;
+                }
+            }
+        }
+    }
+}
+
+#define PFMA(r)                             \
+    {                                       \
+        float16 av = (float16)ap[r];        \
+        acc##r##a = fma(av, b0, acc##r##a); \
+        acc##r##b = fma(av, b1, acc##r##b); \
+    }
+#define PSTEP(o)                                                                 \
+    {                                                                            \
+        float16 b0 = ((const local float16 *)(bp + (o)))[0];                     \
+        float16 b1 = ((const local float16 *)(bp + (o)))[1];                     \
+        PFMA(0) PFMA(1) PFMA(2) PFMA(3) PFMA(4) PFMA(5) PFMA(6) PFMA(7) ap += 8; \
+    }
+
+/* One row of a phase tile into y: 32 positions in runs of L, run k at y + rb[k] + 2t. */
+static void store_phase_row(global float *yrow, const size_t *rb, int L, int nrun, int first,
+                            float bias, float16 lo, float16 hi)
+{
+    float t[32];
+    vstore16(lo, 0, t);
+    vstore16(hi, 1, t);
+    for (int k = 0; k < nrun; k++) {
+        global float *e = yrow + rb[k];
+        const float *s = t + k * L;
+        if (first)
+            for (int u = 0; u < L; u++)
+                e[2 * u] = s[u] + bias;
+        else
+            for (int u = 0; u < L; u++)
+                e[2 * u] += s[u];
+    }
+}
+
+/* An 8 x 32 tile of one phase over cl channels: A from a packed panel (32 floats a channel), B
+ * from a stack (288 floats a channel) at the phase's four row offsets o0..o3. */
+static void phase_tile(const global float *ap, const local float *bp, int cl, uint o0, uint o1,
+                       uint o2, uint o3, global float *y, size_t plane, int co0, int cb,
+                       const size_t *rb, int L, int nrun, int first, int has_bias,
+                       const global float *bias)
+{
+    float16 acc0a = 0.0f, acc0b = 0.0f, acc1a = 0.0f, acc1b = 0.0f, acc2a = 0.0f;
+    float16 acc2b = 0.0f, acc3a = 0.0f, acc3b = 0.0f, acc4a = 0.0f, acc4b = 0.0f;
+    float16 acc5a = 0.0f, acc5b = 0.0f, acc6a = 0.0f, acc6b = 0.0f, acc7a = 0.0f;
+    float16 acc7b = 0.0f;
+    for (int c = 0; c < cl; c++) {
+        PSTEP(o0)
+        PSTEP(o1)
+        PSTEP(o2)
+        PSTEP(o3)
+        bp += 288;
+    }
+#define PSTORE(r)                                                          \
+    if (co0 + r < cb)                                                      \
+        store_phase_row(y + (size_t)(co0 + r) * plane, rb, L, nrun, first, \
+                        first && has_bias ? bias[co0 + r] : 0.0f, acc##r##a, acc##r##b);
+    PSTORE(0)
+    PSTORE(1)
+    PSTORE(2)
+    PSTORE(3)
+    PSTORE(4)
+    PSTORE(5)
+    PSTORE(6)
+    PSTORE(7)
+#undef PSTORE
+}
+
+kernel void convp_fwd(global const float *x, ulong x_off, global const float *pa, ulong pa_off,
+                      global float *y, ulong y_off, int n, int cs, int hs, int ws, int cb, int q,
+                      int chunk, int has_bias, global const float *bias, ulong bias_off,
+                      local float *stack)
+{
+    size_t hw = (size_t)hs * ws, ncols = (size_t)n * hw, plane = hw * 4;
+    uint np = (uint)((ncols + 31) / 32), jp0 = get_global_id(0) * q;
+    if (jp0 >= np)
+        return;
+    uint jp1 = min(np, jp0 + q);
+    int mp = (cb + 7) / 8, L = ws < 32 ? ws : 32, nrun = 32 / L, wb = 2 * ws;
+    x += x_off;
+    pa += pa_off;
+    y += y_off;
+    bias += bias_off;
+    local float *stk = stack + (size_t)get_local_id(0) * q * chunk * 288;
+    for (int c0 = 0; c0 < cs; c0 += chunk) {
+        int cl = min(chunk, cs - c0);
+        for (uint jp = jp0; jp < jp1; jp++)
+            for (int c = 0; c < cl; c++)
+                build_stack(x, cs, hs, ws, c0 + c, (size_t)jp * 32, ncols, L,
+                            stk + ((size_t)(jp - jp0) * chunk + c) * 288);
+        for (int ph = 0; ph < 4; ph++) {
+            int py = ph >> 1, px = ph & 1;
+            uint o0 = ((PH_D(py, 0) + 1) * 3 + PH_D(px, 0) + 1) * 32;
+            uint o1 = ((PH_D(py, 0) + 1) * 3 + PH_D(px, 1) + 1) * 32;
+            uint o2 = ((PH_D(py, 1) + 1) * 3 + PH_D(px, 0) + 1) * 32;
+            uint o3 = ((PH_D(py, 1) + 1) * 3 + PH_D(px, 1) + 1) * 32;
+            for (uint jp = jp0; jp < jp1; jp++) {
+                /* where each run of the panel's positions starts in y (channel 0), and how
+                 * many runs lie inside the batch */
+                size_t rb[32];
+                int nr = 0;
+                for (int k = 0; k < nrun; k++) {
+                    size_t col = (size_t)jp * 32 + k * L;
+                    if (col >= ncols)
+                        break;
+                    size_t img = col / hw;
+                    int rem = (int)(col - img * hw), i = rem / ws, j0 = rem - i * ws;
+                    rb[k] = img * cb * plane + (size_t)(2 * i + py) * wb + 2 * j0 + px;
+                    nr++;
+                }
+                const local float *bp = stk + (size_t)(jp - jp0) * chunk * 288;
+                for (int ip = 0; ip < mp; ip++)
+                    phase_tile(pa + ((size_t)(ph * mp + ip) * cs * 4 + (size_t)c0 * 4) * 8, bp, cl,
+                               o0, o1, o2, o3, y, plane, ip * 8, cb, rb, L, nr, c0 == 0, has_bias,
+                               bias);
+            }
+        }
+    }
+}
+
+#endif /* !CLGAN_NO_WIDE_TILES */
