@@ -501,8 +501,9 @@ int main(int argc, char **argv)
         {5, 17, 13, 13, 33, 3, 2, 1, 0}};
     static const struct clgan_conv_shape convt[] = {
         {3, 12, 2, 2, 9, 4, 2, 1, 0},  /* phases: rows of 2, one partial panel, 9 channels */
-        {2, 3, 16, 32, 8, 4, 2, 1, 0}, /* phases: rows of 32 */
-        {1, 70, 2, 64, 8, 4, 2, 1, 0}, /* phases: rows of 64 in runs of 32, two chunks */
+        {1, 3, 2, 32, 8, 4, 2, 1, 0},  /* phases: rows of 32 */
+        {1, 3, 1, 64, 8, 4, 2, 1, 0},  /* phases: rows of 64 in runs of 32 */
+        {1, 130, 2, 4, 8, 4, 2, 1, 0}, /* phases: chunks of input channels (2 on CPUs) */
         {3, 5, 4, 4, 6, 4, 2, 1, 0},   {3, 5, 4, 5, 4, 4, 2, 1, 1}, /* out_pad 1 */
         {2, 3, 5, 3, 2, 3, 3, 1, 2},                                /* out_pad 2, stride 3 */
         {2, 7, 3, 3, 3, 1, 1, 0, 0},                                /* k = 1 */
@@ -553,6 +554,8 @@ int main(int argc, char **argv)
         for (int r = CLGAN_CONV_ROUTE_COLUMNS; r <= CLGAN_CONV_ROUTE_PHASES; r++) {
             if (r == CLGAN_CONV_ROUTE_PHASES && d->ctx->no_wide_tiles)
                 continue; /* never there (rt.h) */
+            if (r == CLGAN_CONV_ROUTE_COLUMNS && d->small)
+                continue; /* what AUTO took above on a simulator */
             d->ctx->conv = (enum clgan_conv_route)r;
             snprintf(gemm_tag, sizeof(gemm_tag), "/%s", clgan_conv_route_str(d->ctx->conv));
             for (size_t j = 0; j < nconv; j++)
