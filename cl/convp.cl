@@ -15,12 +15,12 @@
  * convp_pack_w packs the four phases' weights as gemm_pack_a's panels of 8 rows (co):
  *   pa[((ph * mp + ip) * cs * 4 + ci * 4 + a * 2 + b) * 8 + r], co = ip * 8 + r (0 past cb),
  *   ph = py * 2 + px, mp = (cb + 7) / 8.
- * convp_fwd: work-item g (work-groups of one item) owns q column panels of 32 small-side
- * positions (n, i, j). For a chunk of input channels it writes, per panel and channel, the nine
- * shifted copies (d_y, d_x in -1..1) of the panel's 32 positions into local memory ("the stack",
- * 9 x 32 floats, zeros outside the image), then runs 8 x 32 tiles of every phase and row panel
- * over it, each phase reading the four of the nine rows it uses. Tiles store to y directly
- * (stride 2 along x); chunks after the first add to y. The bias, if any, comes with the first.
+ * convp_fwd: work-item p (work-groups of one item) owns column panel p: 32 small-side positions
+ * (n, i, j). For a chunk of input channels it writes, per channel, the nine shifted copies
+ * (d_y, d_x in -1..1) of the panel's positions into local memory ("the stack", 9 x 32 floats,
+ * zeros outside the image), then runs 8 x 32 tiles of every phase and row panel over it, each
+ * phase reading the four of the nine rows it uses. Tiles store to y directly (stride 2 along
+ * x); chunks after the first add to y. The bias, if any, comes with the first.
  */
 
 #if !CLGAN_NO_WIDE_TILES
@@ -195,53 +195,43 @@ static void phase_tile(const global float *ap, const local float *bp, int cl, ui
 }
 
 kernel void convp_fwd(global const float *x, ulong x_off, global const float *pa, ulong pa_off,
-                      global float *y, ulong y_off, int n, int cs, int hs, int ws, int cb, int q,
+                      global float *y, ulong y_off, int n, int cs, int hs, int ws, int cb,
                       int chunk, int has_bias, global const float *bias, ulong bias_off,
-                      local float *stack)
+                      local float *stk)
 {
     size_t hw = (size_t)hs * ws, ncols = (size_t)n * hw, plane = hw * 4;
-    uint np = (uint)((ncols + 31) / 32), jp0 = get_global_id(0) * q;
-    if (jp0 >= np)
+    size_t jp = get_global_id(0);
+    if (jp * 32 >= ncols)
         return;
-    uint jp1 = min(np, jp0 + q);
-    int mp = (cb + 7) / 8, L = ws < 32 ? ws : 32, nrun = 32 / L, wb = 2 * ws;
+    int mp = (cb + 7) / 8, L = ws < 32 ? ws : 32, wb = 2 * ws;
     x += x_off;
     pa += pa_off;
     y += y_off;
     bias += bias_off;
-    local float *stk = stack + (size_t)get_local_id(0) * q * chunk * 288;
+    /* where each run of the panel's positions starts in y (channel 0, phase (0, 0)), and how
+     * many runs lie inside the batch */
+    size_t rb0[32], rb[32];
+    int nr = 0;
+    for (int k = 0; k < 32 / L && jp * 32 + k * L < ncols; k++, nr++) {
+        size_t col = jp * 32 + k * L, img = col / hw;
+        int rem = (int)(col - img * hw), i = rem / ws, j0 = rem - i * ws;
+        rb0[k] = img * cb * plane + (size_t)(2 * i) * wb + 2 * j0;
+    }
     for (int c0 = 0; c0 < cs; c0 += chunk) {
         int cl = min(chunk, cs - c0);
-        for (uint jp = jp0; jp < jp1; jp++)
-            for (int c = 0; c < cl; c++)
-                build_stack(x, cs, hs, ws, c0 + c, (size_t)jp * 32, ncols, L,
-                            stk + ((size_t)(jp - jp0) * chunk + c) * 288);
+        for (int c = 0; c < cl; c++)
+            build_stack(x, cs, hs, ws, c0 + c, jp * 32, ncols, L, stk + (size_t)c * 288);
         for (int ph = 0; ph < 4; ph++) {
             int py = ph >> 1, px = ph & 1;
             uint o0 = ((PH_D(py, 0) + 1) * 3 + PH_D(px, 0) + 1) * 32;
             uint o1 = ((PH_D(py, 0) + 1) * 3 + PH_D(px, 1) + 1) * 32;
             uint o2 = ((PH_D(py, 1) + 1) * 3 + PH_D(px, 0) + 1) * 32;
             uint o3 = ((PH_D(py, 1) + 1) * 3 + PH_D(px, 1) + 1) * 32;
-            for (uint jp = jp0; jp < jp1; jp++) {
-                /* where each run of the panel's positions starts in y (channel 0), and how
-                 * many runs lie inside the batch */
-                size_t rb[32];
-                int nr = 0;
-                for (int k = 0; k < nrun; k++) {
-                    size_t col = (size_t)jp * 32 + k * L;
-                    if (col >= ncols)
-                        break;
-                    size_t img = col / hw;
-                    int rem = (int)(col - img * hw), i = rem / ws, j0 = rem - i * ws;
-                    rb[k] = img * cb * plane + (size_t)(2 * i + py) * wb + 2 * j0 + px;
-                    nr++;
-                }
-                const local float *bp = stk + (size_t)(jp - jp0) * chunk * 288;
-                for (int ip = 0; ip < mp; ip++)
-                    phase_tile(pa + ((size_t)(ph * mp + ip) * cs * 4 + (size_t)c0 * 4) * 8, bp, cl,
-                               o0, o1, o2, o3, y, plane, ip * 8, cb, rb, L, nr, c0 == 0, has_bias,
-                               bias);
-            }
+            for (int k = 0; k < nr; k++)
+                rb[k] = rb0[k] + (size_t)py * wb + px;
+            for (int ip = 0; ip < mp; ip++)
+                phase_tile(pa + ((size_t)(ph * mp + ip) * cs * 4 + (size_t)c0 * 4) * 8, stk, cl, o0,
+                           o1, o2, o3, y, plane, ip * 8, cb, rb, L, nr, c0 == 0, has_bias, bias);
         }
     }
 }

@@ -157,7 +157,8 @@ struct clgan_ctx_params {
     int profiling;      /* record per-kernel times with OpenCL events (clgan_ctx_profile); 0 */
     enum clgan_gemm_backend gemm; /* CLGAN_GEMM_AUTO */
     enum clgan_conv_route conv;   /* CLGAN_CONV_ROUTE_AUTO; PHASES where the geometry and the
-                                     device's local memory allow it, columns elsewhere */
+                                     device's local memory allow it, columns elsewhere (and
+                                     always under Mesa's compilers, rusticl and Clover) */
     const char *cache_dir;        /* program binary and GEMM-choice cache folder (NULL, "" or "off":
                                      none); $CLGAN_CACHE_DIR, else $XDG_CACHE_HOME/clgan or
                                      ~/.cache/clgan */

@@ -476,12 +476,48 @@ static int dcgan32_convs(char net, struct clgan_conv_shape *out)
                      err);
 }
 
-/* Whether the phase route can run the shape's transposed pass (see conv_shape.c). */
-static int phase_shape(const struct clgan_conv_shape *s, enum kind kind)
+/* Whether the phase route can run the shape's transposed pass (see conv_shape.c), with that
+ * pass's geometry in g. */
+static int phase_shape(const struct clgan_conv_shape *s, enum kind kind, struct clgan_conv_geo *g)
+{
+    return clgan_ops_conv_make_geo(NULL, s, kind == CONVT, g) == CLGAN_STATUS_OK &&
+           clgan_ops_conv_phases_fit(g);
+}
+
+/* Run a shape the phase route can take with the route forced to r, after checking that the
+ * route is what runs: the phases where forced (all but Mesa's compilers), never the columns'
+ * shapes by phases. */
+static void run_routed(struct th_device *d, enum kind kind, const struct clgan_conv_shape *s,
+                       enum clgan_conv_route r)
 {
     struct clgan_conv_geo g;
-    return clgan_ops_conv_make_geo(NULL, s, kind == CONVT, &g) == CLGAN_STATUS_OK &&
-           clgan_ops_conv_phases_fit(&g);
+    if (!phase_shape(s, kind, &g))
+        return;
+    int chunk = 0, takes = clgan_ops_conv_phase_route(d->ctx, &g, &chunk);
+    char name[96];
+    snprintf(name, sizeof(name), "route_%s(cs=%d,cb=%d,ws=%d)", clgan_conv_route_str(r), g.cs, g.cb,
+             g.ws);
+    th_expect(takes == (r == CLGAN_CONV_ROUTE_PHASES) && (!takes || chunk >= 1), name, d,
+              "phases %s, chunk %d", takes ? "taken" : "not taken", chunk);
+    run_conv(d, kind, s);
+}
+
+/* Under AUTO a CPU takes the phases for dcgan32's G2/G3 (cb 128, 64) and keeps G4 (cb 1) on
+ * the columns; other devices (a simulator, a GPU) keep all on the columns. */
+static void check_auto_route(struct th_device *d, const struct clgan_conv_shape *g32)
+{
+    for (int j = 1; j < 4; j++) {
+        struct clgan_conv_geo g;
+        int chunk = 0;
+        if (!phase_shape(&g32[j], CONVT, &g))
+            continue;
+        int takes = clgan_ops_conv_phase_route(d->ctx, &g, &chunk);
+        int want = d->ctx->info.kind == CLGAN_KIND_CPU && !d->ctx->no_wide_tiles && g.cb >= 8;
+        char name[64];
+        snprintf(name, sizeof(name), "route_auto_G%d(cb=%d)", j + 1, g.cb);
+        th_expect(takes == want, name, d, "phases %s, expected %s", takes ? "taken" : "not taken",
+                  want ? "taken" : "not");
+    }
 }
 
 int main(int argc, char **argv)
@@ -559,14 +595,13 @@ int main(int argc, char **argv)
             d->ctx->conv = (enum clgan_conv_route)r;
             snprintf(gemm_tag, sizeof(gemm_tag), "/%s", clgan_conv_route_str(d->ctx->conv));
             for (size_t j = 0; j < nconv; j++)
-                if (phase_shape(&conv[j], CONV))
-                    run_conv(d, CONV, &conv[j]);
+                run_routed(d, CONV, &conv[j], d->ctx->conv);
             for (size_t j = 0; j < nconvt; j++)
-                if (phase_shape(&convt[j], CONVT))
-                    run_conv(d, CONVT, &convt[j]);
+                run_routed(d, CONVT, &convt[j], d->ctx->conv);
             d->ctx->conv = CLGAN_CONV_ROUTE_AUTO;
             gemm_tag[0] = 0;
         }
+        check_auto_route(d, g32);
         run_invalid(d);
         if (!d->small) {
             /* the odd shapes again on the other GEMM backend */

@@ -310,8 +310,8 @@ int clgan_cli_bench(int argc, char **argv)
                               "usage: clgan bench [--device SPEC|all] [--model dcgan32|dcgan64] "
                               "[--batch N] [--steps N] [--gemm auto|clblast|own|both] "
                               "[--conv auto|columns|phases] [--json FILE]\n\nTimes full GAN "
-                              "training steps (D and G) on each "
-                              "device and prints a per-kernel profile.",
+                              "training steps (D and G) on each device and prints a per-kernel "
+                              "profile.",
                               NULL, NULL, 0, err, sizeof(err));
     if (rr)
         return rr > 0 ? 0 : (clgan_cli_error("bench: %s", err), 2);

@@ -274,14 +274,13 @@ static clgan_status small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *
 }
 
 /*
- * Whether big_from_small takes the phase route (cl/convp.cl) here, and its launch shape: one
- * column panel of 32 per work-item, and input channels per chunk, at most 128 (fewer where the
- * stack, 1152 bytes per channel, would not fit in half the local memory). On PoCL (bench_conv
- * -c phases, dcgan32's layers) chunks of 128 beat 32 by 15-25 % (each chunk after the first
- * reads and writes the output again) and were level with 64 and 256; more panels per item, for
- * reuse of the weights' panels, made no difference.
+ * The launch shape of the phase route: one column panel of 32 per work-item, and input channels
+ * per chunk, at most 128 (fewer where the stack, 1152 bytes per channel, would not fit in half
+ * the local memory). On PoCL (bench_conv -c phases, dcgan32's layers) chunks of 128 beat 32 by
+ * 15-25 % (each chunk after the first reads and writes the output again) and were level with 64
+ * and 256; more panels per item, for reuse of the weights' panels, made no difference.
  */
-static int phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g, int *q, int *chunk)
+int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g, int *chunk)
 {
     if (!clgan_ops_conv_phases_fit(g) || ctx->no_wide_tiles ||
         ctx->conv == CLGAN_CONV_ROUTE_COLUMNS)
@@ -289,7 +288,6 @@ static int phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g, int
     if (ctx->conv == CLGAN_CONV_ROUTE_AUTO && (ctx->info.kind != CLGAN_KIND_CPU || g->cb < 8))
         return 0;
     size_t budget = ctx->info.local_mem / 2;
-    *q = 1;
     *chunk = g->cs < 128 ? g->cs : 128;
     while (*chunk > 1 && (size_t)*chunk * 1152 > budget)
         *chunk = (*chunk + 1) / 2;
@@ -301,7 +299,7 @@ static int phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g, int
 static clgan_status phase_big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *g,
                                          cl_mem small, size_t small_off, cl_mem w, size_t w_off,
                                          cl_mem b, size_t b_off, cl_mem big, size_t big_off,
-                                         cl_mem ws, size_t ws_off, int q, int chunk)
+                                         cl_mem ws, size_t ws_off, int chunk)
 {
     size_t mp = (size_t)(g->cb + 7) / 8;
     size_t pgs[2] = {(size_t)g->cs, mp}, pls[3];
@@ -310,12 +308,12 @@ static clgan_status phase_big_from_small(clgan_ctx *ctx, const struct clgan_conv
                                       (uint64_t)w_off, g->cs, g->cb, ws, (uint64_t)ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
-    size_t np = (g->cols + 31) / 32, gs = (np + q - 1) / q, ls = 1;
-    return clgan_rt_launch(
-        ctx, CLGAN_K(convp_fwd), 1, &gs, &ls, 2.0 * (double)g->cs * (double)g->kc * (double)g->cols,
-        "mlmlmliiiiiiiimlL", small, (uint64_t)small_off, ws, (uint64_t)ws_off, big,
-        (uint64_t)big_off, g->n, g->cs, g->hs, g->ws, g->cb, q, chunk, b != NULL, b ? b : big,
-        (uint64_t)(b ? b_off : 0), (size_t)q * chunk * 1152);
+    size_t np = (g->cols + 31) / 32, ls = 1;
+    return clgan_rt_launch(ctx, CLGAN_K(convp_fwd), 1, &np, &ls,
+                           2.0 * (double)g->cs * (double)g->kc * (double)g->cols,
+                           "mlmlmliiiiiiimlL", small, (uint64_t)small_off, ws, (uint64_t)ws_off,
+                           big, (uint64_t)big_off, g->n, g->cs, g->hs, g->ws, g->cb, chunk,
+                           b != NULL, b ? b : big, (uint64_t)(b ? b_off : 0), (size_t)chunk * 1152);
 }
 
 /* big = col2im(W^T small) (+ b over big's channels). */
@@ -325,10 +323,10 @@ static clgan_status big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *
 {
     if (g->full)
         return full_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off);
-    int q, chunk;
-    if (phase_route(ctx, g, &q, &chunk))
+    int chunk;
+    if (clgan_ops_conv_phase_route(ctx, g, &chunk))
         return phase_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off, ws,
-                                    ws_off, q, chunk);
+                                    ws_off, chunk);
     size_t col_off = ws_off, sm_off = ws_off + clgan_ops_conv_col_size(g);
     clgan_status st;
     if (g->perm) {
