@@ -236,4 +236,201 @@ kernel void convp_fwd(global const float *x, ulong x_off, global const float *pa
     }
 }
 
+/*
+ * The other direction, the convolution of the same geometry (DCGAN's down-sampling layer, and
+ * the input gradient of the transposed one): small y [n][cs][hs][ws] from big x [n][cb][2hs][2ws]
+ * and w [cs][cb * 16]. Position (i, j) reads big rows 2i + ky - 1, columns 2j + kx - 1: each of
+ * the four taps kx of a row is one of the row's two parities (kx = 1: even elements, kx = 2:
+ * odd), or a parity shifted by one (kx = 0: odd from 2j - 1, kx = 3: even from 2j + 2). So the
+ * column matrix's 16 rows of a channel come from four loads of big rows and shuffles, without
+ * the matrix: convp_down builds them per panel of 32 positions in local memory (the stack, 16 x
+ * 32 floats a channel, in the column matrix's row order ci * 16 + ky * 4 + kx), and runs
+ * gemm_pack_a's 8-row panels of w over it (A with M = cs, K = cb * 16, as the column route's
+ * GEMM). Stores go to y in NCHW runs; chunks of input channels after the first add to y.
+ */
+
+/* The four taps of one big row for a run of L small-side positions: row points at column 2 j0,
+ * left / right are the elements at 2 j0 - 1 and 2 j0 + 2L (0 past the image's edge); o receives
+ * tap kx at o + 32 kx. */
+static void taps16(const global float *row, float left, float right, local float *o)
+{
+    float16 a = vload16(0, row), b = vload16(1, row);
+    float16 ev =
+        shuffle2(a, b, (uint16)(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30));
+    float16 od =
+        shuffle2(a, b, (uint16)(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31));
+    const uint16 ml = (uint16)(16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+    const uint16 mr = (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+    vstore16(shuffle2(od, (float16)left, ml), 0, o);
+    vstore16(ev, 0, o + 32);
+    vstore16(od, 0, o + 64);
+    vstore16(shuffle2(ev, (float16)right, mr), 0, o + 96);
+}
+
+static void taps8(const global float *row, float left, float right, local float *o)
+{
+    float16 v = vload16(0, row);
+    float8 ev = v.even, od = v.odd;
+    vstore8(shuffle2(od, (float8)left, (uint8)(8, 0, 1, 2, 3, 4, 5, 6)), 0, o);
+    vstore8(ev, 0, o + 32);
+    vstore8(od, 0, o + 64);
+    vstore8(shuffle2(ev, (float8)right, (uint8)(1, 2, 3, 4, 5, 6, 7, 8)), 0, o + 96);
+}
+
+static void taps4(const global float *row, float left, float right, local float *o)
+{
+    float8 v = vload8(0, row);
+    float4 ev = v.even, od = v.odd;
+    vstore4(shuffle2(od, (float4)left, (uint4)(4, 0, 1, 2)), 0, o);
+    vstore4(ev, 0, o + 32);
+    vstore4(od, 0, o + 64);
+    vstore4(shuffle2(ev, (float4)right, (uint4)(1, 2, 3, 4)), 0, o + 96);
+}
+
+/* The 16 tap rows of channel c for small-side positions col0 .. col0 + 31 into dst (row
+ * ky * 4 + kx of 32 floats): runs of L positions (L = min(ws, 32)), each inside one image row;
+ * positions past ncols are zero. */
+static void build_taps(const global float *x, int cb, int hs, int ws, int c, size_t col0,
+                       size_t ncols, int L, local float *dst)
+{
+    size_t hw = (size_t)hs * ws;
+    int hb = 2 * hs, wb = 2 * ws;
+    for (int r0 = 0; r0 < 32; r0 += L) {
+        size_t col = col0 + r0;
+        size_t img = col / hw;
+        int rem = (int)(col - img * hw), i = rem / ws, j0 = rem - i * ws;
+        const global float *plane = x + (img * cb + c) * hw * 4;
+        for (int ky = 0; ky < 4; ky++) {
+            local float *o = dst + ky * 128 + r0;
+            int yy = 2 * i + ky - 1;
+            if (col >= ncols || yy < 0 || yy >= hb) {
+                for (int t = 0; t < L; t++)
+                    o[t] = o[32 + t] = o[64 + t] = o[96 + t] = 0.0f;
+                continue;
+            }
+            const global float *row = plane + (size_t)yy * wb + 2 * j0;
+            float left = j0 > 0 ? row[-1] : 0.0f, right = j0 + L < ws ? row[2 * L] : 0.0f;
+            if (L == 16) {
+                taps16(row, left, right, o);
+            } else if (L == 32) {
+                taps16(row, left, row[32], o);
+                taps16(row + 32, row[31], right, o + 16);
+            } else if (L == 8) {
+                taps8(row, left, right, o);
+            } else if (L == 4) {
+                taps4(row, left, right, o);
+            } else {
+                for (int t = 0; t < L; t++) {
+                    o[t] = t > 0 ? row[2 * t - 1] : left;
+                    o[32 + t] = row[2 * t];
+                    o[64 + t] = row[2 * t + 1];
+                    o[96 + t] = t + 1 < L ? row[2 * t + 2] : right;
+                }
+            }
+        }
+    }
+}
+
+/* One row of a tile into y: 32 positions in runs of R (R divides 32), run k at yrow + rb[k]. */
+static void store_down_row(global float *yrow, const size_t *rb, int R, int nrun, int first,
+                           float bias, float16 lo, float16 hi)
+{
+    if (R == 32 && nrun == 1) {
+        global float *e = yrow + rb[0];
+        if (first) {
+            vstore16(lo + bias, 0, e);
+            vstore16(hi + bias, 1, e);
+        } else {
+            vstore16(vload16(0, e) + lo, 0, e);
+            vstore16(vload16(1, e) + hi, 1, e);
+        }
+        return;
+    }
+    if (R == 16) {
+        global float *e0 = yrow + rb[0];
+        vstore16(first ? lo + bias : vload16(0, e0) + lo, 0, e0);
+        if (nrun > 1) {
+            global float *e1 = yrow + rb[1];
+            vstore16(first ? hi + bias : vload16(0, e1) + hi, 0, e1);
+        }
+        return;
+    }
+    float t[32];
+    vstore16(lo, 0, t);
+    vstore16(hi, 1, t);
+    for (int k = 0; k < nrun; k++) {
+        global float *e = yrow + rb[k];
+        const float *s = t + k * R;
+        for (int u = 0; u < R; u++)
+            e[u] = first ? s[u] + bias : e[u] + s[u];
+    }
+}
+
+/* An 8 x 32 tile over kl steps: A from a packed panel (8 floats a step), B from the stack
+ * (32 floats a step, rows on 64 bytes). */
+static void down_tile(const global float *ap, const local float *bp, int kl, global float *y,
+                      size_t hw, int co0, int cs, const size_t *rb, int R, int nrun, int first,
+                      int has_bias, const global float *bias)
+{
+    float16 acc0a = 0.0f, acc0b = 0.0f, acc1a = 0.0f, acc1b = 0.0f, acc2a = 0.0f;
+    float16 acc2b = 0.0f, acc3a = 0.0f, acc3b = 0.0f, acc4a = 0.0f, acc4b = 0.0f;
+    float16 acc5a = 0.0f, acc5b = 0.0f, acc6a = 0.0f, acc6b = 0.0f, acc7a = 0.0f;
+    float16 acc7b = 0.0f;
+    for (int p = 0; p < kl; p++) {
+        PSTEP(0)
+        bp += 32;
+    }
+#define DSTORE(r)                                                      \
+    if (co0 + r < cs)                                                  \
+        store_down_row(y + (size_t)(co0 + r) * hw, rb, R, nrun, first, \
+                       first && has_bias ? bias[co0 + r] : 0.0f, acc##r##a, acc##r##b);
+    DSTORE(0)
+    DSTORE(1)
+    DSTORE(2)
+    DSTORE(3)
+    DSTORE(4)
+    DSTORE(5)
+    DSTORE(6)
+    DSTORE(7)
+#undef DSTORE
+}
+
+/* Work-item p (work-groups of one item) owns the column panel of small-side positions
+ * 32p .. 32p + 31; chunk input channels at a time it builds their tap rows, then runs every
+ * row panel of A over them. */
+kernel void convp_down(global const float *x, ulong x_off, global const float *pa, ulong pa_off,
+                       global float *y, ulong y_off, int n, int cb, int hs, int ws, int cs,
+                       int chunk, int has_bias, global const float *bias, ulong bias_off,
+                       local float *stk)
+{
+    size_t hw = (size_t)hs * ws, ncols = (size_t)n * hw, kc = (size_t)cb * 16;
+    size_t jp = get_global_id(0);
+    if (jp * 32 >= ncols)
+        return;
+    int mp = (cs + 7) / 8, L = ws < 32 ? ws : 32;
+    x += x_off;
+    pa += pa_off;
+    y += y_off;
+    bias += bias_off;
+    /* runs of the output: R positions that are contiguous in y (R divides hw and 32; L divides
+     * R), and where each of the panel's runs inside the batch starts (channel 0) */
+    int R = 32;
+    while (hw % R)
+        R /= 2;
+    size_t rb[32];
+    int nr = 0;
+    for (int k = 0; k < 32 / R && jp * 32 + k * R < ncols; k++, nr++) {
+        size_t col = jp * 32 + k * R, img = col / hw;
+        rb[k] = img * cs * hw + (col - img * hw);
+    }
+    for (int c0 = 0; c0 < cb; c0 += chunk) {
+        int cl = min(chunk, cb - c0);
+        for (int c = 0; c < cl; c++)
+            build_taps(x, cb, hs, ws, c0 + c, jp * 32, ncols, L, stk + (size_t)c * 512);
+        for (int ip = 0; ip < mp; ip++)
+            down_tile(pa + ((size_t)ip * kc + (size_t)c0 * 16) * 8, stk, cl * 16, y, hw, ip * 8, cs,
+                      rb, R, nr, c0 == 0, has_bias, bias);
+    }
+}
+
 #endif /* !CLGAN_NO_WIDE_TILES */

@@ -484,40 +484,54 @@ static int phase_shape(const struct clgan_conv_shape *s, enum kind kind, struct 
            clgan_ops_conv_phases_fit(g);
 }
 
-/* Run a shape the phase route can take with the route forced to r, after checking that the
- * route is what runs: the phases where forced (all but Mesa's compilers), never the columns'
- * shapes by phases. */
+/* Run a shape the phase routes can take with the route forced to r, after checking that the
+ * routes are what runs, in both directions (the convolution's forward pass and the transposed
+ * one's input gradient go down, the other two up): the phases where forced (all but Mesa's
+ * compilers), never the columns' shapes by phases. */
 static void run_routed(struct th_device *d, enum kind kind, const struct clgan_conv_shape *s,
                        enum clgan_conv_route r)
 {
     struct clgan_conv_geo g;
     if (!phase_shape(s, kind, &g))
         return;
-    int chunk = 0, takes = clgan_ops_conv_phase_route(d->ctx, &g, &chunk);
-    char name[96];
-    snprintf(name, sizeof(name), "route_%s(cs=%d,cb=%d,ws=%d)", clgan_conv_route_str(r), g.cs, g.cb,
-             g.ws);
-    th_expect(takes == (r == CLGAN_CONV_ROUTE_PHASES) && (!takes || chunk >= 1), name, d,
-              "phases %s, chunk %d", takes ? "taken" : "not taken", chunk);
+    for (int down = 0; down < 2; down++) {
+        int chunk = 0, takes = clgan_ops_conv_phase_route(d->ctx, &g, down, &chunk);
+        char name[96];
+        snprintf(name, sizeof(name), "route_%s_%s(cs=%d,cb=%d,ws=%d)", down ? "down" : "up",
+                 clgan_conv_route_str(r), g.cs, g.cb, g.ws);
+        th_expect(takes == (r == CLGAN_CONV_ROUTE_PHASES) && (!takes || chunk >= 1), name, d,
+                  "phases %s, chunk %d", takes ? "taken" : "not taken", chunk);
+    }
     run_conv(d, kind, s);
 }
 
-/* Under AUTO a CPU takes the phases for dcgan32's G2/G3 (cb 128, 64) and keeps G4 (cb 1) on
- * the columns; other devices (a simulator, a GPU) keep all on the columns. */
-static void check_auto_route(struct th_device *d, const struct clgan_conv_shape *g32)
+/* Under AUTO a CPU takes the phases where the output has 8 or more channels: up for dcgan32's
+ * G2/G3 (cb 128, 64) but not G4 (cb 1), down for D1-D3 (cs 64, 128, 256) and for the input
+ * gradients of G2-G4 (cs 256, 128, 64); other devices (a simulator, a GPU) keep all on the
+ * columns. */
+static void check_auto_route(struct th_device *d, const struct clgan_conv_shape *g32,
+                             const struct clgan_conv_shape *d32)
 {
-    for (int j = 1; j < 4; j++) {
-        struct clgan_conv_geo g;
-        int chunk = 0;
-        if (!phase_shape(&g32[j], CONVT, &g))
-            continue;
-        int takes = clgan_ops_conv_phase_route(d->ctx, &g, &chunk);
-        int want = d->ctx->info.kind == CLGAN_KIND_CPU && !d->ctx->no_wide_tiles && g.cb >= 8;
-        char name[64];
-        snprintf(name, sizeof(name), "route_auto_G%d(cb=%d)", j + 1, g.cb);
-        th_expect(takes == want, name, d, "phases %s, expected %s", takes ? "taken" : "not taken",
-                  want ? "taken" : "not");
-    }
+    for (int j = 0; j < 4; j++)
+        for (int down = 0; down < 2; down++) {
+            struct clgan_conv_geo g, gd;
+            int chunk = 0, cpu = d->ctx->info.kind == CLGAN_KIND_CPU && !d->ctx->no_wide_tiles;
+            char name[64];
+            if (phase_shape(&g32[j], CONVT, &g)) {
+                int takes = clgan_ops_conv_phase_route(d->ctx, &g, down, &chunk);
+                int want = cpu && (down ? g.cs : g.cb) >= 8;
+                snprintf(name, sizeof(name), "route_auto_%s_G%d(cs=%d,cb=%d)", down ? "down" : "up",
+                         j + 1, g.cs, g.cb);
+                th_expect(takes == want, name, d, "phases %s, expected %s",
+                          takes ? "taken" : "not taken", want ? "taken" : "not");
+            }
+            if (down && phase_shape(&d32[j], CONV, &gd)) {
+                int takes = clgan_ops_conv_phase_route(d->ctx, &gd, 1, &chunk);
+                snprintf(name, sizeof(name), "route_auto_down_D%d(cs=%d)", j + 1, gd.cs);
+                th_expect(takes == cpu, name, d, "phases %s, expected %s",
+                          takes ? "taken" : "not taken", cpu ? "taken" : "not");
+            }
+        }
 }
 
 int main(int argc, char **argv)
@@ -534,6 +548,9 @@ int main(int argc, char **argv)
         {2, 2, 3, 3, 3, 5, 1, 2, 0},   /* kernel larger than the image */
         {3, 2, 9, 7, 3, 2, 3, 0, 0},   /* k < stride: some inputs unused */
         {2, 9, 8, 16, 12, 4, 2, 1, 0}, /* input gradient by phases: rows of 8, 9 channels */
+        {3, 4, 4, 4, 9, 4, 2, 1, 0},   /* down by phases: rows of 2, one partial panel */
+        {1, 3, 4, 64, 5, 4, 2, 1, 0},  /* down by phases: rows of 32 */
+        {2, 40, 8, 8, 9, 4, 2, 1, 0},  /* down by phases: two images a panel, chunks */
         {5, 17, 13, 13, 33, 3, 2, 1, 0}};
     static const struct clgan_conv_shape convt[] = {
         {3, 12, 2, 2, 9, 4, 2, 1, 0},  /* phases: rows of 2, one partial panel, 9 channels */
@@ -601,7 +618,7 @@ int main(int argc, char **argv)
             d->ctx->conv = CLGAN_CONV_ROUTE_AUTO;
             gemm_tag[0] = 0;
         }
-        check_auto_route(d, g32);
+        check_auto_route(d, g32, d32);
         run_invalid(d);
         if (!d->small) {
             /* the odd shapes again on the other GEMM backend */

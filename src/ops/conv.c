@@ -229,6 +229,56 @@ static clgan_status full_big_from_small(clgan_ctx *ctx, const struct clgan_conv_
     return clgan_ops_conv_bias_add(ctx, g->n, g->cb, g->k * g->k, big, big_off, b, b_off);
 }
 
+/*
+ * The launch shape of the phase routes: one column panel of 32 per work-item, and input channels
+ * per chunk. Up (big_from_small, convp_fwd): at most 128 (fewer where the stack, 1152 bytes per
+ * channel, would not fit in half the local memory). On PoCL (bench_conv -c phases, dcgan32's
+ * layers) chunks of 128 beat 32 by 15-25 % (each chunk after the first reads and writes the
+ * output again) and were level with 64 and 256; more panels per item, for reuse of the weights'
+ * panels, made no difference. Down (small_from_big, convp_down): 16 tap rows a channel (2048
+ * bytes), so 32 channels give the same 512 steps of K per chunk.
+ */
+int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g, int down,
+                               int *chunk)
+{
+    if (!clgan_ops_conv_phases_fit(g) || ctx->no_wide_tiles ||
+        ctx->conv == CLGAN_CONV_ROUTE_COLUMNS)
+        return 0;
+    int rows = down ? g->cs : g->cb, cin = down ? g->cb : g->cs;
+    if (ctx->conv == CLGAN_CONV_ROUTE_AUTO && (ctx->info.kind != CLGAN_KIND_CPU || rows < 8))
+        return 0;
+    size_t budget = ctx->info.local_mem / 2, per = down ? 2048 : 1152;
+    int most = down ? 32 : 128;
+    *chunk = cin < most ? cin : most;
+    while (*chunk > 1 && (size_t)*chunk * per > budget)
+        *chunk = (*chunk + 1) / 2;
+    return (size_t)*chunk * per <= budget;
+}
+
+/* small = the convolution of big by tap rows built in local memory (+ b over small's channels):
+ * W packed as the column route's GEMM packs its A, then one launch over the column panels. */
+static clgan_status phase_small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
+                                         size_t big_off, cl_mem w, size_t w_off, cl_mem b,
+                                         size_t b_off, cl_mem small, size_t small_off, cl_mem ws,
+                                         size_t ws_off, int chunk)
+{
+    /* gemm_pack_a (cl/gemm.cl): work-items of 256 steps of K of one 8-row panel */
+    size_t mp = (size_t)(g->cs + 7) / 8, pchunk = g->kc < 256 ? g->kc : 256;
+    size_t pgs[3] = {(g->kc + pchunk - 1) / pchunk, mp, 1}, pls[3] = {1, 1, 1};
+    clgan_status st = clgan_rt_launch(ctx, CLGAN_K(gemm_pack_a), 3, pgs, pls, 0.0, "iuuuumlululmll",
+                                      0, (unsigned)g->cs, (unsigned)g->kc, (unsigned)pchunk, 1u, w,
+                                      (uint64_t)w_off, (unsigned)g->kc, (uint64_t)0, 0u,
+                                      (uint64_t)0, ws, (uint64_t)ws_off, (uint64_t)0);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    size_t np = (g->cols + 31) / 32, ls = 1;
+    return clgan_rt_launch(ctx, CLGAN_K(convp_down), 1, &np, &ls,
+                           2.0 * (double)g->cs * (double)g->kc * (double)g->cols,
+                           "mlmlmliiiiiiimlL", big, (uint64_t)big_off, ws, (uint64_t)ws_off, small,
+                           (uint64_t)small_off, g->n, g->cb, g->hs, g->ws, g->cs, chunk, b != NULL,
+                           b ? b : small, (uint64_t)(b ? b_off : 0), (size_t)chunk * 2048);
+}
+
 /* small = W col(big) (+ b over small's channels). */
 static clgan_status small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
                                    size_t big_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
@@ -236,6 +286,10 @@ static clgan_status small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *
 {
     if (g->full)
         return full_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off);
+    int chunk;
+    if (clgan_ops_conv_phase_route(ctx, g, 1, &chunk))
+        return phase_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off, ws,
+                                    ws_off, chunk);
     size_t col_off = ws_off, sm_off = ws_off + clgan_ops_conv_col_size(g);
     enum col_layout lay = col_layout(ctx, g, COL_PANELS_J);
     clgan_status st = im2col(ctx, g, big, big_off, ws, col_off, lay);
@@ -273,27 +327,6 @@ static clgan_status small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *
     return CLGAN_STATUS_OK;
 }
 
-/*
- * The launch shape of the phase route: one column panel of 32 per work-item, and input channels
- * per chunk, at most 128 (fewer where the stack, 1152 bytes per channel, would not fit in half
- * the local memory). On PoCL (bench_conv -c phases, dcgan32's layers) chunks of 128 beat 32 by
- * 15-25 % (each chunk after the first reads and writes the output again) and were level with 64
- * and 256; more panels per item, for reuse of the weights' panels, made no difference.
- */
-int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g, int *chunk)
-{
-    if (!clgan_ops_conv_phases_fit(g) || ctx->no_wide_tiles ||
-        ctx->conv == CLGAN_CONV_ROUTE_COLUMNS)
-        return 0;
-    if (ctx->conv == CLGAN_CONV_ROUTE_AUTO && (ctx->info.kind != CLGAN_KIND_CPU || g->cb < 8))
-        return 0;
-    size_t budget = ctx->info.local_mem / 2;
-    *chunk = g->cs < 128 ? g->cs : 128;
-    while (*chunk > 1 && (size_t)*chunk * 1152 > budget)
-        *chunk = (*chunk + 1) / 2;
-    return (size_t)*chunk * 1152 <= budget;
-}
-
 /* big = the transposed convolution of small by phases (+ b over big's channels): pack W's
  * four phases into the workspace, then one launch over the small side's column panels. */
 static clgan_status phase_big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *g,
@@ -324,7 +357,7 @@ static clgan_status big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *
     if (g->full)
         return full_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off);
     int chunk;
-    if (clgan_ops_conv_phase_route(ctx, g, &chunk))
+    if (clgan_ops_conv_phase_route(ctx, g, 0, &chunk))
         return phase_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off, ws,
                                     ws_off, chunk);
     size_t col_off = ws_off, sm_off = ws_off + clgan_ops_conv_col_size(g);

@@ -158,7 +158,9 @@ int clgan_ops_conv_phases_fit(const struct clgan_conv_geo *g)
 
 size_t clgan_ops_conv_phase_pack_size(const struct clgan_conv_geo *g)
 {
-    return (size_t)128 * (size_t)((g->cb + 7) / 8) * (size_t)g->cs;
+    size_t up = (size_t)128 * (size_t)((g->cb + 7) / 8) * (size_t)g->cs;
+    size_t down = (size_t)128 * (size_t)((g->cs + 7) / 8) * (size_t)g->cb;
+    return up > down ? up : down;
 }
 
 /* Column matrix, then (when permuting) the small side in CNHW; at least the phase route's
