@@ -267,10 +267,13 @@ static void taps16(const global float *row, float left, float right, local float
     vstore16(shuffle2(ev, (float16)right, mr), 0, o + 96);
 }
 
+/* (Parities by shuffle2, not .even / .odd: under -cl-opt-disable Oclgrind takes the lanes of
+ * those as uninitialised.) */
 static void taps8(const global float *row, float left, float right, local float *o)
 {
-    float16 v = vload16(0, row);
-    float8 ev = v.even, od = v.odd;
+    float8 a = vload8(0, row), b = vload8(1, row);
+    float8 ev = shuffle2(a, b, (uint8)(0, 2, 4, 6, 8, 10, 12, 14));
+    float8 od = shuffle2(a, b, (uint8)(1, 3, 5, 7, 9, 11, 13, 15));
     vstore8(shuffle2(od, (float8)left, (uint8)(8, 0, 1, 2, 3, 4, 5, 6)), 0, o);
     vstore8(ev, 0, o + 32);
     vstore8(od, 0, o + 64);
@@ -279,8 +282,8 @@ static void taps8(const global float *row, float left, float right, local float 
 
 static void taps4(const global float *row, float left, float right, local float *o)
 {
-    float8 v = vload8(0, row);
-    float4 ev = v.even, od = v.odd;
+    float4 a = vload4(0, row), b = vload4(1, row);
+    float4 ev = shuffle2(a, b, (uint4)(0, 2, 4, 6)), od = shuffle2(a, b, (uint4)(1, 3, 5, 7));
     vstore4(shuffle2(od, (float4)left, (uint4)(4, 0, 1, 2)), 0, o);
     vstore4(ev, 0, o + 32);
     vstore4(od, 0, o + 64);
