@@ -436,4 +436,114 @@ kernel void convp_down(global const float *x, ulong x_off, global const float *p
     }
 }
 
+/*
+ * The weight gradient of the same geometry, dw = beta dw + dy col(x)^T, with dy on the small
+ * side and x on the big one: a GEMM with M = cs, N = cb * 16, K = n * hs * ws whose B (the
+ * column matrix transposed) is built per chunk of K in local memory: per position, the 4 x 4
+ * windows of two channels (32 floats, one column panel of dw), in the column matrix's order
+ * ci * 16 + ky * 4 + kx. A is dy packed by gemm_pack_a (8-row panels, K over (image, position)).
+ * Work-item (j, g) owns column panels j * q .. j * q + q - 1 of dw and row panels g * group ..
+ * g * group + group - 1, and goes through K chunk positions at a time (a stack of 128 bytes a
+ * position and panel; the A panel's chunk serves the q panels from the cache); chunks after the
+ * first add to dw.
+ */
+/* The two 4 x 4 windows (channels c0, c0 + 1; zero past cb) of position (img, i, j) into o. */
+static void window_taps(const global float *x, int cb, int hs, int ws, size_t img, int i, int j,
+                        int c0, local float *o)
+{
+    int hb = 2 * hs, wb = 2 * ws, x0 = 2 * j - 1, inner = x0 >= 0 && x0 + 4 <= wb;
+    for (int h = 0; h < 2; h++) {
+        size_t plane = (img * cb + c0 + h) * (size_t)hb * wb;
+        for (int ky = 0; ky < 4; ky++) {
+            int yy = 2 * i + ky - 1;
+            float4 v = 0.0f;
+            if (c0 + h < cb && yy >= 0 && yy < hb) {
+                const global float *row = x + plane + (size_t)yy * wb;
+                if (inner)
+                    v = vload4(0, row + x0);
+                else
+                    v = (float4)(x0 >= 0 ? row[x0] : 0.0f, row[x0 + 1], row[x0 + 2],
+                                 x0 + 3 < wb ? row[x0 + 3] : 0.0f);
+            }
+            vstore4(v, h * 4 + ky, o);
+        }
+    }
+}
+
+/* One row of a dw tile: nc (16 or 32) columns at e; mode 0 stores, 1 adds, 2 beta-scales. */
+static void store_wg_row(global float *e, int nc, int mode, float beta, float16 lo, float16 hi)
+{
+    float16 o0 = mode ? vload16(0, e) : 0.0f;
+    vstore16(mode == 2 ? fma((float16)beta, o0, lo) : o0 + lo, 0, e);
+    if (nc > 16) {
+        float16 o1 = mode ? vload16(1, e) : 0.0f;
+        vstore16(mode == 2 ? fma((float16)beta, o1, hi) : o1 + hi, 1, e);
+    }
+}
+
+/* An 8 x 32 tile of dw over kl positions: A from a packed panel of dy, B from a stack. */
+static void wg_tile(const global float *ap, const local float *bp, int kl, global float *dw,
+                    size_t kc, int nc, int co0, int cs, int mode, float beta)
+{
+    float16 acc0a = 0.0f, acc0b = 0.0f, acc1a = 0.0f, acc1b = 0.0f, acc2a = 0.0f;
+    float16 acc2b = 0.0f, acc3a = 0.0f, acc3b = 0.0f, acc4a = 0.0f, acc4b = 0.0f;
+    float16 acc5a = 0.0f, acc5b = 0.0f, acc6a = 0.0f, acc6b = 0.0f, acc7a = 0.0f;
+    float16 acc7b = 0.0f;
+    for (int p = 0; p < kl; p++) {
+        PSTEP(0)
+        bp += 32;
+    }
+#define WSTORE(r)     \
+    if (co0 + r < cs) \
+        store_wg_row(dw + (size_t)(co0 + r) * kc, nc, mode, beta, acc##r##a, acc##r##b);
+    WSTORE(0)
+    WSTORE(1)
+    WSTORE(2)
+    WSTORE(3)
+    WSTORE(4)
+    WSTORE(5)
+    WSTORE(6)
+    WSTORE(7)
+#undef WSTORE
+}
+
+kernel void convp_wgrad(global const float *x, ulong x_off, global const float *pa, ulong pa_off,
+                        global float *dw, ulong dw_off, int n, int cb, int hs, int ws, int cs,
+                        int q, int group, int chunk, float beta, local float *stk)
+{
+    int jg = get_global_id(0), ig = get_global_id(1), mp = (cs + 7) / 8, np = (cb + 1) / 2;
+    int jp0 = jg * q, jp1 = min(np, jp0 + q), ip0 = ig * group, ip1 = min(mp, ip0 + group);
+    size_t kc = (size_t)cb * 16, hw = (size_t)hs * ws, ncols = (size_t)n * hw;
+    if (jp0 >= np || ip0 >= mp)
+        return;
+    x += x_off;
+    pa += pa_off;
+    dw += dw_off;
+    for (size_t p0 = 0; p0 < ncols; p0 += chunk) {
+        int kl = (int)min((size_t)chunk, ncols - p0);
+        /* positions p0 .. p0 + kl - 1, walked as (image, row, column), for each panel */
+        for (int jp = jp0; jp < jp1; jp++) {
+            size_t img = p0 / hw;
+            int rem = (int)(p0 - img * hw), i = rem / ws, j = rem - i * ws;
+            local float *st = stk + (size_t)(jp - jp0) * chunk * 32;
+            for (int p = 0; p < kl; p++) {
+                window_taps(x, cb, hs, ws, img, i, j, jp * 2, st + (size_t)p * 32);
+                if (++j == ws) {
+                    j = 0;
+                    if (++i == hs) {
+                        i = 0;
+                        img++;
+                    }
+                }
+            }
+        }
+        int mode = p0 ? 1 : beta != 0.0f ? 2 : 0;
+        for (int ip = ip0; ip < ip1; ip++)
+            for (int jp = jp0; jp < jp1; jp++)
+                wg_tile(pa + ((size_t)ip * ncols + p0) * 8, stk + (size_t)(jp - jp0) * chunk * 32,
+                        kl, dw + (size_t)jp * 32, kc, jp * 2 + 1 < cb ? 32 : 16, ip * 8, cs, mode,
+                        beta);
+    }
+}
+
 #endif /* !CLGAN_NO_WIDE_TILES */

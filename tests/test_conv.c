@@ -484,52 +484,57 @@ static int phase_shape(const struct clgan_conv_shape *s, enum kind kind, struct 
            clgan_ops_conv_phases_fit(g);
 }
 
+static const char *const pass_names[] = {"up", "down", "wgrad"};
+
+/* Whether a forced phase route takes pass p of geometry g (conv_internal.h). */
+static int forced_takes(const struct clgan_conv_geo *g, int p)
+{
+    return p != CLGAN_PHASE_WGRAD || ((size_t)g->hs * g->ws) % 8 == 0;
+}
+
 /* Run a shape the phase routes can take with the route forced to r, after checking that the
- * routes are what runs, in both directions (the convolution's forward pass and the transposed
- * one's input gradient go down, the other two up): the phases where forced (all but Mesa's
- * compilers), never the columns' shapes by phases. */
+ * routes are what runs, for each pass (the convolution's forward pass and the transposed one's
+ * input gradient go down, the other two up; both weight gradients by windows): the phases
+ * where forced (all but Mesa's compilers), never the columns' shapes by phases. */
 static void run_routed(struct th_device *d, enum kind kind, const struct clgan_conv_shape *s,
                        enum clgan_conv_route r)
 {
     struct clgan_conv_geo g;
     if (!phase_shape(s, kind, &g))
         return;
-    for (int down = 0; down < 2; down++) {
-        int chunk = 0, takes = clgan_ops_conv_phase_route(d->ctx, &g, down, &chunk);
+    for (int p = CLGAN_PHASE_UP; p <= CLGAN_PHASE_WGRAD; p++) {
+        int chunk = 0, takes = clgan_ops_conv_phase_route(d->ctx, &g, p, &chunk);
+        int want = r == CLGAN_CONV_ROUTE_PHASES && forced_takes(&g, p);
         char name[96];
-        snprintf(name, sizeof(name), "route_%s_%s(cs=%d,cb=%d,ws=%d)", down ? "down" : "up",
+        snprintf(name, sizeof(name), "route_%s_%s(cs=%d,cb=%d,ws=%d)", pass_names[p],
                  clgan_conv_route_str(r), g.cs, g.cb, g.ws);
-        th_expect(takes == (r == CLGAN_CONV_ROUTE_PHASES) && (!takes || chunk >= 1), name, d,
-                  "phases %s, chunk %d", takes ? "taken" : "not taken", chunk);
+        th_expect(takes == want && (!takes || chunk >= 1), name, d, "phases %s, chunk %d",
+                  takes ? "taken" : "not taken", chunk);
     }
     run_conv(d, kind, s);
 }
 
 /* Under AUTO a CPU takes the phases where the output has 8 or more channels: up for dcgan32's
- * G2/G3 (cb 128, 64) but not G4 (cb 1), down for D1-D3 (cs 64, 128, 256) and for the input
- * gradients of G2-G4 (cs 256, 128, 64); other devices (a simulator, a GPU) keep all on the
- * columns. */
+ * G2/G3 (cb 128, 64) but not G4 (cb 1); down for D1-D3 (cs 64, 128, 256) and the input
+ * gradients of G2-G4 (cs 256, 128, 64); the weight gradients where the big side has 8 or more
+ * channels (G2, G3, D2, D3). Other devices (a simulator, a GPU) keep all on the columns. */
 static void check_auto_route(struct th_device *d, const struct clgan_conv_shape *g32,
                              const struct clgan_conv_shape *d32)
 {
+    int cpu = d->ctx->info.kind == CLGAN_KIND_CPU && !d->ctx->no_wide_tiles;
     for (int j = 0; j < 4; j++)
-        for (int down = 0; down < 2; down++) {
-            struct clgan_conv_geo g, gd;
-            int chunk = 0, cpu = d->ctx->info.kind == CLGAN_KIND_CPU && !d->ctx->no_wide_tiles;
-            char name[64];
-            if (phase_shape(&g32[j], CONVT, &g)) {
-                int takes = clgan_ops_conv_phase_route(d->ctx, &g, down, &chunk);
-                int want = cpu && (down ? g.cs : g.cb) >= 8;
-                snprintf(name, sizeof(name), "route_auto_%s_G%d(cs=%d,cb=%d)", down ? "down" : "up",
-                         j + 1, g.cs, g.cb);
+        for (int side = 0; side < 2; side++) {
+            struct clgan_conv_geo g;
+            if (!phase_shape(side ? &d32[j] : &g32[j], side ? CONV : CONVT, &g))
+                continue;
+            for (int p = CLGAN_PHASE_UP; p <= CLGAN_PHASE_WGRAD; p++) {
+                int chunk = 0, takes = clgan_ops_conv_phase_route(d->ctx, &g, p, &chunk);
+                int want = cpu && (p == CLGAN_PHASE_DOWN ? g.cs : g.cb) >= 8;
+                char name[64];
+                snprintf(name, sizeof(name), "route_auto_%s_%c%d(cs=%d,cb=%d)", pass_names[p],
+                         side ? 'D' : 'G', j + 1, g.cs, g.cb);
                 th_expect(takes == want, name, d, "phases %s, expected %s",
                           takes ? "taken" : "not taken", want ? "taken" : "not");
-            }
-            if (down && phase_shape(&d32[j], CONV, &gd)) {
-                int takes = clgan_ops_conv_phase_route(d->ctx, &gd, 1, &chunk);
-                snprintf(name, sizeof(name), "route_auto_down_D%d(cs=%d)", j + 1, gd.cs);
-                th_expect(takes == cpu, name, d, "phases %s, expected %s",
-                          takes ? "taken" : "not taken", cpu ? "taken" : "not");
             }
         }
 }
@@ -551,6 +556,7 @@ int main(int argc, char **argv)
         {3, 4, 4, 4, 9, 4, 2, 1, 0},   /* down by phases: rows of 2, one partial panel */
         {1, 3, 4, 64, 5, 4, 2, 1, 0},  /* down by phases: rows of 32 */
         {2, 40, 8, 8, 9, 4, 2, 1, 0},  /* down by phases: two images a panel, chunks */
+        {3, 2, 16, 32, 8, 4, 2, 1, 0}, /* weight gradient by phases: chunks of positions */
         {5, 17, 13, 13, 33, 3, 2, 1, 0}};
     static const struct clgan_conv_shape convt[] = {
         {3, 12, 2, 2, 9, 4, 2, 1, 0},  /* phases: rows of 2, one partial panel, 9 channels */

@@ -238,21 +238,24 @@ static clgan_status full_big_from_small(clgan_ctx *ctx, const struct clgan_conv_
  * panels, made no difference. Down (small_from_big, convp_down): 16 tap rows a channel (2048
  * bytes), so 32 channels give the same 512 steps of K per chunk.
  */
-int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g, int down,
-                               int *chunk)
+int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g,
+                               enum clgan_conv_phase_pass pass, int *chunk)
 {
     if (!clgan_ops_conv_phases_fit(g) || ctx->no_wide_tiles ||
         ctx->conv == CLGAN_CONV_ROUTE_COLUMNS)
         return 0;
-    int rows = down ? g->cs : g->cb, cin = down ? g->cb : g->cs;
+    if (pass == CLGAN_PHASE_WGRAD && ((size_t)g->hs * g->ws) % 8)
+        return 0; /* gemm_pack_a reads dy's NCHW runs 8 steps at a time */
+    int rows = pass == CLGAN_PHASE_UP ? g->cb : pass == CLGAN_PHASE_DOWN ? g->cs : g->cb;
     if (ctx->conv == CLGAN_CONV_ROUTE_AUTO && (ctx->info.kind != CLGAN_KIND_CPU || rows < 8))
         return 0;
-    size_t budget = ctx->info.local_mem / 2, per = down ? 2048 : 1152;
-    int most = down ? 32 : 128;
-    *chunk = cin < most ? cin : most;
-    while (*chunk > 1 && (size_t)*chunk * per > budget)
+    static const int most[] = {128, 32, 256}, per[] = {1152, 2048, 128};
+    size_t budget = ctx->info.local_mem / 2;
+    int in = pass == CLGAN_PHASE_UP ? g->cs : pass == CLGAN_PHASE_DOWN ? g->cb : 1 << 30;
+    *chunk = in < most[pass] ? in : most[pass];
+    while (*chunk > 1 && (size_t)*chunk * per[pass] > budget)
         *chunk = (*chunk + 1) / 2;
-    return (size_t)*chunk * per <= budget;
+    return (size_t)*chunk * per[pass] <= budget;
 }
 
 /* small = the convolution of big by tap rows built in local memory (+ b over small's channels):
@@ -287,7 +290,7 @@ static clgan_status small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *
     if (g->full)
         return full_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off);
     int chunk;
-    if (clgan_ops_conv_phase_route(ctx, g, 1, &chunk))
+    if (clgan_ops_conv_phase_route(ctx, g, CLGAN_PHASE_DOWN, &chunk))
         return phase_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off, ws,
                                     ws_off, chunk);
     size_t col_off = ws_off, sm_off = ws_off + clgan_ops_conv_col_size(g);
@@ -357,7 +360,7 @@ static clgan_status big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *
     if (g->full)
         return full_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off);
     int chunk;
-    if (clgan_ops_conv_phase_route(ctx, g, 0, &chunk))
+    if (clgan_ops_conv_phase_route(ctx, g, CLGAN_PHASE_UP, &chunk))
         return phase_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off, ws,
                                     ws_off, chunk);
     size_t col_off = ws_off, sm_off = ws_off + clgan_ops_conv_col_size(g);
@@ -375,6 +378,45 @@ static clgan_status big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *
     return col2im(ctx, g, ws, col_off, big, big_off, b, b_off);
 }
 
+#ifndef CONVP_WGRAD_Q
+#define CONVP_WGRAD_Q 2
+#endif
+
+/* dw = beta dw + small col(big)^T by windows built in local memory: small (dy) packed as the
+ * column route's GEMM packs its A, then one launch over dw's column panels (and groups of its
+ * row panels where there are few column panels for the compute units). */
+static clgan_status phase_weight_grad(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
+                                      size_t big_off, cl_mem small, size_t small_off, float beta,
+                                      cl_mem dw, size_t dw_off, cl_mem ws, size_t ws_off, int chunk)
+{
+    size_t hw = (size_t)g->hs * g->ws, mp = (size_t)(g->cs + 7) / 8;
+    size_t pchunk = g->cols < 256 ? g->cols : 256;
+    size_t pgs[3] = {(g->cols + pchunk - 1) / pchunk, mp, 1}, pls[3] = {1, 1, 1};
+    clgan_status st = clgan_rt_launch(
+        ctx, CLGAN_K(gemm_pack_a), 3, pgs, pls, 0.0, "iuuuumlululmll", 0, (unsigned)g->cs,
+        (unsigned)g->cols, (unsigned)pchunk, 1u, small, (uint64_t)small_off, (unsigned)hw,
+        (uint64_t)0, (unsigned)hw, (uint64_t)g->cs * hw, ws, (uint64_t)ws_off, (uint64_t)0);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    /* q column panels a work-item where the stack of q chunks fits (the chunk of A is read
+     * once for them), and groups of row panels where there are few items for the compute
+     * units */
+    size_t np = (g->kc + 31) / 32, cu = ctx->info.compute_units ? ctx->info.compute_units : 1;
+    size_t q = CONVP_WGRAD_Q;
+    while (q > 1 && (q * (size_t)chunk * 128 > ctx->info.local_mem / 2 || np / q < 4 * cu))
+        q /= 2;
+    size_t items = (np + q - 1) / q, groups = (4 * cu + items - 1) / items;
+    if (groups > mp)
+        groups = mp;
+    size_t group = (mp + groups - 1) / groups;
+    size_t gs[2] = {items, (mp + group - 1) / group}, ls[2] = {1, 1};
+    return clgan_rt_launch(ctx, CLGAN_K(convp_wgrad), 2, gs, ls,
+                           2.0 * (double)g->cs * (double)g->kc * (double)g->cols,
+                           "mlmlmliiiiiiiifL", big, (uint64_t)big_off, ws, (uint64_t)ws_off, dw,
+                           (uint64_t)dw_off, g->n, g->cb, g->hs, g->ws, g->cs, (int)q, (int)group,
+                           chunk, (double)beta, q * (size_t)chunk * 128);
+}
+
 /* dw = beta dw + small col(big)^T. */
 static clgan_status weight_grad(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
                                 size_t big_off, cl_mem small, size_t small_off, float beta,
@@ -384,6 +426,10 @@ static clgan_status weight_grad(clgan_ctx *ctx, const struct clgan_conv_geo *g, 
         return clgan_ops_gemm1(ctx, 1, 0, (size_t)g->cs, g->kc, (size_t)g->n, 1.0f, small,
                                small_off, (size_t)g->cs, big, big_off, g->kc, beta, dw, dw_off,
                                g->kc);
+    int chunk;
+    if (clgan_ops_conv_phase_route(ctx, g, CLGAN_PHASE_WGRAD, &chunk))
+        return phase_weight_grad(ctx, g, big, big_off, small, small_off, beta, dw, dw_off, ws,
+                                 ws_off, chunk);
     size_t col_off = ws_off, sm_off = ws_off + clgan_ops_conv_col_size(g);
     enum col_layout lay = col_layout(ctx, g, COL_PANELS_R);
     clgan_status st = im2col(ctx, g, big, big_off, ws, col_off, lay);

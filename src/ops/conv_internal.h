@@ -34,15 +34,19 @@ size_t clgan_ops_conv_col_size(const struct clgan_conv_geo *g);
  * k = 4, s = 2, p = 1, the big side twice the small one, and small-side rows that split into
  * runs dividing 32 (a power of two wide, or a multiple of 32). */
 int clgan_ops_conv_phases_fit(const struct clgan_conv_geo *g);
-/* Whether a pass takes a phase route on ctx's device: big_from_small (down = 0, cl/convp.cl's
- * convp_fwd) or small_from_big (down = 1, convp_down). phases_fit, not under Mesa's compilers,
- * ctx->conv not COLUMNS; under AUTO only on CPUs and where the output has 8 or more channels
- * (cb up, cs down), and the stack of one input channel must fit in half the local memory. Then
- * its input channels per chunk. */
-int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g, int down,
-                               int *chunk);
-/* Floats of the phase routes' packed weights: up, 4 phases x ceil(cb / 8) * 8 rows x cs * 4;
- * down, ceil(cs / 8) * 8 rows x cb * 16; the larger of the two. */
+/* The passes of the phase routes (cl/convp.cl): big_from_small (convp_fwd), small_from_big
+ * (convp_down), weight_grad (convp_wgrad). */
+enum clgan_conv_phase_pass { CLGAN_PHASE_UP, CLGAN_PHASE_DOWN, CLGAN_PHASE_WGRAD };
+/* Whether a pass takes its phase route on ctx's device: phases_fit (for WGRAD also small-side
+ * images of a multiple of 8 positions), not under Mesa's compilers, ctx->conv not COLUMNS; under
+ * AUTO only on CPUs and where the output has 8 or more channels (cb up, cs down) or panels (cb
+ * for WGRAD); and the stack must fit in half the local memory. Then the input channels (UP,
+ * DOWN) or positions (WGRAD) per chunk. */
+int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g,
+                               enum clgan_conv_phase_pass pass, int *chunk);
+/* Floats of the phase routes' packed operands, the largest of: up, 4 phases x ceil(cb / 8) * 8
+ * rows x cs * 4; down, ceil(cs / 8) * 8 rows x cb * 16; weight gradient, ceil(cs / 8) * 8 rows
+ * x n * hs * ws. */
 size_t clgan_ops_conv_phase_pack_size(const struct clgan_conv_geo *g);
 /* Workspace floats of a pass: the column matrix, then (when permuting) the small side in CNHW. */
 size_t clgan_ops_conv_geo_workspace(const struct clgan_conv_geo *g, enum clgan_conv_pass pass);

@@ -160,7 +160,9 @@ size_t clgan_ops_conv_phase_pack_size(const struct clgan_conv_geo *g)
 {
     size_t up = (size_t)128 * (size_t)((g->cb + 7) / 8) * (size_t)g->cs;
     size_t down = (size_t)128 * (size_t)((g->cs + 7) / 8) * (size_t)g->cb;
-    return up > down ? up : down;
+    size_t wg = (size_t)8 * (size_t)((g->cs + 7) / 8) * g->cols;
+    size_t most = up > down ? up : down;
+    return most > wg ? most : wg;
 }
 
 /* Column matrix, then (when permuting) the small side in CNHW; at least the phase route's

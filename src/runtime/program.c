@@ -355,8 +355,9 @@ clgan_status clgan_rt_kernels_prepare(clgan_ctx *ctx)
     clgan_status st = CLGAN_STATUS_OK;
     for (int i = 0; i < CLGAN_K_COUNT && st == CLGAN_STATUS_OK && !ctx->kernels_ready; i++) {
         cl_kernel k;
-        if (ctx->no_wide_tiles && (i == CLGAN_K(gemm_tile_16x16_pb) || i == CLGAN_K(convp_pack_w) ||
-                                   i == CLGAN_K(convp_fwd) || i == CLGAN_K(convp_down)))
+        if (ctx->no_wide_tiles &&
+            (i == CLGAN_K(gemm_tile_16x16_pb) || i == CLGAN_K(convp_pack_w) ||
+             i == CLGAN_K(convp_fwd) || i == CLGAN_K(convp_down) || i == CLGAN_K(convp_wgrad)))
             continue; /* never launched there (rt.h), and not in their source there */
         st = clgan_rt_kernel_get(ctx, (enum clgan_kid)i, &k);
     }
