@@ -134,10 +134,13 @@ enum clgan_gemm_backend {
     CLGAN_GEMM_OWN = 2,
 };
 
-/* How transposed convolutions with k = 4, s = 2, p = 1 (and the input gradients of convolutions
- * of that geometry) run: through a column matrix and col2im, or by output phases with neither
- * (cl/convp.cl). AUTO takes the phases on CPU devices where the layer has 8 or more output
- * channels (measured faster there, see README), the column matrix elsewhere. */
+/* How convolutions and transposed convolutions with k = 4, s = 2, p = 1 run, each pass (forward,
+ * input gradient, weight gradient): through a column matrix (im2col, a GEMM, col2im), or by
+ * phases and tap rows built in local memory, with no column matrix (cl/convp.cl). AUTO times
+ * both routes of each of the three kinds of pass once per device and driver on first use and
+ * keeps the faster (cached like the GEMM choice); without measuring (simulators, no cache_dir)
+ * the phases on CPUs, the columns elsewhere. Under AUTO layers of fewer than 8 output channels
+ * (8 input channels for a weight gradient) keep the columns. */
 enum clgan_conv_route {
     CLGAN_CONV_ROUTE_AUTO = 0,
     CLGAN_CONV_ROUTE_COLUMNS = 1,
@@ -206,6 +209,10 @@ CLGAN_API enum clgan_gemm_backend clgan_ctx_gemm_backend(const clgan_ctx *ctx);
  * "chosen by the caller", ...); resolves AUTO like clgan_ctx_gemm_backend. */
 CLGAN_API const char *clgan_ctx_gemm_note(const clgan_ctx *ctx);
 CLGAN_API const char *clgan_gemm_backend_str(enum clgan_gemm_backend b);
+/* How the convolution routes were chosen, one line ("auto: measured up phases 1.10 ms (columns
+ * 1.52 ms), down ...", "chosen by the caller", ...); resolves AUTO, which may time both routes
+ * once (see CLGAN_CONV_ROUTE_AUTO). */
+CLGAN_API const char *clgan_ctx_conv_note(const clgan_ctx *ctx);
 
 /* One kernel's share of a profile: every launch of that name (a CLBlast routine counts as one
  * name) since the context was opened or the profile last reset. */

@@ -57,14 +57,26 @@ EOF
 python3 -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); assert d.documentElement.tagName == "svg"; assert len(d.getElementsByTagName("rect")) >= 2' \
   "$T/b.json.svg" && ok bench_chart || bad bench_chart "no SVG bar chart"
 
-# --- the route of the transposed convolutions: phases by force, columns by force, and auto on
-# a CPU takes the phases where a layer has 8 or more output channels (ngf 8: G's middle layers)
+# --- the routes of the k4 s2 p1 convolutions: phases by force (each pass's phase kernel in the
+# profile), columns by force (none of them), and auto, which takes for each kind of pass what
+# its note says it chose (the layers with 8 or more output channels: ngf 8 gives G's and D's
+# middle layers that many)
 for route in phases columns auto; do
   out=$("$bin" bench --device pocl "${small[@]}" --conv $route); rc=$?
-  case $route in columns) want=0 ;; *) want=1 ;; esac
-  got=$(echo "$out" | grep -Ec '^ +convp_fwd ')
-  [ $rc -eq 0 ] && [ "$got" -eq $want ] && echo "$out" | grep -q "conv route $route" \
-    && ok "bench_conv_$route" || bad "bench_conv_$route" "rc=$rc convp_fwd rows=$got (want $want)"
+  note=$(echo "$out" | grep -E '^ +conv routes: ')
+  good=1; rows=""
+  for pk in up:convp_fwd down:convp_down wgrad:convp_wgrad; do
+    kind=${pk%%:*} kern=${pk#*:}
+    case $route in
+      columns) want=0 ;; phases) want=1 ;;
+      auto) if echo "$note" | grep -q "[ ,]$kind phases"; then want=1; else want=0; fi ;;
+    esac
+    got=$(echo "$out" | grep -Ec "^ +$kern ")
+    rows="$rows $kern=$got/$want"
+    [ "$got" -eq "$want" ] || good=0
+  done
+  [ $rc -eq 0 ] && [ $good -eq 1 ] && echo "$out" | grep -q "conv route $route" \
+    && ok "bench_conv_$route" || bad "bench_conv_$route" "rc=$rc rows (got/want)$rows; $note"
 done
 
 # --- bench --device all leaves a simulator out, and says so

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # timeout: 300
-# The cache through the real loaders: a GEMM-choice entry whose timings are not finite, out of
-# range or contradict the choice (written with a valid checksum, so only the timing check can
-# catch it) is measured again, never trusted; a program entry damaged behind a valid header, or
+# The cache through the real loaders: a GEMM-choice or convolution-route entry whose timings are
+# not finite, out of range or contradict the choice, or whose lines are out of order, unknown or
+# incomplete (written with a valid checksum, so only the parser can catch it) is measured again,
+# never trusted; a program entry damaged behind a valid header, or
 # replaced by a FIFO, is rebuilt and the run succeeds. (tests/test_runtime.c checks the program
 # entries in detail.)
 set -u
@@ -26,8 +27,8 @@ printf '%s' "$out" | grep -q "GEMM .*auto: measured own" \
 # the entry whose key is the GEMM choice; rewrite its payload with a valid checksum
 entry=$(grep -l "clgan-gemm-choice" "$T"/cache/*.bin | head -1)
 [ -n "$entry" ] || { echo "no GEMM-choice entry in $T/cache"; exit 1; }
-set_payload() {
-  python3 - "$entry" "$1" <<'PY'
+set_payload() { # payload [entry]
+  python3 - "${2:-$entry}" "$1" <<'PY'
 import struct, sys
 path, payload = sys.argv[1], sys.argv[2].encode() + b"\n"
 d = open(path, "rb").read()
@@ -53,6 +54,28 @@ set_payload "own 0.004 0.02"
 out=$(run good); rc=$?
 [ $rc -eq 0 ] && printf '%s' "$out" | grep -q "GEMM own (auto: measured before (own 4.0 ms" \
   && ok gemm_entry_used || bad gemm_entry_used "rc $rc: $(printf '%s' "$out" | grep GEMM)"
+# the convolution routes' entry: three lines, up, down, wgrad
+centry=$(grep -l "clgan-conv-choice" "$T"/cache/*.bin | head -1)
+[ -n "$centry" ] || { echo "no conv-choice entry in $T/cache"; exit 1; }
+ok3=$'down phases 0.004 0.002\nwgrad columns 0.001 0.002'
+i=0
+for p in $'up phases nan 0.002\n'"$ok3" $'up phases inf inf\n'"$ok3" \
+         $'up phases -1 0.002\n'"$ok3" $'up phases 1e300 0.002\n'"$ok3" \
+         $'up phases 0.001 0.5\n'"$ok3" $'up columns 0.5 0.001\n'"$ok3" \
+         $'up diagonal 0.004 0.002\n'"$ok3" $'down phases 0.004 0.002\nup phases 0.004 0.002\nwgrad columns 0.001 0.002' \
+         $'up phases 0.004 0.002\ndown phases 0.004 0.002' \
+         $'up phases 0.004 0.002\n'"$ok3"$'\nextra phases 1 1'; do
+  i=$((i+1))
+  set_payload "$p" "$centry"
+  out=$(run "c$i"); rc=$?
+  if [ $rc -eq 0 ] && printf '%s' "$out" | grep -q "convolutions auto: measured up"; then
+    ok "conv_entry_remeasured_$i"
+  else bad "conv_entry_remeasured_$i" "'$p': rc $rc: $(printf '%s' "$out" | grep -o 'convolutions.*')"; fi
+done
+set_payload $'up phases 0.004 0.002\n'"$ok3" "$centry"
+out=$(run cgood); rc=$?
+[ $rc -eq 0 ] && printf '%s' "$out" | grep -q "convolutions auto: measured before up phases 2.00 ms (columns 4.00 ms), down phases 2.00 ms (columns 4.00 ms), wgrad columns 1.00 ms (phases 2.00 ms)" \
+  && ok conv_entry_used || bad conv_entry_used "rc $rc: $(printf '%s' "$out" | grep -o 'convolutions.*')"
 # program entries: flip a byte in the middle of each binary (checksum no longer matches)
 for f in "$T"/cache/*.bin; do
   grep -q "clgan-gemm-choice" "$f" && continue

@@ -514,14 +514,18 @@ static void run_routed(struct th_device *d, enum kind kind, const struct clgan_c
     run_conv(d, kind, s);
 }
 
-/* Under AUTO a CPU takes the phases where the output has 8 or more channels: up for dcgan32's
- * G2/G3 (cb 128, 64) but not G4 (cb 1); down for D1-D3 (cs 64, 128, 256) and the input
- * gradients of G2-G4 (cs 256, 128, 64); the weight gradients where the big side has 8 or more
- * channels (G2, G3, D2, D3). Other devices (a simulator, a GPU) keep all on the columns. */
+/* Under AUTO each pass takes the route its kind was resolved to (conv_auto.c: measured, or the
+ * heuristic), and the columns wherever the output has fewer than 8 channels (cb up, cs down;
+ * cb for the weight gradient): dcgan32's G4 up (cb 3) and D1 weight gradient (cb 3) never take
+ * the phases, whatever was measured. */
 static void check_auto_route(struct th_device *d, const struct clgan_conv_shape *g32,
                              const struct clgan_conv_shape *d32)
 {
-    int cpu = d->ctx->info.kind == CLGAN_KIND_CPU && !d->ctx->no_wide_tiles;
+    const char *note = clgan_ctx_conv_note(d->ctx);
+    int sim = d->ctx->info.kind == CLGAN_KIND_SIMULATOR;
+    th_expect(d->ctx->conv_resolved && !strncmp(note, "auto: ", 6) &&
+                  (!sim || strstr(note, "heuristic (simulator")),
+              "conv_auto_resolved", d, "%s", note);
     for (int j = 0; j < 4; j++)
         for (int side = 0; side < 2; side++) {
             struct clgan_conv_geo g;
@@ -529,14 +533,63 @@ static void check_auto_route(struct th_device *d, const struct clgan_conv_shape 
                 continue;
             for (int p = CLGAN_PHASE_UP; p <= CLGAN_PHASE_WGRAD; p++) {
                 int chunk = 0, takes = clgan_ops_conv_phase_route(d->ctx, &g, p, &chunk);
-                int want = cpu && (p == CLGAN_PHASE_DOWN ? g.cs : g.cb) >= 8;
+                int want = d->ctx->conv_phases[p] && !sim && !d->ctx->no_wide_tiles &&
+                           (p == CLGAN_PHASE_DOWN ? g.cs : g.cb) >= 8;
                 char name[64];
                 snprintf(name, sizeof(name), "route_auto_%s_%c%d(cs=%d,cb=%d)", pass_names[p],
                          side ? 'D' : 'G', j + 1, g.cs, g.cb);
-                th_expect(takes == want, name, d, "phases %s, expected %s",
-                          takes ? "taken" : "not taken", want ? "taken" : "not");
+                th_expect(takes == want, name, d, "phases %s, expected %s (%s)",
+                          takes ? "taken" : "not taken", want ? "taken" : "not", note);
             }
         }
+}
+
+/* The routes' choice under AUTO through a cache folder of its own: measured on first use,
+ * read back on the next context, measured again after the entry is cut short, the heuristic
+ * with the cache off; a simulator is never measured. */
+static void auto_cache_case(struct th_device *d)
+{
+    const char *name = "conv_auto_cache";
+    if (!th_want(name))
+        return;
+    char dir[] = "/tmp/clgan-conv-auto.XXXXXX";
+    if (!mkdtemp(dir)) {
+        th_expect(0, name, d, "mkdtemp failed");
+        return;
+    }
+    const char *want[] = {"auto: measured up", "auto: measured before up", "auto: measured up",
+                          "auto: heuristic (program cache off"};
+    for (int round = 0; round < 4; round++) {
+        if (round == 2) {
+            /* cut the conv choice's entry short: the only file whose key names it */
+            char cmd[1400];
+            snprintf(cmd, sizeof(cmd),
+                     "f=$(grep -l clgan-conv-choice %s/*.bin | head -1) && [ -n \"$f\" ] && "
+                     "truncate -s -4 \"$f\"",
+                     dir);
+            th_expect(d->small || system(cmd) == 0, "conv_auto_damage_entry", d,
+                      "no conv choice entry in %s", dir);
+        }
+        char msg[512];
+        struct clgan_ctx_params p = clgan_ctx_default_params();
+        p.device_index = d->info->index;
+        p.cache_dir = round == 3 ? "off" : dir;
+        clgan_ctx *c = NULL;
+        if (clgan_ctx_init(&p, &c, msg, sizeof(msg)) != CLGAN_STATUS_OK) {
+            th_expect(0, name, d, "%s", msg);
+            break;
+        }
+        const char *note = clgan_ctx_conv_note(c);
+        const char *w = d->small ? "auto: heuristic (simulator" : want[round];
+        char nm[64];
+        snprintf(nm, sizeof(nm), "conv_auto_round%d", round);
+        th_expect(!strncmp(note, w, strlen(w)), nm, d, "%s (want %s...)", note, w);
+        clgan_ctx_free(c);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        th_expect(0, name, d, "could not remove %s", dir);
 }
 
 int main(int argc, char **argv)
@@ -625,6 +678,7 @@ int main(int argc, char **argv)
             gemm_tag[0] = 0;
         }
         check_auto_route(d, g32, d32);
+        auto_cache_case(d);
         run_invalid(d);
         if (!d->small) {
             /* the odd shapes again on the other GEMM backend */

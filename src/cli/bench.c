@@ -27,7 +27,7 @@ struct prof_row {
 };
 
 struct result {
-    char device[160], gemm[16], gemm_note[1300];
+    char device[160], gemm[16], gemm_note[1300], conv_note[320];
     int ok;
     char error[512];
     double build_cold_s, build_warm_s, first_step_s;
@@ -124,6 +124,7 @@ static void run_device(int index, const struct clgan_gan_params *p, enum clgan_g
     snprintf(r->device, sizeof(r->device), "%d:%d %s", di->platform, di->device, di->name);
     snprintf(r->gemm, sizeof(r->gemm), "%s", clgan_gemm_backend_str(clgan_ctx_gemm_backend(ctx)));
     snprintf(r->gemm_note, sizeof(r->gemm_note), "%s", clgan_ctx_gemm_note(ctx));
+    snprintf(r->conv_note, sizeof(r->conv_note), "%s", clgan_ctx_conv_note(ctx));
     double t0 = now_s();
     clgan_status st = clgan_gan_init(ctx, NULL, p, &gan, r->error, sizeof(r->error));
     if (st == CLGAN_STATUS_OK)
@@ -197,6 +198,7 @@ static void print_result(const struct result *r, int batch)
         return;
     }
     printf("   GEMM backend: %s (%s)\n", r->gemm, r->gemm_note);
+    printf("   conv routes:  %s\n", r->conv_note);
     printf("   kernel build: cold %.2f s, warm %.2f s (program cache)\n", r->build_cold_s,
            r->build_warm_s);
     printf("   first step:   %.2f s after start\n", r->first_step_s);
@@ -228,6 +230,7 @@ static cJSON *json_result(const struct result *r)
     cJSON_AddStringToObject(o, "device", r->device);
     cJSON_AddStringToObject(o, "gemm", r->gemm);
     cJSON_AddStringToObject(o, "gemm_note", r->gemm_note);
+    cJSON_AddStringToObject(o, "conv_note", r->conv_note);
     cJSON_AddBoolToObject(o, "ok", r->ok);
     if (!r->ok) {
         cJSON_AddStringToObject(o, "error", r->error);
@@ -297,9 +300,10 @@ int clgan_cli_bench(int argc, char **argv)
         {"--gemm", OPT_CHOICE, &gemm, 0, 0, "auto|clblast|own|both", "NAME",
          "GEMM backend (both: run each device with each backend)"},
         {"--conv", OPT_CHOICE, &conv, 0, 0, "auto|columns|phases", "NAME",
-         "route of the transposed convolutions with k 4, stride 2, pad 1 (and of the input "
-         "gradients of such convolutions): column matrix and col2im, or output phases (auto: "
-         "phases on CPUs where a layer has 8 or more output channels)"},
+         "route of the convolutions and transposed convolutions with k 4, stride 2, pad 1, all "
+         "passes: column matrix (im2col, GEMM, col2im), or phases and tap rows built in local "
+         "memory (auto: the faster of the two per kind of pass, timed once per device and "
+         "cached; layers of fewer than 8 output channels keep the columns)"},
         {"--data", OPT_DATA, &p.data, 0, 0, NULL, "SPEC", "data set"},
         {"--json", OPT_PATH, &json, 0, 0, NULL, "FILE",
          "write the results as JSON (and FILE.svg, a bar chart of images/s)"},

@@ -292,9 +292,11 @@ static int train_with(struct clgan_gan_params *pp, const char *device, const cha
     } else {
         const struct clgan_device_info *gi = clgan_ctx_device(gctx);
         const struct clgan_device_info *di = clgan_ctx_device(dctx ? dctx : gctx);
-        fprintf(stderr, "clgan: G on %s (%s), D on %s (%s), GEMM %s (%s)\n", gi->name,
-                gi->platform_name, di->name, di->platform_name,
-                clgan_gemm_backend_str(clgan_ctx_gemm_backend(gctx)), clgan_ctx_gemm_note(gctx));
+        fprintf(stderr, "clgan: G on %s (%s), D on %s (%s), GEMM %s (%s), convolutions %s%s%s\n",
+                gi->name, gi->platform_name, di->name, di->platform_name,
+                clgan_gemm_backend_str(clgan_ctx_gemm_backend(gctx)), clgan_ctx_gemm_note(gctx),
+                clgan_ctx_conv_note(gctx), dctx ? " on G's device; on D's " : "",
+                dctx ? clgan_ctx_conv_note(dctx) : "");
         clgan_cli_train_data_line(gan);
         long long per, done, total;
         clgan_gan_progress(gan, &per, &done, &total);

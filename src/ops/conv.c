@@ -246,9 +246,13 @@ int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo
         return 0;
     if (pass == CLGAN_PHASE_WGRAD && ((size_t)g->hs * g->ws) % 8)
         return 0; /* gemm_pack_a reads dy's NCHW runs 8 steps at a time */
-    int rows = pass == CLGAN_PHASE_UP ? g->cb : pass == CLGAN_PHASE_DOWN ? g->cs : g->cb;
-    if (ctx->conv == CLGAN_CONV_ROUTE_AUTO && (ctx->info.kind != CLGAN_KIND_CPU || rows < 8))
-        return 0;
+    int rows = pass == CLGAN_PHASE_DOWN ? g->cs : g->cb;
+    if (ctx->conv == CLGAN_CONV_ROUTE_AUTO) {
+        /* resolving AUTO changes what the context will do, not what it is */
+        clgan_ops_conv_resolve((clgan_ctx *)ctx);
+        if (!ctx->conv_phases[pass] || rows < 8)
+            return 0;
+    }
     static const int most[] = {128, 32, 256}, per[] = {1152, 2048, 128};
     size_t budget = ctx->info.local_mem / 2;
     int in = pass == CLGAN_PHASE_UP ? g->cs : pass == CLGAN_PHASE_DOWN ? g->cb : 1 << 30;
@@ -465,6 +469,21 @@ static clgan_status weight_grad(clgan_ctx *ctx, const struct clgan_conv_geo *g, 
                                  .a_run = runs ? hw : 0,
                                  .a_run_stride = runs ? (size_t)g->cs * hw : 0};
     return clgan_ops_gemm(ctx, &ga);
+}
+
+clgan_status clgan_ops_conv_geo_pass(clgan_ctx *ctx, const struct clgan_conv_geo *g,
+                                     enum clgan_conv_phase_pass pass, cl_mem big, cl_mem small,
+                                     cl_mem w, cl_mem ws)
+{
+    switch (pass) {
+    case CLGAN_PHASE_UP:
+        return big_from_small(ctx, g, small, 0, w, 0, NULL, 0, big, 0, ws, 0);
+    case CLGAN_PHASE_DOWN:
+        return small_from_big(ctx, g, big, 0, w, 0, NULL, 0, small, 0, ws, 0);
+    case CLGAN_PHASE_WGRAD:
+        return weight_grad(ctx, g, big, 0, small, 0, 0.0f, w, 0, ws, 0);
+    }
+    return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "conv: pass %d", (int)pass);
 }
 
 /* ------------------------------------------------------------------ conv2d / convt2d */

@@ -44,6 +44,14 @@ enum clgan_conv_phase_pass { CLGAN_PHASE_UP, CLGAN_PHASE_DOWN, CLGAN_PHASE_WGRAD
  * DOWN) or positions (WGRAD) per chunk. */
 int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g,
                                enum clgan_conv_phase_pass pass, int *chunk);
+/* Resolve ctx->conv AUTO into ctx->conv_phases (ops/conv_auto.c): measured, or cached, or
+ * the heuristic. Never fails. */
+void clgan_ops_conv_resolve(clgan_ctx *ctx);
+/* Run one pass of geometry g on whole buffers (offsets 0; w is dw for WGRAD, beta 0) by the
+ * route ctx decides: what conv_auto.c times. */
+clgan_status clgan_ops_conv_geo_pass(clgan_ctx *ctx, const struct clgan_conv_geo *g,
+                                     enum clgan_conv_phase_pass pass, cl_mem big, cl_mem small,
+                                     cl_mem w, cl_mem ws);
 /* Floats of the phase routes' packed operands, the largest of: up, 4 phases x ceil(cb / 8) * 8
  * rows x cs * 4; down, ceil(cs / 8) * 8 rows x cb * 16; weight gradient, ceil(cs / 8) * 8 rows
  * x n * hs * ws. */

@@ -162,6 +162,9 @@ clgan_status clgan_ctx_init(const struct clgan_ctx_params *params, clgan_ctx **o
     /* AUTO is resolved on first use, by measurement (ops/gemm_auto.c) */
     ctx->gemm = params->gemm;
     ctx->conv = params->conv;
+    snprintf(ctx->conv_note, sizeof(ctx->conv_note), "%s",
+             ctx->conv == CLGAN_CONV_ROUTE_AUTO ? "auto: not resolved yet"
+                                                : "chosen by the caller");
     snprintf(ctx->gemm_note, sizeof(ctx->gemm_note), "%s",
              ctx->gemm == CLGAN_GEMM_AUTO ? "auto: not resolved yet" : "chosen by the caller");
     clgan_rt_log(ctx, CLGAN_LOG_INFO, "device %d:%d %s (%s), GEMM %s", ctx->info.platform,

@@ -80,7 +80,10 @@ struct clgan_ctx {
      * narrow packed products take gemm_tile_8x32_pb; the prelude's CLGAN_NO_WIDE_TILES also
      * keeps the 8 x 32 tile's aligned copy out of their compile (cl/gemm.cl) */
     int no_wide_tiles;
-    enum clgan_conv_route conv; /* as asked in the params (ops/conv.c resolves AUTO) */
+    enum clgan_conv_route conv;   /* as asked in the params (ops/conv_auto.c resolves AUTO) */
+    int conv_resolved;            /* under AUTO: conv_phases and conv_note are set */
+    unsigned char conv_phases[3]; /* under AUTO, per phase pass (conv_internal.h): phases */
+    char conv_note[320];          /* how the routes were chosen */
     struct rt_kernel kernels[RT_MAX_KERNELS]; /* kernels outside the table, by name (tests) */
     int n_kernels;
 
