@@ -129,17 +129,25 @@ static void build_stack(const global float *x, int cs, int hs, int ws, int c, si
     }
 }
 
+/* The accumulators of an 8 x 32 tile (two float16 a row), zeroed; F(r) for each of its rows. */
+#define TILE_ACC_ZERO                                                             \
+    float16 acc0a = 0.0f, acc0b = 0.0f, acc1a = 0.0f, acc1b = 0.0f, acc2a = 0.0f; \
+    float16 acc2b = 0.0f, acc3a = 0.0f, acc3b = 0.0f, acc4a = 0.0f, acc4b = 0.0f; \
+    float16 acc5a = 0.0f, acc5b = 0.0f, acc6a = 0.0f, acc6b = 0.0f, acc7a = 0.0f; \
+    float16 acc7b = 0.0f;
+#define TILE_ROWS(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7)
+
 #define PFMA(r)                             \
     {                                       \
         float16 av = (float16)ap[r];        \
         acc##r##a = fma(av, b0, acc##r##a); \
         acc##r##b = fma(av, b1, acc##r##b); \
     }
-#define PSTEP(o)                                                                 \
-    {                                                                            \
-        float16 b0 = ((const local float16 *)(bp + (o)))[0];                     \
-        float16 b1 = ((const local float16 *)(bp + (o)))[1];                     \
-        PFMA(0) PFMA(1) PFMA(2) PFMA(3) PFMA(4) PFMA(5) PFMA(6) PFMA(7) ap += 8; \
+#define PSTEP(o)                                             \
+    {                                                        \
+        float16 b0 = ((const local float16 *)(bp + (o)))[0]; \
+        float16 b1 = ((const local float16 *)(bp + (o)))[1]; \
+        TILE_ROWS(PFMA) ap += 8;                             \
     }
 
 /* One row of a phase tile into y: 32 positions in runs of L, run k at y + rb[k] + 2t. */
@@ -168,10 +176,7 @@ static void phase_tile(const global float *ap, const local float *bp, int cl, ui
                        const size_t *rb, int L, int nrun, int first, int has_bias,
                        const global float *bias)
 {
-    float16 acc0a = 0.0f, acc0b = 0.0f, acc1a = 0.0f, acc1b = 0.0f, acc2a = 0.0f;
-    float16 acc2b = 0.0f, acc3a = 0.0f, acc3b = 0.0f, acc4a = 0.0f, acc4b = 0.0f;
-    float16 acc5a = 0.0f, acc5b = 0.0f, acc6a = 0.0f, acc6b = 0.0f, acc7a = 0.0f;
-    float16 acc7b = 0.0f;
+    TILE_ACC_ZERO
     for (int c = 0; c < cl; c++) {
         PSTEP(o0)
         PSTEP(o1)
@@ -183,14 +188,7 @@ static void phase_tile(const global float *ap, const local float *bp, int cl, ui
     if (co0 + r < cb)                                                      \
         store_phase_row(y + (size_t)(co0 + r) * plane, rb, L, nrun, first, \
                         first && has_bias ? bias[co0 + r] : 0.0f, acc##r##a, acc##r##b);
-    PSTORE(0)
-    PSTORE(1)
-    PSTORE(2)
-    PSTORE(3)
-    PSTORE(4)
-    PSTORE(5)
-    PSTORE(6)
-    PSTORE(7)
+    TILE_ROWS(PSTORE)
 #undef PSTORE
 }
 
@@ -375,10 +373,7 @@ static void down_tile(const global float *ap, const local float *bp, int kl, glo
                       size_t hw, int co0, int cs, const size_t *rb, int R, int nrun, int first,
                       int has_bias, const global float *bias)
 {
-    float16 acc0a = 0.0f, acc0b = 0.0f, acc1a = 0.0f, acc1b = 0.0f, acc2a = 0.0f;
-    float16 acc2b = 0.0f, acc3a = 0.0f, acc3b = 0.0f, acc4a = 0.0f, acc4b = 0.0f;
-    float16 acc5a = 0.0f, acc5b = 0.0f, acc6a = 0.0f, acc6b = 0.0f, acc7a = 0.0f;
-    float16 acc7b = 0.0f;
+    TILE_ACC_ZERO
     for (int p = 0; p < kl; p++) {
         PSTEP(0)
         bp += 32;
@@ -387,14 +382,7 @@ static void down_tile(const global float *ap, const local float *bp, int kl, glo
     if (co0 + r < cs)                                                  \
         store_down_row(y + (size_t)(co0 + r) * hw, rb, R, nrun, first, \
                        first && has_bias ? bias[co0 + r] : 0.0f, acc##r##a, acc##r##b);
-    DSTORE(0)
-    DSTORE(1)
-    DSTORE(2)
-    DSTORE(3)
-    DSTORE(4)
-    DSTORE(5)
-    DSTORE(6)
-    DSTORE(7)
+    TILE_ROWS(DSTORE)
 #undef DSTORE
 }
 
@@ -485,10 +473,7 @@ static void store_wg_row(global float *e, int nc, int mode, float beta, float16 
 static void wg_tile(const global float *ap, const local float *bp, int kl, global float *dw,
                     size_t kc, int nc, int co0, int cs, int mode, float beta)
 {
-    float16 acc0a = 0.0f, acc0b = 0.0f, acc1a = 0.0f, acc1b = 0.0f, acc2a = 0.0f;
-    float16 acc2b = 0.0f, acc3a = 0.0f, acc3b = 0.0f, acc4a = 0.0f, acc4b = 0.0f;
-    float16 acc5a = 0.0f, acc5b = 0.0f, acc6a = 0.0f, acc6b = 0.0f, acc7a = 0.0f;
-    float16 acc7b = 0.0f;
+    TILE_ACC_ZERO
     for (int p = 0; p < kl; p++) {
         PSTEP(0)
         bp += 32;
@@ -496,14 +481,7 @@ static void wg_tile(const global float *ap, const local float *bp, int kl, globa
 #define WSTORE(r)     \
     if (co0 + r < cs) \
         store_wg_row(dw + (size_t)(co0 + r) * kc, nc, mode, beta, acc##r##a, acc##r##b);
-    WSTORE(0)
-    WSTORE(1)
-    WSTORE(2)
-    WSTORE(3)
-    WSTORE(4)
-    WSTORE(5)
-    WSTORE(6)
-    WSTORE(7)
+    TILE_ROWS(WSTORE)
 #undef WSTORE
 }
 
