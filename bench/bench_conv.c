@@ -161,8 +161,8 @@ int main(int argc, char **argv)
         size_t ny = (size_t)batch * l.s.cout * ho * wo;
         size_t nw = (size_t)l.s.cin * l.s.cout * l.s.k * l.s.k, nws = 0;
         for (int pass = 0; pass < 3; pass++) {
-            size_t t = l.transposed ? clgan_ops_convt2d_workspace(&l.s, pass)
-                                    : clgan_ops_conv2d_workspace(&l.s, pass);
+            size_t t = l.transposed ? clgan_ops_convt2d_workspace(NULL, &l.s, pass)
+                                    : clgan_ops_conv2d_workspace(NULL, &l.s, pass);
             nws = t > nws ? t : nws;
         }
         cl_mem x = alloc(ctx, nx), y = alloc(ctx, ny), w = alloc(ctx, nw), ws = alloc(ctx, nws);

@@ -140,9 +140,12 @@ static void run_conv(struct th_device *d, enum kind kind, const struct clgan_con
         clgan_ops_conv2d_out_hw(s, &ho, &wo);
     size_t nx = (size_t)s->n * s->cin * s->h * s->w, ny = (size_t)s->n * s->cout * ho * wo;
     size_t nw = (size_t)s->cin * s->cout * s->k * s->k, nb = (size_t)s->cout;
+    /* the workspace of the routes this context takes, no more (a phase route's packed operands
+     * are far smaller than a column matrix: under a checker, a size too small shows) */
     size_t nws = 0;
     for (int p = CLGAN_CONV_FWD; p <= CLGAN_CONV_BWD_BIAS; p++) {
-        size_t q = t ? clgan_ops_convt2d_workspace(s, p) : clgan_ops_conv2d_workspace(s, p);
+        size_t q = t ? clgan_ops_convt2d_workspace(d->ctx, s, p)
+                     : clgan_ops_conv2d_workspace(d->ctx, s, p);
         nws = q > nws ? q : nws;
     }
     float *x = th_rand(nx, -1, 1), *w = th_rand(nw, -1, 1), *b = th_rand(nb, -1, 1);
@@ -386,7 +389,7 @@ static void run_invalid(struct th_device *d)
     expect_invalid(d, clgan_ops_convt2d_bwd_weight(c, &tempty, &x, &y, 0.0f, &w, m, 0),
                    "invalid_convt2d_empty_output");
     expect_invalid(d, clgan_ops_conv2d_check(c, &huge), "invalid_conv2d_too_large");
-    th_expect(clgan_ops_conv2d_workspace(&stride0, CLGAN_CONV_FWD) == 0 &&
+    th_expect(clgan_ops_conv2d_workspace(NULL, &stride0, CLGAN_CONV_FWD) == 0 &&
                   clgan_ops_conv2d_flops(&stride0, CLGAN_CONV_FWD) == 0.0,
               "invalid_conv2d_sizes", d, "workspace and flops 0 for a bad shape");
     /* buffers and views: too short, NULL, offset past the end, no buffer */
@@ -510,6 +513,27 @@ static void run_routed(struct th_device *d, enum kind kind, const struct clgan_c
                  clgan_conv_route_str(r), g.cs, g.cb, g.ws);
         th_expect(takes == want && (!takes || chunk >= 1), name, d, "phases %s, chunk %d",
                   takes ? "taken" : "not taken", chunk);
+    }
+    /* what a pass reserves follows its route: the packed operands where the phases run, at
+     * least the column matrix elsewhere, and no more than the device-independent size */
+    for (int p = CLGAN_CONV_FWD; p <= CLGAN_CONV_BWD_WEIGHT; p++) {
+        size_t any = kind == CONVT ? clgan_ops_convt2d_workspace(NULL, s, p)
+                                   : clgan_ops_conv2d_workspace(NULL, s, p);
+        size_t here = kind == CONVT ? clgan_ops_convt2d_workspace(d->ctx, s, p)
+                                    : clgan_ops_conv2d_workspace(d->ctx, s, p);
+        size_t cols = clgan_ops_conv_col_size(&g);
+        enum clgan_conv_phase_pass pp = p == CLGAN_CONV_BWD_WEIGHT ? CLGAN_PHASE_WGRAD
+                                        : (p == CLGAN_CONV_FWD) == (kind == CONVT)
+                                            ? CLGAN_PHASE_UP
+                                            : CLGAN_PHASE_DOWN;
+        int phased = r == CLGAN_CONV_ROUTE_PHASES && forced_takes(&g, pp);
+        size_t pack = clgan_ops_conv_phase_pack_size(&g, pp);
+        char name[96];
+        snprintf(name, sizeof(name), "workspace_%s_pass%d(cs=%d,cb=%d,ws=%d)",
+                 clgan_conv_route_str(r), p, g.cs, g.cb, g.ws);
+        th_expect(here > 0 && here <= any && (phased ? here == pack : here >= cols), name, d,
+                  "%zu floats here, %zu on any device, column matrix %zu, packed %zu", here, any,
+                  cols, pack);
     }
     run_conv(d, kind, s);
 }

@@ -48,7 +48,8 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
     size_t nx = (size_t)s.n * s.cin * s.h * s.w, ny = (size_t)s.n * s.cout * ho * wo,
            nw = (size_t)s.cin * s.cout * s.k * s.k, ws = 0;
     for (int p = 0; p < 3; p++) {
-        size_t w = t ? clgan_ops_convt2d_workspace(&s, p) : clgan_ops_conv2d_workspace(&s, p);
+        size_t w =
+            t ? clgan_ops_convt2d_workspace(NULL, &s, p) : clgan_ops_conv2d_workspace(NULL, &s, p);
         ws = w > ws ? w : ws;
     }
     float *x = chk_rand(c, nx, -1, 1), *w = chk_rand(c, nw, -0.1f, 0.1f),

@@ -56,13 +56,13 @@ static clgan_status setup(struct clgan_layer *l, char *err, size_t err_len)
     return CLGAN_STATUS_OK;
 }
 
-static size_t workspace(const struct clgan_layer *l, int batch)
+static size_t workspace(const clgan_ctx *ctx, const struct clgan_layer *l, int batch)
 {
     struct clgan_conv_shape s = shape_of(l, batch);
     size_t m = 0;
     for (int p = CLGAN_CONV_FWD; p <= CLGAN_CONV_BWD_WEIGHT; p++) {
-        size_t w = is_t(l) ? clgan_ops_convt2d_workspace(&s, (enum clgan_conv_pass)p)
-                           : clgan_ops_conv2d_workspace(&s, (enum clgan_conv_pass)p);
+        size_t w = is_t(l) ? clgan_ops_convt2d_workspace(ctx, &s, (enum clgan_conv_pass)p)
+                           : clgan_ops_conv2d_workspace(ctx, &s, (enum clgan_conv_pass)p);
         if (w > m)
             m = w;
     }

@@ -262,7 +262,7 @@ static int plan(const struct clgan_net_spec *net, int max_batch, const char *pre
         ok = ok && add_mul(&m->n_params, l->n_params, 1) && add_mul(&m->n_state, l->n_state, 1) &&
              add_mul(&m->n_save, l->n_save, 1) &&
              add_mul(&m->n_act, l->folded ? 0 : clgan_shape_size(l->out), (size_t)max_batch);
-        size_t ws = l->ops->workspace ? l->ops->workspace(l, max_batch) : 0;
+        size_t ws = l->ops->workspace ? l->ops->workspace(m->ctx, l, max_batch) : 0;
         if (ws > m->n_work)
             m->n_work = ws;
         if (clgan_shape_size(l->out) > max_io)
@@ -382,6 +382,9 @@ clgan_status clgan_model_init_net(clgan_ctx *ctx, const struct clgan_net_spec *n
         return clgan_rt_fail(ctx, CLGAN_STATUS_OUT_OF_HOST_MEMORY, "model: out of host memory");
     m->ctx = ctx;
     clgan_status st = CLGAN_STATUS_OK;
+    /* the convolution routes first (timed now if "auto" and not cached): the workspace the plan
+     * reserves is that of the routes the layers will take */
+    (void)clgan_ctx_conv_note(ctx);
     if (!plan(net, max_batch, name_prefix, m, err, sizeof(err)))
         st = clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "%s", err);
     if (st == CLGAN_STATUS_OK) {

@@ -103,8 +103,9 @@ struct clgan_layer_ops {
     const char *name;
     /* Fill out-shape, n_params, n_state, n_save from the spec and the input shapes. */
     clgan_status (*setup)(struct clgan_layer *l, char *err, size_t err_len);
-    /* Workspace (floats) the layer needs at this batch. */
-    size_t (*workspace)(const struct clgan_layer *l, int batch);
+    /* Workspace (floats) the layer needs at this batch on ctx's device (its routes resolved), or
+     * with ctx NULL on any device (an estimate before a context is at hand). */
+    size_t (*workspace)(const clgan_ctx *ctx, const struct clgan_layer *l, int batch);
     /* Default initialisation of parameters and state (seeded). */
     clgan_status (*init)(struct clgan_model *m, struct clgan_layer *l, uint64_t seed);
     /* Plan time (may be NULL): reserve what the passes at the model's largest batch need

@@ -516,8 +516,8 @@ static clgan_status check_pass(clgan_ctx *ctx, const char *op, const struct clga
     clgan_status st = clgan_ops_view_check_args(ctx, op, a, count);
     if (st != CLGAN_STATUS_OK || pass == CLGAN_CONV_BWD_BIAS)
         return st;
-    return clgan_ops_view_check_ws(ctx, op, ws, ws_off, clgan_ops_conv_geo_workspace(g, pass),
-                                   CLGAN_DTYPE_F32);
+    return clgan_ops_view_check_ws(ctx, op, ws, ws_off,
+                                   clgan_ops_conv_route_workspace(ctx, g, pass), CLGAN_DTYPE_F32);
 }
 
 /* The buffer and element offset of an optional view (NULL and 0 when absent). */

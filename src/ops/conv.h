@@ -76,9 +76,13 @@ clgan_status clgan_ops_conv_reserve(clgan_ctx *ctx, const struct clgan_conv_shap
                                     int transposed);
 clgan_status clgan_ops_linear_reserve(clgan_ctx *ctx, const struct clgan_linear_shape *s);
 
-/* Workspace floats a pass needs (0 for none or for an invalid shape). */
-size_t clgan_ops_conv2d_workspace(const struct clgan_conv_shape *s, enum clgan_conv_pass pass);
-size_t clgan_ops_convt2d_workspace(const struct clgan_conv_shape *s, enum clgan_conv_pass pass);
+/* Workspace floats a pass needs (0 for none or for an invalid shape): by the route it takes on
+ * ctx's device (which resolves the routes under AUTO, see clgan_ctx_conv_note), or with ctx NULL
+ * enough for either route on any device. */
+size_t clgan_ops_conv2d_workspace(const clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                  enum clgan_conv_pass pass);
+size_t clgan_ops_convt2d_workspace(const clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                   enum clgan_conv_pass pass);
 
 /* Floating-point operations of a pass: 2 per multiply-add of the GEMM (im2col, permutes not
  * counted); BWD_BIAS counts one add per dy element. 0 for an invalid shape. */

@@ -18,10 +18,11 @@ struct clgan_conv_geo {
     int cb, hb, wb; /* big image */
     int cs, hs, ws; /* small image: the positions of the column matrix */
     int k, s, p;
-    size_t kc;   /* column matrix rows: cb * k * k */
-    size_t cols; /* column matrix columns: n * hs * ws */
-    int perm;    /* the small side needs a CNHW <-> NCHW permute */
-    int full;    /* the kernel covers the whole unpadded big image and the small one is 1x1 */
+    size_t kc;      /* column matrix rows: cb * k * k */
+    size_t cols;    /* column matrix columns: n * hs * ws */
+    int perm;       /* the small side needs a CNHW <-> NCHW permute */
+    int full;       /* the kernel covers the whole unpadded big image and the small one is 1x1 */
+    int transposed; /* made for convt2d (its forward pass goes big_from_small) */
 };
 
 /* Validate s (transposed: 1 for convt2d); on success fill g. INVALID_ARGUMENT with the bad
@@ -52,12 +53,17 @@ void clgan_ops_conv_resolve(clgan_ctx *ctx);
 clgan_status clgan_ops_conv_geo_pass(clgan_ctx *ctx, const struct clgan_conv_geo *g,
                                      enum clgan_conv_phase_pass pass, cl_mem big, cl_mem small,
                                      cl_mem w, cl_mem ws);
-/* Floats of the phase routes' packed operands, the largest of: up, 4 phases x ceil(cb / 8) * 8
- * rows x cs * 4; down, ceil(cs / 8) * 8 rows x cb * 16; weight gradient, ceil(cs / 8) * 8 rows
- * x n * hs * ws. */
-size_t clgan_ops_conv_phase_pack_size(const struct clgan_conv_geo *g);
-/* Workspace floats of a pass: the column matrix, then (when permuting) the small side in CNHW. */
+/* Floats of a phase route's packed operands: up, 4 phases x ceil(cb / 8) * 8 rows x cs * 4;
+ * down, ceil(cs / 8) * 8 rows x cb * 16; weight gradient, ceil(cs / 8) * 8 rows x n * hs * ws. */
+size_t clgan_ops_conv_phase_pack_size(const struct clgan_conv_geo *g,
+                                      enum clgan_conv_phase_pass pass);
+/* Workspace floats of a pass on any device: the column matrix, then (when permuting) the small
+ * side in CNHW; at least the phase routes' packed operands where they may run. */
 size_t clgan_ops_conv_geo_workspace(const struct clgan_conv_geo *g, enum clgan_conv_pass pass);
+/* Workspace floats of a pass by the route it takes on ctx's device (the packed operands of a
+ * phase route need far less than a column matrix); the above when ctx is NULL. */
+size_t clgan_ops_conv_route_workspace(const clgan_ctx *ctx, const struct clgan_conv_geo *g,
+                                      enum clgan_conv_pass pass);
 
 /* y[o][c][i] += b[c], y viewed as [outer][c][inner]. */
 clgan_status clgan_ops_conv_bias_add(clgan_ctx *ctx, int outer, int c, int inner, cl_mem y,

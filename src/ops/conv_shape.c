@@ -107,6 +107,7 @@ clgan_status clgan_ops_conv_make_geo(clgan_ctx *ctx, const struct clgan_conv_sha
     }
     g->kc = (size_t)g->cb * g->k * g->k;
     g->cols = (size_t)g->n * g->hs * g->ws;
+    g->transposed = transposed;
     g->perm = g->n > 1 && g->cs > 1;
     g->full = g->hs == 1 && g->ws == 1 && g->p == 0 && g->hb == g->k && g->wb == g->k;
     return CLGAN_STATUS_OK;
@@ -156,13 +157,29 @@ int clgan_ops_conv_phases_fit(const struct clgan_conv_geo *g)
     return (g->ws & (g->ws - 1)) == 0 || g->ws % 32 == 0;
 }
 
-size_t clgan_ops_conv_phase_pack_size(const struct clgan_conv_geo *g)
+size_t clgan_ops_conv_phase_pack_size(const struct clgan_conv_geo *g,
+                                      enum clgan_conv_phase_pass pass)
 {
-    size_t up = (size_t)128 * (size_t)((g->cb + 7) / 8) * (size_t)g->cs;
-    size_t down = (size_t)128 * (size_t)((g->cs + 7) / 8) * (size_t)g->cb;
-    size_t wg = (size_t)8 * (size_t)((g->cs + 7) / 8) * g->cols;
-    size_t most = up > down ? up : down;
-    return most > wg ? most : wg;
+    if (pass == CLGAN_PHASE_UP)
+        return (size_t)128 * (size_t)((g->cb + 7) / 8) * (size_t)g->cs;
+    if (pass == CLGAN_PHASE_DOWN)
+        return (size_t)128 * (size_t)((g->cs + 7) / 8) * (size_t)g->cb;
+    return (size_t)8 * (size_t)((g->cs + 7) / 8) * g->cols;
+}
+
+/* The phase pass a pass of g is: weight gradients by windows; conv2d's forward pass and the
+ * transposed one's input gradient down; the other two up. */
+static enum clgan_conv_phase_pass phase_pass(const struct clgan_conv_geo *g,
+                                             enum clgan_conv_pass pass)
+{
+    if (pass == CLGAN_CONV_BWD_WEIGHT)
+        return CLGAN_PHASE_WGRAD;
+    return (pass == CLGAN_CONV_FWD) != (g->transposed != 0) ? CLGAN_PHASE_DOWN : CLGAN_PHASE_UP;
+}
+
+static size_t columns_workspace(const struct clgan_conv_geo *g)
+{
+    return clgan_ops_conv_col_size(g) + (g->perm ? (size_t)g->cs * g->cols : 0);
 }
 
 /* Column matrix, then (when permuting) the small side in CNHW; at least the phase route's
@@ -171,9 +188,23 @@ size_t clgan_ops_conv_geo_workspace(const struct clgan_conv_geo *g, enum clgan_c
 {
     if (pass == CLGAN_CONV_BWD_BIAS || g->full)
         return 0;
-    size_t cols = clgan_ops_conv_col_size(g) + (g->perm ? (size_t)g->cs * g->cols : 0);
-    size_t ph = clgan_ops_conv_phases_fit(g) ? clgan_ops_conv_phase_pack_size(g) : 0;
+    size_t cols = columns_workspace(g);
+    size_t ph =
+        clgan_ops_conv_phases_fit(g) ? clgan_ops_conv_phase_pack_size(g, phase_pass(g, pass)) : 0;
     return cols > ph ? cols : ph;
+}
+
+size_t clgan_ops_conv_route_workspace(const clgan_ctx *ctx, const struct clgan_conv_geo *g,
+                                      enum clgan_conv_pass pass)
+{
+    if (!ctx)
+        return clgan_ops_conv_geo_workspace(g, pass);
+    if (pass == CLGAN_CONV_BWD_BIAS || g->full)
+        return 0;
+    int chunk;
+    enum clgan_conv_phase_pass pp = phase_pass(g, pass);
+    return clgan_ops_conv_phase_route(ctx, g, pp, &chunk) ? clgan_ops_conv_phase_pack_size(g, pp)
+                                                          : columns_workspace(g);
 }
 
 static double geo_flops(const struct clgan_conv_geo *g, enum clgan_conv_pass pass)
@@ -183,19 +214,21 @@ static double geo_flops(const struct clgan_conv_geo *g, enum clgan_conv_pass pas
     return 2.0 * (double)g->cs * (double)g->kc * (double)g->cols;
 }
 
-size_t clgan_ops_conv2d_workspace(const struct clgan_conv_shape *s, enum clgan_conv_pass pass)
+size_t clgan_ops_conv2d_workspace(const clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                  enum clgan_conv_pass pass)
 {
     struct clgan_conv_geo g;
     return clgan_ops_conv_make_geo(NULL, s, 0, &g) == CLGAN_STATUS_OK
-               ? clgan_ops_conv_geo_workspace(&g, pass)
+               ? clgan_ops_conv_route_workspace(ctx, &g, pass)
                : 0;
 }
 
-size_t clgan_ops_convt2d_workspace(const struct clgan_conv_shape *s, enum clgan_conv_pass pass)
+size_t clgan_ops_convt2d_workspace(const clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                   enum clgan_conv_pass pass)
 {
     struct clgan_conv_geo g;
     return clgan_ops_conv_make_geo(NULL, s, 1, &g) == CLGAN_STATUS_OK
-               ? clgan_ops_conv_geo_workspace(&g, pass)
+               ? clgan_ops_conv_route_workspace(ctx, &g, pass)
                : 0;
 }
 
