@@ -157,6 +157,25 @@ put("resume", "seed_missing", ckpt(seed=None))
 put("resume", "wrong_format", ckpt(format="clgan-generator-1"))
 
 
+# ------------------------------------------------------------------ cached choices
+# Input: a byte (bit 0: 0 GEMM backend, 1 convolution routes; bits 1-3: the heuristic's route
+# per pass), then the entry's text (see fuzz_choice.c).
+put("choice", "gemm_own", b"\x00own 0.002000000 0.012000000\n")
+put("choice", "gemm_clblast", b"\x00clblast 0.050000000 0.004000000\n")
+put("choice", "gemm_failed_side", b"\x00own 0.002 inf\n")
+put("choice", "gemm_contradicts", b"\x00clblast 0.001 0.5\n")
+put("choice", "gemm_nan", b"\x00own nan 0.5\n")
+routes = b"up phases 0.004 0.002\ndown phases 0.004 0.002\nwgrad columns 0.001 0.002\n"
+put("choice", "routes_cpu", b"\x0f" + routes)
+put("choice", "routes_gpu", b"\x01up columns 0.002 0.040\ndown columns 0.002 0.040\n"
+    b"wgrad columns 0.002 0.040\n")
+put("choice", "routes_within_margin", b"\x0fup phases 0.0021 0.0023\ndown phases 1 1\n"
+    b"wgrad phases 1 1\n")
+put("choice", "routes_out_of_order", b"\x0f" + routes.replace(b"up", b"xx", 1))
+put("choice", "routes_short", b"\x0fup phases 0.004 0.002\n")
+put("choice", "routes_trailing", b"\x0f" + routes + b"extra 1 2 3\n")
+put("choice", "routes_failed", b"\x0fup phases inf inf\n" + routes.split(b"\n", 1)[1])
+
 # ------------------------------------------------------------------ program cache entries
 # Input: key length byte, key, entry (see fuzz_cache.c).
 def fnv1a64(data):

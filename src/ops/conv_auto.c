@@ -169,8 +169,8 @@ static void measure(clgan_ctx *ctx, double t[NPASS][2])
  * inf for a route that failed), the choice the one choose() makes of them and not both failed;
  * anything else is measured again.
  */
-static int parse_entry(const unsigned char *bin, size_t len, const unsigned char prior[NPASS],
-                       unsigned char phases[NPASS], double t[NPASS][2])
+int clgan_ops_conv_choice_parse(const unsigned char *bin, size_t len, const unsigned char prior[3],
+                                unsigned char phases[3], double t[3][2])
 {
     char text[512];
     if (len == 0 || len >= sizeof(text))
@@ -238,7 +238,7 @@ void clgan_ops_conv_resolve(clgan_ctx *ctx)
         unsigned char phases[NPASS];
         make_key(ctx, key, sizeof(key));
         int cached = clgan_cache_load(ctx, key, &bin, &len) == CLGAN_STATUS_OK &&
-                     parse_entry(bin, len, ctx->conv_phases, phases, t);
+                     clgan_ops_conv_choice_parse(bin, len, ctx->conv_phases, phases, t);
         free(bin);
         if (!cached) {
             clgan_rt_log(ctx, CLGAN_LOG_INFO,

@@ -48,6 +48,11 @@ int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo
 /* Resolve ctx->conv AUTO into ctx->conv_phases (ops/conv_auto.c): measured, or cached, or
  * the heuristic. Never fails. */
 void clgan_ops_conv_resolve(clgan_ctx *ctx);
+/* Parse a cached choice of routes (len bytes at bin, conv_auto.c's format) made under the
+ * heuristic's choice prior: 1 with phases and t (seconds, columns then phases, per pass) filled
+ * when it is well formed and consistent, 0 otherwise (then it is measured again). */
+int clgan_ops_conv_choice_parse(const unsigned char *bin, size_t len, const unsigned char prior[3],
+                                unsigned char phases[3], double t[3][2]);
 /* Run one pass of geometry g on whole buffers (offsets 0; w is dw for WGRAD, beta 0) by the
  * route ctx decides: what conv_auto.c times. */
 clgan_status clgan_ops_conv_geo_pass(clgan_ctx *ctx, const struct clgan_conv_geo *g,

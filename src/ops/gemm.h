@@ -71,6 +71,10 @@ int clgan_ops_gemm_takes_packed_b(const clgan_ctx *ctx);
  * off (see gemm_auto.c). Never fails; does nothing for a backend chosen by the caller.
  */
 void clgan_ops_gemm_resolve(clgan_ctx *ctx);
+/* Parse a cached backend choice (len bytes at p, gemm_auto.c's format: "own|clblast T_OWN
+ * T_CLBLAST"): 1 with the fields filled when well formed and consistent, 0 otherwise. */
+int clgan_ops_gemm_choice_parse(const unsigned char *p, size_t len, enum clgan_gemm_backend *be,
+                                double *t_own, double *t_clblast);
 
 /* Backends. */
 clgan_status clgan_gemm_clblast(clgan_ctx *ctx, const struct clgan_gemm_args *g);

@@ -142,8 +142,8 @@ static enum clgan_gemm_backend measure(clgan_ctx *ctx, double *t_own, double *t_
 }
 
 /* A cached choice: "own" or "clblast", then the two times in seconds. */
-static int parse_entry(const unsigned char *p, size_t len, enum clgan_gemm_backend *be,
-                       double *t_own, double *t_clblast)
+int clgan_ops_gemm_choice_parse(const unsigned char *p, size_t len, enum clgan_gemm_backend *be,
+                                double *t_own, double *t_clblast)
 {
     char text[128], name[16];
     if (len == 0 || len >= sizeof(text))
@@ -197,7 +197,7 @@ void clgan_ops_gemm_resolve(clgan_ctx *ctx)
         size_t len = 0;
         make_key(ctx, key, sizeof(key));
         if (clgan_cache_load(ctx, key, &bin, &len) == CLGAN_STATUS_OK &&
-            parse_entry(bin, len, &be, &t_own, &t_cl)) {
+            clgan_ops_gemm_choice_parse(bin, len, &be, &t_own, &t_cl)) {
             fmt_ms(a, sizeof(a), t_own);
             fmt_ms(b, sizeof(b), t_cl);
             snprintf(ctx->gemm_note, sizeof(ctx->gemm_note),
