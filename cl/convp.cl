@@ -1,7 +1,12 @@
 /*
- * convp.cl - the transposed convolution with k = 4, s = 2, p = 1 (DCGAN's up-sampling layer, and
- * the input gradient of the convolution of that geometry) by output phases, with no column
- * matrix and no col2im.
+ * convp.cl - every pass of the convolutions and transposed convolutions with k = 4, s = 2, p = 1
+ * (all of DCGAN's layers but G's first and D's last) with no column matrix: each builds its
+ * GEMM's B operand per panel of positions in local memory and runs 8 x 32 tiles over it.
+ *   convp_fwd    up: the transposed convolution (DCGAN's up-sampling layer) and the input
+ *                gradient of the convolution, by output phases, with no col2im (below)
+ *   convp_down   down: the convolution and the input gradient of the transposed one (further
+ *                down)
+ *   convp_wgrad  both weight gradients (at the end)
  *
  * Sides as in conv.cl: the small image x [n][cs][hs][ws], the big one y [n][cb][2hs][2ws], the
  * weight w [cs][cb * 16] (w[ci][(co * 4 + ky) * 4 + kx]). Output row 2i + py takes input rows

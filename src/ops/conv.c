@@ -236,7 +236,9 @@ static clgan_status full_big_from_small(clgan_ctx *ctx, const struct clgan_conv_
  * layers) chunks of 128 beat 32 by 15-25 % (each chunk after the first reads and writes the
  * output again) and were level with 64 and 256; more panels per item, for reuse of the weights'
  * panels, made no difference. Down (small_from_big, convp_down): 16 tap rows a channel (2048
- * bytes), so 32 channels give the same 512 steps of K per chunk.
+ * bytes), so 32 channels give the same 512 steps of K per chunk (16 and 64 measured level).
+ * Weight gradients (convp_wgrad): chunks of K are positions, 128 bytes each (two channels'
+ * windows): 256 of them fill 32 KiB (128 measured level).
  */
 int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g,
                                enum clgan_conv_phase_pass pass, int *chunk)
@@ -382,9 +384,9 @@ static clgan_status big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *
     return col2im(ctx, g, ws, col_off, big, big_off, b, b_off);
 }
 
-#ifndef CONVP_WGRAD_Q
-#define CONVP_WGRAD_Q 2
-#endif
+/* Column panels a convp_wgrad work-item takes at most: on PoCL (bench_conv, dcgan32's four
+ * weight gradients by phases) 13.0 ms with two, 14.1 with one and 14.1 with four. */
+#define WGRAD_PANELS 2
 
 /* dw = beta dw + small col(big)^T by windows built in local memory: small (dy) packed as the
  * column route's GEMM packs its A, then one launch over dw's column panels (and groups of its
@@ -406,7 +408,7 @@ static clgan_status phase_weight_grad(clgan_ctx *ctx, const struct clgan_conv_ge
      * once for them), and groups of row panels where there are few items for the compute
      * units */
     size_t np = (g->kc + 31) / 32, cu = ctx->info.compute_units ? ctx->info.compute_units : 1;
-    size_t q = CONVP_WGRAD_Q;
+    size_t q = WGRAD_PANELS;
     while (q > 1 && (q * (size_t)chunk * 128 > ctx->info.local_mem / 2 || np / q < 4 * cu))
         q /= 2;
     size_t items = (np + q - 1) / q, groups = (4 * cu + items - 1) / items;
