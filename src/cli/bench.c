@@ -67,7 +67,7 @@ static int cmp_prof(const void *a, const void *b)
     return x->ms < y->ms ? 1 : x->ms > y->ms ? -1 : 0;
 }
 
-/* The route of the transposed passes (--conv), the same for every device. */
+/* The route of the k4 s2 p1 convolutions' passes (--conv), the same for every device. */
 static enum clgan_conv_route conv_route = CLGAN_CONV_ROUTE_AUTO;
 
 /* A context on device index with the default settings, this GEMM backend, the conv route and

@@ -400,15 +400,13 @@ clgan_status clgan_model_init_net(clgan_ctx *ctx, const struct clgan_net_spec *n
     int k = buffer_list(m, 0, sizes, what, slot);
     for (int i = 0; i < k && st == CLGAN_STATUS_OK; i++)
         st = alloc_floats(ctx, sizes[i], what[i], slot[i]);
-    /* the rest of the plan: every kernel created, the GEMM backend and the convolution routes
-     * chosen (timed now if "auto" and not cached), each layer's GEMM workspace reserved, so that a
-     * pass allocates, builds and measures nothing */
+    /* the rest of the plan: every kernel created, the GEMM backend chosen (timed now if it is
+     * "auto" and not cached; the convolution routes were chosen before the plan), each layer's
+     * GEMM workspace reserved, so that a pass allocates, builds and measures nothing */
     if (st == CLGAN_STATUS_OK)
         st = clgan_rt_kernels_prepare(ctx);
-    if (st == CLGAN_STATUS_OK) {
+    if (st == CLGAN_STATUS_OK)
         (void)clgan_ctx_gemm_backend(ctx);
-        (void)clgan_ctx_conv_note(ctx);
-    }
     for (int i = 0; i < m->n_layers && st == CLGAN_STATUS_OK; i++)
         if (m->layers[i].ops->prepare)
             st = m->layers[i].ops->prepare(m, &m->layers[i]);

@@ -264,6 +264,21 @@ int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo
     return (size_t)*chunk * per[pass] <= budget;
 }
 
+/* The A operand of a phase route: m rows of k floats (row i at a + i * lda, its K in runs of
+ * arun floats ars apart when arun > 0, as gemm_pack_a reads a convolution's NCHW gradient) into
+ * 8-row panels at ws + ws_off, as the own GEMM packs its A (cl/gemm.cl); work-items of 256 steps
+ * of K of one panel. */
+static clgan_status pack_rows(clgan_ctx *ctx, size_t m, size_t k, cl_mem a, size_t a_off,
+                              size_t lda, size_t arun, size_t ars, cl_mem ws, size_t ws_off)
+{
+    size_t pchunk = k < 256 ? k : 256;
+    size_t gs[3] = {(k + pchunk - 1) / pchunk, (m + 7) / 8, 1}, ls[3] = {1, 1, 1};
+    return clgan_rt_launch(ctx, CLGAN_K(gemm_pack_a), 3, gs, ls, 0.0, "iuuuumlululmll", 0,
+                           (unsigned)m, (unsigned)k, (unsigned)pchunk, 1u, a, (uint64_t)a_off,
+                           (unsigned)lda, (uint64_t)0, (unsigned)arun, (uint64_t)ars, ws,
+                           (uint64_t)ws_off, (uint64_t)0);
+}
+
 /* small = the convolution of big by tap rows built in local memory (+ b over small's channels):
  * W packed as the column route's GEMM packs its A, then one launch over the column panels. */
 static clgan_status phase_small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
@@ -271,13 +286,7 @@ static clgan_status phase_small_from_big(clgan_ctx *ctx, const struct clgan_conv
                                          size_t b_off, cl_mem small, size_t small_off, cl_mem ws,
                                          size_t ws_off, int chunk)
 {
-    /* gemm_pack_a (cl/gemm.cl): work-items of 256 steps of K of one 8-row panel */
-    size_t mp = (size_t)(g->cs + 7) / 8, pchunk = g->kc < 256 ? g->kc : 256;
-    size_t pgs[3] = {(g->kc + pchunk - 1) / pchunk, mp, 1}, pls[3] = {1, 1, 1};
-    clgan_status st = clgan_rt_launch(ctx, CLGAN_K(gemm_pack_a), 3, pgs, pls, 0.0, "iuuuumlululmll",
-                                      0, (unsigned)g->cs, (unsigned)g->kc, (unsigned)pchunk, 1u, w,
-                                      (uint64_t)w_off, (unsigned)g->kc, (uint64_t)0, 0u,
-                                      (uint64_t)0, ws, (uint64_t)ws_off, (uint64_t)0);
+    clgan_status st = pack_rows(ctx, (size_t)g->cs, g->kc, w, w_off, g->kc, 0, 0, ws, ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
     size_t np = (g->cols + 31) / 32, ls = 1;
@@ -396,12 +405,8 @@ static clgan_status phase_weight_grad(clgan_ctx *ctx, const struct clgan_conv_ge
                                       cl_mem dw, size_t dw_off, cl_mem ws, size_t ws_off, int chunk)
 {
     size_t hw = (size_t)g->hs * g->ws, mp = (size_t)(g->cs + 7) / 8;
-    size_t pchunk = g->cols < 256 ? g->cols : 256;
-    size_t pgs[3] = {(g->cols + pchunk - 1) / pchunk, mp, 1}, pls[3] = {1, 1, 1};
-    clgan_status st = clgan_rt_launch(
-        ctx, CLGAN_K(gemm_pack_a), 3, pgs, pls, 0.0, "iuuuumlululmll", 0, (unsigned)g->cs,
-        (unsigned)g->cols, (unsigned)pchunk, 1u, small, (uint64_t)small_off, (unsigned)hw,
-        (uint64_t)0, (unsigned)hw, (uint64_t)g->cs * hw, ws, (uint64_t)ws_off, (uint64_t)0);
+    clgan_status st = pack_rows(ctx, (size_t)g->cs, g->cols, small, small_off, hw, hw,
+                                (size_t)g->cs * hw, ws, ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
     /* q column panels a work-item where the stack of q chunks fits (the chunk of A is read

@@ -246,18 +246,20 @@ void clgan_ops_conv_resolve(clgan_ctx *ctx)
                          "choice is cached)",
                          ctx->info.name);
             measure(ctx, t);
+            /* a pass whose two routes both failed keeps the heuristic's, and the choice is then
+             * not stored (the parser refuses such a pass: the next run measures again) */
             char entry[512];
-            int n = 0, any = 0;
+            int n = 0, whole = 1;
             for (int p = 0; p < NPASS; p++) {
-                phases[p] = (unsigned char)choose(ctx->conv_phases[p], t[p]);
-                any |= !isinf(t[p][0]) || !isinf(t[p][1]);
+                int failed = isinf(t[p][0]) && isinf(t[p][1]);
+                whole &= !failed;
+                phases[p] =
+                    failed ? ctx->conv_phases[p] : (unsigned char)choose(ctx->conv_phases[p], t[p]);
                 n += snprintf(entry + n, sizeof(entry) - (size_t)n, "%s %s %.9f %.9f\n",
                               pass_name[p], phases[p] ? "phases" : "columns", t[p][0], t[p][1]);
             }
-            if (any)
+            if (whole)
                 clgan_cache_store(ctx, key, (const unsigned char *)entry, (size_t)n);
-            else
-                memcpy(phases, ctx->conv_phases, sizeof(phases));
         }
         memcpy(ctx->conv_phases, phases, sizeof(phases));
         int n = snprintf(ctx->conv_note, sizeof(ctx->conv_note), "auto: %s ",
