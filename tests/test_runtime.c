@@ -2,7 +2,8 @@
 /*
  * test_runtime.c - the runtime on every device: device SPECs, error texts, buffer limits and
  * round trips, the program cache (hit, corrupt entry rebuilt, foreign entry ignored), kernel
- * source override, fault injection, and the comparator's own self-test.
+ * source override, fault injection, the embedded sources' table, and the comparator's own
+ * self-test.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -340,6 +341,22 @@ static void test_kernel_dir(struct th_device *d)
         perror("rm");
 }
 
+/* The embedded kernel sources' table: every entry's length is that of its text. The measured
+ * route and GEMM choices hash these bytes into their cache keys, so a length of 0 would keep
+ * a choice measured on other kernels. */
+static void test_sources(void)
+{
+    for (size_t i = 0; i < clgan_cl_n_sources; i++) {
+        const struct clgan_cl_source *s = &clgan_cl_sources[i];
+        size_t n = s->data ? strlen((const char *)s->data) : 0;
+        th_expect(s->name && s->data && s->len && *s->len == n && n > 100, "embedded source",
+                  NULL, "%s: length %zu in the table, text of %zu bytes",
+                  s->name ? s->name : "(null)", s->len ? *s->len : 0, n);
+    }
+    th_expect(!clgan_cl_sources[clgan_cl_n_sources].name, "embedded sources' end", NULL,
+              "no NULL entry after %zu sources", clgan_cl_n_sources);
+}
+
 /* Default parameters come from the environment (ctest sets CLGAN_CACHE_DIR); a device index
  * out of range is refused with the index and the device list. */
 static void test_params(void)
@@ -449,6 +466,8 @@ int main(int argc, char **argv)
     if (th_want("params"))
         test_params();
     test_comparator();
+    if (th_want("sources"))
+        test_sources();
     for (int i = 0; i < th_ndev(); i++) {
         struct th_device *d = th_dev(i);
         if (th_want("buffer"))

@@ -63,7 +63,7 @@ static void make_key(const clgan_ctx *ctx, char *key, size_t len)
     for (size_t i = 0; i < clgan_cl_n_sources; i++) {
         const char *n = clgan_cl_sources[i].name;
         if (!strcmp(n, "convp") || !strcmp(n, "conv") || !strcmp(n, "gemm"))
-            h = clgan_hash64(clgan_cl_sources[i].data, clgan_cl_sources[i].len, h);
+            h = clgan_hash64(clgan_cl_sources[i].data, *clgan_cl_sources[i].len, h);
     }
     snprintf(key, len,
              "clgan-conv-choice %d\nkernels=%016llx\ngemm=%s\nplatform=%s|%s\n"

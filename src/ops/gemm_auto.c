@@ -59,7 +59,7 @@ static void make_key(const clgan_ctx *ctx, char *key, size_t len)
     uint64_t h = 0;
     for (size_t i = 0; i < clgan_cl_n_sources; i++)
         if (!strcmp(clgan_cl_sources[i].name, "gemm"))
-            h = clgan_hash64(clgan_cl_sources[i].data, clgan_cl_sources[i].len, CLGAN_HASH_SEED);
+            h = clgan_hash64(clgan_cl_sources[i].data, *clgan_cl_sources[i].len, CLGAN_HASH_SEED);
     const char *tuning = ctx->clblast_tuning;
     snprintf(key, len,
              "clgan-gemm-choice %d\ngemm.cl=%016llx\nclblast-tuning=%s\nplatform=%s|%s\n"

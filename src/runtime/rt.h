@@ -199,8 +199,8 @@ clgan_status clgan_rt_read(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes,
 /* Embedded kernel sources (generated at build time). */
 struct clgan_cl_source {
     const char *name; /* family, e.g. "gemm" */
-    const unsigned char *data;
-    size_t len;
+    const unsigned char *data; /* NUL-terminated */
+    const size_t *len;         /* bytes before the NUL (a pointer: another file's constant) */
 };
 extern const struct clgan_cl_source clgan_cl_sources[];
 extern const size_t clgan_cl_n_sources;
