@@ -379,7 +379,15 @@ static void down_tile(const global float *ap, const local float *bp, int kl, glo
                       int has_bias, const global float *bias)
 {
     TILE_ACC_ZERO
-    for (int p = 0; p < kl; p++) {
+    int p = 0;
+    for (; p + 4 <= kl; p += 4) {
+        PSTEP(0)
+        PSTEP(32)
+        PSTEP(64)
+        PSTEP(96)
+        bp += 128;
+    }
+    for (; p < kl; p++) {
         PSTEP(0)
         bp += 32;
     }
@@ -479,7 +487,15 @@ static void wg_tile(const global float *ap, const local float *bp, int kl, globa
                     size_t kc, int nc, int co0, int cs, int mode, float beta)
 {
     TILE_ACC_ZERO
-    for (int p = 0; p < kl; p++) {
+    int p = 0;
+    for (; p + 4 <= kl; p += 4) {
+        PSTEP(0)
+        PSTEP(32)
+        PSTEP(64)
+        PSTEP(96)
+        bp += 128;
+    }
+    for (; p < kl; p++) {
         PSTEP(0)
         bp += 32;
     }
