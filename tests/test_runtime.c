@@ -349,9 +349,9 @@ static void test_sources(void)
     for (size_t i = 0; i < clgan_cl_n_sources; i++) {
         const struct clgan_cl_source *s = &clgan_cl_sources[i];
         size_t n = s->data ? strlen((const char *)s->data) : 0;
-        th_expect(s->name && s->data && s->len && *s->len == n && n > 100, "embedded source",
-                  NULL, "%s: length %zu in the table, text of %zu bytes",
-                  s->name ? s->name : "(null)", s->len ? *s->len : 0, n);
+        th_expect(s->name && s->data && s->len && *s->len == n && n > 100, "embedded source", NULL,
+                  "%s: length %zu in the table, text of %zu bytes", s->name ? s->name : "(null)",
+                  s->len ? *s->len : 0, n);
     }
     th_expect(!clgan_cl_sources[clgan_cl_n_sources].name, "embedded sources' end", NULL,
               "no NULL entry after %zu sources", clgan_cl_n_sources);

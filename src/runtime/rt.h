@@ -198,7 +198,7 @@ clgan_status clgan_rt_read(clgan_ctx *ctx, cl_mem mem, size_t off, size_t bytes,
 
 /* Embedded kernel sources (generated at build time). */
 struct clgan_cl_source {
-    const char *name; /* family, e.g. "gemm" */
+    const char *name;          /* family, e.g. "gemm" */
     const unsigned char *data; /* NUL-terminated */
     const size_t *len;         /* bytes before the NUL (a pointer: another file's constant) */
 };
