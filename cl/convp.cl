@@ -448,27 +448,37 @@ kernel void convp_down(global const float *x, ulong x_off, global const float *p
  * position and panel; the A panel's chunk serves the q panels from the cache); chunks after the
  * first add to dw.
  */
-/* The two 4 x 4 windows (channels c0, c0 + 1; zero past cb) of position (img, i, j) into o. */
-static void window_taps(const global float *x, int cb, int hs, int ws, size_t img, int i, int j,
-                        int c0, local float *o)
+/* The two 4 x 4 windows (channels c0, c0 + 1; zero past cb) of a run of len positions of one
+ * image row, (img, i, j0 .. j0 + len - 1), into o (32 floats a position: [channel][ky][kx]).
+ * Window j reads big columns 2j - 1 .. 2j + 2: inner windows are one load each, the first and
+ * last of the image's row have a zero for the column past its edge. */
+static void window_run(const global float *x, int cb, int hs, int ws, size_t img, int i, int j0,
+                       int len, int c0, local float *o)
 {
-    int hb = 2 * hs, wb = 2 * ws, x0 = 2 * j - 1, inner = x0 >= 0 && x0 + 4 <= wb;
-    for (int h = 0; h < 2; h++) {
-        size_t plane = (img * cb + c0 + h) * (size_t)hb * wb;
+    int hb = 2 * hs, wb = 2 * ws, ja = j0 == 0, jz = j0 + len == ws;
+    for (int h = 0; h < 2; h++)
         for (int ky = 0; ky < 4; ky++) {
             int yy = 2 * i + ky - 1;
-            float4 v = 0.0f;
-            if (c0 + h < cb && yy >= 0 && yy < hb) {
-                const global float *row = x + plane + (size_t)yy * wb;
-                if (inner)
-                    v = vload4(0, row + x0);
-                else
-                    v = (float4)(x0 >= 0 ? row[x0] : 0.0f, row[x0 + 1], row[x0 + 2],
-                                 x0 + 3 < wb ? row[x0 + 3] : 0.0f);
+            local float *d = o + (h * 4 + ky) * 4;
+            if (c0 + h >= cb || yy < 0 || yy >= hb) {
+                for (int t = 0; t < len; t++)
+                    vstore4((float4)0.0f, t * 8, d);
+                continue;
             }
-            vstore4(v, h * 4 + ky, o);
+            const global float *row = x + ((img * cb + c0 + h) * (size_t)hb + yy) * wb + 2 * j0 - 1;
+            int t0 = 0, t1 = len;
+            if (ja) { /* a run of one in an image one position wide has both edges */
+                vstore4((float4)(0.0f, row[1], row[2], jz && len == 1 ? 0.0f : row[3]), 0, d);
+                t0 = 1;
+            }
+            if (jz && t1 > t0) {
+                int t = len - 1;
+                vstore4((float4)(row[2 * t], row[2 * t + 1], row[2 * t + 2], 0.0f), t * 8, d);
+                t1 = t;
+            }
+            for (int t = t0; t < t1; t++)
+                vstore4(vload4(0, row + 2 * t), t * 8, d);
         }
-    }
 }
 
 /* One row of a dw tile: nc (16 or 32) columns at e; mode 0 stores, 1 adds, 2 beta-scales. */
@@ -525,9 +535,11 @@ kernel void convp_wgrad(global const float *x, ulong x_off, global const float *
             size_t img = p0 / hw;
             int rem = (int)(p0 - img * hw), i = rem / ws, j = rem - i * ws;
             local float *st = stk + (size_t)(jp - jp0) * chunk * 32;
-            for (int p = 0; p < kl; p++) {
-                window_taps(x, cb, hs, ws, img, i, j, jp * 2, st + (size_t)p * 32);
-                if (++j == ws) {
+            for (int p = 0; p < kl;) {
+                int len = min(ws - j, kl - p);
+                window_run(x, cb, hs, ws, img, i, j, len, jp * 2, st + (size_t)p * 32);
+                p += len;
+                if ((j += len) == ws) {
                     j = 0;
                     if (++i == hs) {
                         i = 0;

@@ -634,12 +634,14 @@ int main(int argc, char **argv)
         {1, 3, 4, 64, 5, 4, 2, 1, 0},  /* down by phases: rows of 32 */
         {2, 40, 8, 8, 9, 4, 2, 1, 0},  /* down by phases: two images a panel, chunks */
         {3, 2, 16, 32, 8, 4, 2, 1, 0}, /* weight gradient by phases: chunks of positions */
+        {2, 3, 16, 2, 8, 4, 2, 1, 0},  /* weight gradient by phases: one position a row */
         {5, 17, 13, 13, 33, 3, 2, 1, 0}};
     static const struct clgan_conv_shape convt[] = {
         {3, 12, 2, 2, 9, 4, 2, 1, 0},  /* phases: rows of 2, one partial panel, 9 channels */
         {1, 3, 2, 32, 8, 4, 2, 1, 0},  /* phases: rows of 32 */
         {1, 3, 1, 64, 8, 4, 2, 1, 0},  /* phases: rows of 64 in runs of 32 */
         {1, 130, 2, 4, 8, 4, 2, 1, 0}, /* phases: chunks of input channels (2 on CPUs) */
+        {2, 8, 8, 1, 3, 4, 2, 1, 0},   /* phases: one position a row */
         {3, 5, 4, 4, 6, 4, 2, 1, 0},   {3, 5, 4, 5, 4, 4, 2, 1, 1}, /* out_pad 1 */
         {2, 3, 5, 3, 2, 3, 3, 1, 2},                                /* out_pad 2, stride 3 */
         {2, 7, 3, 3, 3, 1, 1, 0, 0},                                /* k = 1 */
