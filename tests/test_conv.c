@@ -640,7 +640,7 @@ int main(int argc, char **argv)
         {3, 12, 2, 2, 9, 4, 2, 1, 0},  /* phases: rows of 2, one partial panel, 9 channels */
         {1, 3, 2, 32, 8, 4, 2, 1, 0},  /* phases: rows of 32 */
         {1, 3, 1, 64, 8, 4, 2, 1, 0},  /* phases: rows of 64 in runs of 32 */
-        {1, 260, 2, 4, 8, 4, 2, 1, 0}, /* phases: chunks of input channels (2 on CPUs) */
+        {1, 520, 2, 4, 8, 4, 2, 1, 0}, /* phases: chunks of input channels (2 on CPUs) */
         {2, 8, 8, 1, 3, 4, 2, 1, 0},   /* phases: one position a row */
         {3, 5, 4, 4, 6, 4, 2, 1, 0},   {3, 5, 4, 5, 4, 4, 2, 1, 1}, /* out_pad 1 */
         {2, 3, 5, 3, 2, 3, 3, 1, 2},                                /* out_pad 2, stride 3 */

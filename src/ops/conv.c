@@ -231,11 +231,12 @@ static clgan_status full_big_from_small(clgan_ctx *ctx, const struct clgan_conv_
 
 /*
  * The launch shape of the phase routes: one column panel of 32 per work-item, and input channels
- * per chunk. Up (big_from_small, convp_fwd): at most 256 (fewer where the stack, 1152 bytes per
+ * per chunk. Up (big_from_small, convp_fwd): at most 512 (fewer where the stack, 1152 bytes per
  * channel, would not fit in half the local memory). On PoCL (bench_conv -c phases, dcgan32's
  * layers) chunks of 128 beat 32 by 15-25 % (each chunk after the first reads and writes the
  * output again, with stride-2 stores), and 256 beat 128 by 7-10 % on the layers with 256 input
- * channels (G2, D3's input gradient; steps 1.03x over 10 rounds); more panels per item, for
+ * channels (G2, D3's input gradient; steps 1.03x over 10 rounds), and 512 beat 256 by about 6 %
+ * on dcgan64's G2 (512 input channels; steps 1.02x over 4 rounds); more panels per item, for
  * reuse of the weights' panels, made no difference. Down (small_from_big, convp_down): 16 tap rows
  * a channel (2048 bytes), at most 128 channels: against 32, 2-3% faster on D3's shape (128 input
  * channels) and about 2% with 64 on D2's (each chunk after the first reads and adds to the output
@@ -257,7 +258,7 @@ int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo
         if (!ctx->conv_phases[pass] || rows < 8)
             return 0;
     }
-    static const int most[] = {256, 128, 256}, per[] = {1152, 2048, 128};
+    static const int most[] = {512, 128, 256}, per[] = {1152, 2048, 128};
     size_t budget = ctx->info.local_mem / 2;
     int in = pass == CLGAN_PHASE_UP ? g->cs : pass == CLGAN_PHASE_DOWN ? g->cb : 1 << 30;
     *chunk = in < most[pass] ? in : most[pass];
