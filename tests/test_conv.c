@@ -632,7 +632,7 @@ int main(int argc, char **argv)
         {2, 9, 8, 16, 12, 4, 2, 1, 0}, /* input gradient by phases: rows of 8, 9 channels */
         {3, 4, 4, 4, 9, 4, 2, 1, 0},   /* down by phases: rows of 2, one partial panel */
         {1, 3, 4, 64, 5, 4, 2, 1, 0},  /* down by phases: rows of 32 */
-        {2, 130, 8, 8, 9, 4, 2, 1, 0}, /* down by phases: two images a panel, chunks */
+        {2, 260, 8, 8, 9, 4, 2, 1, 0}, /* down by phases: two images a panel, chunks */
         {3, 2, 16, 32, 8, 4, 2, 1, 0}, /* weight gradient by phases: chunks of positions */
         {2, 3, 16, 2, 8, 4, 2, 1, 0},  /* weight gradient by phases: one position a row */
         {5, 17, 13, 13, 33, 3, 2, 1, 0}};

@@ -238,10 +238,11 @@ static clgan_status full_big_from_small(clgan_ctx *ctx, const struct clgan_conv_
  * channels (G2, D3's input gradient; steps 1.03x over 10 rounds), and 512 beat 256 by about 6 %
  * on dcgan64's G2 (512 input channels; steps 1.02x over 4 rounds); more panels per item, for
  * reuse of the weights' panels, made no difference. Down (small_from_big, convp_down): 16 tap rows
- * a channel (2048 bytes), at most 128 channels: against 32, 2-3% faster on D3's shape (128 input
- * channels) and about 2% with 64 on D2's (each chunk after the first reads and adds to the output
- * again). Weight gradients (convp_wgrad): chunks of K are positions, 128 bytes each (two channels'
- * windows): 256 of them fill 32 KiB (128 measured level).
+ * a channel (2048 bytes), at most 256 channels: against 32, 2-3% faster on D3's shape (128 input
+ * channels) and about 2% with 64 on D2's, and 256 against 128 2.5% on dcgan64's D4 (each chunk
+ * after the first reads and adds to the output again). Weight gradients (convp_wgrad): chunks of K
+ * are positions, 128 bytes each (two channels' windows): 256 of them fill 32 KiB (128 measured
+ * level).
  */
 int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo *g,
                                enum clgan_conv_phase_pass pass, int *chunk)
@@ -258,7 +259,7 @@ int clgan_ops_conv_phase_route(const clgan_ctx *ctx, const struct clgan_conv_geo
         if (!ctx->conv_phases[pass] || rows < 8)
             return 0;
     }
-    static const int most[] = {512, 128, 256}, per[] = {1152, 2048, 128};
+    static const int most[] = {512, 256, 256}, per[] = {1152, 2048, 128};
     size_t budget = ctx->info.local_mem / 2;
     int in = pass == CLGAN_PHASE_UP ? g->cs : pass == CLGAN_PHASE_DOWN ? g->cb : 1 << 30;
     *chunk = in < most[pass] ? in : most[pass];
