@@ -468,19 +468,20 @@ static void window_run(const global float *x, int cb, int hs, int ws, size_t img
                     vstore4((float4)0.0f, t * 8, d);
                 continue;
             }
-            const global float *row = x + ((img * cb + c0 + h) * (size_t)hb + yy) * wb + 2 * j0 - 1;
+            /* window t reads row[2t - 1 .. 2t + 2] */
+            const global float *row = x + ((img * cb + c0 + h) * (size_t)hb + yy) * wb + 2 * j0;
             int t0 = 0, t1 = len;
             if (ja) { /* a run of one in an image one position wide has both edges */
-                vstore4((float4)(0.0f, row[1], row[2], jz && len == 1 ? 0.0f : row[3]), 0, d);
+                vstore4((float4)(0.0f, row[0], row[1], jz && len == 1 ? 0.0f : row[2]), 0, d);
                 t0 = 1;
             }
             if (jz && t1 > t0) {
                 int t = len - 1;
-                vstore4((float4)(row[2 * t], row[2 * t + 1], row[2 * t + 2], 0.0f), t * 8, d);
+                vstore4((float4)(row[2 * t - 1], row[2 * t], row[2 * t + 1], 0.0f), t * 8, d);
                 t1 = t;
             }
             for (int t = t0; t < t1; t++)
-                vstore4(vload4(0, row + 2 * t), t * 8, d);
+                vstore4(vload4(0, row + 2 * t - 1), t * 8, d);
         }
 }
 
