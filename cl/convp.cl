@@ -458,7 +458,7 @@ kernel void convp_down(global const float *x, ulong x_off, global const float *p
 static void window_run(const global float *x, int cb, int hs, int ws, size_t img, int i, int j0,
                        int len, int c0, local float *o)
 {
-    int hb = 2 * hs, wb = 2 * ws, ja = j0 == 0, jz = j0 + len == ws;
+    int hb = 2 * hs, wb = 2 * ws, at_left = j0 == 0, at_right = j0 + len == ws;
     for (int h = 0; h < 2; h++)
         for (int ky = 0; ky < 4; ky++) {
             int yy = 2 * i + ky - 1;
@@ -471,11 +471,11 @@ static void window_run(const global float *x, int cb, int hs, int ws, size_t img
             /* window t reads row[2t - 1 .. 2t + 2] */
             const global float *row = x + ((img * cb + c0 + h) * (size_t)hb + yy) * wb + 2 * j0;
             int t0 = 0, t1 = len;
-            if (ja) { /* a run of one in an image one position wide has both edges */
-                vstore4((float4)(0.0f, row[0], row[1], jz && len == 1 ? 0.0f : row[2]), 0, d);
+            if (at_left) { /* in an image one position wide, its window has both edges */
+                vstore4((float4)(0.0f, row[0], row[1], ws == 1 ? 0.0f : row[2]), 0, d);
                 t0 = 1;
             }
-            if (jz && t1 > t0) {
+            if (at_right && t1 > t0) {
                 int t = len - 1;
                 vstore4((float4)(row[2 * t - 1], row[2 * t], row[2 * t + 1], 0.0f), t * 8, d);
                 t1 = t;

@@ -238,8 +238,8 @@ static clgan_status full_big_from_small(clgan_ctx *ctx, const struct clgan_conv_
  * channels (G2, D3's input gradient; steps 1.03x over 10 rounds), and 512 beat 256 by about 6 %
  * on dcgan64's G2 (512 input channels; steps 1.02x over 4 rounds); more panels per item, for
  * reuse of the weights' panels, made no difference. Down (small_from_big, convp_down): 16 tap rows
- * a channel (2048 bytes), at most 256 channels: against 32, 2-3% faster on D3's shape (128 input
- * channels) and about 2% with 64 on D2's, and 256 against 128 2.5% on dcgan64's D4 (each chunk
+ * a channel (2048 bytes), at most 256 channels: against 32, 2-3 % faster on D3's shape (128 input
+ * channels) and about 2 % with 64 on D2's, and 256 against 128 2.5 % on dcgan64's D4 (each chunk
  * after the first reads and adds to the output again). Weight gradients (convp_wgrad): chunks of K
  * are positions, 128 bytes each (two channels' windows): 256 of them fill 32 KiB (128 measured
  * level).
