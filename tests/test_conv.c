@@ -105,7 +105,11 @@ static void check(struct th_device *d, clgan_status st, const char *op, const ch
         return;
     float *got = th_alloc(b.n);
     down(d, b, got);
-    th_check(name, d, got, ref, b.n, atol_for(terms), RTOL, NMSE);
+    /* Over a handful of outputs the NMSE is one output's relative error squared: a sum whose
+     * terms cancel (one channel's bias gradient, 64 terms summing to 0.01) exceeds 1e-10 by float
+     * rounding alone. Those are judged by the elementwise bound, whose atol grows with the terms
+     * summed. */
+    th_check(name, d, got, ref, b.n, atol_for(terms), RTOL, b.n < 16 ? INFINITY : NMSE);
     free(got);
 }
 
