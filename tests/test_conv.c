@@ -641,18 +641,19 @@ int main(int argc, char **argv)
         {2, 3, 16, 2, 8, 4, 2, 1, 0},  /* weight gradient by phases: one position a row */
         {5, 17, 13, 13, 33, 3, 2, 1, 0}};
     static const struct clgan_conv_shape convt[] = {
-        {3, 12, 2, 2, 9, 4, 2, 1, 0},  /* phases: rows of 2, one partial panel, 9 channels */
-        {1, 3, 2, 32, 8, 4, 2, 1, 0},  /* phases: rows of 32 */
-        {1, 3, 1, 64, 8, 4, 2, 1, 0},  /* phases: rows of 64 in runs of 32 */
-        {1, 520, 2, 4, 8, 4, 2, 1, 0}, /* phases: chunks of input channels (2 on CPUs) */
-        {2, 8, 8, 1, 3, 4, 2, 1, 0},   /* phases: one position a row */
-        {3, 5, 4, 4, 6, 4, 2, 1, 0},   {3, 5, 4, 5, 4, 4, 2, 1, 1}, /* out_pad 1 */
-        {2, 3, 5, 3, 2, 3, 3, 1, 2},                                /* out_pad 2, stride 3 */
-        {2, 7, 3, 3, 3, 1, 1, 0, 0},                                /* k = 1 */
-        {1, 4, 3, 3, 3, 3, 2, 0, 1},                                /* batch 1 */
-        {4, 1, 5, 5, 3, 3, 1, 1, 0},                                /* one input channel */
-        {2, 3, 4, 4, 2, 2, 3, 0, 2},                                /* k < stride: gaps */
-        {3, 100, 1, 1, 5, 4, 1, 0, 0},                              /* from 1 x 1 */
+        {3, 12, 2, 2, 9, 4, 2, 1, 0},   /* phases: rows of 2, one partial panel, 9 channels */
+        {1, 3, 2, 32, 8, 4, 2, 1, 0},   /* phases: rows of 32 */
+        {1, 3, 1, 64, 8, 4, 2, 1, 0},   /* phases: rows of 64 in runs of 32 */
+        {1, 520, 2, 4, 8, 4, 2, 1, 0},  /* phases: chunks of input channels (2 on CPUs) */
+        {1, 520, 2, 16, 8, 4, 2, 1, 0}, /* the same in rows of 16 (whole 16-float stores) */
+        {2, 8, 8, 1, 3, 4, 2, 1, 0},    /* phases: one position a row */
+        {3, 5, 4, 4, 6, 4, 2, 1, 0},    {3, 5, 4, 5, 4, 4, 2, 1, 1}, /* out_pad 1 */
+        {2, 3, 5, 3, 2, 3, 3, 1, 2},                                 /* out_pad 2, stride 3 */
+        {2, 7, 3, 3, 3, 1, 1, 0, 0},                                 /* k = 1 */
+        {1, 4, 3, 3, 3, 3, 2, 0, 1},                                 /* batch 1 */
+        {4, 1, 5, 5, 3, 3, 1, 1, 0},                                 /* one input channel */
+        {2, 3, 4, 4, 2, 2, 3, 0, 2},                                 /* k < stride: gaps */
+        {3, 100, 1, 1, 5, 4, 1, 0, 0},                               /* from 1 x 1 */
         {5, 33, 7, 7, 17, 4, 2, 1, 1}};
     /* dcgan32's convolutions at batch 64, with the shapes the preset gives them */
     struct clgan_conv_shape g32[4], d32[4];
