@@ -93,6 +93,44 @@ static void shifts4(const global float *row, float left, float right, local floa
     vstore4(shuffle2(v, (float4)right, (uint4)(1, 2, 3, 4)), 0, o + 64);
 }
 
+/* Lane l of v moved by s lanes (v[l - s], or v[l + s] for negative s), zero where that leaves
+ * the vector. */
+static float16 lanes_shifted(float16 v, int s)
+{
+    const int16 l = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int16 f = l - s;
+    return shuffle2(v, (float16)0.0f, as_uint16(select((int16)16, f, f >= 0 && f < 16)));
+}
+
+/* v[l - 1] (d = -1) or v[l + 1] (d = +1) within runs of ws lanes (ws a power of two), zero past
+ * a run's ends. */
+static float16 run_shifted(float16 v, int d, int ws)
+{
+    const int16 l = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int16 edge = (l & (ws - 1)) == (d < 0 ? 0 : ws - 1);
+    return select(lanes_shifted(v, d < 0 ? 1 : -1), (float16)0.0f, edge);
+}
+
+/* The nine shifted rows of 16 positions that start an image row (rem within the plane; ws 4, 8
+ * or 16, so 16 / ws whole rows of one image) into o (row k at o + 32 k): one load a shift of
+ * rows, lanes moved in registers. */
+static void stack_block16(const global float *plane, int rem, int hs, int ws, local float *o)
+{
+    int i0 = rem / ws, rows = 16 / ws;
+    float16 mid = vload16(0, plane + rem);
+    float16 up = i0 > 0 ? vload16(0, plane + rem - ws) : lanes_shifted(mid, ws);
+    float16 dn = i0 + rows < hs ? vload16(0, plane + rem + ws) : lanes_shifted(mid, -ws);
+    vstore16(run_shifted(up, -1, ws), 0, o);
+    vstore16(up, 0, o + 32);
+    vstore16(run_shifted(up, 1, ws), 0, o + 64);
+    vstore16(run_shifted(mid, -1, ws), 0, o + 96);
+    vstore16(mid, 0, o + 128);
+    vstore16(run_shifted(mid, 1, ws), 0, o + 160);
+    vstore16(run_shifted(dn, -1, ws), 0, o + 192);
+    vstore16(dn, 0, o + 224);
+    vstore16(run_shifted(dn, 1, ws), 0, o + 256);
+}
+
 /*
  * The nine shifted rows of channel c for small-side positions col0 .. col0 + 31 into dst
  * (row (dy + 1) * 3 + dx + 1 of 32 floats): runs of L positions (L = min(ws, 32), which divides
@@ -102,6 +140,13 @@ static void build_stack(const global float *x, int cs, int hs, int ws, int c, si
                         size_t ncols, int L, local float *dst)
 {
     size_t hw = (size_t)hs * ws;
+    if ((ws == 4 || ws == 8 || ws == 16) && hw % 16 == 0 && col0 + 32 <= ncols) {
+        for (int h = 0; h < 32; h += 16) {
+            size_t col = col0 + h, img = col / hw;
+            stack_block16(x + (img * cs + c) * hw, (int)(col - img * hw), hs, ws, dst + h);
+        }
+        return;
+    }
     for (int r0 = 0; r0 < 32; r0 += L) {
         size_t col = col0 + r0;
         size_t img = col / hw;
@@ -331,6 +376,43 @@ static void taps4(const global float *row, float left, float right, local float 
     vstore4(shuffle2(ev, (float4)right, (uint4)(1, 2, 3, 4)), 0, o + 96);
 }
 
+/* The 16 tap rows of 16 positions that start an image row (small-side rem; ws 4, 8 or 16, so
+ * 16 / ws whole rows of one image) into o (row ky * 4 + kx at o + 32 (ky * 4 + kx)): per ky the
+ * big rows it reads, 32 floats in two vectors (zero outside the image), split into parities and
+ * moved in registers. */
+static void taps_block16(const global float *bplane, int rem, int hs, int ws, local float *o)
+{
+    int i0 = rem / ws, hb = 2 * hs, wb = 2 * ws;
+    for (int ky = 0; ky < 4; ky++) {
+        int y0 = 2 * i0 + ky - 1;
+        float16 lo, hi;
+        if (ws == 16) {
+            int ok = y0 >= 0 && y0 < hb;
+            lo = ok ? vload16(0, bplane + y0 * wb) : 0.0f;
+            hi = ok ? vload16(1, bplane + y0 * wb) : 0.0f;
+        } else if (ws == 8) {
+            lo = y0 >= 0 ? vload16(0, bplane + y0 * wb) : 0.0f;
+            hi = y0 + 2 < hb ? vload16(0, bplane + (y0 + 2) * wb) : 0.0f;
+        } else {
+            float8 r0 = y0 >= 0 ? vload8(0, bplane + y0 * wb) : 0.0f;
+            float8 r1 = vload8(0, bplane + (y0 + 2) * wb), r2 = vload8(0, bplane + (y0 + 4) * wb);
+            float8 r3 = y0 + 6 < hb ? vload8(0, bplane + (y0 + 6) * wb) : 0.0f;
+            const uint16 cat = (uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            lo = shuffle2(r0, r1, cat);
+            hi = shuffle2(r2, r3, cat);
+        }
+        float16 ev =
+            shuffle2(lo, hi, (uint16)(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30));
+        float16 od =
+            shuffle2(lo, hi, (uint16)(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31));
+        local float *d = o + ky * 128;
+        vstore16(run_shifted(od, -1, ws), 0, d);
+        vstore16(ev, 0, d + 32);
+        vstore16(od, 0, d + 64);
+        vstore16(run_shifted(ev, 1, ws), 0, d + 96);
+    }
+}
+
 /* The 16 tap rows of channel c for small-side positions col0 .. col0 + 31 into dst (row
  * ky * 4 + kx of 32 floats): runs of L positions (L = min(ws, 32)), each inside one image row;
  * positions past ncols are zero. */
@@ -339,6 +421,13 @@ static void build_taps(const global float *x, int cb, int hs, int ws, int c, siz
 {
     size_t hw = (size_t)hs * ws;
     int hb = 2 * hs, wb = 2 * ws;
+    if ((ws == 4 || ws == 8 || ws == 16) && hw % 16 == 0 && col0 + 32 <= ncols) {
+        for (int h = 0; h < 32; h += 16) {
+            size_t col = col0 + h, img = col / hw;
+            taps_block16(x + (img * cb + c) * hw * 4, (int)(col - img * hw), hs, ws, dst + h);
+        }
+        return;
+    }
     for (int r0 = 0; r0 < 32; r0 += L) {
         size_t col = col0 + r0;
         size_t img = col / hw;
