@@ -93,13 +93,41 @@ static void shifts4(const global float *row, float left, float right, local floa
     vstore4(shuffle2(v, (float4)right, (uint4)(1, 2, 3, 4)), 0, o + 64);
 }
 
-/* Lane l of v moved by s lanes (v[l - s], or v[l + s] for negative s), zero where that leaves
- * the vector. */
-static float16 lanes_shifted(float16 v, int s)
+/* Lanes moved in registers, all by constant masks (a computed shuffle mask compiles lane by
+ * lane on PoCL): v[l - 1] and v[l + 1], zero where that leaves the vector; v moved down (up) by
+ * one image row of ws = 4, 8 or 16 lanes, zero in the row it leaves. */
+static float16 lanes_right1(float16 v)
 {
-    const int16 l = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    int16 f = l - s;
-    return shuffle2(v, (float16)0.0f, as_uint16(select((int16)16, f, f >= 0 && f < 16)));
+    return shuffle2(v, (float16)0.0f,
+                    (uint16)(16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14));
+}
+
+static float16 lanes_left1(float16 v)
+{
+    return shuffle2(v, (float16)0.0f,
+                    (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16));
+}
+
+static float16 row_down(float16 v, int ws)
+{
+    if (ws == 4)
+        return shuffle2(v, (float16)0.0f,
+                        (uint16)(16, 16, 16, 16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11));
+    if (ws == 8)
+        return shuffle2(v, (float16)0.0f,
+                        (uint16)(16, 16, 16, 16, 16, 16, 16, 16, 0, 1, 2, 3, 4, 5, 6, 7));
+    return 0.0f;
+}
+
+static float16 row_up(float16 v, int ws)
+{
+    if (ws == 4)
+        return shuffle2(v, (float16)0.0f,
+                        (uint16)(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16));
+    if (ws == 8)
+        return shuffle2(v, (float16)0.0f,
+                        (uint16)(8, 9, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16));
+    return 0.0f;
 }
 
 /* v[l - 1] (d = -1) or v[l + 1] (d = +1) within runs of ws lanes (ws a power of two), zero past
@@ -108,7 +136,7 @@ static float16 run_shifted(float16 v, int d, int ws)
 {
     const int16 l = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     int16 edge = (l & (ws - 1)) == (d < 0 ? 0 : ws - 1);
-    return select(lanes_shifted(v, d < 0 ? 1 : -1), (float16)0.0f, edge);
+    return select(d < 0 ? lanes_right1(v) : lanes_left1(v), (float16)0.0f, edge);
 }
 
 /* The nine shifted rows of 16 positions that start an image row (rem within the plane; ws 4, 8
@@ -118,8 +146,8 @@ static void stack_block16(const global float *plane, int rem, int hs, int ws, lo
 {
     int i0 = rem / ws, rows = 16 / ws;
     float16 mid = vload16(0, plane + rem);
-    float16 up = i0 > 0 ? vload16(0, plane + rem - ws) : lanes_shifted(mid, ws);
-    float16 dn = i0 + rows < hs ? vload16(0, plane + rem + ws) : lanes_shifted(mid, -ws);
+    float16 up = i0 > 0 ? vload16(0, plane + rem - ws) : row_down(mid, ws);
+    float16 dn = i0 + rows < hs ? vload16(0, plane + rem + ws) : row_up(mid, ws);
     vstore16(run_shifted(up, -1, ws), 0, o);
     vstore16(up, 0, o + 32);
     vstore16(run_shifted(up, 1, ws), 0, o + 64);
