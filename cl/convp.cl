@@ -141,22 +141,23 @@ static float16 run_shifted(float16 v, int d, int ws)
 
 /* The nine shifted rows of 16 positions that start an image row (rem within the plane; ws 4, 8
  * or 16, so 16 / ws whole rows of one image) into o (row k at o + 32 k): one load a shift of
- * rows, lanes moved in registers. */
+ * rows, lanes moved in registers. o is on 64 bytes (the stack is, and its rows are 128 bytes
+ * apart), so the stores are whole float16s (vstore16 compiles to pieces on PoCL). */
 static void stack_block16(const global float *plane, int rem, int hs, int ws, local float *o)
 {
     int i0 = rem / ws, rows = 16 / ws;
     float16 mid = vload16(0, plane + rem);
     float16 up = i0 > 0 ? vload16(0, plane + rem - ws) : row_down(mid, ws);
     float16 dn = i0 + rows < hs ? vload16(0, plane + rem + ws) : row_up(mid, ws);
-    vstore16(run_shifted(up, -1, ws), 0, o);
-    vstore16(up, 0, o + 32);
-    vstore16(run_shifted(up, 1, ws), 0, o + 64);
-    vstore16(run_shifted(mid, -1, ws), 0, o + 96);
-    vstore16(mid, 0, o + 128);
-    vstore16(run_shifted(mid, 1, ws), 0, o + 160);
-    vstore16(run_shifted(dn, -1, ws), 0, o + 192);
-    vstore16(dn, 0, o + 224);
-    vstore16(run_shifted(dn, 1, ws), 0, o + 256);
+    *(local float16 *)(o) = run_shifted(up, -1, ws);
+    *(local float16 *)(o + 32) = up;
+    *(local float16 *)(o + 64) = run_shifted(up, 1, ws);
+    *(local float16 *)(o + 96) = run_shifted(mid, -1, ws);
+    *(local float16 *)(o + 128) = mid;
+    *(local float16 *)(o + 160) = run_shifted(mid, 1, ws);
+    *(local float16 *)(o + 192) = run_shifted(dn, -1, ws);
+    *(local float16 *)(o + 224) = dn;
+    *(local float16 *)(o + 256) = run_shifted(dn, 1, ws);
 }
 
 /*
@@ -407,7 +408,7 @@ static void taps4(const global float *row, float left, float right, local float 
 /* The 16 tap rows of 16 positions that start an image row (small-side rem; ws 4, 8 or 16, so
  * 16 / ws whole rows of one image) into o (row ky * 4 + kx at o + 32 (ky * 4 + kx)): per ky the
  * big rows it reads, 32 floats in two vectors (zero outside the image), split into parities and
- * moved in registers. */
+ * moved in registers; whole float16 stores, as in stack_block16. */
 static void taps_block16(const global float *bplane, int rem, int hs, int ws, local float *o)
 {
     int i0 = rem / ws, hb = 2 * hs, wb = 2 * ws;
@@ -434,10 +435,10 @@ static void taps_block16(const global float *bplane, int rem, int hs, int ws, lo
         float16 od =
             shuffle2(lo, hi, (uint16)(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31));
         local float *d = o + ky * 128;
-        vstore16(run_shifted(od, -1, ws), 0, d);
-        vstore16(ev, 0, d + 32);
-        vstore16(od, 0, d + 64);
-        vstore16(run_shifted(ev, 1, ws), 0, d + 96);
+        *(local float16 *)(d) = run_shifted(od, -1, ws);
+        *(local float16 *)(d + 32) = ev;
+        *(local float16 *)(d + 64) = od;
+        *(local float16 *)(d + 96) = run_shifted(ev, 1, ws);
     }
 }
 
