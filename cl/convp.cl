@@ -139,6 +139,13 @@ static float16 run_shifted(float16 v, int d, int ws)
     return select(d < 0 ? lanes_right1(v) : lanes_left1(v), (float16)0.0f, edge);
 }
 
+/* Whether panel positions col0 .. col0 + 31 (inside the batch) are two blocks of 16 positions
+ * that each start an image row of an image 4, 8 or 16 wide: the block builds' case. */
+static int whole_rows16(int ws, size_t hw, size_t col0, size_t ncols)
+{
+    return (ws == 4 || ws == 8 || ws == 16) && hw % 16 == 0 && col0 + 32 <= ncols;
+}
+
 /* The nine shifted rows of 16 positions that start an image row (rem within the plane; ws 4, 8
  * or 16, so 16 / ws whole rows of one image) into o (row k at o + 32 k): one load a shift of
  * rows, lanes moved in registers. o is on 64 bytes (the stack is, and its rows are 128 bytes
@@ -169,7 +176,7 @@ static void build_stack(const global float *x, int cs, int hs, int ws, int c, si
                         size_t ncols, int L, local float *dst)
 {
     size_t hw = (size_t)hs * ws;
-    if ((ws == 4 || ws == 8 || ws == 16) && hw % 16 == 0 && col0 + 32 <= ncols) {
+    if (whole_rows16(ws, hw, col0, ncols)) {
         for (int h = 0; h < 32; h += 16) {
             size_t col = col0 + h, img = col / hw;
             stack_block16(x + (img * cs + c) * hw, (int)(col - img * hw), hs, ws, dst + h);
@@ -423,6 +430,7 @@ static void taps_block16(const global float *bplane, int rem, int hs, int ws, lo
             lo = y0 >= 0 ? vload16(0, bplane + y0 * wb) : 0.0f;
             hi = y0 + 2 < hb ? vload16(0, bplane + (y0 + 2) * wb) : 0.0f;
         } else {
+            /* the middle two rows are inside the image: hs is a multiple of 4 here */
             float8 r0 = y0 >= 0 ? vload8(0, bplane + y0 * wb) : 0.0f;
             float8 r1 = vload8(0, bplane + (y0 + 2) * wb), r2 = vload8(0, bplane + (y0 + 4) * wb);
             float8 r3 = y0 + 6 < hb ? vload8(0, bplane + (y0 + 6) * wb) : 0.0f;
@@ -450,7 +458,7 @@ static void build_taps(const global float *x, int cb, int hs, int ws, int c, siz
 {
     size_t hw = (size_t)hs * ws;
     int hb = 2 * hs, wb = 2 * ws;
-    if ((ws == 4 || ws == 8 || ws == 16) && hw % 16 == 0 && col0 + 32 <= ncols) {
+    if (whole_rows16(ws, hw, col0, ncols)) {
         for (int h = 0; h < 32; h += 16) {
             size_t col = col0 + h, img = col / hw;
             taps_block16(x + (img * cb + c) * hw * 4, (int)(col - img * hw), hs, ws, dst + h);
