@@ -253,15 +253,41 @@ static void build_stack(const global float *x, int cs, int hs, int ws, int c, si
         }                                                     \
     }
 
+/*
+ * The epilogue a pass may fuse into its last chunk's stores (fin): 0 none; 1 the activation
+ * after the layer, v = v > 0 ? v : slope v (ReLU: slope 0, leaky ReLU); 2 the gradient through
+ * the activation of the layer before, v = g > 0 ? v : slope v, with g that layer's output at
+ * the same place (the layout of this pass' output).
+ */
+static float16 fin16(float16 v, int fin, float slope, const global float *g)
+{
+    float16 t = fin == 2 ? vload16(0, g) : v;
+    return select(slope * v, v, t > 0.0f);
+}
+
+static float8 fin8(float8 v, int fin, float slope, const global float *g)
+{
+    float8 t = fin == 2 ? vload8(0, g) : v;
+    return select(slope * v, v, t > 0.0f);
+}
+
+static float fin1(float v, int fin, float slope, const global float *g)
+{
+    float t = fin == 2 ? *g : v;
+    return t > 0.0f ? v : slope * v;
+}
+
 /* Two phases' runs of L positions (a: px = 0, b: px = 1) interleaved into 2L floats at e:
- * written (plus bias) by the first chunk, added by later ones. */
+ * written (plus bias) by the first chunk, added by later ones; the last one applies fin
+ * (g: the gate at e's place). */
 static void put_pair(global float *e, const local float *a, const local float *b, int L, int first,
-                     float bias)
+                     float bias, int fin, float slope, const global float *g)
 {
     if (L == 8) {
         float16 v = shuffle2(vload8(0, a), vload8(0, b),
                              (uint16)(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15));
-        vstore16(first ? v + bias : vload16(0, e) + v, 0, e);
+        v = first ? v + bias : vload16(0, e) + v;
+        vstore16(fin ? fin16(v, fin, slope, g) : v, 0, e);
     } else if (L % 16 == 0) {
         for (int h = 0; h < L; h += 16) {
             float16 p = vload16(0, a + h), q = vload16(0, b + h);
@@ -270,16 +296,24 @@ static void put_pair(global float *e, const local float *a, const local float *b
             float16 hi = shuffle2(
                 p, q, (uint16)(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
             global float *o = e + 2 * h;
-            vstore16(first ? lo + bias : vload16(0, o) + lo, 0, o);
-            vstore16(first ? hi + bias : vload16(1, o) + hi, 1, o);
+            lo = first ? lo + bias : vload16(0, o) + lo;
+            hi = first ? hi + bias : vload16(1, o) + hi;
+            if (fin) {
+                lo = fin16(lo, fin, slope, g + 2 * h);
+                hi = fin16(hi, fin, slope, g + 2 * h + 16);
+            }
+            vstore16(lo, 0, o);
+            vstore16(hi, 1, o);
         }
     } else if (L == 4) {
         float8 v = shuffle2(vload4(0, a), vload4(0, b), (uint8)(0, 4, 1, 5, 2, 6, 3, 7));
-        vstore8(first ? v + bias : vload8(0, e) + v, 0, e);
+        v = first ? v + bias : vload8(0, e) + v;
+        vstore8(fin ? fin8(v, fin, slope, g) : v, 0, e);
     } else {
-        for (int u = 0; u < L; u++) {
-            e[2 * u] = first ? a[u] + bias : e[2 * u] + a[u];
-            e[2 * u + 1] = first ? b[u] + bias : e[2 * u + 1] + b[u];
+        for (int u = 0; u < 2 * L; u++) {
+            float v = (u & 1 ? b : a)[u >> 1];
+            v = first ? v + bias : e[u] + v;
+            e[u] = fin ? fin1(v, fin, slope, g + u) : v;
         }
     }
 }
@@ -307,8 +341,8 @@ static void phase_tile(const global float *ap, const local float *bp, int cl, ui
 
 kernel void convp_fwd(global const float *x, ulong x_off, global const float *pa, ulong pa_off,
                       global float *y, ulong y_off, int n, int cs, int hs, int ws, int cb,
-                      int chunk, int has_bias, global const float *bias, ulong bias_off,
-                      local float *stk)
+                      int chunk, int has_bias, global const float *bias, ulong bias_off, int epi,
+                      float slope, global const float *gate, ulong gate_off, local float *stk)
 {
     /* the staging area: a row panel's four phase tiles, [ph][r][32] */
     local float16 stg16[64];
@@ -322,6 +356,7 @@ kernel void convp_fwd(global const float *x, ulong x_off, global const float *pa
     pa += pa_off;
     y += y_off;
     bias += bias_off;
+    gate += gate_off;
     /* where each run of the panel's positions starts in y (channel 0, phase (0, 0)), and how
      * many runs lie inside the batch */
     size_t rb0[32];
@@ -332,7 +367,7 @@ kernel void convp_fwd(global const float *x, ulong x_off, global const float *pa
         rb0[k] = img * cb * plane + (size_t)(2 * i) * wb + 2 * j0;
     }
     for (int c0 = 0; c0 < cs; c0 += chunk) {
-        int cl = min(chunk, cs - c0), first = c0 == 0;
+        int cl = min(chunk, cs - c0), first = c0 == 0, fin = c0 + cl == cs ? epi : 0;
         for (int c = 0; c < cl; c++)
             build_stack(x, cs, hs, ws, c0 + c, jp * 32, ncols, L, stk + (size_t)c * 288);
         for (int ip = 0; ip < mp; ip++) {
@@ -349,10 +384,12 @@ kernel void convp_fwd(global const float *x, ulong x_off, global const float *pa
                 int co = ip * 8 + r;
                 float bv = first && has_bias ? bias[co] : 0.0f;
                 for (int py = 0; py < 2; py++)
-                    for (int k = 0; k < nr; k++)
-                        put_pair(y + (size_t)co * plane + rb0[k] + py * wb,
-                                 stg + (py * 2) * 256 + r * 32 + k * L,
-                                 stg + (py * 2 + 1) * 256 + r * 32 + k * L, L, first, bv);
+                    for (int k = 0; k < nr; k++) {
+                        size_t at = (size_t)co * plane + rb0[k] + py * wb;
+                        put_pair(y + at, stg + (py * 2) * 256 + r * 32 + k * L,
+                                 stg + (py * 2 + 1) * 256 + r * 32 + k * L, L, first, bv, fin,
+                                 slope, gate + at);
+                    }
             }
         }
     }
@@ -501,27 +538,32 @@ static void build_taps(const global float *x, int cb, int hs, int ws, int c, siz
     }
 }
 
-/* One row of a tile into y: 32 positions in runs of R (R divides 32), run k at yrow + rb[k]. */
+/* One row of a tile into y: 32 positions in runs of R (R divides 32), run k at yrow + rb[k];
+ * the last chunk applies fin (grow: the gate's row). */
 static void store_down_row(global float *yrow, const size_t *rb, int R, int nrun, int first,
-                           float bias, float16 lo, float16 hi)
+                           float bias, float16 lo, float16 hi, int fin, float slope,
+                           const global float *grow)
 {
     if (R == 32) { /* then hw % 32 == 0: the panel is one run in one image */
         global float *e = yrow + rb[0];
-        if (first) {
-            vstore16(lo + bias, 0, e);
-            vstore16(hi + bias, 1, e);
-        } else {
-            vstore16(vload16(0, e) + lo, 0, e);
-            vstore16(vload16(1, e) + hi, 1, e);
+        lo = first ? lo + bias : vload16(0, e) + lo;
+        hi = first ? hi + bias : vload16(1, e) + hi;
+        if (fin) {
+            lo = fin16(lo, fin, slope, grow + rb[0]);
+            hi = fin16(hi, fin, slope, grow + rb[0] + 16);
         }
+        vstore16(lo, 0, e);
+        vstore16(hi, 1, e);
         return;
     }
     if (R == 16) {
         global float *e0 = yrow + rb[0];
-        vstore16(first ? lo + bias : vload16(0, e0) + lo, 0, e0);
+        lo = first ? lo + bias : vload16(0, e0) + lo;
+        vstore16(fin ? fin16(lo, fin, slope, grow + rb[0]) : lo, 0, e0);
         if (nrun > 1) {
             global float *e1 = yrow + rb[1];
-            vstore16(first ? hi + bias : vload16(0, e1) + hi, 0, e1);
+            hi = first ? hi + bias : vload16(0, e1) + hi;
+            vstore16(fin ? fin16(hi, fin, slope, grow + rb[1]) : hi, 0, e1);
         }
         return;
     }
@@ -531,8 +573,10 @@ static void store_down_row(global float *yrow, const size_t *rb, int R, int nrun
     for (int k = 0; k < nrun; k++) {
         global float *e = yrow + rb[k];
         const float *s = t + k * R;
-        for (int u = 0; u < R; u++)
-            e[u] = first ? s[u] + bias : e[u] + s[u];
+        for (int u = 0; u < R; u++) {
+            float v = first ? s[u] + bias : e[u] + s[u];
+            e[u] = fin ? fin1(v, fin, slope, grow + rb[k] + u) : v;
+        }
     }
 }
 
@@ -540,14 +584,16 @@ static void store_down_row(global float *yrow, const size_t *rb, int R, int nrun
  * (32 floats a step, rows on 64 bytes). */
 static void down_tile(const global float *ap, const local float *bp, int kl, global float *y,
                       size_t hw, int co0, int cs, const size_t *rb, int R, int nrun, int first,
-                      int has_bias, const global float *bias)
+                      int has_bias, const global float *bias, int fin, float slope,
+                      const global float *gate)
 {
     TILE_ACC_ZERO
     TILE_K_STEPS(kl)
-#define DSTORE(r)                                                      \
-    if (co0 + r < cs)                                                  \
-        store_down_row(y + (size_t)(co0 + r) * hw, rb, R, nrun, first, \
-                       first && has_bias ? bias[co0 + r] : 0.0f, acc##r##a, acc##r##b);
+#define DSTORE(r)                                                                                  \
+    if (co0 + r < cs)                                                                              \
+        store_down_row(y + (size_t)(co0 + r) * hw, rb, R, nrun, first,                             \
+                       first && has_bias ? bias[co0 + r] : 0.0f, acc##r##a, acc##r##b, fin, slope, \
+                       gate + (size_t)(co0 + r) * hw);
     TILE_ROWS(DSTORE)
 #undef DSTORE
 }
@@ -557,8 +603,8 @@ static void down_tile(const global float *ap, const local float *bp, int kl, glo
  * row panel of A over them. */
 kernel void convp_down(global const float *x, ulong x_off, global const float *pa, ulong pa_off,
                        global float *y, ulong y_off, int n, int cb, int hs, int ws, int cs,
-                       int chunk, int has_bias, global const float *bias, ulong bias_off,
-                       local float *stk)
+                       int chunk, int has_bias, global const float *bias, ulong bias_off, int epi,
+                       float slope, global const float *gate, ulong gate_off, local float *stk)
 {
     size_t hw = (size_t)hs * ws, ncols = (size_t)n * hw, kc = (size_t)cb * 16;
     size_t jp = get_global_id(0);
@@ -569,6 +615,7 @@ kernel void convp_down(global const float *x, ulong x_off, global const float *p
     pa += pa_off;
     y += y_off;
     bias += bias_off;
+    gate += gate_off;
     /* runs of the output: R positions that are contiguous in y (R divides hw and 32; L divides
      * R), and where each of the panel's runs inside the batch starts (channel 0) */
     int R = 32;
@@ -586,7 +633,7 @@ kernel void convp_down(global const float *x, ulong x_off, global const float *p
             build_taps(x, cb, hs, ws, c0 + c, jp * 32, ncols, L, stk + (size_t)c * 512);
         for (int ip = 0; ip < mp; ip++)
             down_tile(pa + ((size_t)ip * kc + (size_t)c0 * 16) * 8, stk, cl * 16, y, hw, ip * 8, cs,
-                      rb, R, nr, c0 == 0, has_bias, bias);
+                      rb, R, nr, c0 == 0, has_bias, bias, c0 + cl == cb ? epi : 0, slope, gate);
     }
 }
 

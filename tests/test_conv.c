@@ -130,8 +130,9 @@ static void run_conv(struct th_device *d, enum kind kind, const struct clgan_con
     char tag[128];
     snprintf(tag, sizeof(tag), "(n=%d,c=%d,h=%d,w=%d,co=%d,k=%d,s=%d,p=%d,op=%d)%s", s->n, s->cin,
              s->h, s->w, s->cout, s->k, s->stride, s->pad, s->out_pad, gemm_tag);
-    static const char *ops[] = {
-        "fwd", "fwd_bias", "bwd_data", "bwd_weight", "bwd_weight_acc", "bwd_bias", "bwd_bias_acc"};
+    static const char *ops[] = {"fwd",           "fwd_bias",   "fwd_bias_lrelu", "bwd_data",
+                                "bwd_data_gate", "bwd_weight", "bwd_weight_acc", "bwd_bias",
+                                "bwd_bias_acc"};
     int any = 0;
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
         any |= want(kn, ops[i], tag);
@@ -156,7 +157,8 @@ static void run_conv(struct th_device *d, enum kind kind, const struct clgan_con
     float *dy = th_rand(ny, -1, 1), *dw0 = th_rand(nw, -1, 1), *db0 = th_rand(nb, -1, 1);
     float *y_ref = th_alloc(ny), *yb_ref = th_alloc(ny), *dx_ref = th_alloc(nx);
     float *dw_ref = th_alloc(nw), *dwa_ref = th_alloc(nw), *db_ref = th_alloc(nb);
-    float *dba_ref = th_alloc(nb);
+    float *dba_ref = th_alloc(nb), *gate = th_rand(nx, -1, 1), *ya_ref = th_alloc(ny);
+    float *dxg_ref = th_alloc(nx);
     memcpy(dwa_ref, dw0, nw * sizeof(float));
     memcpy(dba_ref, db0, nb * sizeof(float));
     if (t) {
@@ -176,9 +178,15 @@ static void run_conv(struct th_device *d, enum kind kind, const struct clgan_con
         clgan_ref_conv2d_bwd_bias(s, dy, 0.0f, db_ref);
         clgan_ref_conv2d_bwd_bias(s, dy, 1.0f, dba_ref);
     }
+    /* the fused epilogues: leaky ReLU (slope 0.2) after the forward pass with bias; the input
+     * gradient through a ReLU whose output gate is */
+    for (size_t i = 0; i < ny; i++)
+        ya_ref[i] = yb_ref[i] > 0.0f ? yb_ref[i] : 0.2f * yb_ref[i];
+    for (size_t i = 0; i < nx; i++)
+        dxg_ref[i] = gate[i] > 0.0f ? dx_ref[i] : 0.0f;
     struct dbuf gx = up(d, x, nx), gw = up(d, w, nw), gb = up(d, b, nb), gdy = up(d, dy, ny);
     struct dbuf gy = up(d, NULL, ny), gdx = up(d, NULL, nx), gdw = up(d, NULL, nw);
-    struct dbuf gdb = up(d, NULL, nb), gws = up(d, NULL, nws);
+    struct dbuf gdb = up(d, NULL, nb), gws = up(d, NULL, nws), ggate = up(d, gate, nx);
     /* products summed per output element: fwd cin k k, bwd_data cout k k (upper bounds);
      * weight and bias gradients: over the batch and the positions of the small side */
     double t_fwd = (double)s->cin * s->k * s->k, t_bwd = (double)s->cout * s->k * s->k;
@@ -193,6 +201,9 @@ static void run_conv(struct th_device *d, enum kind kind, const struct clgan_con
                         vdx = view(gdx, s->n, s->cin, s->h, s->w);
     struct clgan_tensor vw = view(gw, co, ci, s->k, s->k), vdw = view(gdw, co, ci, s->k, s->k);
     struct clgan_tensor vb = view(gb, 1, s->cout, 1, 1), vdb = view(gdb, 1, s->cout, 1, 1);
+    struct clgan_tensor vgate = view(ggate, s->n, s->cin, s->h, s->w);
+    const struct clgan_ops_conv_epi lrelu = {CLGAN_OPS_ACT_LRELU, 0.2f, NULL},
+                                    relu_gate = {CLGAN_OPS_ACT_RELU, 0.0f, &vgate};
     clgan_ctx *c = d->ctx;
     clgan_status st;
     char op[48];
@@ -211,6 +222,24 @@ static void run_conv(struct th_device *d, enum kind kind, const struct clgan_con
         st = t ? clgan_ops_convt2d_fwd(c, s, &vx, &vw, &vb, &vy, gws.m, OFF)
                : clgan_ops_conv2d_fwd(c, s, &vx, &vw, &vb, &vy, gws.m, OFF);
         check(d, st, op, tag, gy, yb_ref, t_fwd + 1);
+    }
+
+    if (want(kn, "fwd_bias_lrelu", tag)) {
+        reset(d, gy, NULL);
+        reset(d, gws, NULL);
+        snprintf(op, sizeof(op), "%s_fwd_bias_lrelu", kn);
+        st = t ? clgan_ops_convt2d_fwd_epi(c, s, &vx, &vw, &vb, &lrelu, &vy, gws.m, OFF)
+               : clgan_ops_conv2d_fwd_epi(c, s, &vx, &vw, &vb, &lrelu, &vy, gws.m, OFF);
+        check(d, st, op, tag, gy, ya_ref, t_fwd + 1);
+    }
+
+    if (want(kn, "bwd_data_gate", tag)) {
+        reset(d, gws, NULL);
+        reset(d, gdx, NULL);
+        snprintf(op, sizeof(op), "%s_bwd_data_gate", kn);
+        st = t ? clgan_ops_convt2d_bwd_data_epi(c, s, &vdy, &vw, &relu_gate, &vdx, gws.m, OFF)
+               : clgan_ops_conv2d_bwd_data_epi(c, s, &vdy, &vw, &relu_gate, &vdx, gws.m, OFF);
+        check(d, st, op, tag, gdx, dxg_ref, t_bwd);
     }
 
     if (want(kn, "bwd_data", tag)) {
@@ -262,7 +291,9 @@ static void run_conv(struct th_device *d, enum kind kind, const struct clgan_con
     drop(d, gdw);
     drop(d, gdb);
     drop(d, gws);
-    float *all[] = {x, w, b, dy, dw0, db0, y_ref, yb_ref, dx_ref, dw_ref, dwa_ref, db_ref, dba_ref};
+    drop(d, ggate);
+    float *all[] = {x,      w,      b,       dy,     dw0,     db0,  y_ref,  yb_ref,
+                    dx_ref, dw_ref, dwa_ref, db_ref, dba_ref, gate, ya_ref, dxg_ref};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         free(all[i]);
 }
@@ -393,6 +424,16 @@ static void run_invalid(struct th_device *d)
     expect_invalid(d, clgan_ops_convt2d_bwd_weight(c, &tempty, &x, &y, 0.0f, &w, m, 0),
                    "invalid_convt2d_empty_output");
     expect_invalid(d, clgan_ops_conv2d_check(c, &huge), "invalid_conv2d_too_large");
+    /* fused epilogues: only ReLU and leaky ReLU with a slope >= 0, a gate of the output's shape */
+    const struct clgan_ops_conv_epi tanh_epi = {CLGAN_OPS_ACT_TANH, 0.0f, NULL},
+                                    neg_slope = {CLGAN_OPS_ACT_LRELU, -0.1f, NULL},
+                                    bad_gate = {CLGAN_OPS_ACT_RELU, 0.0f, &y};
+    expect_invalid(d, clgan_ops_conv2d_fwd_epi(c, &good, &x, &w, NULL, &tanh_epi, &y, m, 0),
+                   "invalid_conv2d_epilogue_tanh");
+    expect_invalid(d, clgan_ops_convt2d_fwd_epi(c, &good, &y, &w, NULL, &neg_slope, &x, m, 0),
+                   "invalid_convt2d_epilogue_slope");
+    expect_invalid(d, clgan_ops_conv2d_bwd_data_epi(c, &good, &y, &w, &bad_gate, &x, m, 0),
+                   "invalid_conv2d_epilogue_gate_shape");
     th_expect(clgan_ops_conv2d_workspace(NULL, &stride0, CLGAN_CONV_FWD) == 0 &&
                   clgan_ops_conv2d_flops(&stride0, CLGAN_CONV_FWD) == 0.0,
               "invalid_conv2d_sizes", d, "workspace and flops 0 for a bad shape");

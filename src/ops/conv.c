@@ -12,6 +12,8 @@
  *   big_from_small  conv2d bwd_data, transposed fwd
  *   weight_grad     both bwd_weight
  */
+#include <math.h>
+
 #include "ops/conv.h"
 #include "ops/conv_internal.h"
 #include "ops/gemm.h"
@@ -196,6 +198,41 @@ clgan_status clgan_ops_conv_bias_grad(clgan_ctx *ctx, int outer, int c, int inne
                            (uint64_t)db_off, ls * sizeof(float));
 }
 
+/* ------------------------------------------------------------------ fused epilogues */
+
+/* An epilogue as the routines take it (cl/convp.cl, fin): kind 0 none, 1 the activation act,
+ * 2 the gradient through act gated by gate (at gate_off, the output's layout). */
+struct epi {
+    int kind;
+    enum clgan_ops_act act;
+    float slope;
+    cl_mem gate;
+    size_t gate_off;
+};
+
+static const struct epi no_epi = {0, CLGAN_OPS_ACT_RELU, 0.0f, NULL, 0};
+
+/* The epilogue of a route without one in its stores: the activation kernel, in place over the
+ * output's count floats. */
+static clgan_status finish(clgan_ctx *ctx, const struct epi *e, cl_mem out, size_t out_off,
+                           size_t count)
+{
+    if (!e->kind)
+        return CLGAN_STATUS_OK;
+    struct clgan_tensor o = clgan_tensor_view(out, out_off, CLGAN_DTYPE_F32, 1, 1, 1, (int)count);
+    if (e->kind == 1)
+        return clgan_ops_act_fwd(ctx, e->act, e->slope, &o, &o);
+    struct clgan_tensor g =
+        clgan_tensor_view(e->gate, e->gate_off, CLGAN_DTYPE_F32, 1, 1, 1, (int)count);
+    return clgan_ops_act_bwd(ctx, e->act, e->slope, &g, &o, &o);
+}
+
+/* The slope the stores apply (ReLU: 0). */
+static float epi_slope(const struct epi *e)
+{
+    return e->act == CLGAN_OPS_ACT_LRELU ? e->slope : 0.0f;
+}
+
 /* ------------------------------------------------------------------ the three routines */
 
 /*
@@ -288,7 +325,7 @@ static clgan_status pack_rows(clgan_ctx *ctx, size_t m, size_t k, cl_mem a, size
 static clgan_status phase_small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
                                          size_t big_off, cl_mem w, size_t w_off, cl_mem b,
                                          size_t b_off, cl_mem small, size_t small_off, cl_mem ws,
-                                         size_t ws_off, int chunk)
+                                         size_t ws_off, int chunk, const struct epi *e)
 {
     clgan_status st = pack_rows(ctx, (size_t)g->cs, g->kc, w, w_off, g->kc, 0, 0, ws, ws_off);
     if (st != CLGAN_STATUS_OK)
@@ -296,22 +333,42 @@ static clgan_status phase_small_from_big(clgan_ctx *ctx, const struct clgan_conv
     size_t np = (g->cols + 31) / 32, ls = 1;
     return clgan_rt_launch(ctx, CLGAN_K(convp_down), 1, &np, &ls,
                            2.0 * (double)g->cs * (double)g->kc * (double)g->cols,
-                           "mlmlmliiiiiiimlL", big, (uint64_t)big_off, ws, (uint64_t)ws_off, small,
-                           (uint64_t)small_off, g->n, g->cb, g->hs, g->ws, g->cs, chunk, b != NULL,
-                           b ? b : small, (uint64_t)(b ? b_off : 0), (size_t)chunk * 2048);
+                           "mlmlmliiiiiiimlifmlL", big, (uint64_t)big_off, ws, (uint64_t)ws_off,
+                           small, (uint64_t)small_off, g->n, g->cb, g->hs, g->ws, g->cs, chunk,
+                           b != NULL, b ? b : small, (uint64_t)(b ? b_off : 0), e->kind,
+                           (double)epi_slope(e), e->kind == 2 ? e->gate : small,
+                           (uint64_t)(e->kind == 2 ? e->gate_off : 0), (size_t)chunk * 2048);
 }
 
-/* small = W col(big) (+ b over small's channels). */
+/* small = W col(big) (+ b over small's channels), then the epilogue e. */
+static clgan_status small_from_big_raw(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
+                                       size_t big_off, cl_mem w, size_t w_off, cl_mem b,
+                                       size_t b_off, cl_mem small, size_t small_off, cl_mem ws,
+                                       size_t ws_off);
+
 static clgan_status small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
                                    size_t big_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
-                                   cl_mem small, size_t small_off, cl_mem ws, size_t ws_off)
+                                   cl_mem small, size_t small_off, cl_mem ws, size_t ws_off,
+                                   const struct epi *e)
+{
+    int chunk;
+    if (!g->full && clgan_ops_conv_phase_route(ctx, g, CLGAN_PHASE_DOWN, &chunk))
+        return phase_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off, ws,
+                                    ws_off, chunk, e);
+    clgan_status st =
+        small_from_big_raw(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off, ws, ws_off);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    return finish(ctx, e, small, small_off, (size_t)g->n * g->cs * g->hs * g->ws);
+}
+
+static clgan_status small_from_big_raw(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
+                                       size_t big_off, cl_mem w, size_t w_off, cl_mem b,
+                                       size_t b_off, cl_mem small, size_t small_off, cl_mem ws,
+                                       size_t ws_off)
 {
     if (g->full)
         return full_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off);
-    int chunk;
-    if (clgan_ops_conv_phase_route(ctx, g, CLGAN_PHASE_DOWN, &chunk))
-        return phase_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off, ws,
-                                    ws_off, chunk);
     size_t col_off = ws_off, sm_off = ws_off + clgan_ops_conv_col_size(g);
     enum col_layout lay = col_layout(ctx, g, COL_PANELS_J);
     clgan_status st = im2col(ctx, g, big, big_off, ws, col_off, lay);
@@ -354,7 +411,7 @@ static clgan_status small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *
 static clgan_status phase_big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *g,
                                          cl_mem small, size_t small_off, cl_mem w, size_t w_off,
                                          cl_mem b, size_t b_off, cl_mem big, size_t big_off,
-                                         cl_mem ws, size_t ws_off, int chunk)
+                                         cl_mem ws, size_t ws_off, int chunk, const struct epi *e)
 {
     size_t mp = (size_t)(g->cb + 7) / 8;
     size_t pgs[2] = {(size_t)g->cs, mp}, pls[3];
@@ -364,24 +421,43 @@ static clgan_status phase_big_from_small(clgan_ctx *ctx, const struct clgan_conv
     if (st != CLGAN_STATUS_OK)
         return st;
     size_t np = (g->cols + 31) / 32, ls = 1;
-    return clgan_rt_launch(ctx, CLGAN_K(convp_fwd), 1, &np, &ls,
-                           2.0 * (double)g->cs * (double)g->kc * (double)g->cols,
-                           "mlmlmliiiiiiimlL", small, (uint64_t)small_off, ws, (uint64_t)ws_off,
-                           big, (uint64_t)big_off, g->n, g->cs, g->hs, g->ws, g->cb, chunk,
-                           b != NULL, b ? b : big, (uint64_t)(b ? b_off : 0), (size_t)chunk * 1152);
+    return clgan_rt_launch(
+        ctx, CLGAN_K(convp_fwd), 1, &np, &ls, 2.0 * (double)g->cs * (double)g->kc * (double)g->cols,
+        "mlmlmliiiiiiimlifmlL", small, (uint64_t)small_off, ws, (uint64_t)ws_off, big,
+        (uint64_t)big_off, g->n, g->cs, g->hs, g->ws, g->cb, chunk, b != NULL, b ? b : big,
+        (uint64_t)(b ? b_off : 0), e->kind, (double)epi_slope(e), e->kind == 2 ? e->gate : big,
+        (uint64_t)(e->kind == 2 ? e->gate_off : 0), (size_t)chunk * 1152);
 }
 
-/* big = col2im(W^T small) (+ b over big's channels). */
+/* big = col2im(W^T small) (+ b over big's channels), then the epilogue e. */
+static clgan_status big_from_small_raw(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem small,
+                                       size_t small_off, cl_mem w, size_t w_off, cl_mem b,
+                                       size_t b_off, cl_mem big, size_t big_off, cl_mem ws,
+                                       size_t ws_off);
+
 static clgan_status big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem small,
                                    size_t small_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
-                                   cl_mem big, size_t big_off, cl_mem ws, size_t ws_off)
+                                   cl_mem big, size_t big_off, cl_mem ws, size_t ws_off,
+                                   const struct epi *e)
+{
+    int chunk;
+    if (!g->full && clgan_ops_conv_phase_route(ctx, g, CLGAN_PHASE_UP, &chunk))
+        return phase_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off, ws,
+                                    ws_off, chunk, e);
+    clgan_status st =
+        big_from_small_raw(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off, ws, ws_off);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    return finish(ctx, e, big, big_off, (size_t)g->n * g->cb * g->hb * g->wb);
+}
+
+static clgan_status big_from_small_raw(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem small,
+                                       size_t small_off, cl_mem w, size_t w_off, cl_mem b,
+                                       size_t b_off, cl_mem big, size_t big_off, cl_mem ws,
+                                       size_t ws_off)
 {
     if (g->full)
         return full_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off);
-    int chunk;
-    if (clgan_ops_conv_phase_route(ctx, g, CLGAN_PHASE_UP, &chunk))
-        return phase_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off, ws,
-                                    ws_off, chunk);
     size_t col_off = ws_off, sm_off = ws_off + clgan_ops_conv_col_size(g);
     clgan_status st;
     if (g->perm) {
@@ -488,9 +564,9 @@ clgan_status clgan_ops_conv_geo_pass(clgan_ctx *ctx, const struct clgan_conv_geo
 {
     switch (pass) {
     case CLGAN_PHASE_UP:
-        return big_from_small(ctx, g, small, 0, w, 0, NULL, 0, big, 0, ws, 0);
+        return big_from_small(ctx, g, small, 0, w, 0, NULL, 0, big, 0, ws, 0, &no_epi);
     case CLGAN_PHASE_DOWN:
-        return small_from_big(ctx, g, big, 0, w, 0, NULL, 0, small, 0, ws, 0);
+        return small_from_big(ctx, g, big, 0, w, 0, NULL, 0, small, 0, ws, 0, &no_epi);
     case CLGAN_PHASE_WGRAD:
         return weight_grad(ctx, g, big, 0, small, 0, 0.0f, w, 0, ws, 0);
     }
@@ -542,41 +618,96 @@ static size_t off_of(const struct clgan_tensor *t)
     return clgan_ops_view_absent(t) ? 0 : t->off;
 }
 
+/* The epilogue of a public call (none for p NULL): the activation ReLU or leaky ReLU with a
+ * slope >= 0; its gate, when given, is checked with the call's other views. */
+static clgan_status epi_of(clgan_ctx *ctx, const char *op, const struct clgan_ops_conv_epi *p,
+                           struct epi *e)
+{
+    *e = no_epi;
+    if (!p)
+        return CLGAN_STATUS_OK;
+    if (p->act != CLGAN_OPS_ACT_RELU && p->act != CLGAN_OPS_ACT_LRELU)
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "%s: epilogue activation %d (ReLU or leaky ReLU only)", op,
+                             (int)p->act);
+    if (p->act == CLGAN_OPS_ACT_LRELU && !(p->slope >= 0.0f && p->slope < INFINITY))
+        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
+                             "%s: epilogue leaky ReLU slope %g (must be >= 0)", op,
+                             (double)p->slope);
+    e->act = p->act;
+    e->slope = p->slope;
+    e->kind = clgan_ops_view_absent(p->gate) ? 1 : 2;
+    e->gate = mem_of(p->gate);
+    e->gate_off = off_of(p->gate);
+    return CLGAN_STATUS_OK;
+}
+
+static const struct clgan_tensor *gate_of(const struct clgan_ops_conv_epi *p)
+{
+    return p ? p->gate : NULL;
+}
+
 clgan_status clgan_ops_conv2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s,
                                   const struct clgan_tensor *x, const struct clgan_tensor *w,
                                   const struct clgan_tensor *b, const struct clgan_tensor *y,
                                   cl_mem ws, size_t ws_off)
 {
+    return clgan_ops_conv2d_fwd_epi(ctx, s, x, w, b, NULL, y, ws, ws_off);
+}
+
+clgan_status clgan_ops_conv2d_fwd_epi(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                      const struct clgan_tensor *x, const struct clgan_tensor *w,
+                                      const struct clgan_tensor *b,
+                                      const struct clgan_ops_conv_epi *epi,
+                                      const struct clgan_tensor *y, cl_mem ws, size_t ws_off)
+{
     struct clgan_conv_geo g;
+    struct epi e;
     clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
+    if (st == CLGAN_STATUS_OK)
+        st = epi_of(ctx, "conv2d_fwd", epi, &e);
     if (st != CLGAN_STATUS_OK)
         return st;
     const struct clgan_ops_view_arg a[] = {
         big_arg("x", x, &g), weight_arg("w", w, &g),
-        clgan_ops_view_opt(clgan_ops_view_count("bias", b, (size_t)g.cs)), small_arg("y", y, &g)};
+        clgan_ops_view_opt(clgan_ops_view_count("bias", b, (size_t)g.cs)), small_arg("y", y, &g),
+        clgan_ops_view_opt(small_arg("gate", gate_of(epi), &g))};
     st = check_pass(ctx, "conv2d_fwd", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_FWD, ws, ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
     return small_from_big(ctx, &g, x->mem, x->off, w->mem, w->off, mem_of(b), off_of(b), y->mem,
-                          y->off, ws, ws_off);
+                          y->off, ws, ws_off, &e);
 }
 
 clgan_status clgan_ops_conv2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s,
                                        const struct clgan_tensor *dy, const struct clgan_tensor *w,
                                        const struct clgan_tensor *dx, cl_mem ws, size_t ws_off)
 {
+    return clgan_ops_conv2d_bwd_data_epi(ctx, s, dy, w, NULL, dx, ws, ws_off);
+}
+
+clgan_status clgan_ops_conv2d_bwd_data_epi(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                           const struct clgan_tensor *dy,
+                                           const struct clgan_tensor *w,
+                                           const struct clgan_ops_conv_epi *epi,
+                                           const struct clgan_tensor *dx, cl_mem ws, size_t ws_off)
+{
     struct clgan_conv_geo g;
+    struct epi e;
     clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
+    if (st == CLGAN_STATUS_OK)
+        st = epi_of(ctx, "conv2d_bwd_data", epi, &e);
     if (st != CLGAN_STATUS_OK)
         return st;
     const struct clgan_ops_view_arg a[] = {small_arg("dy", dy, &g), weight_arg("w", w, &g),
-                                           big_arg("dx", dx, &g)};
+                                           big_arg("dx", dx, &g),
+                                           clgan_ops_view_opt(big_arg("gate", gate_of(epi), &g))};
     st = check_pass(ctx, "conv2d_bwd_data", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_DATA, ws,
                     ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
     return big_from_small(ctx, &g, dy->mem, dy->off, w->mem, w->off, NULL, 0, dx->mem, dx->off, ws,
-                          ws_off);
+                          ws_off, &e);
 }
 
 clgan_status clgan_ops_conv2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv_shape *s,
@@ -621,36 +752,62 @@ clgan_status clgan_ops_convt2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape
                                    const struct clgan_tensor *b, const struct clgan_tensor *y,
                                    cl_mem ws, size_t ws_off)
 {
+    return clgan_ops_convt2d_fwd_epi(ctx, s, x, w, b, NULL, y, ws, ws_off);
+}
+
+clgan_status clgan_ops_convt2d_fwd_epi(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                       const struct clgan_tensor *x, const struct clgan_tensor *w,
+                                       const struct clgan_tensor *b,
+                                       const struct clgan_ops_conv_epi *epi,
+                                       const struct clgan_tensor *y, cl_mem ws, size_t ws_off)
+{
     struct clgan_conv_geo g;
+    struct epi e;
     clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
+    if (st == CLGAN_STATUS_OK)
+        st = epi_of(ctx, "convt2d_fwd", epi, &e);
     if (st != CLGAN_STATUS_OK)
         return st;
     const struct clgan_ops_view_arg a[] = {
         small_arg("x", x, &g), weight_arg("w", w, &g),
-        clgan_ops_view_opt(clgan_ops_view_count("bias", b, (size_t)g.cb)), big_arg("y", y, &g)};
+        clgan_ops_view_opt(clgan_ops_view_count("bias", b, (size_t)g.cb)), big_arg("y", y, &g),
+        clgan_ops_view_opt(big_arg("gate", gate_of(epi), &g))};
     st = check_pass(ctx, "convt2d_fwd", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_FWD, ws, ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
     return big_from_small(ctx, &g, x->mem, x->off, w->mem, w->off, mem_of(b), off_of(b), y->mem,
-                          y->off, ws, ws_off);
+                          y->off, ws, ws_off, &e);
 }
 
 clgan_status clgan_ops_convt2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s,
                                         const struct clgan_tensor *dy, const struct clgan_tensor *w,
                                         const struct clgan_tensor *dx, cl_mem ws, size_t ws_off)
 {
+    return clgan_ops_convt2d_bwd_data_epi(ctx, s, dy, w, NULL, dx, ws, ws_off);
+}
+
+clgan_status clgan_ops_convt2d_bwd_data_epi(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                            const struct clgan_tensor *dy,
+                                            const struct clgan_tensor *w,
+                                            const struct clgan_ops_conv_epi *epi,
+                                            const struct clgan_tensor *dx, cl_mem ws, size_t ws_off)
+{
     struct clgan_conv_geo g;
+    struct epi e;
     clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
+    if (st == CLGAN_STATUS_OK)
+        st = epi_of(ctx, "convt2d_bwd_data", epi, &e);
     if (st != CLGAN_STATUS_OK)
         return st;
     const struct clgan_ops_view_arg a[] = {big_arg("dy", dy, &g), weight_arg("w", w, &g),
-                                           small_arg("dx", dx, &g)};
+                                           small_arg("dx", dx, &g),
+                                           clgan_ops_view_opt(small_arg("gate", gate_of(epi), &g))};
     st = check_pass(ctx, "convt2d_bwd_data", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_DATA, ws,
                     ws_off);
     if (st != CLGAN_STATUS_OK)
         return st;
     return small_from_big(ctx, &g, dy->mem, dy->off, w->mem, w->off, NULL, 0, dx->mem, dx->off, ws,
-                          ws_off);
+                          ws_off, &e);
 }
 
 clgan_status clgan_ops_convt2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv_shape *s,

@@ -46,6 +46,7 @@
 #define CLGAN_OPS_CONV_H
 
 #include "base/shape.h"
+#include "ops/act.h"
 #include "runtime/rt.h"
 #include "runtime/tensor.h"
 
@@ -125,6 +126,43 @@ clgan_status clgan_ops_convt2d_bwd_weight(clgan_ctx *ctx, const struct clgan_con
 clgan_status clgan_ops_convt2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s,
                                         const struct clgan_tensor *dy, float beta,
                                         const struct clgan_tensor *db);
+
+/*
+ * Fused epilogues of the forward and input-gradient passes (the *_epi calls; NULL: none).
+ * Without a gate the pass stores act(out): the activation after the layer, ReLU or leaky ReLU
+ * (slope >= 0). With a gate (a view of the output's shape: the output of that activation in
+ * the layer before, whose gradient this pass computes) it stores out * act'(gate), the gradient
+ * through the activation, told from the sign of its output.
+ * The phase routes (cl/convp.cl) apply it in their last stores; the other routes run the
+ * activation kernel over the output after (ops/act.h). The gate must not overlap the output.
+ * Another activation or a negative slope: INVALID_ARGUMENT naming the op.
+ */
+struct clgan_ops_conv_epi {
+    enum clgan_ops_act act; /* CLGAN_OPS_ACT_RELU or CLGAN_OPS_ACT_LRELU */
+    float slope;            /* leaky ReLU's negative slope */
+    const struct clgan_tensor *gate;
+};
+clgan_status clgan_ops_conv2d_fwd_epi(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                      const struct clgan_tensor *x, const struct clgan_tensor *w,
+                                      const struct clgan_tensor *b,
+                                      const struct clgan_ops_conv_epi *epi,
+                                      const struct clgan_tensor *y, cl_mem ws, size_t ws_off);
+clgan_status clgan_ops_conv2d_bwd_data_epi(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                           const struct clgan_tensor *dy,
+                                           const struct clgan_tensor *w,
+                                           const struct clgan_ops_conv_epi *epi,
+                                           const struct clgan_tensor *dx, cl_mem ws, size_t ws_off);
+clgan_status clgan_ops_convt2d_fwd_epi(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                       const struct clgan_tensor *x, const struct clgan_tensor *w,
+                                       const struct clgan_tensor *b,
+                                       const struct clgan_ops_conv_epi *epi,
+                                       const struct clgan_tensor *y, cl_mem ws, size_t ws_off);
+clgan_status clgan_ops_convt2d_bwd_data_epi(clgan_ctx *ctx, const struct clgan_conv_shape *s,
+                                            const struct clgan_tensor *dy,
+                                            const struct clgan_tensor *w,
+                                            const struct clgan_ops_conv_epi *epi,
+                                            const struct clgan_tensor *dx, cl_mem ws,
+                                            size_t ws_off);
 
 /* Linear: y = x W^T + b (b NULL or without a buffer: no bias); dx = dy W; dw = beta dw + dy^T x;
  * db = beta db + sum over the batch of dy. No workspace. */
