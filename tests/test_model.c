@@ -182,14 +182,22 @@ static void test_flops(void)
                   "%.2f GFLOP (G %.2f, D %.2f per pass set)", step / 1e9, g / 1e9, d / 1e9);
         th_expect(G->n_params == 1066880 && D->n_params == 661248, "dcgan32_param_count", NULL,
                   "G %zu, D %zu", G->n_params, D->n_params);
-        /* every BN -> ReLU of G and BN -> leaky ReLU of D is fused, the final tanh and D's
-         * first leaky ReLU (after a convolution) are not */
-        int fg = 0, fd = 0;
-        for (int i = 0; i < G->n_layers; i++)
+        /* every BN -> ReLU of G and BN -> leaky ReLU of D is fused, and D's first leaky ReLU
+         * into the convolution before it, whose output gradient D's second convolution gates
+         * (nn.h gate_in); the final tanh is not */
+        int fg = 0, fd = 0, gates = 0;
+        for (int i = 0; i < G->n_layers; i++) {
             fg += G->layers[i].folded;
-        for (int i = 0; i < D->n_layers; i++)
+            gates += G->layers[i].gate_in;
+        }
+        for (int i = 0; i < D->n_layers; i++) {
             fd += D->layers[i].folded;
-        th_expect(fg == 3 && fd == 2, "dcgan32_fused_activations", NULL, "G %d, D %d", fg, fd);
+            gates += D->layers[i].gate_in;
+        }
+        th_expect(fg == 3 && fd == 3 && D->layers[0].fuse_next && D->layers[0].dy_gated &&
+                      D->layers[2].gate_in && gates == 1,
+                  "dcgan32_fused_activations", NULL, "G %d, D %d folded, %d gated inputs", fg, fd,
+                  gates);
     }
     clgan_model_free(G);
     clgan_model_free(D);

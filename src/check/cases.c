@@ -42,14 +42,25 @@ int clgan_check_walk(const struct clgan_layer_spec *specs, int n, struct clgan_s
             c->conv = s;
         }
         snprintf(c->tag, sizeof(c->tag), "%c%d", net, n_conv);
-        /* the folding rule of clgan_model_init: a batch norm takes the ReLU or leaky ReLU
-         * right after it */
+        c->gate_act = CLGAN_CHECK_NO_ACT;
+        /* the folding rules of clgan_model_init (nn.h fuse_next, gate_in): a batch norm, or a
+         * convolution whose output is not the net's, takes the ReLU or leaky ReLU right after
+         * it; a convolution right after such a folded activation of a convolution gates its
+         * input gradient through it */
+        int conv_i = specs[i].kind == CLGAN_LAYER_CONV2D || specs[i].kind == CLGAN_LAYER_CONVT2D;
+        int conv_p = i > 0 && (specs[i - 1].kind == CLGAN_LAYER_CONV2D ||
+                               specs[i - 1].kind == CLGAN_LAYER_CONVT2D);
         if (i > 0 && specs[i].kind == CLGAN_LAYER_ACT &&
-            specs[i - 1].kind == CLGAN_LAYER_BATCHNORM &&
+            (specs[i - 1].kind == CLGAN_LAYER_BATCHNORM || (conv_p && i < n - 1)) &&
             (specs[i].act == CLGAN_ACT_RELU || specs[i].act == CLGAN_ACT_LRELU)) {
             out[i - 1].fused_act = (int)specs[i].act;
             out[i - 1].fused_slope = specs[i].slope;
             c->folded = 1;
+        }
+        if (conv_i && i > 1 && out[i - 1].folded &&
+            (specs[i - 2].kind == CLGAN_LAYER_CONV2D || specs[i - 2].kind == CLGAN_LAYER_CONVT2D)) {
+            c->gate_act = (int)specs[i - 1].act;
+            c->gate_slope = specs[i - 1].slope;
         }
         cur = l.out;
     }

@@ -48,11 +48,15 @@ struct clgan_check_layer {
     struct clgan_shape in, out; /* per sample */
     int batch;
     struct clgan_conv_shape conv; /* conv2d / convt2d: the op's shape at this batch */
-    /* batch norm: the activation the model folds into it (CLGAN_CHECK_NO_ACT when none);
-     * activation: set when it is that folded one (its work is done by the batch norm) */
+    /* batch norm or convolution: the activation the model folds into it (CLGAN_CHECK_NO_ACT
+     * when none); activation: set when it is that folded one (its work is done by the layer
+     * before); convolution: the folded activation after the convolution before it, which its
+     * input gradient goes through as it is stored (nn.h gate_in; CLGAN_CHECK_NO_ACT when none) */
     int fused_act;
     float fused_slope;
     int folded;
+    int gate_act;
+    float gate_slope;
 };
 #define CLGAN_CHECK_NO_ACT (-1)
 

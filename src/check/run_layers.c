@@ -35,7 +35,18 @@ static int preset_layers(struct chk *c, int which, char net, struct clgan_check_
 
 /* ---------------------------------------------------------------- convolutions */
 
-static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_shape s)
+/* The ops' epilogue of an activation kind (an enum clgan_act: ReLU or leaky ReLU) with gate. */
+static struct clgan_ops_conv_epi epi_of(int act, float slope, const struct clgan_tensor *gate)
+{
+    struct clgan_ops_conv_epi e = {
+        act == CLGAN_ACT_LRELU ? CLGAN_OPS_ACT_LRELU : CLGAN_OPS_ACT_RELU, slope, gate};
+    return e;
+}
+
+/* The passes of one convolution; the forward pass with the activation folded into it and the
+ * input gradient gated as a model runs them (l: the layer's fused_act and gate_act). */
+static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_shape s,
+                      const struct clgan_check_layer *l)
 {
     char op[96];
     int ho, wo;
@@ -55,6 +66,9 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
     float *x = chk_rand(c, nx, -1, 1), *w = chk_rand(c, nw, -0.1f, 0.1f),
           *dy = chk_rand(c, ny, -1, 1), *bias = chk_rand(c, (size_t)s.cout, -0.5f, 0.5f);
     float *ry = chk_zeros(c, ny), *rdx = chk_zeros(c, nx), *rdw = chk_zeros(c, nw);
+    /* the gate: the output of the activation before, as x is (the input of the pass' output) */
+    float *gate = chk_rand(c, nx, -1, 1);
+    cl_mem dgate = chk_up(c, gate, nx);
     cl_mem dx = chk_up(c, x, nx), dw = chk_up(c, w, nw), ddy = chk_up(c, dy, ny),
            db = chk_up(c, bias, (size_t)s.cout), out = chk_up(c, NULL, ny > nx ? ny : nx),
            gw = chk_up(c, NULL, nw), dws = chk_up(c, NULL, ws);
@@ -67,7 +81,8 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
                         vb = clgan_tensor_view(db, 0, CLGAN_DTYPE_F32, 1, s.cout, 1, 1),
                         vy = clgan_tensor_view(out, 0, CLGAN_DTYPE_F32, s.n, s.cout, ho, wo),
                         vdx = clgan_tensor_view(out, 0, CLGAN_DTYPE_F32, s.n, s.cin, s.h, s.w),
-                        vgw = clgan_tensor_view(gw, 0, CLGAN_DTYPE_F32, wa, wb, s.k, s.k);
+                        vgw = clgan_tensor_view(gw, 0, CLGAN_DTYPE_F32, wa, wb, s.k, s.k),
+                        vgate = clgan_tensor_view(dgate, 0, CLGAN_DTYPE_F32, s.n, s.cin, s.h, s.w);
     /* fp32 sums of cin*k*k (or cout*k*k) products */
     double atol = 1e-4, rtol = 2e-3, nm = 1e-9;
     snprintf(op, sizeof(op), "%s_alloc", tag);
@@ -100,6 +115,44 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
                 clgan_ref_convt2d_bwd_data(&s, dy, w, rdx);
             else
                 clgan_ref_conv2d_bwd_data(&s, dy, w, rdx);
+            chk_compare(c, op, got, rdx, nx, atol, rtol, nm);
+        }
+    }
+    snprintf(op, sizeof(op), "%s_fwd_%s", tag,
+             l && l->fused_act != CLGAN_CHECK_NO_ACT
+                 ? clgan_ops_act_name(epi_of(l->fused_act, 0.0f, NULL).act)
+                 : "");
+    if (l && l->fused_act != CLGAN_CHECK_NO_ACT && chk_want(c, op)) {
+        struct clgan_ops_conv_epi e = epi_of(l->fused_act, l->fused_slope, NULL);
+        clgan_status st = t ? clgan_ops_convt2d_fwd_epi(c->ctx, &s, &vx, &vw, &vb, &e, &vy, dws, 0)
+                            : clgan_ops_conv2d_fwd_epi(c->ctx, &s, &vx, &vw, &vb, &e, &vy, dws, 0);
+        float *got = st == CLGAN_STATUS_OK ? chk_down(c, out, ny) : NULL;
+        if (!got) {
+            chk_dev_error(c, op);
+        } else {
+            if (t)
+                clgan_ref_convt2d_fwd(&s, x, w, bias, ry);
+            else
+                clgan_ref_conv2d_fwd(&s, x, w, bias, ry);
+            clgan_ref_act_fwd((int)e.act, e.slope, ny, ry, ry);
+            chk_compare(c, op, got, ry, ny, atol, rtol, nm);
+        }
+    }
+    snprintf(op, sizeof(op), "%s_bwd_data_gated", tag);
+    if (l && l->gate_act != CLGAN_CHECK_NO_ACT && chk_want(c, op)) {
+        struct clgan_ops_conv_epi e = epi_of(l->gate_act, l->gate_slope, &vgate);
+        clgan_status st =
+            t ? clgan_ops_convt2d_bwd_data_epi(c->ctx, &s, &vdy, &vw, &e, &vdx, dws, 0)
+              : clgan_ops_conv2d_bwd_data_epi(c->ctx, &s, &vdy, &vw, &e, &vdx, dws, 0);
+        float *got = st == CLGAN_STATUS_OK ? chk_down(c, out, nx) : NULL;
+        if (!got) {
+            chk_dev_error(c, op);
+        } else {
+            if (t)
+                clgan_ref_convt2d_bwd_data(&s, dy, w, rdx);
+            else
+                clgan_ref_conv2d_bwd_data(&s, dy, w, rdx);
+            clgan_ref_act_bwd((int)e.act, e.slope, nx, gate, rdx, rdx);
             chk_compare(c, op, got, rdx, nx, atol, rtol, nm);
         }
     }
@@ -138,13 +191,13 @@ void clgan_check_conv(struct chk *c)
                     continue;
                 snprintf(tag, sizeof(tag), "%s_%.8s%.15s", t ? "convt2d" : "conv2d", prefix,
                          l[i].tag);
-                conv_case(c, tag, t, l[i].conv);
+                conv_case(c, tag, t, l[i].conv, &l[i]);
             }
         }
     /* odd shapes: kernel 3 stride 1 pad 1 on 7x5, output padding */
     struct clgan_conv_shape o1 = {3, 5, 7, 5, 4, 3, 1, 1, 0}, o2 = {2, 3, 5, 6, 4, 3, 2, 1, 1};
-    conv_case(c, "conv2d_odd", 0, o1);
-    conv_case(c, "convt2d_odd", 1, o2);
+    conv_case(c, "conv2d_odd", 0, o1, NULL);
+    conv_case(c, "convt2d_odd", 1, o2, NULL);
 }
 
 /* ---------------------------------------------------------------- batch norm */

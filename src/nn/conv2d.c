@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "nn/nn.h"
+#include "ops/act.h"
 #include "ops/conv.h"
 #include "ops/elt.h"
 #include "ops/rng.h"
@@ -98,16 +99,31 @@ static struct clgan_tensor bias_view(const struct clgan_layer *l, cl_mem buf)
     return clgan_tensor_view(buf, l->p_off + l->n_weight, CLGAN_DTYPE_F32, 1, l->spec.out, 1, 1);
 }
 
+/* The activation a folded layer a (ReLU or leaky ReLU) applies, as an epilogue gated by gate
+ * (NULL: the activation itself). */
+static struct clgan_ops_conv_epi epi_of(const struct clgan_layer *a,
+                                        const struct clgan_tensor *gate)
+{
+    struct clgan_ops_conv_epi e = {a->spec.act == CLGAN_ACT_LRELU ? CLGAN_OPS_ACT_LRELU
+                                                                  : CLGAN_OPS_ACT_RELU,
+                                   a->spec.slope, gate};
+    return e;
+}
+
 static clgan_status forward(struct clgan_model *m, struct clgan_layer *l,
                             const struct clgan_tensor *x, const struct clgan_tensor *y, int mode)
 {
     struct clgan_conv_shape s = shape_of(l, y->n);
     struct clgan_tensor w = weight_view(l, m->params), b = bias_view(l, m->params);
     const struct clgan_tensor *bp = l->spec.bias ? &b : NULL;
+    /* the activation after this layer, folded into it (nn.h fuse_next) */
+    struct clgan_ops_conv_epi act =
+        l->fuse_next ? epi_of(l + 1, NULL) : (struct clgan_ops_conv_epi){0};
+    const struct clgan_ops_conv_epi *e = l->fuse_next ? &act : NULL;
     (void)mode;
     if (is_t(l))
-        return clgan_ops_convt2d_fwd(m->ctx, &s, x, &w, bp, y, m->work, 0);
-    return clgan_ops_conv2d_fwd(m->ctx, &s, x, &w, bp, y, m->work, 0);
+        return clgan_ops_convt2d_fwd_epi(m->ctx, &s, x, &w, bp, e, y, m->work, 0);
+    return clgan_ops_conv2d_fwd_epi(m->ctx, &s, x, &w, bp, e, y, m->work, 0);
 }
 
 static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
@@ -118,20 +134,32 @@ static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
     struct clgan_conv_shape s = shape_of(l, dy->n);
     struct clgan_tensor w = weight_view(l, m->params), dw = weight_view(l, m->grads),
                         db = bias_view(l, m->grads);
-    (void)y;
     (void)beta_x;
     float beta = (flags & CLGAN_BWD_ACCUMULATE) ? 1.0f : 0.0f;
     clgan_status st = CLGAN_STATUS_OK;
-    if (!(flags & CLGAN_BWD_NO_PARAM_GRAD)) {
+    int param_grad = !(flags & CLGAN_BWD_NO_PARAM_GRAD);
+    if (l->fuse_next && !l->dy_gated && (param_grad || dx->mem)) {
+        /* dy is the folded activation's output gradient: through it, in place (dy is that
+         * activation's gradient slot, read by this layer alone) */
+        const struct clgan_layer *a = l + 1;
+        st = clgan_ops_act_bwd(
+            m->ctx, a->spec.act == CLGAN_ACT_LRELU ? CLGAN_OPS_ACT_LRELU : CLGAN_OPS_ACT_RELU,
+            a->spec.slope, y, dy, dy);
+    }
+    if (st == CLGAN_STATUS_OK && param_grad) {
         st = is_t(l) ? clgan_ops_convt2d_bwd_weight(m->ctx, &s, x, dy, beta, &dw, m->work, 0)
                      : clgan_ops_conv2d_bwd_weight(m->ctx, &s, x, dy, beta, &dw, m->work, 0);
         if (st == CLGAN_STATUS_OK && l->spec.bias)
             st = is_t(l) ? clgan_ops_convt2d_bwd_bias(m->ctx, &s, dy, beta, &db)
                          : clgan_ops_conv2d_bwd_bias(m->ctx, &s, dy, beta, &db);
     }
+    /* an input that is a folded activation's output: its gradient leaves gated (nn.h gate_in) */
+    struct clgan_ops_conv_epi gate =
+        l->gate_in ? epi_of(&m->layers[l->src[0]], x) : (struct clgan_ops_conv_epi){0};
+    const struct clgan_ops_conv_epi *e = l->gate_in ? &gate : NULL;
     if (st == CLGAN_STATUS_OK && dx->mem)
-        st = is_t(l) ? clgan_ops_convt2d_bwd_data(m->ctx, &s, dy, &w, dx, m->work, 0)
-                     : clgan_ops_conv2d_bwd_data(m->ctx, &s, dy, &w, dx, m->work, 0);
+        st = is_t(l) ? clgan_ops_convt2d_bwd_data_epi(m->ctx, &s, dy, &w, e, dx, m->work, 0)
+                     : clgan_ops_conv2d_bwd_data_epi(m->ctx, &s, dy, &w, e, dx, m->work, 0);
     return st;
 }
 

@@ -227,6 +227,11 @@ static int resolve(struct clgan_model *m, const char *prefix, char *err, size_t 
     return 1;
 }
 
+static int is_conv(const struct clgan_layer *l)
+{
+    return l->spec.kind == CLGAN_LAYER_CONV2D || l->spec.kind == CLGAN_LAYER_CONVT2D;
+}
+
 /*
  * Lay the layers out in m (inputs, shapes, offsets and every buffer size) without allocating
  * anything. Returns 0 with a message in err.
@@ -253,11 +258,18 @@ static int plan(const struct clgan_net_spec *net, int max_batch, const char *pre
         l->y_off = m->n_act;
         struct clgan_layer *p = i ? &m->layers[i - 1] : NULL;
         if (p && l->spec.kind == CLGAN_LAYER_ACT && l->src[0] == i - 1 &&
-            p->spec.kind == CLGAN_LAYER_BATCHNORM && p->consumers == 1 &&
+            (p->spec.kind == CLGAN_LAYER_BATCHNORM || (is_conv(p) && i < m->n_layers - 1)) &&
+            p->consumers == 1 &&
             (l->spec.act == CLGAN_ACT_RELU || l->spec.act == CLGAN_ACT_LRELU)) {
             p->fuse_next = 1;
             l->folded = 1;
             l->y_off = p->y_off;
+        }
+        int s = l->n_in == 1 ? l->src[0] : -1;
+        if (is_conv(l) && s >= 1 && m->layers[s].folded && m->layers[s].consumers == 1 &&
+            is_conv(&m->layers[s - 1])) {
+            l->gate_in = 1;
+            m->layers[s - 1].dy_gated = 1;
         }
         ok = ok && add_mul(&m->n_params, l->n_params, 1) && add_mul(&m->n_state, l->n_state, 1) &&
              add_mul(&m->n_save, l->n_save, 1) &&

@@ -142,11 +142,14 @@ struct clgan_layer {
     size_t n_save, save_off; /* per-step saved values (BN batch mean, inv-std) */
     size_t y_off;            /* output activations in model->act */
     int consumers;           /* layers that read this output */
-    /* A batch norm followed by ReLU or leaky ReLU computes that activation too (fuse_next):
-     * it writes act(bn(x)) and backward gates the gradient itself; the activation layer is
-     * then folded: it shares the batch norm's output slot and its forward and backward do
-     * nothing. */
-    int fuse_next, folded;
+    /* A batch norm or a convolution (conv2d, transposed) followed by ReLU or leaky ReLU
+     * computes that activation too (fuse_next): it writes act(...) (a convolution in its
+     * stores, ops/conv.h epilogues) and backward gates the gradient itself; the activation
+     * layer is then folded: it shares the output slot and its forward and backward do nothing.
+     * A convolution whose only input is such a folded activation after a convolution, read by
+     * no other layer, gates its input gradient through it as it stores it (gate_in); the
+     * convolution before then takes its output gradient as it comes (dy_gated). */
+    int fuse_next, folded, gate_in, dy_gated;
 };
 
 enum clgan_optim_kind {
