@@ -319,6 +319,18 @@ int main(int argc, char **argv)
             n = clgan_preset_dcgan_d(64, 16, 3, sp);
             check_seq(d, "dcgan64_D", sp, n, x64, 4);
         }
+        /* activations folded into convolutions (nn.h fuse_next): one whose gradient the next
+         * convolution gates (a leaky ReLU, gate_in), one gated in place before a linear layer */
+        if (th_want("model_conv_folds")) {
+            const struct clgan_layer_spec cf[] = {
+                {.kind = CLGAN_LAYER_CONV2D, .out = 8, .k = 4, .stride = 2, .pad = 1, .bias = 1},
+                {.kind = CLGAN_LAYER_ACT, .act = CLGAN_ACT_LRELU, .slope = 0.1f},
+                {.kind = CLGAN_LAYER_CONVT2D, .out = 4, .k = 4, .stride = 2, .pad = 1},
+                {.kind = CLGAN_LAYER_ACT, .act = CLGAN_ACT_RELU},
+                {.kind = CLGAN_LAYER_LINEAR, .out = 3, .bias = 1}};
+            struct clgan_shape cin = {2, 8, 8};
+            check_seq(d, "conv_folds", cf, 5, cin, batch);
+        }
         static const int sizes[] = {4, 5, 7, 3};
         n = clgan_preset_mlp(sizes, 4, CLGAN_ACT_SIGMOID, CLGAN_ACT_SIGMOID, sp);
         struct clgan_shape mi = {4, 1, 1};
