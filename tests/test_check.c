@@ -123,8 +123,9 @@ static void test_presets(void)
     expect_convs("preset_dcgan64_G", &d64, 'G', g64, 5, "G5");
     expect_convs("preset_dcgan64_D", &d64, 'D', dd64, 5, "D5");
 
-    /* the batch norms carry the activation a model folds into them; G's tanh and D's first
-     * leaky ReLU (after a convolution) stay layers of their own */
+    /* the batch norms carry the activation a model folds into them, and so does D's first
+     * convolution, whose leaky ReLU D's second convolution gates; G's tanh stays a layer of its
+     * own */
     struct clgan_check_layer l[CLGAN_CHECK_MAX_LAYERS];
     char err[256] = "";
     int n = clgan_check_dcgan_layers(&d32, 'D', 2, l, err, sizeof(err));
@@ -140,13 +141,17 @@ static void test_presets(void)
         else if (l[i].spec.kind == CLGAN_LAYER_ACT)
             own++;
     }
-    th_expect(n == 9 && bn == 2 && fused == 2 && folded == 2 && own == 1 &&
-                  l[3].spec.kind == CLGAN_LAYER_BATCHNORM && !strcmp(l[3].tag, "D2") &&
-                  l[3].in.c == 128 && l[3].in.h == 8 && l[8].out.c == 1 && l[8].out.h == 1,
+    th_expect(n == 9 && bn == 2 && fused == 2 && folded == 3 && own == 0 &&
+                  l[0].fused_act == CLGAN_ACT_LRELU && l[0].fused_slope == 0.2f &&
+                  l[2].gate_act == CLGAN_ACT_LRELU && l[2].gate_slope == 0.2f &&
+                  l[5].gate_act == CLGAN_CHECK_NO_ACT && l[3].spec.kind == CLGAN_LAYER_BATCHNORM &&
+                  !strcmp(l[3].tag, "D2") && l[3].in.c == 128 && l[3].in.h == 8 &&
+                  l[8].out.c == 1 && l[8].out.h == 1,
               "preset_dcgan32_D_layers", NULL, "%d layers, %d BN (%d fused), %d folded, %d own", n,
               bn, fused, folded, own);
     n = clgan_check_dcgan_layers(&d32, 'G', 2, l, err, sizeof(err));
     th_expect(n == 11 && l[1].fused_act == CLGAN_ACT_RELU && l[2].folded &&
+                  l[0].fused_act == CLGAN_CHECK_NO_ACT && l[3].gate_act == CLGAN_CHECK_NO_ACT &&
                   l[10].spec.act == CLGAN_ACT_TANH && !l[10].folded && l[10].out.c == 1 &&
                   l[10].out.h == 32 && l[10].batch == 2,
               "preset_dcgan32_G_layers", NULL, "%d layers", n);
