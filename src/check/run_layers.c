@@ -88,73 +88,57 @@ static void conv_case(struct chk *c, const char *tag, int t, struct clgan_conv_s
     snprintf(op, sizeof(op), "%s_alloc", tag);
     if (!chk_ready(c, op))
         goto out;
-    snprintf(op, sizeof(op), "%s_fwd", tag);
-    if (chk_want(c, op)) {
-        clgan_status st = t ? clgan_ops_convt2d_fwd(c->ctx, &s, &vx, &vw, &vb, &vy, dws, 0)
-                            : clgan_ops_conv2d_fwd(c->ctx, &s, &vx, &vw, &vb, &vy, dws, 0);
+    /* the forward pass, then with the activation a model folds into the layer; the input
+     * gradient, then gated through the folded activation of the layer before */
+    for (int v = 0; v < 2; v++) {
+        if (v && (!l || l->fused_act == CLGAN_CHECK_NO_ACT))
+            break;
+        struct clgan_ops_conv_epi e = epi_of(v ? l->fused_act : 0, v ? l->fused_slope : 0, NULL);
+        if (v)
+            snprintf(op, sizeof(op), "%s_fwd_%s", tag, clgan_ops_act_name(e.act));
+        else
+            snprintf(op, sizeof(op), "%s_fwd", tag);
+        if (!chk_want(c, op))
+            continue;
+        const struct clgan_ops_conv_epi *ep = v ? &e : NULL;
+        clgan_status st = t ? clgan_ops_convt2d_fwd_epi(c->ctx, &s, &vx, &vw, &vb, ep, &vy, dws, 0)
+                            : clgan_ops_conv2d_fwd_epi(c->ctx, &s, &vx, &vw, &vb, ep, &vy, dws, 0);
         float *got = st == CLGAN_STATUS_OK ? chk_down(c, out, ny) : NULL;
         if (!got) {
             chk_dev_error(c, op);
-        } else {
-            if (t)
-                clgan_ref_convt2d_fwd(&s, x, w, bias, ry);
-            else
-                clgan_ref_conv2d_fwd(&s, x, w, bias, ry);
-            chk_compare(c, op, got, ry, ny, atol, rtol, nm);
+            continue;
         }
-    }
-    snprintf(op, sizeof(op), "%s_bwd_data", tag);
-    if (chk_want(c, op)) {
-        clgan_status st = t ? clgan_ops_convt2d_bwd_data(c->ctx, &s, &vdy, &vw, &vdx, dws, 0)
-                            : clgan_ops_conv2d_bwd_data(c->ctx, &s, &vdy, &vw, &vdx, dws, 0);
-        float *got = st == CLGAN_STATUS_OK ? chk_down(c, out, nx) : NULL;
-        if (!got) {
-            chk_dev_error(c, op);
-        } else {
-            if (t)
-                clgan_ref_convt2d_bwd_data(&s, dy, w, rdx);
-            else
-                clgan_ref_conv2d_bwd_data(&s, dy, w, rdx);
-            chk_compare(c, op, got, rdx, nx, atol, rtol, nm);
-        }
-    }
-    snprintf(op, sizeof(op), "%s_fwd_%s", tag,
-             l && l->fused_act != CLGAN_CHECK_NO_ACT
-                 ? clgan_ops_act_name(epi_of(l->fused_act, 0.0f, NULL).act)
-                 : "");
-    if (l && l->fused_act != CLGAN_CHECK_NO_ACT && chk_want(c, op)) {
-        struct clgan_ops_conv_epi e = epi_of(l->fused_act, l->fused_slope, NULL);
-        clgan_status st = t ? clgan_ops_convt2d_fwd_epi(c->ctx, &s, &vx, &vw, &vb, &e, &vy, dws, 0)
-                            : clgan_ops_conv2d_fwd_epi(c->ctx, &s, &vx, &vw, &vb, &e, &vy, dws, 0);
-        float *got = st == CLGAN_STATUS_OK ? chk_down(c, out, ny) : NULL;
-        if (!got) {
-            chk_dev_error(c, op);
-        } else {
-            if (t)
-                clgan_ref_convt2d_fwd(&s, x, w, bias, ry);
-            else
-                clgan_ref_conv2d_fwd(&s, x, w, bias, ry);
+        if (t)
+            clgan_ref_convt2d_fwd(&s, x, w, bias, ry);
+        else
+            clgan_ref_conv2d_fwd(&s, x, w, bias, ry);
+        if (v)
             clgan_ref_act_fwd((int)e.act, e.slope, ny, ry, ry);
-            chk_compare(c, op, got, ry, ny, atol, rtol, nm);
-        }
+        chk_compare(c, op, got, ry, ny, atol, rtol, nm);
     }
-    snprintf(op, sizeof(op), "%s_bwd_data_gated", tag);
-    if (l && l->gate_act != CLGAN_CHECK_NO_ACT && chk_want(c, op)) {
-        struct clgan_ops_conv_epi e = epi_of(l->gate_act, l->gate_slope, &vgate);
+    for (int v = 0; v < 2; v++) {
+        if (v && (!l || l->gate_act == CLGAN_CHECK_NO_ACT))
+            break;
+        struct clgan_ops_conv_epi e = epi_of(v ? l->gate_act : 0, v ? l->gate_slope : 0, &vgate);
+        snprintf(op, sizeof(op), v ? "%s_bwd_data_gated" : "%s_bwd_data", tag);
+        if (!chk_want(c, op))
+            continue;
+        const struct clgan_ops_conv_epi *ep = v ? &e : NULL;
         clgan_status st =
-            t ? clgan_ops_convt2d_bwd_data_epi(c->ctx, &s, &vdy, &vw, &e, &vdx, dws, 0)
-              : clgan_ops_conv2d_bwd_data_epi(c->ctx, &s, &vdy, &vw, &e, &vdx, dws, 0);
+            t ? clgan_ops_convt2d_bwd_data_epi(c->ctx, &s, &vdy, &vw, ep, &vdx, dws, 0)
+              : clgan_ops_conv2d_bwd_data_epi(c->ctx, &s, &vdy, &vw, ep, &vdx, dws, 0);
         float *got = st == CLGAN_STATUS_OK ? chk_down(c, out, nx) : NULL;
         if (!got) {
             chk_dev_error(c, op);
-        } else {
-            if (t)
-                clgan_ref_convt2d_bwd_data(&s, dy, w, rdx);
-            else
-                clgan_ref_conv2d_bwd_data(&s, dy, w, rdx);
-            clgan_ref_act_bwd((int)e.act, e.slope, nx, gate, rdx, rdx);
-            chk_compare(c, op, got, rdx, nx, atol, rtol, nm);
+            continue;
         }
+        if (t)
+            clgan_ref_convt2d_bwd_data(&s, dy, w, rdx);
+        else
+            clgan_ref_conv2d_bwd_data(&s, dy, w, rdx);
+        if (v)
+            clgan_ref_act_bwd((int)e.act, e.slope, nx, gate, rdx, rdx);
+        chk_compare(c, op, got, rdx, nx, atol, rtol, nm);
     }
     snprintf(op, sizeof(op), "%s_bwd_weight", tag);
     if (chk_want(c, op)) {
