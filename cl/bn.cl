@@ -210,8 +210,7 @@ static float hsum16(float16 v)
  * and one for the centred squares, with the same accuracy on data that sits far from 0 (on
  * PoCL, batch norm's forward pass 10-20 % faster on dcgan32's shapes).
  */
-static void chan_moments(const global float *x, uint n, uint hw, size_t cs, float *mean,
-                         float *var)
+static void chan_moments(const global float *x, uint n, uint hw, size_t cs, float *mean, float *var)
 {
     float k = x[0], t1 = 0.0f, t2 = 0.0f;
     float16 v1 = 0.0f, v2 = 0.0f;

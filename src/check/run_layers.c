@@ -38,8 +38,7 @@ static int preset_layers(struct chk *c, int which, char net, struct clgan_check_
 /* The ops' epilogue of an activation kind (an enum clgan_act: ReLU or leaky ReLU) with gate. */
 static struct clgan_ops_conv_epi epi_of(int act, float slope, const struct clgan_tensor *gate)
 {
-    struct clgan_ops_conv_epi e = {
-        act == CLGAN_ACT_LRELU ? CLGAN_OPS_ACT_LRELU : CLGAN_OPS_ACT_RELU, slope, gate};
+    struct clgan_ops_conv_epi e = {(enum clgan_ops_act)act, slope, gate};
     return e;
 }
 

@@ -104,9 +104,8 @@ static struct clgan_tensor bias_view(const struct clgan_layer *l, cl_mem buf)
 static struct clgan_ops_conv_epi epi_of(const struct clgan_layer *a,
                                         const struct clgan_tensor *gate)
 {
-    struct clgan_ops_conv_epi e = {a->spec.act == CLGAN_ACT_LRELU ? CLGAN_OPS_ACT_LRELU
-                                                                  : CLGAN_OPS_ACT_RELU,
-                                   a->spec.slope, gate};
+    /* ops/act.h's kinds are nn's enum clgan_act in the same order */
+    struct clgan_ops_conv_epi e = {(enum clgan_ops_act)a->spec.act, a->spec.slope, gate};
     return e;
 }
 
@@ -141,10 +140,8 @@ static clgan_status backward(struct clgan_model *m, struct clgan_layer *l,
     if (l->fuse_next && !l->dy_gated && (param_grad || dx->mem)) {
         /* dy is the folded activation's output gradient: through it, in place (dy is that
          * activation's gradient slot, read by this layer alone) */
-        const struct clgan_layer *a = l + 1;
-        st = clgan_ops_act_bwd(
-            m->ctx, a->spec.act == CLGAN_ACT_LRELU ? CLGAN_OPS_ACT_LRELU : CLGAN_OPS_ACT_RELU,
-            a->spec.slope, y, dy, dy);
+        struct clgan_ops_conv_epi a = epi_of(l + 1, NULL);
+        st = clgan_ops_act_bwd(m->ctx, a.act, a.slope, y, dy, dy);
     }
     if (st == CLGAN_STATUS_OK && param_grad) {
         st = is_t(l) ? clgan_ops_convt2d_bwd_weight(m->ctx, &s, x, dy, beta, &dw, m->work, 0)
