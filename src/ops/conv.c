@@ -1,28 +1,23 @@
 /*
  * conv.c - conv2d and transposed conv2d on the device: their kernel launches (im2col, col2im,
- * permutes, biases) and passes (see conv.h for the layouts and the launches of each pass).
- * Shape checks, workspace sizes and FLOPs are in conv_shape.c, linear in conv_linear.c.
+ * permutes, biases), fused epilogues and routines (see conv.h for the layouts and the launches
+ * of each pass). The passes of conv.h, which check their views and run a routine, are in
+ * conv_pass.c; shape checks, workspace sizes and FLOPs in conv_shape.c, linear in
+ * conv_linear.c.
  *
  * Both convolutions reduce to one geometry (struct clgan_conv_geo in conv_internal.h): a "big"
  * image, the conv2d input side, and a "small" one, the conv2d output side, whose positions are
  * the columns of the column matrix. For conv2d big = x and small = y; for the transposed
  * convolution big = y and small = x. In both the weight is a [cs][cb * k * k] matrix (conv2d
  * [cout][cin k k], transposed [cin][cout k k]), so three routines serve both:
- *   small_from_big  conv2d fwd, transposed bwd_data
- *   big_from_small  conv2d bwd_data, transposed fwd
- *   weight_grad     both bwd_weight
+ *   clgan_ops_conv_small_from_big  conv2d fwd, transposed bwd_data
+ *   clgan_ops_conv_big_from_small  conv2d bwd_data, transposed fwd
+ *   clgan_ops_conv_weight_grad     both bwd_weight
  */
-#include <math.h>
-
 #include "ops/conv.h"
 #include "ops/conv_internal.h"
 #include "ops/gemm.h"
 #include "ops/view.h"
-
-static size_t weight_size(const struct clgan_conv_geo *g)
-{
-    return (size_t)g->cs * g->kc;
-}
 
 /* ------------------------------------------------------------------ launches */
 
@@ -200,22 +195,12 @@ clgan_status clgan_ops_conv_bias_grad(clgan_ctx *ctx, int outer, int c, int inne
 
 /* ------------------------------------------------------------------ fused epilogues */
 
-/* An epilogue as the routines take it (cl/convp.cl, fin): kind 0 none, 1 the activation act,
- * 2 the gradient through act gated by gate (at gate_off, the output's layout). */
-struct epi {
-    int kind;
-    enum clgan_ops_act act;
-    float slope;
-    cl_mem gate;
-    size_t gate_off;
-};
-
-static const struct epi no_epi = {0, CLGAN_OPS_ACT_RELU, 0.0f, NULL, 0};
+const struct clgan_conv_epi clgan_ops_conv_no_epi = {0, CLGAN_OPS_ACT_RELU, 0.0f, NULL, 0};
 
 /* The epilogue of a route without one in its stores: the activation kernel, in place over the
  * output's count floats. */
-static clgan_status finish(clgan_ctx *ctx, const struct epi *e, cl_mem out, size_t out_off,
-                           size_t count)
+static clgan_status finish(clgan_ctx *ctx, const struct clgan_conv_epi *e, cl_mem out,
+                           size_t out_off, size_t count)
 {
     if (!e->kind)
         return CLGAN_STATUS_OK;
@@ -228,7 +213,7 @@ static clgan_status finish(clgan_ctx *ctx, const struct epi *e, cl_mem out, size
 }
 
 /* The slope the stores apply (ReLU: 0). */
-static float epi_slope(const struct epi *e)
+static float epi_slope(const struct clgan_conv_epi *e)
 {
     return e->act == CLGAN_OPS_ACT_LRELU ? e->slope : 0.0f;
 }
@@ -325,7 +310,7 @@ static clgan_status pack_rows(clgan_ctx *ctx, size_t m, size_t k, cl_mem a, size
 static clgan_status phase_small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
                                          size_t big_off, cl_mem w, size_t w_off, cl_mem b,
                                          size_t b_off, cl_mem small, size_t small_off, cl_mem ws,
-                                         size_t ws_off, int chunk, const struct epi *e)
+                                         size_t ws_off, int chunk, const struct clgan_conv_epi *e)
 {
     clgan_status st = pack_rows(ctx, (size_t)g->cs, g->kc, w, w_off, g->kc, 0, 0, ws, ws_off);
     if (st != CLGAN_STATUS_OK)
@@ -340,28 +325,7 @@ static clgan_status phase_small_from_big(clgan_ctx *ctx, const struct clgan_conv
                            (uint64_t)(e->kind == 2 ? e->gate_off : 0), (size_t)chunk * 2048);
 }
 
-/* small = W col(big) (+ b over small's channels), then the epilogue e. */
-static clgan_status small_from_big_raw(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
-                                       size_t big_off, cl_mem w, size_t w_off, cl_mem b,
-                                       size_t b_off, cl_mem small, size_t small_off, cl_mem ws,
-                                       size_t ws_off);
-
-static clgan_status small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
-                                   size_t big_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
-                                   cl_mem small, size_t small_off, cl_mem ws, size_t ws_off,
-                                   const struct epi *e)
-{
-    int chunk;
-    if (!g->full && clgan_ops_conv_phase_route(ctx, g, CLGAN_PHASE_DOWN, &chunk))
-        return phase_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off, ws,
-                                    ws_off, chunk, e);
-    clgan_status st =
-        small_from_big_raw(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off, ws, ws_off);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return finish(ctx, e, small, small_off, (size_t)g->n * g->cs * g->hs * g->ws);
-}
-
+/* small = W col(big) (+ b over small's channels) by the column matrix or one GEMM. */
 static clgan_status small_from_big_raw(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
                                        size_t big_off, cl_mem w, size_t w_off, cl_mem b,
                                        size_t b_off, cl_mem small, size_t small_off, cl_mem ws,
@@ -406,12 +370,30 @@ static clgan_status small_from_big_raw(clgan_ctx *ctx, const struct clgan_conv_g
     return CLGAN_STATUS_OK;
 }
 
+/* small_from_big_raw, or the phase route where it runs; then the epilogue e. */
+clgan_status clgan_ops_conv_small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *g,
+                                           cl_mem big, size_t big_off, cl_mem w, size_t w_off,
+                                           cl_mem b, size_t b_off, cl_mem small, size_t small_off,
+                                           cl_mem ws, size_t ws_off, const struct clgan_conv_epi *e)
+{
+    int chunk;
+    if (!g->full && clgan_ops_conv_phase_route(ctx, g, CLGAN_PHASE_DOWN, &chunk))
+        return phase_small_from_big(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off, ws,
+                                    ws_off, chunk, e);
+    clgan_status st =
+        small_from_big_raw(ctx, g, big, big_off, w, w_off, b, b_off, small, small_off, ws, ws_off);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    return finish(ctx, e, small, small_off, (size_t)g->n * g->cs * g->hs * g->ws);
+}
+
 /* big = the transposed convolution of small by phases (+ b over big's channels): pack W's
  * four phases into the workspace, then one launch over the small side's column panels. */
 static clgan_status phase_big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *g,
                                          cl_mem small, size_t small_off, cl_mem w, size_t w_off,
                                          cl_mem b, size_t b_off, cl_mem big, size_t big_off,
-                                         cl_mem ws, size_t ws_off, int chunk, const struct epi *e)
+                                         cl_mem ws, size_t ws_off, int chunk,
+                                         const struct clgan_conv_epi *e)
 {
     size_t mp = (size_t)(g->cb + 7) / 8;
     size_t pgs[2] = {(size_t)g->cs, mp}, pls[3];
@@ -429,28 +411,7 @@ static clgan_status phase_big_from_small(clgan_ctx *ctx, const struct clgan_conv
         (uint64_t)(e->kind == 2 ? e->gate_off : 0), (size_t)chunk * 1152);
 }
 
-/* big = col2im(W^T small) (+ b over big's channels), then the epilogue e. */
-static clgan_status big_from_small_raw(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem small,
-                                       size_t small_off, cl_mem w, size_t w_off, cl_mem b,
-                                       size_t b_off, cl_mem big, size_t big_off, cl_mem ws,
-                                       size_t ws_off);
-
-static clgan_status big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem small,
-                                   size_t small_off, cl_mem w, size_t w_off, cl_mem b, size_t b_off,
-                                   cl_mem big, size_t big_off, cl_mem ws, size_t ws_off,
-                                   const struct epi *e)
-{
-    int chunk;
-    if (!g->full && clgan_ops_conv_phase_route(ctx, g, CLGAN_PHASE_UP, &chunk))
-        return phase_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off, ws,
-                                    ws_off, chunk, e);
-    clgan_status st =
-        big_from_small_raw(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off, ws, ws_off);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return finish(ctx, e, big, big_off, (size_t)g->n * g->cb * g->hb * g->wb);
-}
-
+/* big = col2im(W^T small) (+ b over big's channels), or one GEMM. */
 static clgan_status big_from_small_raw(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem small,
                                        size_t small_off, cl_mem w, size_t w_off, cl_mem b,
                                        size_t b_off, cl_mem big, size_t big_off, cl_mem ws,
@@ -471,6 +432,23 @@ static clgan_status big_from_small_raw(clgan_ctx *ctx, const struct clgan_conv_g
     if (st != CLGAN_STATUS_OK)
         return st;
     return col2im(ctx, g, ws, col_off, big, big_off, b, b_off);
+}
+
+/* big_from_small_raw, or the phase route where it runs; then the epilogue e. */
+clgan_status clgan_ops_conv_big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *g,
+                                           cl_mem small, size_t small_off, cl_mem w, size_t w_off,
+                                           cl_mem b, size_t b_off, cl_mem big, size_t big_off,
+                                           cl_mem ws, size_t ws_off, const struct clgan_conv_epi *e)
+{
+    int chunk;
+    if (!g->full && clgan_ops_conv_phase_route(ctx, g, CLGAN_PHASE_UP, &chunk))
+        return phase_big_from_small(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off, ws,
+                                    ws_off, chunk, e);
+    clgan_status st =
+        big_from_small_raw(ctx, g, small, small_off, w, w_off, b, b_off, big, big_off, ws, ws_off);
+    if (st != CLGAN_STATUS_OK)
+        return st;
+    return finish(ctx, e, big, big_off, (size_t)g->n * g->cb * g->hb * g->wb);
 }
 
 /* Column panels a convp_wgrad work-item takes at most: on PoCL (bench_conv, dcgan32's four
@@ -509,9 +487,9 @@ static clgan_status phase_weight_grad(clgan_ctx *ctx, const struct clgan_conv_ge
 }
 
 /* dw = beta dw + small col(big)^T. */
-static clgan_status weight_grad(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
-                                size_t big_off, cl_mem small, size_t small_off, float beta,
-                                cl_mem dw, size_t dw_off, cl_mem ws, size_t ws_off)
+clgan_status clgan_ops_conv_weight_grad(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
+                                        size_t big_off, cl_mem small, size_t small_off, float beta,
+                                        cl_mem dw, size_t dw_off, cl_mem ws, size_t ws_off)
 {
     if (g->full)
         return clgan_ops_gemm1(ctx, 1, 0, (size_t)g->cs, g->kc, (size_t)g->n, 1.0f, small,
@@ -564,285 +542,13 @@ clgan_status clgan_ops_conv_geo_pass(clgan_ctx *ctx, const struct clgan_conv_geo
 {
     switch (pass) {
     case CLGAN_PHASE_UP:
-        return big_from_small(ctx, g, small, 0, w, 0, NULL, 0, big, 0, ws, 0, &no_epi);
+        return clgan_ops_conv_big_from_small(ctx, g, small, 0, w, 0, NULL, 0, big, 0, ws, 0,
+                                             &clgan_ops_conv_no_epi);
     case CLGAN_PHASE_DOWN:
-        return small_from_big(ctx, g, big, 0, w, 0, NULL, 0, small, 0, ws, 0, &no_epi);
+        return clgan_ops_conv_small_from_big(ctx, g, big, 0, w, 0, NULL, 0, small, 0, ws, 0,
+                                             &clgan_ops_conv_no_epi);
     case CLGAN_PHASE_WGRAD:
-        return weight_grad(ctx, g, big, 0, small, 0, 0.0f, w, 0, ws, 0);
+        return clgan_ops_conv_weight_grad(ctx, g, big, 0, small, 0, 0.0f, w, 0, ws, 0);
     }
     return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT, "conv: pass %d", (int)pass);
-}
-
-/* ------------------------------------------------------------------ conv2d / convt2d */
-
-/* What a pass expects of its views under geometry g: the big side [n, cb, hb, wb], the small
- * side [n, cs, hs, ws], the weight as cs * kc elements in any shape, a bias as c elements. */
-static struct clgan_ops_view_arg big_arg(const char *name, const struct clgan_tensor *t,
-                                         const struct clgan_conv_geo *g)
-{
-    return clgan_ops_view_shape(name, t, g->n, g->cb, g->hb, g->wb);
-}
-
-static struct clgan_ops_view_arg small_arg(const char *name, const struct clgan_tensor *t,
-                                           const struct clgan_conv_geo *g)
-{
-    return clgan_ops_view_shape(name, t, g->n, g->cs, g->hs, g->ws);
-}
-
-static struct clgan_ops_view_arg weight_arg(const char *name, const struct clgan_tensor *t,
-                                            const struct clgan_conv_geo *g)
-{
-    return clgan_ops_view_count(name, t, weight_size(g));
-}
-
-/* The views of a pass, then its workspace (for every pass but BWD_BIAS). */
-static clgan_status check_pass(clgan_ctx *ctx, const char *op, const struct clgan_conv_geo *g,
-                               const struct clgan_ops_view_arg *a, int count,
-                               enum clgan_conv_pass pass, cl_mem ws, size_t ws_off)
-{
-    clgan_status st = clgan_ops_view_check_args(ctx, op, a, count);
-    if (st != CLGAN_STATUS_OK || pass == CLGAN_CONV_BWD_BIAS)
-        return st;
-    return clgan_ops_view_check_ws(ctx, op, ws, ws_off,
-                                   clgan_ops_conv_route_workspace(ctx, g, pass), CLGAN_DTYPE_F32);
-}
-
-/* The buffer and element offset of an optional view (NULL and 0 when absent). */
-static cl_mem mem_of(const struct clgan_tensor *t)
-{
-    return clgan_ops_view_absent(t) ? NULL : t->mem;
-}
-
-static size_t off_of(const struct clgan_tensor *t)
-{
-    return clgan_ops_view_absent(t) ? 0 : t->off;
-}
-
-/* The epilogue of a public call (none for p NULL): the activation ReLU or leaky ReLU with a
- * slope >= 0; its gate, when given, is checked with the call's other views. */
-static clgan_status epi_of(clgan_ctx *ctx, const char *op, const struct clgan_ops_conv_epi *p,
-                           struct epi *e)
-{
-    *e = no_epi;
-    if (!p)
-        return CLGAN_STATUS_OK;
-    if (p->act != CLGAN_OPS_ACT_RELU && p->act != CLGAN_OPS_ACT_LRELU)
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "%s: epilogue activation %d (ReLU or leaky ReLU only)", op,
-                             (int)p->act);
-    if (p->act == CLGAN_OPS_ACT_LRELU && !(p->slope >= 0.0f && p->slope < INFINITY))
-        return clgan_rt_fail(ctx, CLGAN_STATUS_INVALID_ARGUMENT,
-                             "%s: epilogue leaky ReLU slope %g (must be >= 0)", op,
-                             (double)p->slope);
-    e->act = p->act;
-    e->slope = p->slope;
-    e->kind = clgan_ops_view_absent(p->gate) ? 1 : 2;
-    e->gate = mem_of(p->gate);
-    e->gate_off = off_of(p->gate);
-    return CLGAN_STATUS_OK;
-}
-
-static const struct clgan_tensor *gate_of(const struct clgan_ops_conv_epi *p)
-{
-    return p ? p->gate : NULL;
-}
-
-clgan_status clgan_ops_conv2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                  const struct clgan_tensor *x, const struct clgan_tensor *w,
-                                  const struct clgan_tensor *b, const struct clgan_tensor *y,
-                                  cl_mem ws, size_t ws_off)
-{
-    return clgan_ops_conv2d_fwd_epi(ctx, s, x, w, b, NULL, y, ws, ws_off);
-}
-
-clgan_status clgan_ops_conv2d_fwd_epi(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                      const struct clgan_tensor *x, const struct clgan_tensor *w,
-                                      const struct clgan_tensor *b,
-                                      const struct clgan_ops_conv_epi *epi,
-                                      const struct clgan_tensor *y, cl_mem ws, size_t ws_off)
-{
-    struct clgan_conv_geo g;
-    struct epi e;
-    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
-    if (st == CLGAN_STATUS_OK)
-        st = epi_of(ctx, "conv2d_fwd", epi, &e);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    const struct clgan_ops_view_arg a[] = {
-        big_arg("x", x, &g), weight_arg("w", w, &g),
-        clgan_ops_view_opt(clgan_ops_view_count("bias", b, (size_t)g.cs)), small_arg("y", y, &g),
-        clgan_ops_view_opt(small_arg("gate", gate_of(epi), &g))};
-    st = check_pass(ctx, "conv2d_fwd", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_FWD, ws, ws_off);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return small_from_big(ctx, &g, x->mem, x->off, w->mem, w->off, mem_of(b), off_of(b), y->mem,
-                          y->off, ws, ws_off, &e);
-}
-
-clgan_status clgan_ops_conv2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                       const struct clgan_tensor *dy, const struct clgan_tensor *w,
-                                       const struct clgan_tensor *dx, cl_mem ws, size_t ws_off)
-{
-    return clgan_ops_conv2d_bwd_data_epi(ctx, s, dy, w, NULL, dx, ws, ws_off);
-}
-
-clgan_status clgan_ops_conv2d_bwd_data_epi(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                           const struct clgan_tensor *dy,
-                                           const struct clgan_tensor *w,
-                                           const struct clgan_ops_conv_epi *epi,
-                                           const struct clgan_tensor *dx, cl_mem ws, size_t ws_off)
-{
-    struct clgan_conv_geo g;
-    struct epi e;
-    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
-    if (st == CLGAN_STATUS_OK)
-        st = epi_of(ctx, "conv2d_bwd_data", epi, &e);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    const struct clgan_ops_view_arg a[] = {small_arg("dy", dy, &g), weight_arg("w", w, &g),
-                                           big_arg("dx", dx, &g),
-                                           clgan_ops_view_opt(big_arg("gate", gate_of(epi), &g))};
-    st = check_pass(ctx, "conv2d_bwd_data", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_DATA, ws,
-                    ws_off);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return big_from_small(ctx, &g, dy->mem, dy->off, w->mem, w->off, NULL, 0, dx->mem, dx->off, ws,
-                          ws_off, &e);
-}
-
-clgan_status clgan_ops_conv2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                         const struct clgan_tensor *x,
-                                         const struct clgan_tensor *dy, float beta,
-                                         const struct clgan_tensor *dw, cl_mem ws, size_t ws_off)
-{
-    struct clgan_conv_geo g;
-    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    const struct clgan_ops_view_arg a[] = {big_arg("x", x, &g), small_arg("dy", dy, &g),
-                                           weight_arg("dw", dw, &g)};
-    st = check_pass(ctx, "conv2d_bwd_weight", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_WEIGHT, ws,
-                    ws_off);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return weight_grad(ctx, &g, x->mem, x->off, dy->mem, dy->off, beta, dw->mem, dw->off, ws,
-                       ws_off);
-}
-
-clgan_status clgan_ops_conv2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                       const struct clgan_tensor *dy, float beta,
-                                       const struct clgan_tensor *db)
-{
-    struct clgan_conv_geo g;
-    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 0, &g);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    const struct clgan_ops_view_arg a[] = {small_arg("dy", dy, &g),
-                                           clgan_ops_view_count("db", db, (size_t)g.cs)};
-    st =
-        check_pass(ctx, "conv2d_bwd_bias", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_BIAS, NULL, 0);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return clgan_ops_conv_bias_grad(ctx, g.n, g.cs, g.hs * g.ws, dy->mem, dy->off, beta, db->mem,
-                                    db->off);
-}
-
-clgan_status clgan_ops_convt2d_fwd(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                   const struct clgan_tensor *x, const struct clgan_tensor *w,
-                                   const struct clgan_tensor *b, const struct clgan_tensor *y,
-                                   cl_mem ws, size_t ws_off)
-{
-    return clgan_ops_convt2d_fwd_epi(ctx, s, x, w, b, NULL, y, ws, ws_off);
-}
-
-clgan_status clgan_ops_convt2d_fwd_epi(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                       const struct clgan_tensor *x, const struct clgan_tensor *w,
-                                       const struct clgan_tensor *b,
-                                       const struct clgan_ops_conv_epi *epi,
-                                       const struct clgan_tensor *y, cl_mem ws, size_t ws_off)
-{
-    struct clgan_conv_geo g;
-    struct epi e;
-    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
-    if (st == CLGAN_STATUS_OK)
-        st = epi_of(ctx, "convt2d_fwd", epi, &e);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    const struct clgan_ops_view_arg a[] = {
-        small_arg("x", x, &g), weight_arg("w", w, &g),
-        clgan_ops_view_opt(clgan_ops_view_count("bias", b, (size_t)g.cb)), big_arg("y", y, &g),
-        clgan_ops_view_opt(big_arg("gate", gate_of(epi), &g))};
-    st = check_pass(ctx, "convt2d_fwd", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_FWD, ws, ws_off);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return big_from_small(ctx, &g, x->mem, x->off, w->mem, w->off, mem_of(b), off_of(b), y->mem,
-                          y->off, ws, ws_off, &e);
-}
-
-clgan_status clgan_ops_convt2d_bwd_data(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                        const struct clgan_tensor *dy, const struct clgan_tensor *w,
-                                        const struct clgan_tensor *dx, cl_mem ws, size_t ws_off)
-{
-    return clgan_ops_convt2d_bwd_data_epi(ctx, s, dy, w, NULL, dx, ws, ws_off);
-}
-
-clgan_status clgan_ops_convt2d_bwd_data_epi(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                            const struct clgan_tensor *dy,
-                                            const struct clgan_tensor *w,
-                                            const struct clgan_ops_conv_epi *epi,
-                                            const struct clgan_tensor *dx, cl_mem ws, size_t ws_off)
-{
-    struct clgan_conv_geo g;
-    struct epi e;
-    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
-    if (st == CLGAN_STATUS_OK)
-        st = epi_of(ctx, "convt2d_bwd_data", epi, &e);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    const struct clgan_ops_view_arg a[] = {big_arg("dy", dy, &g), weight_arg("w", w, &g),
-                                           small_arg("dx", dx, &g),
-                                           clgan_ops_view_opt(small_arg("gate", gate_of(epi), &g))};
-    st = check_pass(ctx, "convt2d_bwd_data", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_DATA, ws,
-                    ws_off);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return small_from_big(ctx, &g, dy->mem, dy->off, w->mem, w->off, NULL, 0, dx->mem, dx->off, ws,
-                          ws_off, &e);
-}
-
-clgan_status clgan_ops_convt2d_bwd_weight(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                          const struct clgan_tensor *x,
-                                          const struct clgan_tensor *dy, float beta,
-                                          const struct clgan_tensor *dw, cl_mem ws, size_t ws_off)
-{
-    struct clgan_conv_geo g;
-    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    const struct clgan_ops_view_arg a[] = {small_arg("x", x, &g), big_arg("dy", dy, &g),
-                                           weight_arg("dw", dw, &g)};
-    st = check_pass(ctx, "convt2d_bwd_weight", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_WEIGHT, ws,
-                    ws_off);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return weight_grad(ctx, &g, dy->mem, dy->off, x->mem, x->off, beta, dw->mem, dw->off, ws,
-                       ws_off);
-}
-
-clgan_status clgan_ops_convt2d_bwd_bias(clgan_ctx *ctx, const struct clgan_conv_shape *s,
-                                        const struct clgan_tensor *dy, float beta,
-                                        const struct clgan_tensor *db)
-{
-    struct clgan_conv_geo g;
-    clgan_status st = clgan_ops_conv_make_geo(ctx, s, 1, &g);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    const struct clgan_ops_view_arg a[] = {big_arg("dy", dy, &g),
-                                           clgan_ops_view_count("db", db, (size_t)g.cb)};
-    st = check_pass(ctx, "convt2d_bwd_bias", &g, a, CLGAN_OPS_NARGS(a), CLGAN_CONV_BWD_BIAS, NULL,
-                    0);
-    if (st != CLGAN_STATUS_OK)
-        return st;
-    return clgan_ops_conv_bias_grad(ctx, g.n, g.cb, g.hb * g.wb, dy->mem, dy->off, beta, db->mem,
-                                    db->off);
 }

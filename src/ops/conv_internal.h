@@ -1,7 +1,7 @@
 /*
  * conv_internal.h - what the files of the convolution family share (conv_shape.c: shapes,
- * workspaces and FLOPs; conv.c: conv2d and transposed conv2d; conv_linear.c: linear). Not for use
- * outside them: the interface is conv.h.
+ * workspaces and FLOPs; conv.c: the routines of conv2d and transposed conv2d; conv_pass.c:
+ * their passes; conv_linear.c: linear). Not for use outside them: the interface is conv.h.
  */
 #ifndef CLGAN_OPS_CONV_INTERNAL_H
 #define CLGAN_OPS_CONV_INTERNAL_H
@@ -69,6 +69,38 @@ size_t clgan_ops_conv_geo_workspace(const struct clgan_conv_geo *g, enum clgan_c
  * phase route need far less than a column matrix); the above when ctx is NULL. */
 size_t clgan_ops_conv_route_workspace(const clgan_ctx *ctx, const struct clgan_conv_geo *g,
                                       enum clgan_conv_pass pass);
+
+/* An epilogue as the routines take it (conv.h's clgan_ops_conv_epi checked; cl/convp.cl, fin): kind
+ * 0 none, 1 the activation act, 2 the gradient through act gated by gate (at gate_off, the output's
+ * layout). */
+struct clgan_conv_epi {
+    int kind;
+    enum clgan_ops_act act;
+    float slope;
+    cl_mem gate;
+    size_t gate_off;
+};
+
+extern const struct clgan_conv_epi clgan_ops_conv_no_epi; /* kind 0 */
+
+/* The three routines (conv.c), offsets in floats, ws the pass' workspace (conv.c's header says
+ * which pass runs which): small = W col(big) (+ b), then e; big = col2im(W^T small) (+ b), then
+ * e; dw = beta dw + small col(big)^T. Each takes its phase route where
+ * clgan_ops_conv_phase_route says so (which applies e in its stores), the column matrix or one
+ * GEMM otherwise (then e by the activation kernel). */
+clgan_status clgan_ops_conv_small_from_big(clgan_ctx *ctx, const struct clgan_conv_geo *g,
+                                           cl_mem big, size_t big_off, cl_mem w, size_t w_off,
+                                           cl_mem b, size_t b_off, cl_mem small, size_t small_off,
+                                           cl_mem ws, size_t ws_off,
+                                           const struct clgan_conv_epi *e);
+clgan_status clgan_ops_conv_big_from_small(clgan_ctx *ctx, const struct clgan_conv_geo *g,
+                                           cl_mem small, size_t small_off, cl_mem w, size_t w_off,
+                                           cl_mem b, size_t b_off, cl_mem big, size_t big_off,
+                                           cl_mem ws, size_t ws_off,
+                                           const struct clgan_conv_epi *e);
+clgan_status clgan_ops_conv_weight_grad(clgan_ctx *ctx, const struct clgan_conv_geo *g, cl_mem big,
+                                        size_t big_off, cl_mem small, size_t small_off, float beta,
+                                        cl_mem dw, size_t dw_off, cl_mem ws, size_t ws_off);
 
 /* y[o][c][i] += b[c], y viewed as [outer][c][inner]. */
 clgan_status clgan_ops_conv_bias_add(clgan_ctx *ctx, int outer, int c, int inner, cl_mem y,
